@@ -1,0 +1,42 @@
+/**
+ * The ethereumjs `Common` of a Quorate chain: one pinned hardfork (Cancun, active from block 0),
+ * the chain id from the genesis, and native crypto. Post-merge rules (difficulty 0, no uncles)
+ * with a custom chain config, not Clique, so the QBFT extraData passes ethereumjs's header checks.
+ */
+import { createCustomCommon, Hardfork, Mainnet, type Common } from '@ethereumjs/common'
+import { nativeCrypto } from '../crypto/native.js'
+
+export const HARDFORK = Hardfork.Cancun
+
+const FORKS_AT_ZERO = [
+  'chainstart', 'homestead', 'tangerineWhistle', 'spuriousDragon', 'byzantium', 'constantinople',
+  'petersburg', 'istanbul', 'muirGlacier', 'berlin', 'london', 'arrowGlacier', 'grayGlacier', 'paris',
+] as const
+
+export function createChainCommon(chainId: bigint, gasLimit: bigint): Common {
+  return createCustomCommon(
+    {
+      name: `quorate-${chainId}`,
+      chainId: Number(chainId),
+      genesis: { gasLimit: Number(gasLimit), difficulty: 0, nonce: '0x0000000000000000', extraData: '0x', baseFeePerGas: '0x0' },
+      hardforks: [
+        ...FORKS_AT_ZERO.map((name) => ({ name, block: 0 })),
+        { name: 'shanghai', block: null, timestamp: 0 },
+        { name: 'cancun', block: null, timestamp: 0 },
+      ],
+      consensus: { type: 'pos', algorithm: 'casper' },
+      bootstrapNodes: [],
+    },
+    Mainnet,
+    { hardfork: HARDFORK, customCrypto: nativeCrypto },
+  )
+}
+
+/**
+ * Options for every ethereumjs block constructor. Under post-merge rules ethereumjs caps extraData
+ * at 32 bytes (EIP-3675); the QBFT layout is longer, so that one format check is skipped and
+ * Quorate's own header checks (consensus/ and execution/) take its place.
+ */
+export function blockOptions(common: Common, freeze = true) {
+  return { common, skipConsensusFormatValidation: true, freeze } as const
+}

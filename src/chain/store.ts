@@ -1,0 +1,183 @@
+/**
+ * ChainStore: the node's chain on disk (classic-level under `<dataDir>/chain`).
+ *
+ * Every block is written in ONE atomic LevelDB batch together with its seals, receipts, tx index,
+ * the state-trie nodes its execution created, and the new head pointer, so a crash (even kill -9)
+ * leaves either the whole block or none of it. State-trie nodes are content-addressed and never
+ * deleted (no pruning), so the state of every block stays readable.
+ *
+ * Keys (utf8): `H` head hash · `n:<num hex16>` canonical hash · `b:<hash>` block RLP (header with an
+ * empty seal list) · `s:<hash>` RLP list of commit seals · `r:<hash>` receipts · `t:<txhash>`
+ * RLP [number, index] · `t/<trie key>` trie nodes and code.
+ */
+import { ClassicLevel } from 'classic-level'
+import { createBlockFromRLP, type Block } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import { RLP } from '@ethereumjs/rlp'
+import { bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, hexToBytes, type BatchDBOp, type DB } from '@ethereumjs/util'
+import { QuorateError } from '../errors.js'
+import type { Hash } from '../types.js'
+import { blockOptions } from './common.js'
+import { decodeReceipts, encodeReceipts, type StoredReceipt } from './receipts.js'
+
+type Level = ClassicLevel<string, Uint8Array>
+
+const numKey = (n: bigint) => `n:${n.toString(16).padStart(16, '0')}`
+
+export class StoreError extends QuorateError {
+  override name = 'StoreError'
+}
+
+/**
+ * The DB that ethereumjs's trie writes to: writes stay in memory until the block that produced
+ * them is committed (then they go into that block's batch); reads fall through to LevelDB.
+ */
+export class TrieDb implements DB<string, Uint8Array> {
+  private pending = new Map<string, Uint8Array>()
+  constructor(private readonly level: Level) {}
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return this.pending.get(key) ?? (await this.level.get(`t/${key}`))
+  }
+  async put(key: string, value: Uint8Array): Promise<void> {
+    this.pending.set(key, value)
+  }
+  async del(): Promise<void> {
+    // Content-addressed nodes may be shared by other states: never delete (no pruning).
+  }
+  async batch(ops: BatchDBOp<string, Uint8Array>[]): Promise<void> {
+    for (const op of ops) if (op.type === 'put') this.pending.set(op.key, op.value)
+  }
+  shallowCopy(): DB<string, Uint8Array> {
+    return this
+  }
+  async open(): Promise<void> {}
+
+  /** Moves the pending nodes out, to be written with a block. */
+  drain(): [string, Uint8Array][] {
+    const out = [...this.pending]
+    this.pending = new Map()
+    return out
+  }
+}
+
+export interface BlockRecord {
+  block: Block
+  seals: Uint8Array[]
+  receipts: StoredReceipt[]
+}
+
+export interface TxLocation {
+  blockNumber: bigint
+  blockHash: Hash
+  index: number
+}
+
+export class ChainStore {
+  readonly trieDb: TrieDb
+  private headBlock: Block | undefined
+  private readonly recent = new Map<string, Block>()
+
+  private constructor(
+    private readonly level: Level,
+    readonly common: Common,
+  ) {
+    this.trieDb = new TrieDb(level)
+  }
+
+  static async open(dir: string, common: Common): Promise<ChainStore> {
+    const level: Level = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    try {
+      await level.open()
+    } catch (err) {
+      throw new StoreError('STORE_OPEN_FAILED', `cannot open the chain database at ${dir}`, {
+        details: 'another node process may be using this data folder',
+        cause: err,
+      })
+    }
+    const store = new ChainStore(level, common)
+    const head = await level.get('H')
+    if (head) store.headBlock = await store.getBlockByHash(bytesToHex(head) as Hash)
+    return store
+  }
+
+  get head(): Block {
+    if (!this.headBlock) throw new StoreError('NO_GENESIS', 'the chain database has no genesis block')
+    return this.headBlock
+  }
+
+  get isEmpty(): boolean {
+    return this.headBlock === undefined
+  }
+
+  async getBlockByHash(hash: Hash): Promise<Block | undefined> {
+    const cached = this.recent.get(hash)
+    if (cached) return cached
+    const bytes = await this.level.get(`b:${hash}`)
+    if (!bytes) return undefined
+    return this.remember(createBlockFromRLP(bytes, blockOptions(this.common)))
+  }
+
+  async getHashByNumber(number: bigint): Promise<Hash | undefined> {
+    if (this.headBlock && number > this.headBlock.header.number) return undefined
+    const bytes = await this.level.get(numKey(number))
+    return bytes ? (bytesToHex(bytes) as Hash) : undefined
+  }
+
+  async getBlockByNumber(number: bigint): Promise<Block | undefined> {
+    const hash = await this.getHashByNumber(number)
+    return hash ? this.getBlockByHash(hash) : undefined
+  }
+
+  async getSeals(hash: Hash): Promise<Uint8Array[]> {
+    const bytes = await this.level.get(`s:${hash}`)
+    return bytes ? (RLP.decode(bytes) as Uint8Array[]) : []
+  }
+
+  async getReceipts(hash: Hash): Promise<StoredReceipt[] | undefined> {
+    const bytes = await this.level.get(`r:${hash}`)
+    return bytes ? decodeReceipts(bytes) : undefined
+  }
+
+  async getTxLocation(txHash: Hash): Promise<TxLocation | undefined> {
+    const bytes = await this.level.get(`t:${txHash.toLowerCase()}`)
+    if (!bytes) return undefined
+    const [num, idx] = RLP.decode(bytes) as Uint8Array[]
+    const blockNumber = bytesToBigInt(num!)
+    const blockHash = await this.getHashByNumber(blockNumber)
+    if (!blockHash) return undefined
+    return { blockNumber, blockHash, index: Number(bytesToBigInt(idx!)) }
+  }
+
+  /** Writes a block, everything derived from it, and the state nodes it created, atomically; it becomes the head. */
+  async commit({ block, seals, receipts }: BlockRecord): Promise<void> {
+    const hash = bytesToHex(block.hash()) as Hash
+    const number = block.header.number
+    if (this.headBlock && number !== this.headBlock.header.number + 1n) {
+      throw new StoreError('NOT_NEXT_BLOCK', `block ${number} does not follow the head ${this.headBlock.header.number}`)
+    }
+    const batch = this.level.batch()
+    for (const [key, value] of this.trieDb.drain()) batch.put(`t/${key}`, value)
+    batch.put(`b:${hash}`, block.serialize())
+    batch.put(`s:${hash}`, RLP.encode(seals))
+    batch.put(`r:${hash}`, encodeReceipts(receipts))
+    block.transactions.forEach((tx, i) => {
+      batch.put(`t:${bytesToHex(tx.hash())}`, RLP.encode([bigIntToUnpaddedBytes(number), bigIntToUnpaddedBytes(BigInt(i))]))
+    })
+    batch.put(numKey(number), hexToBytes(hash))
+    batch.put('H', hexToBytes(hash))
+    await batch.write()
+    this.headBlock = this.remember(block)
+  }
+
+  async close(): Promise<void> {
+    await this.level.close()
+  }
+
+  private remember(block: Block): Block {
+    const hash = bytesToHex(block.hash())
+    this.recent.set(hash, block)
+    if (this.recent.size > 256) this.recent.delete(this.recent.keys().next().value as string)
+    return block
+  }
+}

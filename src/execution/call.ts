@@ -1,0 +1,152 @@
+/**
+ * CallExecutor: read-only access to the state of any stored block (no pruning, so every block's
+ * state is there): accounts, code, storage, eth_call and gas estimation. It has its own VM so it
+ * never disturbs block building, and runs one request at a time because its state follows the block
+ * asked about. Calls run as unsigned transactions from `from` inside a journal checkpoint that is
+ * always reverted, so they never change state; runTx gives the exact gas rules of a real transaction.
+ */
+import type { Block } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import { createFeeMarket1559Tx, type FeeMarket1559Tx } from '@ethereumjs/tx'
+import { createAddressFromString, createZeroAddress, equalsBytes, type Address as EthAddress } from '@ethereumjs/util'
+import { runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
+import { bytesToHex } from '@ethereumjs/util'
+import { QuorateError } from '../errors.js'
+import type { ChainStore } from '../chain/store.js'
+import type { Address, Hex } from '../types.js'
+import { Mutex } from '../util/mutex.js'
+import { createExecutionVM } from './executor.js'
+import { decodeRevertReason } from './revert.js'
+
+export interface CallRequest {
+  from?: Address
+  to?: Address
+  gas?: bigint
+  value?: bigint
+  data?: Uint8Array
+  accessList?: { address: Address; storageKeys: Hex[] }[]
+}
+
+export class ExecutionRevertedError extends QuorateError {
+  override name = 'ExecutionRevertedError'
+  constructor(returnData: Uint8Array) {
+    const reason = decodeRevertReason(returnData)
+    super('EXECUTION_REVERTED', reason !== undefined ? `execution reverted: ${reason}` : 'execution reverted', { data: bytesToHex(returnData) })
+  }
+}
+
+export class ExecutionFailedError extends QuorateError {
+  override name = 'ExecutionFailedError'
+  constructor(reason: string) {
+    super('EXECUTION_FAILED', `execution failed: ${reason}`)
+  }
+}
+
+export class CallExecutor {
+  private readonly lock = new Mutex()
+  private root: Uint8Array | undefined
+
+  private constructor(
+    private readonly vm: VM,
+    private readonly common: Common,
+  ) {}
+
+  static async create(common: Common, store: ChainStore): Promise<CallExecutor> {
+    return new CallExecutor(await createExecutionVM(common, store), common)
+  }
+
+  async getAccount(block: Block, address: Address): Promise<{ nonce: bigint; balance: bigint }> {
+    return this.at(block, async () => {
+      const acc = await this.vm.stateManager.getAccount(createAddressFromString(address))
+      return { nonce: acc?.nonce ?? 0n, balance: acc?.balance ?? 0n }
+    })
+  }
+
+  async getCode(block: Block, address: Address): Promise<Uint8Array> {
+    return this.at(block, () => this.vm.stateManager.getCode(createAddressFromString(address)))
+  }
+
+  async getStorage(block: Block, address: Address, slot: Uint8Array): Promise<Uint8Array> {
+    return this.at(block, async () => {
+      const value = await this.vm.stateManager.getStorage(createAddressFromString(address), slot)
+      const out = new Uint8Array(32)
+      out.set(value, 32 - value.length)
+      return out
+    })
+  }
+
+  /** eth_call: returns the return data, or throws ExecutionRevertedError with the revert data. */
+  async call(block: Block, req: CallRequest): Promise<Uint8Array> {
+    const result = await this.at(block, () => this.run(block, req, req.gas ?? block.header.gasLimit))
+    return checkResult(result)
+  }
+
+  /** eth_estimateGas: the least gas limit with which the call succeeds (binary search above the gas used). */
+  async estimateGas(block: Block, req: CallRequest): Promise<bigint> {
+    return this.at(block, async () => {
+      const cap = req.gas ?? block.header.gasLimit
+      const first = await this.run(block, req, cap)
+      checkResult(first)
+      let lo = first.totalGasSpent - 1n
+      let hi = cap
+      // Most calls succeed just above the gas they used (the 63/64 rule and refunds aside): try that first.
+      const guess = (first.totalGasSpent * 64n) / 63n + 3000n
+      if (guess < hi && !(await this.fails(block, req, guess))) hi = guess
+      while (hi - lo > 1n) {
+        const mid = (lo + hi) / 2n
+        if (await this.fails(block, req, mid)) lo = mid
+        else hi = mid
+      }
+      return hi
+    })
+  }
+
+  private async fails(block: Block, req: CallRequest, gas: bigint): Promise<boolean> {
+    try {
+      return (await this.run(block, req, gas)).execResult.exceptionError !== undefined
+    } catch {
+      return true // e.g. intrinsic gas above the limit
+    }
+  }
+
+  private async run(block: Block, req: CallRequest, gas: bigint): Promise<RunTxResult> {
+    const tx = createFeeMarket1559Tx(
+      {
+        to: req.to,
+        gasLimit: gas,
+        value: req.value ?? 0n,
+        data: req.data ?? new Uint8Array(),
+        maxFeePerGas: 0n,
+        maxPriorityFeePerGas: 0n,
+        accessList: req.accessList ?? [],
+        nonce: 0n,
+      },
+      { common: this.common, freeze: false },
+    ) as FeeMarket1559Tx & { getSenderAddress: () => EthAddress }
+    const from = req.from ? createAddressFromString(req.from) : createZeroAddress()
+    tx.getSenderAddress = () => from
+    await this.vm.evm.journal.checkpoint()
+    try {
+      return await runTx(this.vm, { tx, block, skipNonce: true, skipBalance: true, skipHardForkValidation: true, skipBlockGasLimitValidation: true })
+    } finally {
+      await this.vm.evm.journal.revert()
+    }
+  }
+
+  private at<T>(block: Block, fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(async () => {
+      if (!this.root || !equalsBytes(this.root, block.header.stateRoot)) {
+        await this.vm.stateManager.setStateRoot(block.header.stateRoot, true)
+        this.root = block.header.stateRoot
+      }
+      return fn()
+    })
+  }
+}
+
+function checkResult(result: RunTxResult): Uint8Array {
+  const err = result.execResult.exceptionError
+  if (!err) return result.execResult.returnValue
+  if (err.error === 'revert') throw new ExecutionRevertedError(result.execResult.returnValue)
+  throw new ExecutionFailedError(err.error)
+}

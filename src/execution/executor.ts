@@ -1,0 +1,217 @@
+/**
+ * BlockExecutor: runs transactions on the EVM (@ethereumjs/vm) over the state of a parent block.
+ * `build` makes a new block from candidate transactions (skipping those that fail); `execute`
+ * re-runs a received block and checks every root it claims. Neither writes to disk: the trie nodes
+ * they create wait in the store's TrieDb until ChainStore.commit puts them in the block's batch.
+ *
+ * One executor owns one VM and its state; calls are serialised, since the state follows whichever
+ * block was executed last.
+ */
+import { createBlock, genTransactionsTrieRoot, type Block, type HeaderData } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import { MerklePatriciaTrie } from '@ethereumjs/mpt'
+import { RLP } from '@ethereumjs/rlp'
+import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { bytesToHex, equalsBytes, KECCAK256_RLP, ValueEncoding, type Address as EthAddress } from '@ethereumjs/util'
+import { Bloom, createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
+import type { EVMMockBlockchainInterface } from '@ethereumjs/evm'
+import { QuorateError } from '../errors.js'
+import type { ChainStore } from '../chain/store.js'
+import type { StoredReceipt } from '../chain/receipts.js'
+import { Mutex } from '../util/mutex.js'
+import { blockOptions } from '../chain/common.js'
+
+export class InvalidBlockError extends QuorateError {
+  override name = 'InvalidBlockError'
+  constructor(reason: string, details?: string) {
+    super('INVALID_BLOCK', `invalid block: ${reason}`, details !== undefined ? { details } : {})
+  }
+}
+
+export interface ExecutedBlock {
+  block: Block
+  receipts: StoredReceipt[]
+  results: RunTxResult[]
+}
+
+export interface BuildResult extends ExecutedBlock {
+  rejected: { tx: TypedTransaction; error: unknown }[]
+}
+
+export interface BuildHeader {
+  timestamp: bigint
+  coinbase: EthAddress | Uint8Array
+  extraData: Uint8Array
+}
+
+/** A check a transaction must pass to be in a block (governance plugs permissions in here). */
+export type TxAdmission = (tx: TypedTransaction, parent: Block) => Promise<void>
+
+export function createStateManager(common: Common, store: ChainStore): MerkleStateManager {
+  const trie = new MerklePatriciaTrie({ db: store.trieDb, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common })
+  return new MerkleStateManager({ trie, common, caches: new Caches() })
+}
+
+/** BLOCKHASH reads canonical blocks from the store. */
+function blockchainOf(store: ChainStore): EVMMockBlockchainInterface {
+  const chain: EVMMockBlockchainInterface = {
+    async getBlock(n: number) {
+      const block = await store.getBlockByNumber(BigInt(n))
+      if (!block) throw new Error(`block ${n} not found`)
+      return block
+    },
+    async putBlock() {},
+    shallowCopy: () => chain,
+  }
+  return chain
+}
+
+export async function createExecutionVM(common: Common, store: ChainStore): Promise<VM> {
+  return createVM({ common, stateManager: createStateManager(common, store), blockchain: blockchainOf(store) })
+}
+
+export class BlockExecutor {
+  private readonly lock = new Mutex()
+  private stateRoot: Uint8Array | undefined
+
+  private constructor(
+    private readonly vm: VM,
+    private readonly common: Common,
+    private readonly admit?: TxAdmission,
+  ) {}
+
+  static async create(common: Common, store: ChainStore, admit?: TxAdmission): Promise<BlockExecutor> {
+    return new BlockExecutor(await createExecutionVM(common, store), common, admit)
+  }
+
+  get stateManager(): MerkleStateManager {
+    return this.vm.stateManager as MerkleStateManager
+  }
+
+  /** Builds a block on `parent` from `candidates` in order; a candidate that fails is skipped and reported. */
+  async build(parent: Block, candidates: Iterable<TypedTransaction>, header: BuildHeader): Promise<BuildResult> {
+    return this.lock.run(async () => {
+      await this.moveTo(parent.header.stateRoot)
+      const headerData: HeaderData = {
+        parentHash: parent.hash(),
+        number: parent.header.number + 1n,
+        gasLimit: parent.header.gasLimit,
+        timestamp: header.timestamp,
+        coinbase: header.coinbase,
+        extraData: header.extraData,
+        baseFeePerGas: 0n,
+        difficulty: 0n,
+        withdrawalsRoot: KECCAK256_RLP,
+        blobGasUsed: 0n,
+        excessBlobGas: 0n,
+        parentBeaconBlockRoot: new Uint8Array(32),
+      }
+      const env = createBlock({ header: headerData }, blockOptions(this.common))
+      const included: TypedTransaction[] = []
+      const results: RunTxResult[] = []
+      const rejected: BuildResult['rejected'] = []
+      let gasUsed = 0n
+      for (const tx of candidates) {
+        if (tx.gasLimit > parent.header.gasLimit - gasUsed) {
+          if (parent.header.gasLimit - gasUsed < 21_000n) break
+          continue
+        }
+        try {
+          if (this.admit) await this.admit(tx, parent)
+          const result = await runTx(this.vm, { tx, block: env, blockGasUsed: gasUsed, skipHardForkValidation: true })
+          gasUsed += result.totalGasSpent
+          included.push(tx)
+          results.push(result)
+        } catch (error) {
+          rejected.push({ tx, error })
+        }
+      }
+      const stateRoot = await this.vm.stateManager.getStateRoot()
+      this.stateRoot = stateRoot
+      const block = createBlock(
+        {
+          header: {
+            ...headerData,
+            stateRoot,
+            gasUsed,
+            transactionsTrie: await genTransactionsTrieRoot(included, new MerklePatriciaTrie({ common: this.common })),
+            receiptTrie: await receiptRoot(included, results, this.common),
+            logsBloom: bloomOf(results, this.common),
+          },
+          transactions: included,
+        },
+        blockOptions(this.common),
+      )
+      return { block, receipts: results.map(toStoredReceipt), results, rejected }
+    })
+  }
+
+  /** Re-executes `block` on `parent`'s state; throws InvalidBlockError unless every root matches. */
+  async execute(parent: Block, block: Block): Promise<ExecutedBlock> {
+    return this.lock.run(async () => {
+      const h = block.header
+      if (!equalsBytes(h.parentHash, parent.hash())) throw new InvalidBlockError('parent hash mismatch')
+      if (h.number !== parent.header.number + 1n) throw new InvalidBlockError('block number does not follow its parent')
+      if (h.gasLimit !== parent.header.gasLimit) throw new InvalidBlockError('gas limit differs from the chain gas limit')
+      if (h.baseFeePerGas !== 0n) throw new InvalidBlockError('base fee must be 0')
+      if (!(await block.transactionsTrieIsValid())) throw new InvalidBlockError('transactions root mismatch')
+      await this.moveTo(parent.header.stateRoot)
+      const results: RunTxResult[] = []
+      let gasUsed = 0n
+      try {
+        for (const [i, tx] of block.transactions.entries()) {
+          if (tx.gasLimit > h.gasLimit - gasUsed) throw new InvalidBlockError(`transaction ${i} exceeds the block gas left`)
+          if (this.admit) await this.admit(tx, parent)
+          const result = await runTx(this.vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true })
+          gasUsed += result.totalGasSpent
+          results.push(result)
+        }
+        const stateRoot = await this.vm.stateManager.getStateRoot()
+        this.stateRoot = stateRoot
+        if (gasUsed !== h.gasUsed) throw new InvalidBlockError('gas used mismatch', `header ${h.gasUsed}, executed ${gasUsed}`)
+        if (!equalsBytes(stateRoot, h.stateRoot)) throw new InvalidBlockError('state root mismatch', `header ${bytesToHex(h.stateRoot)}, executed ${bytesToHex(stateRoot)}`)
+        if (!equalsBytes(await receiptRoot(block.transactions, results, this.common), h.receiptTrie)) throw new InvalidBlockError('receipts root mismatch')
+        if (!equalsBytes(bloomOf(results, this.common), h.logsBloom)) throw new InvalidBlockError('logs bloom mismatch')
+      } catch (err) {
+        await this.reset(parent.header.stateRoot)
+        if (err instanceof InvalidBlockError) throw err
+        throw new InvalidBlockError('a transaction cannot be executed', (err as Error).message)
+      }
+      return { block, receipts: results.map(toStoredReceipt), results }
+    })
+  }
+
+  /** Forgets uncommitted execution (e.g. a proposal that was not finalised). */
+  async discard(headStateRoot: Uint8Array): Promise<void> {
+    await this.lock.run(() => this.reset(headStateRoot))
+  }
+
+  private async moveTo(root: Uint8Array): Promise<void> {
+    if (this.stateRoot && equalsBytes(this.stateRoot, root)) return
+    await this.reset(root)
+  }
+
+  private async reset(root: Uint8Array): Promise<void> {
+    await this.vm.stateManager.setStateRoot(root, true)
+    this.stateRoot = root
+  }
+}
+
+function toStoredReceipt(r: RunTxResult): StoredReceipt {
+  const receipt = r.receipt as { status?: 0 | 1; cumulativeBlockGasUsed: bigint; logs: StoredReceipt['logs'] }
+  return { status: receipt.status ?? 1, cumulativeGasUsed: receipt.cumulativeBlockGasUsed, logs: receipt.logs }
+}
+
+function bloomOf(results: RunTxResult[], common: Common): Uint8Array {
+  const bloom = new Bloom(undefined, common)
+  for (const r of results) bloom.or(r.bloom)
+  return bloom.bitvector
+}
+
+async function receiptRoot(txs: TypedTransaction[], results: RunTxResult[], common: Common): Promise<Uint8Array> {
+  if (txs.length === 0) return KECCAK256_RLP
+  const trie = new MerklePatriciaTrie({ common })
+  for (const [i, r] of results.entries()) await trie.put(RLP.encode(i), encodeReceipt(r.receipt, txs[i]!.type))
+  return trie.root()
+}

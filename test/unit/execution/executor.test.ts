@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createLegacyTx } from '@ethereumjs/tx'
+import { bytesToHex, createAddressFromString, hexToBytes } from '@ethereumjs/util'
+import { blockOptions, createChainCommon } from '../../../src/chain/common.js'
+import { createGenesisBlock, parseGenesis, writeGenesisState } from '../../../src/chain/genesis.js'
+import { ChainStore } from '../../../src/chain/store.js'
+import { BlockExecutor, createStateManager, InvalidBlockError } from '../../../src/execution/executor.js'
+import { CallExecutor } from '../../../src/execution/call.js'
+import { encodeExtraData } from '../../../src/chain/extra-data.js'
+import { privateKeyToAddress } from '../../../src/crypto/keys.js'
+import { tempDir } from '../../helpers/tmp.js'
+
+const KEY = hexToBytes('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
+const SENDER = privateKeyToAddress(KEY)
+const TO = '0x00000000000000000000000000000000000000aa'
+
+async function setup(dir: string) {
+  const genesis = parseGenesis({ config: { chainId: 1337 }, validators: [SENDER], alloc: { [SENDER]: { balance: '1000000000000000000' } } })
+  const common = createChainCommon(1337n, genesis.gasLimit)
+  const store = await ChainStore.open(dir, common)
+  if (store.isEmpty) {
+    const root = await writeGenesisState(genesis, createStateManager(common, store))
+    await store.commit({ block: createGenesisBlock(genesis, common, root), seals: [], receipts: [] })
+  }
+  return { common, store }
+}
+
+describe('BlockExecutor and ChainStore', () => {
+  let cleanup: (() => Promise<void>) | undefined
+  afterEach(async () => cleanup?.())
+
+  it('builds, commits, reopens and re-validates a block with a transfer', async () => {
+    const tmp = await tempDir()
+    cleanup = tmp.cleanup
+    let { common, store } = await setup(tmp.dir)
+    const executor = await BlockExecutor.create(common, store)
+    const tx = createLegacyTx({ nonce: 0, gasLimit: 21000, gasPrice: 0, to: TO, value: 1234 }, { common }).sign(KEY)
+    const badTx = createLegacyTx({ nonce: 5, gasLimit: 21000, gasPrice: 0, to: TO, value: 1 }, { common }).sign(KEY)
+    const parent = store.head
+    const extraData = encodeExtraData({ vanity: new Uint8Array(32), validators: [SENDER], round: 0, seals: [] })
+    const built = await executor.build(parent, [tx, badTx], { timestamp: 1n, coinbase: createAddressFromString(SENDER), extraData })
+    expect(built.block.transactions).toHaveLength(1)
+    expect(built.rejected).toHaveLength(1)
+    expect(built.receipts[0]!.status).toBe(1)
+
+    // A second executor (another node) accepts the block; a tampered one is refused.
+    const verifier = await BlockExecutor.create(common, store)
+    await expect(verifier.execute(parent, built.block)).resolves.toBeDefined()
+    await store.commit({ block: built.block, seals: [], receipts: built.receipts })
+    await store.close()
+
+    ;({ common, store } = await setup(tmp.dir))
+    expect(store.head.header.number).toBe(1n)
+    expect(bytesToHex(store.head.hash())).toBe(bytesToHex(built.block.hash()))
+    const calls = await CallExecutor.create(common, store)
+    expect((await calls.getAccount(store.head, TO)).balance).toBe(1234n)
+    expect((await calls.getAccount(store.head, SENDER)).nonce).toBe(1n)
+    const loc = await store.getTxLocation(bytesToHex(tx.hash()))
+    expect(loc?.blockNumber).toBe(1n)
+    await store.close()
+  })
+
+  it('refuses a block whose state root was tampered with', async () => {
+    const tmp = await tempDir()
+    cleanup = tmp.cleanup
+    const { common, store } = await setup(tmp.dir)
+    const executor = await BlockExecutor.create(common, store)
+    const tx = createLegacyTx({ nonce: 0, gasLimit: 21000, gasPrice: 0, to: TO, value: 1 }, { common }).sign(KEY)
+    const extraData = encodeExtraData({ vanity: new Uint8Array(32), validators: [SENDER], round: 0, seals: [] })
+    const { block } = await executor.build(store.head, [tx], { timestamp: 1n, coinbase: createAddressFromString(SENDER), extraData })
+    const { createBlock } = await import('@ethereumjs/block')
+    const forged = createBlock({ header: { ...block.header.toJSON(), stateRoot: new Uint8Array(32).fill(1) }, transactions: block.transactions }, blockOptions(common))
+    await expect(executor.execute(store.head, forged)).rejects.toThrow(InvalidBlockError)
+    await store.close()
+  })
+})
