@@ -1,0 +1,323 @@
+/**
+ * The ERC-20 transfer workload of `bench:node`, against any Ethereum JSON-RPC endpoint over HTTP.
+ *
+ * Set-up (not measured): the funder (dev account 0) deploys Token, gives each fresh sender the
+ * tokens it will move and, if gas is not free, the ether to pay for it. Measured: N transfers
+ * signed beforehand with explicit nonces, sent with eth_sendRawTransaction, each sender's in nonce
+ * order (one in flight per sender, as Hardhat 2 does not queue future nonces), senders in
+ * parallel, while new blocks are watched by polling. Throughput runs from the first submit to the
+ * last inclusion seen; latency is submit → inclusion seen, per transaction.
+ */
+import { randomBytes } from 'node:crypto'
+import { ContractFactory, Interface, Signature, Transaction, type InterfaceAbi } from 'ethers'
+import { QuorateError } from '../../src/errors.js'
+import { bytesToHex, hexToBytes, privateKeyToAddress, sign, generatePrivateKey } from '../../src/crypto/keys.js'
+import type { Address, Hex } from '../../src/types.js'
+import { JsonRpcHttpClient, hexToBigint, toHexQuantity } from './json-rpc.js'
+import { tokenArtifact } from './token.js'
+
+export interface Erc20BenchOptions {
+  rpcUrl: string
+  /** Pays for the set-up: deploys Token and funds the senders. */
+  funderKey: Hex
+  /** Measured transfers; default 2000. */
+  txCount?: number
+  /** Parallel senders; default 20. */
+  senders?: number
+  /** Gas limit of each transfer; default 60000. */
+  gasLimit?: number
+  /** Block polling interval; default 20 ms (it bounds the latency resolution). */
+  pollMs?: number
+  /** Whole run (set-up and measurement) must end within this; default 300 s. */
+  timeoutMs?: number
+  log?: (message: string) => void
+}
+
+export interface Erc20BenchResult {
+  rpcUrl: string
+  chainId: number
+  clientVersion: string
+  txCount: number
+  senders: number
+  gasPrice: bigint
+  /** Transactions the node accepted (eth_sendRawTransaction answered with their hash). */
+  accepted: number
+  /** Transactions the node refused at submission; later nonces of that sender are not sent. */
+  rejected: number
+  /** Receipts with status 1 / status 0. */
+  succeeded: number
+  reverted: number
+  /** Distinct blocks that hold the measured transactions. */
+  blocks: number
+  /** First submit → last inclusion seen. */
+  durationMs: number
+  txPerSecond: number
+  /** Submit → inclusion seen by the block watcher (resolution: the polling interval). */
+  latencyMs: { p50: number; p95: number; max: number }
+  /** Round trip of eth_sendRawTransaction alone (on an automining node it includes the mining). */
+  submitMs: { p50: number; p95: number }
+  /** Set-up (deploy + funding), not part of the figures above. */
+  setupMs: number
+}
+
+export class BenchError extends QuorateError {
+  override name = 'BenchError'
+  constructor(shortMessage: string, opts: { details?: string; cause?: unknown } = {}) {
+    super('BENCH_FAILED', shortMessage, opts)
+  }
+}
+
+interface SignedTx {
+  raw: Hex
+  hash: Hex
+}
+
+interface TxTiming {
+  submittedAt: number
+  includedAt: number
+  block: bigint
+}
+
+/** Bounds of the block watcher's look-ahead (blocks asked for per poll). */
+const BLOCK_WINDOW_MIN = 4
+const BLOCK_WINDOW_MAX = 256
+
+interface TrackResult {
+  timings: Map<Hex, TxTiming>
+  /** eth_sendRawTransaction round trips of accepted transactions. */
+  submitRoundTrips: number[]
+  accepted: number
+  rejected: number
+  firstSubmitAt: number
+  lastIncludedAt: number
+  rejections: string[]
+}
+
+interface LegacyFields {
+  chainId: bigint
+  nonce: number
+  gasPrice: bigint
+  gasLimit: bigint
+  to: Address | null
+  data: Hex
+  value: bigint
+}
+
+/** Signs a legacy (EIP-155) transaction with the project's native secp256k1. */
+export function signLegacyTx(privateKey: Uint8Array, fields: LegacyFields): SignedTx {
+  const tx = Transaction.from({ type: 0, ...fields })
+  const sig = sign(hexToBytes(tx.unsignedHash as Hex), privateKey)
+  tx.signature = Signature.from({ r: bytesToHex(sig.subarray(0, 32)), s: bytesToHex(sig.subarray(32, 64)), v: 27 + sig[64]! })
+  return { raw: tx.serialized as Hex, hash: tx.hash as Hex }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Sends each chain of transactions in order (awaiting each submit), all chains in parallel, and
+ * watches new blocks until every accepted transaction is included or the deadline passes.
+ */
+async function submitAndTrack(rpc: JsonRpcHttpClient, chains: SignedTx[][], pollMs: number, deadline: number): Promise<TrackResult> {
+  const timings = new Map<Hex, TxTiming>()
+  const submittedAt = new Map<Hex, number>()
+  for (const chain of chains) for (const tx of chain) submittedAt.set(tx.hash, Number.NaN)
+  let accepted = 0
+  let rejected = 0
+  const rejections: string[] = []
+  const submitRoundTrips: number[] = []
+  let submitting = true
+  const startBlock = hexToBigint(await rpc.request('eth_blockNumber'), 'eth_blockNumber')
+  const firstSubmitAt = performance.now()
+
+  const sendChain = async (chain: SignedTx[]): Promise<void> => {
+    for (let i = 0; i < chain.length; i++) {
+      const tx = chain[i]!
+      if (performance.now() > deadline) {
+        rejected += chain.length - i
+        rejections.push('deadline passed while submitting')
+        return
+      }
+      const sentAt = performance.now()
+      submittedAt.set(tx.hash, sentAt)
+      try {
+        const hash = await rpc.request('eth_sendRawTransaction', [tx.raw])
+        if (typeof hash !== 'string' || hash.toLowerCase() !== tx.hash) {
+          throw new BenchError(`eth_sendRawTransaction answered ${JSON.stringify(hash)}, expected the transaction hash ${tx.hash}`)
+        }
+        accepted++
+        submitRoundTrips.push(performance.now() - sentAt)
+      } catch (err) {
+        // The rest of this sender's nonces cannot be mined without this one.
+        rejected += chain.length - i
+        if (rejections.length < 5) rejections.push((err as Error).message)
+        return
+      }
+    }
+  }
+
+  // One round trip per poll: ask for the next `window` block numbers at once and keep the leading
+  // blocks that exist. An automining node makes a block per transaction, and a watcher that first
+  // asked eth_blockNumber and then fetched blocks would fall behind it (each of its requests waits
+  // behind the senders' in the node's queue), inflating the latencies it reports.
+  const watch = async (): Promise<number> => {
+    let next = startBlock + 1n
+    let window = BLOCK_WINDOW_MIN
+    let lastIncludedAt = firstSubmitAt
+    for (;;) {
+      if (!submitting && timings.size >= accepted) return lastIncludedAt
+      if (performance.now() > deadline) {
+        throw new BenchError(`${accepted - timings.size} of ${accepted} accepted transactions were not included before the deadline`)
+      }
+      const calls = []
+      for (let i = 0n; i < BigInt(window); i++) calls.push({ method: 'eth_getBlockByNumber', params: [toHexQuantity(next + i), false] })
+      const outcomes = await rpc.batch(calls)
+      const seenAt = performance.now()
+      let found = 0
+      for (const outcome of outcomes) {
+        if (!outcome.ok) throw outcome.error
+        const block = outcome.result as { transactions?: unknown } | null
+        if (block === null) break
+        if (!Array.isArray(block.transactions)) throw new BenchError(`block ${next} has no transaction list`)
+        for (const h of block.transactions) {
+          const hash = String(h).toLowerCase() as Hex
+          const sent = submittedAt.get(hash)
+          if (sent === undefined || timings.has(hash)) continue
+          timings.set(hash, { submittedAt: sent, includedAt: seenAt, block: next })
+          lastIncludedAt = seenAt
+        }
+        next++
+        found++
+      }
+      window = Math.min(BLOCK_WINDOW_MAX, Math.max(BLOCK_WINDOW_MIN, found * 2))
+      if (found === 0) await sleep(pollMs)
+    }
+  }
+
+  const watcher = watch()
+  // Keep the watcher's rejection handled while the submissions run.
+  watcher.catch(() => undefined)
+  try {
+    await Promise.all(chains.map(sendChain))
+  } finally {
+    submitting = false
+  }
+  const lastIncludedAt = await watcher
+  return { timings, submitRoundTrips, accepted, rejected, firstSubmitAt, lastIncludedAt, rejections }
+}
+
+/** Fetches receipts in batches; returns how many have status 1 and 0 (missing ones count in neither). */
+async function receiptStatuses(rpc: JsonRpcHttpClient, hashes: Hex[]): Promise<{ succeeded: number; reverted: number; contractAddress?: Address }> {
+  let succeeded = 0
+  let reverted = 0
+  let contractAddress: Address | undefined
+  for (let i = 0; i < hashes.length; i += 100) {
+    const outcomes = await rpc.batch(hashes.slice(i, i + 100).map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })))
+    for (const outcome of outcomes) {
+      if (!outcome.ok) throw outcome.error
+      const receipt = outcome.result as { status?: string; contractAddress?: string | null } | null
+      if (!receipt) continue
+      if (receipt.status === '0x1') succeeded++
+      else reverted++
+      if (receipt.contractAddress) contractAddress = receipt.contractAddress.toLowerCase() as Address
+    }
+  }
+  return contractAddress ? { succeeded, reverted, contractAddress } : { succeeded, reverted }
+}
+
+export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20BenchResult> {
+  const txCount = opts.txCount ?? 2000
+  const senderCount = Math.min(opts.senders ?? 20, txCount)
+  if (!Number.isInteger(txCount) || txCount < 1) throw new BenchError(`tx count must be a positive integer, got ${txCount}`)
+  if (!Number.isInteger(senderCount) || senderCount < 1) throw new BenchError(`sender count must be a positive integer, got ${senderCount}`)
+  const gasLimit = BigInt(opts.gasLimit ?? 60_000)
+  const pollMs = opts.pollMs ?? 20
+  const deadline = performance.now() + (opts.timeoutMs ?? 300_000)
+  const log = opts.log ?? ((): void => undefined)
+  const rpc = new JsonRpcHttpClient(opts.rpcUrl)
+
+  const chainId = hexToBigint(await rpc.request('eth_chainId'), 'eth_chainId')
+  const gasPrice = hexToBigint(await rpc.request('eth_gasPrice'), 'eth_gasPrice')
+  const clientVersion = String(await rpc.request('web3_clientVersion').catch(() => 'unknown'))
+  const { abi, bytecode } = tokenArtifact()
+  const iface = new Interface(abi as unknown as InterfaceAbi)
+
+  // ---- Set-up: deploy and fund (not measured). ----
+  const setupStart = performance.now()
+  const funderKey = hexToBytes(opts.funderKey)
+  const funder = privateKeyToAddress(funderKey)
+  let funderNonce = Number(hexToBigint(await rpc.request('eth_getTransactionCount', [funder, 'pending']), 'eth_getTransactionCount'))
+  const perSender = Array.from({ length: senderCount }, (_, i) => Math.floor(txCount / senderCount) + (i < txCount % senderCount ? 1 : 0))
+  const supply = BigInt(txCount) * 10n
+  const deployData = (await new ContractFactory(abi as unknown as InterfaceAbi, bytecode).getDeployTransaction('Bench Token', 'BENCH', supply)).data as Hex
+  const deployGas = hexToBigint(await rpc.request('eth_estimateGas', [{ from: funder, data: deployData }]), 'eth_estimateGas')
+  const deploy = signLegacyTx(funderKey, { chainId, nonce: funderNonce++, gasPrice, gasLimit: (deployGas * 12n) / 10n, to: null, data: deployData, value: 0n })
+  log(`set-up: deploying Token from ${funder}`)
+  const deployed = await submitAndTrack(rpc, [[deploy]], pollMs, deadline)
+  if (deployed.accepted !== 1) throw new BenchError(`Token deployment was refused: ${deployed.rejections.join('; ')}`)
+  const deployStatus = await receiptStatuses(rpc, [deploy.hash])
+  if (deployStatus.succeeded !== 1 || !deployStatus.contractAddress) throw new BenchError(`Token deployment ${deploy.hash} failed on chain`)
+  const token = deployStatus.contractAddress
+
+  const senders = Array.from({ length: senderCount }, () => {
+    const key = generatePrivateKey()
+    return { key, address: privateKeyToAddress(key) }
+  })
+  const funding: SignedTx[] = []
+  for (const [i, s] of senders.entries()) {
+    if (gasPrice > 0n) {
+      const ether = 2n * BigInt(perSender[i]!) * gasLimit * gasPrice
+      funding.push(signLegacyTx(funderKey, { chainId, nonce: funderNonce++, gasPrice, gasLimit: 21_000n, to: s.address, data: '0x', value: ether }))
+    }
+    const data = iface.encodeFunctionData('transfer', [s.address, BigInt(perSender[i]!)]) as Hex
+    funding.push(signLegacyTx(funderKey, { chainId, nonce: funderNonce++, gasPrice, gasLimit: 100_000n, to: token, data, value: 0n }))
+  }
+  log(`set-up: funding ${senderCount} senders (${funding.length} transactions)`)
+  const funded = await submitAndTrack(rpc, [funding], pollMs, deadline)
+  if (funded.rejected > 0) throw new BenchError(`funding the senders was refused: ${funded.rejections.join('; ')}`)
+  const fundingStatus = await receiptStatuses(rpc, funding.map((t) => t.hash))
+  if (fundingStatus.succeeded !== funding.length) throw new BenchError(`${funding.length - fundingStatus.succeeded} funding transactions failed on chain`)
+  const setupMs = performance.now() - setupStart
+
+  // ---- Sign every measured transfer beforehand, so that signing is not measured. ----
+  const chains: SignedTx[][] = senders.map((s, i) =>
+    Array.from({ length: perSender[i]! }, (_, nonce) => {
+      const recipient = bytesToHex(randomBytes(20)) as Address
+      const data = iface.encodeFunctionData('transfer', [recipient, 1n]) as Hex
+      return signLegacyTx(s.key, { chainId, nonce, gasPrice, gasLimit, to: token, data, value: 0n })
+    }),
+  )
+
+  // ---- Measured run. ----
+  log(`measuring: ${txCount} transfers from ${senderCount} senders`)
+  const run = await submitAndTrack(rpc, chains, pollMs, deadline)
+  const durationMs = run.lastIncludedAt - run.firstSubmitAt
+  const latencies = [...run.timings.values()].map((t) => t.includedAt - t.submittedAt).sort((a, b) => a - b)
+  const roundTrips = run.submitRoundTrips.sort((a, b) => a - b)
+  const statuses = await receiptStatuses(rpc, [...run.timings.keys()])
+  if (run.rejected > 0) log(`warning: ${run.rejected} transactions refused, e.g. ${run.rejections[0] ?? '?'}`)
+
+  return {
+    rpcUrl: opts.rpcUrl,
+    chainId: Number(chainId),
+    clientVersion,
+    txCount,
+    senders: senderCount,
+    gasPrice,
+    accepted: run.accepted,
+    rejected: run.rejected,
+    succeeded: statuses.succeeded,
+    reverted: statuses.reverted,
+    blocks: new Set([...run.timings.values()].map((t) => t.block)).size,
+    durationMs,
+    txPerSecond: durationMs > 0 ? (run.timings.size * 1000) / durationMs : 0,
+    latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies.at(-1) ?? Number.NaN },
+    submitMs: { p50: percentile(roundTrips, 50), p95: percentile(roundTrips, 95) },
+    setupMs,
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * `quorate devnet`: a local consortium in one command. Each validator is its own `quorate start`
+ * process with its own data folder under `<dataDir>/node-<i>`; the ten accounts of the well-known
+ * development mnemonic are prefunded. A node that dies is reported and NOT restarted: an operator
+ * must see a failure, not have it hidden. Ctrl-C stops every node cleanly; running again resumes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { openSync, closeSync } from 'node:fs'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { devAccounts, type DevAccount } from '../crypto/dev-accounts.js'
+import { QuorateError } from '../errors.js'
+import type { Address } from '../types.js'
+import { createNodeKeys, exists, writeNodeFiles } from '../node/init.js'
+import type { GenesisInput } from '../chain/genesis.js'
+
+export interface DevnetOptions {
+  dataDir: string
+  validators: number
+  rpcPort: number
+  p2pPort: number
+  chainId: number
+  blockPeriodMs: number
+  reset: boolean
+}
+
+export interface DevnetNode {
+  name: string
+  dataDir: string
+  address: Address
+  rpcUrl: string
+  wsUrl: string
+  p2pUrl: string
+  startCommand: string
+}
+
+export interface DevnetFile {
+  chainId: number
+  nodes: DevnetNode[]
+  accounts: DevAccount[]
+}
+
+const DEV_BALANCE = 10_000n * 10n ** 18n
+const CLI = fileURLToPath(new URL('./main.js', import.meta.url))
+
+function nodeInfo(opts: DevnetOptions, i: number, address: Address): DevnetNode {
+  const dataDir = resolve(opts.dataDir, `node-${i + 1}`)
+  const rpcPort = opts.rpcPort + i
+  return {
+    name: `node-${i + 1}`,
+    dataDir,
+    address,
+    rpcUrl: `http://127.0.0.1:${rpcPort}`,
+    wsUrl: `ws://127.0.0.1:${rpcPort}`,
+    p2pUrl: `wss://127.0.0.1:${opts.p2pPort + i}`,
+    startCommand: `node ${CLI} start --data-dir ${dataDir}`,
+  }
+}
+
+/** Creates the devnet's folders (keys, one shared genesis, configs) unless they exist. */
+export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetFile> {
+  const file = join(opts.dataDir, 'devnet.json')
+  if (opts.reset) await rm(opts.dataDir, { recursive: true, force: true })
+  if (await exists(file)) {
+    const existing = JSON.parse(await readFile(file, 'utf8')) as DevnetFile
+    if (existing.nodes.length !== opts.validators) {
+      throw new QuorateError('DEVNET_MISMATCH', `the devnet in ${opts.dataDir} has ${existing.nodes.length} validators, not ${opts.validators}`, {
+        details: 'run with --reset to start a new devnet, or with the same --validators',
+      })
+    }
+    return existing
+  }
+  const keys = []
+  for (let i = 0; i < opts.validators; i++) keys.push(await createNodeKeys(resolve(opts.dataDir, `node-${i + 1}`)))
+  const accounts = devAccounts(10)
+  const genesis: GenesisInput = {
+    config: { chainId: opts.chainId, blockPeriodMs: opts.blockPeriodMs },
+    validators: keys.map((k) => k.address),
+    alloc: Object.fromEntries(accounts.map((a) => [a.address, { balance: `0x${DEV_BALANCE.toString(16)}` }])),
+  }
+  const nodes = keys.map((k, i) => nodeInfo(opts, i, k.address))
+  for (const [i, node] of nodes.entries()) {
+    await writeNodeFiles(node.dataDir, genesis, {
+      name: node.name,
+      rpc: { port: opts.rpcPort + i, cors: ['*'] },
+      p2p: {
+        listen: { host: '127.0.0.1', port: opts.p2pPort + i },
+        peers: nodes.filter((_, j) => j !== i).map((p) => ({ url: p.p2pUrl, address: p.address })),
+      },
+    })
+  }
+  const devnet: DevnetFile = { chainId: opts.chainId, nodes, accounts }
+  await writeFile(file, `${JSON.stringify(devnet, null, 2)}\n`)
+  return devnet
+}
+
+async function waitForRpc(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new QuorateError('NODE_EXITED', `the node behind ${url} exited with code ${child.exitCode}`)
+    try {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}' })
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new QuorateError('NODE_TIMEOUT', `no answer from ${url} within ${timeoutMs / 1000} s`)
+}
+
+/** Starts every node as a child process; resolves when the devnet has stopped. */
+export async function runDevnet(opts: DevnetOptions, out: (line: string) => void): Promise<number> {
+  const devnet = await prepareDevnet(opts)
+  const children = devnet.nodes.map((node) => {
+    const log = openSync(join(node.dataDir, 'node.log'), 'a')
+    const child = spawn(process.execPath, [CLI, 'start', '--data-dir', node.dataDir], { stdio: ['ignore', log, log] })
+    closeSync(log)
+    return { node, child }
+  })
+  let stopping = false
+  const exited = children.map(
+    ({ node, child }) =>
+      new Promise<number>((res) =>
+        child.on('exit', (code, signal) => {
+          if (!stopping) out(`!! ${node.name} stopped unexpectedly (${signal ?? `exit code ${code}`}); see ${join(node.dataDir, 'node.log')}. It is not restarted.`)
+          res(code ?? 1)
+        }),
+      ),
+  )
+  const stop = () => {
+    if (stopping) return
+    stopping = true
+    out('stopping the devnet…')
+    for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM')
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  try {
+    await Promise.all(children.map(({ node, child }) => waitForRpc(node.rpcUrl, child)))
+  } catch (err) {
+    stop()
+    await Promise.all(exited)
+    throw err
+  }
+  out(`Quorate devnet: ${devnet.nodes.length} validator${devnet.nodes.length > 1 ? 's' : ''}, chain id ${devnet.chainId}`)
+  out('')
+  for (const n of devnet.nodes) {
+    out(`  ${n.name}  ${n.address}  RPC ${n.rpcUrl}  WS ${n.wsUrl}`)
+    out(`          start alone: ${n.startCommand}`)
+  }
+  out('')
+  out('Accounts (10,000 ETH each; development keys, never use them elsewhere):')
+  devnet.accounts.forEach((a, i) => out(`  (${i}) ${a.address}  ${a.privateKey}`))
+  out('')
+  out(`Everything above is in ${resolve(opts.dataDir, 'devnet.json')}. Logs: <node folder>/node.log. Ctrl-C stops the devnet.`)
+  const codes = await Promise.all(exited)
+  process.off('SIGINT', stop)
+  process.off('SIGTERM', stop)
+  return stopping ? 0 : Math.max(...codes, 1)
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * The `quorate` command. Every subcommand has --help; bad flags or config files end with an error
+ * that names the field, and exit code 2.
+ */
+import { Command, InvalidArgumentError } from 'commander'
+import { resolve } from 'node:path'
+import { QuorateError, ConfigError } from '../errors.js'
+import { createLogger } from '../ops/logger.js'
+import { loadNodeConfig, type NodeConfig } from '../node/config.js'
+import { startNode } from '../node/run.js'
+import { createNodeKeys, writeNodeFiles } from '../node/init.js'
+import { runDevnet } from './devnet.js'
+import { devAccounts } from '../crypto/dev-accounts.js'
+
+function int(name: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be an integer`)
+    const n = Number(value)
+    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}`)
+    return n
+  }
+}
+
+const program = new Command()
+  .name('quorate')
+  .description('Quorate: a consortium blockchain with QBFT finality, on-chain governance and GDPR-aware private data')
+  .version('0.1.0')
+  .showHelpAfterError()
+
+program
+  .command('init')
+  .description('create a node: key, TLS certificate, and (for a new chain) a genesis in which this node is the validator')
+  .requiredOption('--data-dir <dir>', 'the node data folder to create')
+  .option('--chain-id <id>', 'chain id of a new chain', int('--chain-id', 1, 2 ** 53 - 1), 1337)
+  .option('--rpc-port <port>', 'JSON-RPC port (HTTP and WebSocket)', int('--rpc-port', 0, 65535), 8545)
+  .option('--p2p-port <port>', 'P2P listening port', int('--p2p-port', 0, 65535), 30303)
+  .option('--dev-accounts', 'prefund the ten accounts of the development mnemonic', false)
+  .action(async (o: { dataDir: string; chainId: number; rpcPort: number; p2pPort: number; devAccounts: boolean }) => {
+    const dataDir = resolve(o.dataDir)
+    const { address } = await createNodeKeys(dataDir)
+    const alloc = o.devAccounts ? Object.fromEntries(devAccounts(10).map((a) => [a.address, { balance: (10n ** 22n).toString() }])) : {}
+    await writeNodeFiles(dataDir, { config: { chainId: o.chainId }, validators: [address], alloc }, { rpc: { port: o.rpcPort }, p2p: { listen: { port: o.p2pPort } } })
+    console.log(`initialised ${dataDir}\n  node address ${address}\n  start it with: quorate start --data-dir ${dataDir}`)
+  })
+
+program
+  .command('start')
+  .description('run a node from its data folder')
+  .requiredOption('--data-dir <dir>', 'the node data folder (made by `quorate init`)')
+  .option('--rpc-port <port>', 'override the JSON-RPC port', int('--rpc-port', 0, 65535))
+  .option('--rpc-host <host>', 'override the JSON-RPC listen address')
+  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace')
+  .action(async (o: { dataDir: string; rpcPort?: number; rpcHost?: string; logLevel?: NodeConfig['logLevel'] }) => {
+    const dataDir = resolve(o.dataDir)
+    const config = await loadNodeConfig(dataDir)
+    if (o.rpcPort !== undefined) config.rpc.port = o.rpcPort
+    if (o.rpcHost !== undefined) config.rpc.host = o.rpcHost
+    if (o.logLevel !== undefined) config.logLevel = o.logLevel
+    const logger = createLogger({ level: config.logLevel })
+    const running = await startNode(dataDir, config, logger)
+    await new Promise<void>((done) => {
+      const stop = () => {
+        logger.info('stopping')
+        running.stop().then(done, (err: unknown) => {
+          logger.error({ err }, 'error while stopping')
+          done()
+        })
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+  })
+
+program
+  .command('devnet')
+  .description('run a local consortium: validators as separate processes, dev accounts prefunded; Ctrl-C stops it, running again resumes')
+  .option('--data-dir <dir>', 'where the devnet keeps its nodes', '.devnet')
+  .option('--validators <n>', 'number of validator nodes', int('--validators', 1, 16), 1)
+  .option('--rpc-port <port>', 'RPC port of the first node; node i uses port + i - 1', int('--rpc-port', 1, 65535), 8545)
+  .option('--p2p-port <port>', 'P2P port of the first node', int('--p2p-port', 1, 65535), 30303)
+  .option('--chain-id <id>', 'chain id', int('--chain-id', 1, 2 ** 53 - 1), 1337)
+  .option('--block-period-ms <ms>', 'minimum time between blocks', int('--block-period-ms', 50, 3_600_000), 1000)
+  .option('--reset', 'delete the devnet folder and start a new chain', false)
+  .action(async (o: { dataDir: string; validators: number; rpcPort: number; p2pPort: number; chainId: number; blockPeriodMs: number; reset: boolean }) => {
+    process.exitCode = await runDevnet({ ...o, dataDir: resolve(o.dataDir) }, (line) => console.log(line))
+  })
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(`error: ${err.message}`)
+    process.exit(2)
+  }
+  if (err instanceof QuorateError) {
+    console.error(`error [${err.code}]: ${err.message}`)
+    process.exit(1)
+  }
+  console.error(err)
+  process.exit(1)
+})

@@ -1,0 +1,31 @@
+/**
+ * How blocks get made. The node owns one BlockProducer: the SingleSealer here for a one-validator
+ * chain, QBFT for a network. Both build through the BlockExecutor and hand a sealed block to
+ * `commit`, which stores it and tells the rest of the node.
+ */
+import type { Block } from '@ethereumjs/block'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import type { BlockRecord } from '../chain/store.js'
+
+export interface BlockProducer {
+  start(): void
+  stop(): Promise<void>
+  /** The pool has new executable transactions. */
+  onPending(): void
+}
+
+/** What a producer needs from the pool. */
+export interface PendingSource {
+  pending(gasLimit: bigint): TypedTransaction[]
+  remove(hash: `0x${string}`, reason: string): void
+  readonly size: number
+}
+
+export type CommitBlock = (record: BlockRecord) => Promise<void>
+
+/** Block timestamps are seconds: strictly increasing for periods of a second or more, non-decreasing below. */
+export function nextTimestamp(parent: Block, blockPeriodMs: number, nowMs: number): bigint {
+  const min = parent.header.timestamp + (blockPeriodMs >= 1000 ? BigInt(Math.floor(blockPeriodMs / 1000)) : 0n)
+  const now = BigInt(Math.floor(nowMs / 1000))
+  return now > min ? now : min
+}

@@ -1,0 +1,53 @@
+/**
+ * Running a node as a service: open the data folder, start block production and the JSON-RPC
+ * server, and stop both on SIGINT/SIGTERM. Used by `quorate start` (and so by each devnet node).
+ */
+import type { Logger } from 'pino'
+import { RpcServer } from '../rpc/server.js'
+import { ethMethods } from '../rpc/eth.js'
+import { Filters } from '../rpc/filters.js'
+import { miscMethods } from '../rpc/misc.js'
+import { CLIENT_VERSION, Node } from './node.js'
+import type { NodeConfig } from './config.js'
+
+export interface RunningNode {
+  node: Node
+  rpc: RpcServer
+  stop(): Promise<void>
+}
+
+export async function startNode(dataDir: string, config: NodeConfig, logger: Logger): Promise<RunningNode> {
+  const node = await Node.open(dataDir, config, { logger })
+  const filters = new Filters(node)
+  const rpc = new RpcServer(
+    {
+      host: config.rpc.host,
+      port: config.rpc.port,
+      cors: config.rpc.cors.includes('*') ? '*' : config.rpc.cors,
+      maxRequestBytes: config.rpc.maxRequestBytes,
+      maxBatchSize: config.rpc.maxBatchSize,
+      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => 0 }) },
+      banner: { client: CLIENT_VERSION, chainId: Number(node.chainId) },
+    },
+    { logger: logger.child({ module: 'rpc' }) },
+  )
+  try {
+    await rpc.start()
+  } catch (err) {
+    await node.stop()
+    throw err
+  }
+  node.start()
+  logger.info({ rpc: `http://${config.rpc.host}:${rpc.address().port}` }, 'JSON-RPC listening (HTTP and WebSocket)')
+  let stopped: Promise<void> | undefined
+  return {
+    node,
+    rpc,
+    stop: () =>
+      (stopped ??= (async () => {
+        filters.close()
+        await rpc.stop()
+        await node.stop()
+      })()),
+  }
+}

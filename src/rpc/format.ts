@@ -1,0 +1,171 @@
+/**
+ * Ethereum JSON-RPC shapes of blocks, transactions, receipts and logs. Headers are shown with
+ * their commit seals put back into extraData (QBFT layout); the hash is the stored block's hash,
+ * which excludes the seals (see chain/extra-data.ts).
+ */
+import type { Block } from '@ethereumjs/block'
+import { Capability, TransactionType, type TypedTransaction } from '@ethereumjs/tx'
+import { bigIntToHex, bytesToHex, createContractAddress, intToHex } from '@ethereumjs/util'
+import { Bloom } from '@ethereumjs/vm'
+import type { Common } from '@ethereumjs/common'
+import { withSeals } from '../chain/extra-data.js'
+import type { StoredReceipt } from '../chain/receipts.js'
+import type { Log } from '@ethereumjs/evm'
+import type { Hex } from '../types.js'
+
+export interface RpcLog {
+  address: Hex
+  topics: Hex[]
+  data: Hex
+  blockNumber: Hex
+  blockHash: Hex
+  transactionHash: Hex
+  transactionIndex: Hex
+  logIndex: Hex
+  removed: false
+}
+
+export function formatHeader(block: Block, seals: Uint8Array[]) {
+  const h = block.header
+  return {
+    number: bigIntToHex(h.number),
+    hash: bytesToHex(block.hash()),
+    parentHash: bytesToHex(h.parentHash),
+    nonce: bytesToHex(h.nonce),
+    mixHash: bytesToHex(h.mixHash),
+    sha3Uncles: bytesToHex(h.uncleHash),
+    logsBloom: bytesToHex(h.logsBloom),
+    transactionsRoot: bytesToHex(h.transactionsTrie),
+    stateRoot: bytesToHex(h.stateRoot),
+    receiptsRoot: bytesToHex(h.receiptTrie),
+    miner: h.coinbase.toString(),
+    difficulty: '0x0',
+    totalDifficulty: '0x0',
+    extraData: bytesToHex(h.number === 0n ? h.extraData : withSeals(h.extraData, seals)),
+    gasLimit: bigIntToHex(h.gasLimit),
+    gasUsed: bigIntToHex(h.gasUsed),
+    timestamp: bigIntToHex(h.timestamp),
+    baseFeePerGas: bigIntToHex(h.baseFeePerGas ?? 0n),
+    withdrawalsRoot: h.withdrawalsRoot ? bytesToHex(h.withdrawalsRoot) : undefined,
+    blobGasUsed: bigIntToHex(h.blobGasUsed ?? 0n),
+    excessBlobGas: bigIntToHex(h.excessBlobGas ?? 0n),
+    parentBeaconBlockRoot: h.parentBeaconBlockRoot ? bytesToHex(h.parentBeaconBlockRoot) : undefined,
+  }
+}
+
+export function formatBlock(block: Block, seals: Uint8Array[], fullTransactions: boolean) {
+  return {
+    ...formatHeader(block, seals),
+    size: intToHex(block.serialize().length),
+    transactions: fullTransactions
+      ? block.transactions.map((tx, i) => formatTransaction(tx, { block, index: i }))
+      : block.transactions.map((tx) => bytesToHex(tx.hash())),
+    uncles: [],
+    withdrawals: [],
+  }
+}
+
+export function formatTransaction(tx: TypedTransaction, at?: { block: Block; index: number }) {
+  const base = {
+    blockHash: at ? bytesToHex(at.block.hash()) : null,
+    blockNumber: at ? bigIntToHex(at.block.header.number) : null,
+    transactionIndex: at ? intToHex(at.index) : null,
+    hash: bytesToHex(tx.hash()),
+    from: tx.getSenderAddress().toString(),
+    to: tx.to ? tx.to.toString() : null,
+    nonce: bigIntToHex(tx.nonce),
+    gas: bigIntToHex(tx.gasLimit),
+    value: bigIntToHex(tx.value),
+    input: bytesToHex(tx.data),
+    type: intToHex(tx.type),
+    v: bigIntToHex(tx.v ?? 0n),
+    r: bigIntToHex(tx.r ?? 0n),
+    s: bigIntToHex(tx.s ?? 0n),
+  }
+  const json = tx.toJSON()
+  if (tx.type === TransactionType.Legacy) {
+    return {
+      ...base,
+      gasPrice: bigIntToHex(BigInt(json.gasPrice ?? '0x0')),
+      ...(tx.supports(Capability.EIP155ReplayProtection) ? { chainId: bigIntToHex(tx.common.chainId()) } : {}),
+    }
+  }
+  const fee1559 = tx.type === TransactionType.FeeMarketEIP1559
+  return {
+    ...base,
+    chainId: bigIntToHex(tx.common.chainId()),
+    accessList: json.accessList ?? [],
+    yParity: bigIntToHex(tx.v ?? 0n),
+    // Base fee is 0, so the effective gas price is the priority fee capped by the fee cap.
+    gasPrice: fee1559 ? bigIntToHex(effectiveGasPrice(tx)) : (json.gasPrice ?? '0x0'),
+    ...(fee1559 ? { maxFeePerGas: json.maxFeePerGas, maxPriorityFeePerGas: json.maxPriorityFeePerGas } : {}),
+  }
+}
+
+export function effectiveGasPrice(tx: TypedTransaction): bigint {
+  const json = tx.toJSON()
+  if (json.maxFeePerGas !== undefined) {
+    const cap = BigInt(json.maxFeePerGas)
+    const tip = BigInt(json.maxPriorityFeePerGas ?? '0x0')
+    return tip < cap ? tip : cap
+  }
+  return BigInt(json.gasPrice ?? '0x0')
+}
+
+/** The logs of one block, each with its position. */
+export function blockLogs(block: Block, receipts: StoredReceipt[]): RpcLog[] {
+  const out: RpcLog[] = []
+  const blockHash = bytesToHex(block.hash())
+  const blockNumber = bigIntToHex(block.header.number)
+  let logIndex = 0
+  receipts.forEach((r, txIndex) => {
+    const txHash = bytesToHex(block.transactions[txIndex]!.hash())
+    for (const log of r.logs) out.push(formatLog(log, { blockHash, blockNumber, txHash, txIndex, logIndex: logIndex++ }))
+  })
+  return out
+}
+
+function formatLog(log: Log, at: { blockHash: Hex; blockNumber: Hex; txHash: Hex; txIndex: number; logIndex: number }): RpcLog {
+  const [address, topics, data] = log
+  return {
+    address: bytesToHex(address),
+    topics: topics.map((t) => bytesToHex(t)),
+    data: bytesToHex(data),
+    blockNumber: at.blockNumber,
+    blockHash: at.blockHash,
+    transactionHash: at.txHash,
+    transactionIndex: intToHex(at.txIndex),
+    logIndex: intToHex(at.logIndex),
+    removed: false,
+  }
+}
+
+export function formatReceipt(block: Block, receipts: StoredReceipt[], index: number, common: Common) {
+  const tx = block.transactions[index]!
+  const r = receipts[index]!
+  const prevGas = index === 0 ? 0n : receipts[index - 1]!.cumulativeGasUsed
+  const firstLog = receipts.slice(0, index).reduce((n, x) => n + x.logs.length, 0)
+  const logs = blockLogs(block, receipts).slice(firstLog, firstLog + r.logs.length)
+  const bloom = new Bloom(undefined, common)
+  for (const [address, topics] of r.logs) {
+    bloom.add(address)
+    for (const t of topics) bloom.add(t)
+  }
+  const from = tx.getSenderAddress()
+  return {
+    transactionHash: bytesToHex(tx.hash()),
+    transactionIndex: intToHex(index),
+    blockHash: bytesToHex(block.hash()),
+    blockNumber: bigIntToHex(block.header.number),
+    from: from.toString(),
+    to: tx.to ? tx.to.toString() : null,
+    cumulativeGasUsed: bigIntToHex(r.cumulativeGasUsed),
+    gasUsed: bigIntToHex(r.cumulativeGasUsed - prevGas),
+    effectiveGasPrice: bigIntToHex(effectiveGasPrice(tx)),
+    contractAddress: tx.to ? null : createContractAddress(from, tx.nonce).toString(),
+    logs,
+    logsBloom: bytesToHex(bloom.bitvector),
+    type: intToHex(tx.type),
+    status: intToHex(r.status),
+  }
+}
