@@ -3,47 +3,50 @@
  * Hardhat 2 node started here, and the ratio of their tx/s. Targets run one after the other (the
  * machines have few cores), each on fresh senders.
  *
- *   node dist/bench/node.js                                   # both: hardhat + --quorate-url
+ *   node dist/bench/node.js                                   # both: hardhat + a Quorate node it starts
  *   node dist/bench/node.js --target hardhat --tx 500
  *   node dist/bench/node.js --target hardhat --target url=http://127.0.0.1:8545
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Command } from 'commander'
 import { z } from 'zod'
 import { devAccounts } from '../src/crypto/dev-accounts.js'
-import { ConfigError, errorMessage } from '../src/errors.js'
+import { errorMessage } from '../src/errors.js'
 import type { Hex } from '../src/types.js'
 import { parseWith } from '../src/validation.js'
 import { runErc20Bench } from './lib/erc20-bench.js'
-import { startHardhatNode, type HardhatNode } from './lib/hardhat.js'
+import { startHardhatNode } from './lib/hardhat.js'
+import { initDevChain, startNodeProcess } from './lib/quorate-node.js'
 import { formatTable, type LabelledResult } from './lib/report.js'
 
-type Target = { label: string; kind: 'hardhat' } | { label: string; kind: 'url'; url: string }
+type Target = { label: string; kind: 'hardhat' | 'quorate' } | { label: string; kind: 'url'; url: string }
 
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'expected an http:// or https:// URL')
 
 const optionsSchema = z.object({
   tx: z.coerce.number().int().min(1),
   senders: z.coerce.number().int().min(1),
-  target: z.array(z.union([z.enum(['hardhat', 'both']), z.string().regex(/^url=https?:\/\/\S+$/, 'expected hardhat, both or url=<http-url>')])),
+  target: z.array(z.union([z.enum(['hardhat', 'quorate', 'both']), z.string().regex(/^url=https?:\/\/\S+$/, 'expected hardhat, both or url=<http-url>')])),
   quorateUrl: httpUrl.optional(),
   funderKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 32-byte 0x-prefixed private key'),
   timeout: z.coerce.number().positive(),
   poll: z.coerce.number().int().min(1),
   json: z.boolean().optional(),
+  blockPeriodMs: z.coerce.number().int().min(50),
 })
 
 function targetsOf(opts: z.output<typeof optionsSchema>): Target[] {
   const targets: Target[] = []
   let urls = 0
   for (const t of opts.target.length > 0 ? opts.target : ['both']) {
-    if (t === 'hardhat') targets.push({ label: 'hardhat', kind: 'hardhat' })
+    if (t === 'hardhat' || t === 'quorate') targets.push({ label: t, kind: t })
     else if (t === 'both') {
-      if (!opts.quorateUrl) {
-        throw new ConfigError('--quorate-url', 'is required with --target both (the default) until the benchmark starts a Quorate node itself', {
-          details: 'Pass --quorate-url http://127.0.0.1:<port> of a running node, or use --target hardhat / --target url=<http-url>.',
-        })
-      }
-      targets.push({ label: 'hardhat', kind: 'hardhat' }, { label: 'quorate', kind: 'url', url: opts.quorateUrl })
+      targets.push(
+        { label: 'hardhat', kind: 'hardhat' },
+        opts.quorateUrl ? { label: 'quorate', kind: 'url', url: opts.quorateUrl } : { label: 'quorate', kind: 'quorate' },
+      )
     } else {
       urls++
       targets.push({ label: urls === 1 ? 'url' : `url${urls}`, kind: 'url', url: t.slice('url='.length) })
@@ -58,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--tx <n>', 'measured transfers per target', '2000')
     .option('--senders <n>', 'parallel senders (each sends in nonce order)', '20')
     .option('--target <target>', 'hardhat | url=<http-url> | both (hardhat + --quorate-url); repeatable', (v: string, acc: string[]) => [...acc, v], [])
-    .option('--quorate-url <url>', 'JSON-RPC URL of the Quorate node for --target both')
+    .option('--quorate-url <url>', 'JSON-RPC URL of a running Quorate node for --target both (default: start one)')
+    .option('--block-period-ms <ms>', 'block period of the Quorate node the benchmark starts', '1000')
     .option('--funder-key <hex>', 'key that deploys Token and funds the senders (default: dev account 0)', devAccounts(1)[0]!.privateKey)
     .option('--timeout <seconds>', 'limit per target, set-up included', '300')
     .option('--poll <ms>', 'block polling interval (latency resolution)', '20')
@@ -67,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
   const opts = parseWith(optionsSchema, program.opts(), 'command-line flags')
   const targets = targetsOf(opts)
 
-  let running: HardhatNode | undefined
+  let running: { stop(): Promise<unknown> } | undefined
   const onSignal = (): void => {
     void (running?.stop() ?? Promise.resolve()).finally(() => process.exit(130))
   }
@@ -81,11 +85,19 @@ async function main(argv: string[]): Promise<number> {
     try {
       let url: string
       if (target.kind === 'hardhat') {
-        running = await startHardhatNode()
-        url = running.rpcUrl
+        const hardhat = await startHardhatNode()
+        running = hardhat
+        url = hardhat.rpcUrl
         log(`started hardhat node at ${url}`)
-      } else {
+      } else if (target.kind === 'quorate') {
+        const quorate = await startBenchQuorate(opts.blockPeriodMs)
+        running = quorate
+        url = quorate.rpcUrl
+        log(`started a one-validator Quorate node at ${url} (block period ${opts.blockPeriodMs} ms)`)
+      } else if ('url' in target) {
         url = target.url
+      } else {
+        throw new Error(`unknown target ${target.label}`)
       }
       const result = await runErc20Bench({
         rpcUrl: url,
@@ -119,6 +131,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`\nERC-20 transfers: ${opts.tx} per target, ${opts.senders} senders, gas limit 60000\n${formatTable(rows)}\n`)
   }
   return failed ? 1 : 0
+}
+
+/** A fresh one-validator chain in a temp folder; stopping it removes the folder. */
+async function startBenchQuorate(blockPeriodMs: number): Promise<{ rpcUrl: string; stop(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'quorate-bench-'))
+  const chain = await initDevChain(dir, { blockPeriodMs, config: { logLevel: 'warn' } })
+  const node = await startNodeProcess(dir, chain.rpcPort)
+  return {
+    rpcUrl: node.rpcUrl,
+    stop: async () => {
+      await node.stop()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
 }
 
 main(process.argv).then(

@@ -1,0 +1,116 @@
+/**
+ * Real Quorate node processes, for benchmarks and integration tests: `quorate init`-style data
+ * folders and `quorate start` child processes of the built CLI (dist/, made by `npm run build`,
+ * which `npm test` and the bench scripts run first).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { openSync, closeSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createNodeKeys, writeNodeFiles } from '../../src/node/init.js'
+import { devAccounts, type DevAccount } from '../../src/crypto/dev-accounts.js'
+import type { GenesisInput } from '../../src/chain/genesis.js'
+import type { NodeConfigInput } from '../../src/node/config.js'
+import type { Address } from '../../src/types.js'
+
+// This file runs from bench/lib (vitest) or dist/bench/lib (built): find the CLI from the repository root.
+export const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), import.meta.url.includes('/dist/') ? '../../src/cli/main.js' : '../../dist/src/cli/main.js')
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', rej)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => res(port))
+    })
+  })
+}
+
+export interface DevChain {
+  dataDir: string
+  address: Address
+  rpcPort: number
+  accounts: DevAccount[]
+}
+
+/** A one-validator chain with the dev accounts prefunded, in `dataDir`. */
+export async function initDevChain(dataDir: string, opts: { blockPeriodMs?: number; genesis?: Partial<GenesisInput>; config?: NodeConfigInput } = {}): Promise<DevChain> {
+  const { address } = await createNodeKeys(dataDir)
+  const rpcPort = await freePort()
+  const accounts = devAccounts(10)
+  await writeNodeFiles(
+    dataDir,
+    {
+      config: { chainId: 1337, blockPeriodMs: opts.blockPeriodMs ?? 200 },
+      validators: [address],
+      alloc: Object.fromEntries(accounts.map((a) => [a.address, { balance: (10n ** 24n).toString() }])),
+      ...opts.genesis,
+    },
+    { rpc: { port: rpcPort }, logLevel: 'info', ...opts.config },
+  )
+  return { dataDir, address, rpcPort, accounts }
+}
+
+export interface NodeProcess {
+  child: ChildProcess
+  rpcUrl: string
+  wsUrl: string
+  /** Graceful stop (SIGTERM); resolves with the exit code. */
+  stop(): Promise<number | null>
+  /** kill -9. */
+  kill(): Promise<void>
+}
+
+export async function rpc<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
+  const body = (await res.json()) as { result?: T; error?: { message: string } }
+  if (body.error) throw new Error(`${method}: ${body.error.message}`)
+  return body.result as T
+}
+
+export async function startNodeProcess(dataDir: string, rpcPort: number): Promise<NodeProcess> {
+  const rpcUrl = `http://127.0.0.1:${rpcPort}`
+  // Something still answering on the port would pass the readiness check below in our place.
+  if (await rpc(rpcUrl, 'eth_blockNumber').then(() => true, () => false)) throw new Error(`port ${rpcPort} is still in use`)
+  const log = openSync(join(dataDir, 'node.log'), 'a')
+  const child = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir], { stdio: ['ignore', log, log] })
+  closeSync(log)
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)))
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode}; see ${join(dataDir, 'node.log')}`)
+    try {
+      await rpc(rpcUrl, 'eth_blockNumber')
+      break
+    } catch {
+      if (Date.now() > deadline) throw new Error(`node at ${rpcUrl} did not answer within 30 s`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  return {
+    child,
+    rpcUrl,
+    wsUrl: `ws://127.0.0.1:${rpcPort}`,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM')
+      return exited
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL')
+      await exited
+    },
+  }
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn().catch(() => undefined)
+    if (v !== undefined && v !== false) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
