@@ -2,11 +2,15 @@
  * QBFT header extraData in Besu's layout:
  *   RLP([vanity (32 bytes), [validator addresses], vote ([] or [address, 0x00 remove | 0x01 add]), round, [commit seals]])
  *
- * Quorate stores and hashes headers with an EMPTY seal list, so a block's hash does not depend on
- * which quorum of seals a node happened to collect (Besu's "on-chain" hash likewise excludes the
- * seals). The seals travel beside the block (ChainStore, sync) and are put back into extraData
- * only when the header is shown over JSON-RPC. The round is part of the hash: a re-proposal in a
- * later round is a different block hash, and commit seals sign that hash.
+ * Two hashes of one block (as Besu splits them):
+ * - the block hash, which chains blocks (parentHash), keys storage and sync: the header with round 0
+ *   and an EMPTY seal list. Quorate stores headers in exactly that form, so it is `block.hash()`,
+ *   and it does not depend on which quorum of seals a node collected, nor on the round in which a
+ *   node saw the block decided (two nodes may decide the same block in different rounds).
+ * - the seal digest, which the QBFT messages and the commit seals sign: the header with the round
+ *   of the proposal and an empty seal list (chain/finality.ts).
+ * The round and the seals travel beside the stored block (ChainStore, sync) and are put back into
+ * extraData only when the header is shown over JSON-RPC.
  */
 import { RLP } from '@ethereumjs/rlp'
 import { bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, hexToBytes } from '@ethereumjs/util'
@@ -73,9 +77,4 @@ export function decodeExtraData(bytes: Uint8Array): QbftExtraData {
     round: Number(bytesToBigInt(round)),
     seals: seals as Uint8Array[],
   }
-}
-
-/** The same extraData with another seal list (used to show seals over RPC, or strip them). */
-export function withSeals(extraData: Uint8Array, seals: Uint8Array[]): Uint8Array {
-  return encodeExtraData({ ...decodeExtraData(extraData), seals })
 }

@@ -6,8 +6,8 @@
  * leaves either the whole block or none of it. State-trie nodes are content-addressed and never
  * deleted (no pruning), so the state of every block stays readable.
  *
- * Keys (utf8): `H` head hash · `n:<num hex16>` canonical hash · `b:<hash>` block RLP (header with an
- * empty seal list) · `s:<hash>` RLP list of commit seals · `r:<hash>` receipts · `t:<txhash>`
+ * Keys (utf8): `H` head hash · `n:<num hex16>` canonical hash · `b:<hash>` block RLP (header with
+ * round 0 and no seals) · `s:<hash>` RLP [round, [commit seals]] · `r:<hash>` receipts · `t:<txhash>`
  * RLP [number, index] · `t/<trie key>` trie nodes and code.
  */
 import { ClassicLevel } from 'classic-level'
@@ -19,6 +19,7 @@ import { QuorateError } from '../errors.js'
 import type { Hash } from '../types.js'
 import { blockOptions } from './common.js'
 import { decodeReceipts, encodeReceipts, type StoredReceipt } from './receipts.js'
+import type { Finality } from './finality.js'
 
 type Level = ClassicLevel<string, Uint8Array>
 
@@ -62,8 +63,9 @@ export class TrieDb implements DB<string, Uint8Array> {
 }
 
 export interface BlockRecord {
+  /** The block in its stored form: round 0 and no seals in extraData. */
   block: Block
-  seals: Uint8Array[]
+  finality: Finality
   receipts: StoredReceipt[]
 }
 
@@ -129,9 +131,11 @@ export class ChainStore {
     return hash ? this.getBlockByHash(hash) : undefined
   }
 
-  async getSeals(hash: Hash): Promise<Uint8Array[]> {
+  async getFinality(hash: Hash): Promise<Finality> {
     const bytes = await this.level.get(`s:${hash}`)
-    return bytes ? (RLP.decode(bytes) as Uint8Array[]) : []
+    if (!bytes) return { round: 0, seals: [] }
+    const [round, seals] = RLP.decode(bytes) as [Uint8Array, Uint8Array[]]
+    return { round: Number(bytesToBigInt(round)), seals }
   }
 
   async getReceipts(hash: Hash): Promise<StoredReceipt[] | undefined> {
@@ -150,7 +154,7 @@ export class ChainStore {
   }
 
   /** Writes a block, everything derived from it, and the state nodes it created, atomically; it becomes the head. */
-  async commit({ block, seals, receipts }: BlockRecord): Promise<void> {
+  async commit({ block, finality, receipts }: BlockRecord): Promise<void> {
     const hash = bytesToHex(block.hash()) as Hash
     const number = block.header.number
     if (this.headBlock && number !== this.headBlock.header.number + 1n) {
@@ -159,7 +163,7 @@ export class ChainStore {
     const batch = this.level.batch()
     for (const [key, value] of this.trieDb.drain()) batch.put(`t/${key}`, value)
     batch.put(`b:${hash}`, block.serialize())
-    batch.put(`s:${hash}`, RLP.encode(seals))
+    batch.put(`s:${hash}`, RLP.encode([bigIntToUnpaddedBytes(BigInt(finality.round)), finality.seals]))
     batch.put(`r:${hash}`, encodeReceipts(receipts))
     block.transactions.forEach((tx, i) => {
       batch.put(`t:${bytesToHex(tx.hash())}`, RLP.encode([bigIntToUnpaddedBytes(number), bigIntToUnpaddedBytes(BigInt(i))]))

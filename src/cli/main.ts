@@ -76,7 +76,7 @@ program
   .command('devnet')
   .description('run a local consortium: validators as separate processes, dev accounts prefunded; Ctrl-C stops it, running again resumes')
   .option('--data-dir <dir>', 'where the devnet keeps its nodes', '.devnet')
-  .option('--validators <n>', 'number of validator nodes', int('--validators', 1, 16), 1)
+  .option('--validators <n>', 'number of validator nodes (1 = a single-node chain)', int('--validators', 1, 16), 4)
   .option('--rpc-port <port>', 'RPC port of the first node; node i uses port + i - 1', int('--rpc-port', 1, 65535), 8545)
   .option('--p2p-port <port>', 'P2P port of the first node', int('--p2p-port', 1, 65535), 30303)
   .option('--chain-id <id>', 'chain id', int('--chain-id', 1, 2 ** 53 - 1), 1337)

@@ -27,6 +27,8 @@ export const NodeConfigSchema = z.object({
       /** Omit to run outbound-only (no listening port). */
       listen: z.object({ host: z.string().default('0.0.0.0'), port }).optional(),
       peers: z.array(z.object({ url: z.string().regex(/^wss:\/\/[^/]+$/, 'expected wss://host:port'), address: address.optional() })).default([]),
+      /** Node addresses allowed to connect besides the validators and the listed peers (e.g. observers). */
+      allowedNodes: z.array(address).default([]),
       tlsCertFile: z.string().default('tls.crt'),
       tlsKeyFile: z.string().default('tls.key'),
       proxy: z.string().url().optional(),

@@ -1,10 +1,11 @@
 /**
  * Node: the composition root. Opens the data folder (chain store, keys, genesis), wires execution,
- * the transaction pool, the block producer and the JSON-RPC server, and stops them in order.
- * It owns no protocol logic of its own: `commitBlock` is the one path by which a final block
- * enters the chain, whoever produced it.
+ * the transaction pool, QBFT consensus, the P2P host with tx gossip and block sync, and stops them
+ * in order. It owns no protocol logic of its own: `commitBlock` is the one path by which a final
+ * block enters the chain, whether consensus decided it here or block sync fetched it.
  */
 import { EventEmitter } from 'node:events'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
@@ -13,19 +14,25 @@ import { bytesToHex } from '@ethereumjs/util'
 import type { Logger } from 'pino'
 import { createChainCommon } from '../chain/common.js'
 import { createGenesisBlock, parseGenesis, writeGenesisState, type Genesis } from '../chain/genesis.js'
+import { GENESIS_FINALITY } from '../chain/finality.js'
 import { ChainStore, type BlockRecord } from '../chain/store.js'
-import type { BlockProducer } from '../consensus/producer.js'
-import { SingleSealer } from '../consensus/single-sealer.js'
+import { QbftProducer } from '../consensus/qbft-producer.js'
+import { HeaderValidators, type ValidatorSource } from '../consensus/validators.js'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { CallExecutor } from '../execution/call.js'
 import { BlockExecutor, createStateManager } from '../execution/executor.js'
 import { TxPool } from '../execution/txpool.js'
-import { QuorateError } from '../errors.js'
+import { ConfigError, QuorateError } from '../errors.js'
+import { P2PHost } from '../network/host.js'
+import { BlockSync } from '../network/sync.js'
+import { wireTxGossip } from '../network/tx-gossip.js'
 import type { Address, Hash } from '../types.js'
+import { Mutex } from '../util/mutex.js'
 import { readJsonFile, type NodeConfig } from './config.js'
 import { readKeyFile } from './keyfile.js'
 
 export const CLIENT_VERSION = 'Quorate/v0.1.0'
+const QBFT_PROTOCOL = 'qbft'
 
 export interface NodeEvents {
   /** A block became final (and is stored). */
@@ -36,25 +43,73 @@ export interface NodeModules {
   logger: Logger
 }
 
+interface NodeParts {
+  dataDir: string
+  config: NodeConfig
+  genesis: Genesis
+  common: Common
+  store: ChainStore
+  executor: BlockExecutor
+  calls: CallExecutor
+  pool: TxPool
+  nodeKey: Uint8Array
+  logger: Logger
+}
+
 export class Node extends EventEmitter<NodeEvents> {
   readonly address: Address
-  private producer: BlockProducer | undefined
+  readonly dataDir: string
+  readonly config: NodeConfig
+  readonly genesis: Genesis
+  readonly common: Common
+  readonly store: ChainStore
+  readonly executor: BlockExecutor
+  readonly calls: CallExecutor
+  readonly pool: TxPool
+  readonly logger: Logger
+  readonly validators: ValidatorSource = new HeaderValidators()
+  readonly producer: QbftProducer
+  host: P2PHost | undefined
+  sync: BlockSync | undefined
+  private readonly nodeKey: Uint8Array
+  private readonly commitLock = new Mutex()
   private stopping = false
 
-  private constructor(
-    readonly dataDir: string,
-    readonly config: NodeConfig,
-    readonly genesis: Genesis,
-    readonly common: Common,
-    readonly store: ChainStore,
-    readonly executor: BlockExecutor,
-    readonly calls: CallExecutor,
-    readonly pool: TxPool,
-    readonly nodeKey: Uint8Array,
-    readonly logger: Logger,
-  ) {
+  private constructor(p: NodeParts) {
     super()
-    this.address = privateKeyToAddress(nodeKey)
+    this.dataDir = p.dataDir
+    this.config = p.config
+    this.genesis = p.genesis
+    this.common = p.common
+    this.store = p.store
+    this.executor = p.executor
+    this.calls = p.calls
+    this.pool = p.pool
+    this.nodeKey = p.nodeKey
+    this.logger = p.logger
+    this.address = privateKeyToAddress(p.nodeKey)
+    this.producer = new QbftProducer(
+      {
+        nodeKey: p.nodeKey,
+        blockPeriodMs: p.genesis.config.blockPeriodMs,
+        emptyBlockPeriodMs: p.genesis.config.emptyBlockPeriodMs,
+        roundTimeout: { baseMs: p.genesis.config.qbft.requestTimeoutMs, capMs: p.genesis.config.qbft.maxRoundTimeoutMs },
+      },
+      {
+        common: p.common,
+        store: p.store,
+        executor: p.executor,
+        pool: p.pool,
+        validators: this.validators,
+        network: {
+          gossip: (payload) => this.host?.gossip(QBFT_PROTOCOL, payload),
+          penalise: (peer, reason) => this.host?.penalise(peer as Address, `consensus: ${reason}`, 20),
+          behind: (peer) => this.sync?.behind(peer as Address),
+        },
+        commit: (r) => this.commitBlock(r),
+        logger: p.logger.child({ module: 'qbft' }),
+      },
+    )
   }
 
   get chainId(): bigint {
@@ -64,6 +119,12 @@ export class Node extends EventEmitter<NodeEvents> {
   get head(): Block {
     return this.store.head
   }
+
+  get genesisHash(): Hash {
+    return this.genesisBlockHash
+  }
+
+  private genesisBlockHash: Hash = '0x'
 
   /** Opens the data folder; writes the genesis block on first use, and refuses a folder of another chain. */
   static async open(dataDir: string, config: NodeConfig, { logger }: NodeModules): Promise<Node> {
@@ -75,7 +136,7 @@ export class Node extends EventEmitter<NodeEvents> {
       const expected = createGenesisBlock(genesis, common, await writeGenesisState(genesis, new MerkleStateManager({ common })))
       if (store.isEmpty) {
         await writeGenesisState(genesis, createStateManager(common, store))
-        await store.commit({ block: expected, seals: [], receipts: [] })
+        await store.commit({ block: expected, finality: GENESIS_FINALITY, receipts: [] })
         logger.info({ genesis: bytesToHex(expected.hash()) }, 'wrote the genesis block')
       } else {
         const stored = await store.getBlockByNumber(0n)
@@ -99,43 +160,99 @@ export class Node extends EventEmitter<NodeEvents> {
         { getAccount: (a) => calls.getAccount(store.head, a) },
         { logger: logger.child({ module: 'txpool' }) },
       )
-      return new Node(dataDir, config, genesis, common, store, executor, calls, pool, nodeKey, logger)
+      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, pool, nodeKey, logger })
+      node.genesisBlockHash = bytesToHex(expected.hash()) as Hash
+      return node
     } catch (err) {
       await store.close()
       throw err
     }
   }
 
-  /** Starts block production. */
-  start(): void {
-    const validators = this.genesis.validators
-    if (validators.length === 1 && validators[0] === this.address) {
-      this.producer = new SingleSealer(
-        { blockPeriodMs: this.genesis.config.blockPeriodMs, emptyBlockPeriodMs: this.genesis.config.emptyBlockPeriodMs, nodeKey: this.nodeKey },
-        { store: this.store, executor: this.executor, pool: this.pool, commit: (r) => this.commitBlock(r), logger: this.logger.child({ module: 'sealer' }) },
+  /** Starts the P2P host (if configured), block sync and consensus. */
+  async start(): Promise<void> {
+    const { p2p } = this.config
+    if (p2p.listen || p2p.peers.length > 0) {
+      const known = new Set<string>([...p2p.peers.flatMap((p) => (p.address ? [p.address] : [])), ...p2p.allowedNodes])
+      const host = new P2PHost(
+        {
+          privateKey: this.nodeKey,
+          chainId: this.chainId,
+          genesisHash: this.genesisBlockHash,
+          // The validators of the head plus the configured nodes (governance replaces this).
+          isAllowed: (a) => known.has(a) || this.headValidators.includes(a),
+          ...(p2p.listen ? { listen: p2p.listen, tls: await this.readTls() } : {}),
+          staticPeers: p2p.peers,
+          ...(p2p.proxy ? { proxy: p2p.proxy } : {}),
+        },
+        { logger: this.logger.child({ module: 'p2p' }) },
       )
-      this.pool.on('pending', () => this.producer?.onPending())
-      this.producer.start()
+      host.on('message', (msg) => {
+        if (msg.protocol === QBFT_PROTOCOL && this.producer.onMessage(msg.payload, msg.from)) host.gossip(QBFT_PROTOCOL, msg.payload)
+      })
+      wireTxGossip(host, this.pool, this.logger.child({ module: 'txgossip' }))
+      this.sync = new BlockSync({
+        common: this.common,
+        store: this.store,
+        executor: this.executor,
+        validators: this.validators,
+        host,
+        commit: (r) => this.commitBlock(r),
+        logger: this.logger.child({ module: 'sync' }),
+        blockPeriodMs: this.genesis.config.blockPeriodMs,
+      })
+      this.host = host
+      await host.start()
     }
-    this.logger.info({ address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId) }, 'node started')
+    this.headValidators = await this.validators.validatorsAfter(this.head)
+    this.producer.start()
+    this.logger.info(
+      { address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId), validator: this.headValidators.includes(this.address), p2p: this.host?.listenUrl() ?? 'outbound only' },
+      'node started',
+    )
   }
 
-  /** The one way a final block enters the chain. */
-  async commitBlock(record: BlockRecord): Promise<void> {
-    await this.store.commit(record)
-    const { block } = record
-    this.logger.info(
-      { number: Number(block.header.number), hash: bytesToHex(block.hash()) as Hash, txs: block.transactions.length, gasUsed: Number(block.header.gasUsed) },
-      'block final',
-    )
-    await this.pool.onNewHead({ getAccount: (a) => this.calls.getAccount(block, a) })
-    this.emit('block', record)
+  private headValidators: Address[] = []
+
+  private async readTls(): Promise<{ certPem: string; keyPem: string }> {
+    const { tlsCertFile, tlsKeyFile } = this.config.p2p
+    try {
+      return { certPem: await readFile(join(this.dataDir, tlsCertFile), 'utf8'), keyPem: await readFile(join(this.dataDir, tlsKeyFile), 'utf8') }
+    } catch {
+      throw new ConfigError('p2p.tlsCertFile', `cannot read the TLS certificate or key (${tlsCertFile}, ${tlsKeyFile}) in ${this.dataDir}`)
+    }
+  }
+
+  /** The one way a final block enters the chain (serialised; a block already final is ignored). */
+  commitBlock(record: BlockRecord): Promise<void> {
+    return this.commitLock.run(async () => {
+      const { block } = record
+      if (block.header.number <= this.store.head.header.number) return
+      await this.store.commit(record)
+      this.logger.info(
+        { number: Number(block.header.number), hash: bytesToHex(block.hash()) as Hash, txs: block.transactions.length, gasUsed: Number(block.header.gasUsed), round: record.finality.round, seals: record.finality.seals.length },
+        'block final',
+      )
+      this.headValidators = await this.validators.validatorsAfter(block)
+      this.sync?.announce(block)
+      // Prune the pool first: consensus decides from its size whether the next block is due soon.
+      await this.pool.onNewHead({ getAccount: (a) => this.calls.getAccount(block, a) })
+      await this.producer.onNewHead(block)
+      this.emit('block', record)
+    })
+  }
+
+  peerCount(): number {
+    return this.host?.peers().length ?? 0
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return
     this.stopping = true
-    await this.producer?.stop()
+    await this.producer.stop()
+    this.sync?.stop()
+    await this.host?.stop()
+    await this.commitLock.run(async () => undefined)
     await this.store.close()
     this.logger.info('node stopped')
   }

@@ -26,7 +26,7 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
       cors: config.rpc.cors.includes('*') ? '*' : config.rpc.cors,
       maxRequestBytes: config.rpc.maxRequestBytes,
       maxBatchSize: config.rpc.maxBatchSize,
-      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => 0 }) },
+      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }) },
       banner: { client: CLIENT_VERSION, chainId: Number(node.chainId) },
     },
     { logger: logger.child({ module: 'rpc' }) },
@@ -37,7 +37,13 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
     await node.stop()
     throw err
   }
-  node.start()
+  try {
+    await node.start()
+  } catch (err) {
+    await rpc.stop()
+    await node.stop()
+    throw err
+  }
   logger.info({ rpc: `http://${config.rpc.host}:${rpc.address().port}` }, 'JSON-RPC listening (HTTP and WebSocket)')
   let stopped: Promise<void> | undefined
   return {

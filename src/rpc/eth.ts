@@ -92,11 +92,11 @@ export function ethMethods(node: Node): RpcMethods {
 
     eth_getBlockByNumber: method(z.tuple([blockTagSchema, z.boolean().optional()]), async ([tag, full]) => {
       const block = await findBlock(store, tag)
-      return block ? formatBlock(block, await store.getSeals(bytesToHex(block.hash()) as Hash), full ?? false) : null
+      return block ? formatBlock(block, await store.getFinality(bytesToHex(block.hash()) as Hash), full ?? false) : null
     }),
     eth_getBlockByHash: method(z.tuple([hashSchema, z.boolean().optional()]), async ([hash, full]) => {
       const block = await store.getBlockByHash(hash)
-      return block ? formatBlock(block, await store.getSeals(hash), full ?? false) : null
+      return block ? formatBlock(block, await store.getFinality(hash), full ?? false) : null
     }),
     eth_getBlockTransactionCountByNumber: method(z.tuple([blockTagSchema]), async ([tag]) => {
       const block = await findBlock(store, tag)

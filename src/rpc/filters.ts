@@ -104,7 +104,7 @@ export class Filters {
           if (!conn) throw notificationsNotSupported()
           let id = ''
           if (params[0] === 'newHeads') {
-            const listener = ({ block, seals }: BlockRecord) => conn.notify(id, formatHeader(block, seals))
+            const listener = ({ block, finality }: BlockRecord) => conn.notify(id, formatHeader(block, finality))
             node.on('block', listener)
             id = conn.subscribe('newHeads', () => node.off('block', listener))
           } else if (params[0] === 'logs') {

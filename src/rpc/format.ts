@@ -1,14 +1,15 @@
 /**
  * Ethereum JSON-RPC shapes of blocks, transactions, receipts and logs. Headers are shown with
- * their commit seals put back into extraData (QBFT layout); the hash is the stored block's hash,
- * which excludes the seals (see chain/extra-data.ts).
+ * their decided round and commit seals put back into extraData (QBFT layout); the hash is the
+ * stored block's hash, which excludes both (see chain/extra-data.ts).
  */
 import type { Block } from '@ethereumjs/block'
 import { Capability, TransactionType, type TypedTransaction } from '@ethereumjs/tx'
 import { bigIntToHex, bytesToHex, createContractAddress, intToHex } from '@ethereumjs/util'
 import { Bloom } from '@ethereumjs/vm'
 import type { Common } from '@ethereumjs/common'
-import { withSeals } from '../chain/extra-data.js'
+import { decodeExtraData, encodeExtraData } from '../chain/extra-data.js'
+import type { Finality } from '../chain/finality.js'
 import type { StoredReceipt } from '../chain/receipts.js'
 import type { Log } from '@ethereumjs/evm'
 import type { Hex } from '../types.js'
@@ -25,7 +26,7 @@ export interface RpcLog {
   removed: false
 }
 
-export function formatHeader(block: Block, seals: Uint8Array[]) {
+export function formatHeader(block: Block, finality: Finality) {
   const h = block.header
   return {
     number: bigIntToHex(h.number),
@@ -41,7 +42,7 @@ export function formatHeader(block: Block, seals: Uint8Array[]) {
     miner: h.coinbase.toString(),
     difficulty: '0x0',
     totalDifficulty: '0x0',
-    extraData: bytesToHex(h.number === 0n ? h.extraData : withSeals(h.extraData, seals)),
+    extraData: bytesToHex(h.number === 0n ? h.extraData : encodeExtraData({ ...decodeExtraData(h.extraData), ...finality })),
     gasLimit: bigIntToHex(h.gasLimit),
     gasUsed: bigIntToHex(h.gasUsed),
     timestamp: bigIntToHex(h.timestamp),
@@ -53,9 +54,9 @@ export function formatHeader(block: Block, seals: Uint8Array[]) {
   }
 }
 
-export function formatBlock(block: Block, seals: Uint8Array[], fullTransactions: boolean) {
+export function formatBlock(block: Block, finality: Finality, fullTransactions: boolean) {
   return {
-    ...formatHeader(block, seals),
+    ...formatHeader(block, finality),
     size: intToHex(block.serialize().length),
     transactions: fullTransactions
       ? block.transactions.map((tx, i) => formatTransaction(tx, { block, index: i }))

@@ -20,7 +20,7 @@ async function setup(dir: string) {
   const store = await ChainStore.open(dir, common)
   if (store.isEmpty) {
     const root = await writeGenesisState(genesis, createStateManager(common, store))
-    await store.commit({ block: createGenesisBlock(genesis, common, root), seals: [], receipts: [] })
+    await store.commit({ block: createGenesisBlock(genesis, common, root), finality: { round: 0, seals: [] }, receipts: [] })
   }
   return { common, store }
 }
@@ -46,7 +46,7 @@ describe('BlockExecutor and ChainStore', () => {
     // A second executor (another node) accepts the block; a tampered one is refused.
     const verifier = await BlockExecutor.create(common, store)
     await expect(verifier.execute(parent, built.block)).resolves.toBeDefined()
-    await store.commit({ block: built.block, seals: [], receipts: built.receipts })
+    await store.commit({ block: built.block, finality: { round: 0, seals: [] }, receipts: built.receipts })
     await store.close()
 
     ;({ common, store } = await setup(tmp.dir))

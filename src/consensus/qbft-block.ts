@@ -1,0 +1,55 @@
+/**
+ * How the QBFT machine sees an ethereumjs Block: digest = the hash of the block as proposed (its
+ * round in extraData, no seals; see chain/extra-data.ts), round rewriting for re-proposals, the
+ * wire encoding, and the structural checks against the parent that need no execution.
+ */
+import { createBlockFromRLP, type Block } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import { bytesToHex, equalsBytes } from '@ethereumjs/util'
+import { blockOptions } from '../chain/common.js'
+import { decodeExtraData } from '../chain/extra-data.js'
+import { withRound } from '../chain/finality.js'
+import type { Address, Hex } from '../types.js'
+import type { BlockOps } from './qbft/index.js'
+
+export interface ParentView {
+  parent: Block
+  validators: readonly Address[]
+  blockPeriodMs: number
+}
+
+/** Structural checks of a block against its parent; returns the reason it fails, or undefined. */
+export function checkStructure(block: Block, view: ParentView): string | undefined {
+  const { parent } = view
+  const h = block.header
+  if (h.number !== parent.header.number + 1n) return `number ${h.number} does not follow ${parent.header.number}`
+  if (!equalsBytes(h.parentHash, parent.hash())) return 'parent hash does not match the head'
+  if (h.gasLimit !== parent.header.gasLimit) return 'gas limit differs from the chain gas limit'
+  if (h.baseFeePerGas !== 0n) return 'base fee must be 0'
+  if (h.difficulty !== 0n) return 'difficulty must be 0'
+  const minStep = view.blockPeriodMs >= 1000 ? BigInt(Math.floor(view.blockPeriodMs / 1000)) : 0n
+  if (h.timestamp < parent.header.timestamp + minStep) return 'timestamp too early for the block period'
+  if (h.timestamp > BigInt(Math.floor(Date.now() / 1000)) + 15n) return 'timestamp too far in the future'
+  let extra
+  try {
+    extra = decodeExtraData(h.extraData)
+  } catch (err) {
+    return (err as Error).message
+  }
+  if (extra.seals.length !== 0) return 'a proposed block must carry no seals in its header'
+  if (extra.validators.join() !== view.validators.join()) return 'validator list in extraData differs from the parent state'
+  return undefined
+}
+
+export function qbftBlockOps(common: Common, view: () => ParentView): BlockOps<Block> {
+  return {
+    digest: (block) => bytesToHex(block.hash()) as Hex,
+    withRound: (block, round) => withRound(block, round, common),
+    roundOf: (block) => decodeExtraData(block.header.extraData).round,
+    heightOf: (block) => block.header.number,
+    encode: (block) => block.serialize(),
+    decode: (bytes) => createBlockFromRLP(bytes, blockOptions(common)),
+    validate: (block) => checkStructure(block, view()) === undefined,
+    proposerOf: (block) => block.header.coinbase.toString() as Address,
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * QbftProducer: drives the pure QBFT machine (consensus/qbft) with the node's I/O. It turns machine
+ * actions into work (gossip, timers, building a proposal, executing a received proposal, committing
+ * the decided block) and work results back into machine events. Nothing here decides safety: that is
+ * the machine's; this module decides only timing:
+ *
+ * - Round 0 of a height is due `blockPeriodMs` after the head was committed when transactions are
+ *   pending, and `emptyBlockPeriodMs` after it when none are. The proposer waits until then; every
+ *   validator starts its round-0 timer from that due time, so an empty chain does not round-change
+ *   while the proposer rightly waits. A transaction arriving brings the due time forward.
+ * - Rounds above 0 are proposed at once.
+ */
+import type { Block } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import { bytesToHex, createAddressFromString } from '@ethereumjs/util'
+import type { Logger } from 'pino'
+import { encodeExtraData } from '../chain/extra-data.js'
+import { withRound } from '../chain/finality.js'
+import type { ChainStore } from '../chain/store.js'
+import { privateKeyToAddress } from '../crypto/keys.js'
+import { errorMessage } from '../errors.js'
+import type { BlockExecutor, ExecutedBlock } from '../execution/executor.js'
+import type { Address, Hex } from '../types.js'
+import { nextTimestamp, type BlockProducer, type CommitBlock, type PendingSource } from './producer.js'
+import { createQbftMachine, encodeMessage, privateKeySigner, type QbftAction, type QbftMachine, type RoundTimeoutConfig } from './qbft/index.js'
+import { qbftBlockOps } from './qbft-block.js'
+import type { ValidatorSource } from './validators.js'
+
+export interface QbftProducerOptions {
+  nodeKey: Uint8Array
+  blockPeriodMs: number
+  emptyBlockPeriodMs: number
+  roundTimeout: Partial<RoundTimeoutConfig>
+}
+
+/** What consensus needs from the network: gossip its messages, and blame a peer. */
+export interface ConsensusNetwork {
+  gossip(payload: Uint8Array): void
+  penalise(peer: string, reason: string): void
+  /** A peer sent a message for a height above ours: the caller should sync from it. */
+  behind(peer: string): void
+}
+
+export interface QbftProducerModules {
+  common: Common
+  store: ChainStore
+  executor: BlockExecutor
+  pool: PendingSource & { on(event: 'pending', fn: () => void): unknown }
+  validators: ValidatorSource
+  network: ConsensusNetwork
+  commit: CommitBlock
+  logger: Logger
+}
+
+export interface QbftMetricsView {
+  height: bigint
+  round: number
+  roundChanges: number
+  isValidator: boolean
+  validators: readonly Address[]
+}
+
+export class QbftProducer implements BlockProducer {
+  readonly address: Address
+  private readonly machine: QbftMachine<Block>
+  private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly executed = new Map<Hex, ExecutedBlock>()
+  private validators: readonly Address[] = []
+  private headAt = Date.now()
+  private stopped = true
+  private wanted: { height: bigint; round: number } | undefined
+  private proposeTimer: NodeJS.Timeout | undefined
+  private round0: { height: bigint; ms: number; early: boolean } | undefined
+  private roundChanges = 0
+
+  constructor(
+    private readonly opts: QbftProducerOptions,
+    private readonly m: QbftProducerModules,
+  ) {
+    this.address = privateKeyToAddress(opts.nodeKey)
+    this.machine = createQbftMachine<Block>({
+      signer: privateKeySigner(opts.nodeKey),
+      blockOps: qbftBlockOps(m.common, () => ({ parent: m.store.head, validators: this.validators, blockPeriodMs: opts.blockPeriodMs })),
+      roundTimeout: opts.roundTimeout,
+    })
+    m.pool.on('pending', () => this.onPending())
+  }
+
+  start(): void {
+    this.stopped = false
+    void this.onNewHead(this.m.store.head)
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    for (const t of this.timers.values()) clearTimeout(t)
+    this.timers.clear()
+    clearTimeout(this.proposeTimer)
+  }
+
+  onPending(): void {
+    if (this.stopped) return
+    if (this.wanted) this.tryPropose()
+    // Transactions are waiting: round 0 is due after blockPeriodMs, not emptyBlockPeriodMs.
+    const r0 = this.round0
+    if (r0 && !r0.early && this.timers.has(`${r0.height}/0`)) {
+      this.round0 = { ...r0, early: true }
+      // The proposer may see the transaction only now: give it the full round time from here.
+      this.setTimer(r0.height, 0, Math.max(this.headAt + this.opts.blockPeriodMs - Date.now(), 0) + r0.ms)
+    }
+  }
+
+  /** A block became final (by consensus or by sync): move the machine to the next height. */
+  async onNewHead(block: Block): Promise<void> {
+    if (this.stopped) return
+    for (const t of this.timers.values()) clearTimeout(t)
+    this.timers.clear()
+    this.executed.clear()
+    this.wanted = undefined
+    this.round0 = undefined
+    clearTimeout(this.proposeTimer)
+    this.headAt = Date.now()
+    this.validators = await this.m.validators.validatorsAfter(block)
+    this.run(
+      this.machine.handle({
+        type: 'newChainHead',
+        height: block.header.number,
+        validators: this.validators,
+        ...(block.header.number > 0n ? { previousProposer: block.header.coinbase.toString() as Address } : {}),
+      }),
+    )
+  }
+
+  /** A consensus message from a peer; returns whether it is worth relaying. */
+  onMessage(payload: Uint8Array, from: string): boolean {
+    if (this.stopped) return false
+    const actions = this.machine.handle({ type: 'message', message: payload, from })
+    let relay = true
+    for (const a of actions) {
+      if (a.type !== 'invalid') continue
+      if (a.reason === 'FUTURE_HEIGHT') this.m.network.behind(from)
+      else relay = false
+    }
+    this.run(actions)
+    return relay
+  }
+
+  status(): QbftMetricsView | undefined {
+    const s = this.machine.status()
+    return s && { height: s.height, round: s.round, roundChanges: this.roundChanges, isValidator: s.isValidator, validators: s.validators }
+  }
+
+  private run(actions: QbftAction<Block>[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'broadcast':
+          this.m.network.gossip(encodeMessage(a.message, { encode: (b: Block) => b.serialize() }))
+          break
+        case 'scheduleTimeout':
+          if (a.round === 0) {
+            const early = this.m.pool.size > 0
+            this.round0 = { height: a.height, ms: a.ms, early }
+            this.setTimer(a.height, 0, this.headAt + (early ? this.opts.blockPeriodMs : this.opts.emptyBlockPeriodMs) + a.ms - Date.now())
+          } else {
+            this.roundChanges++
+            this.setTimer(a.height, a.round, a.ms)
+          }
+          break
+        case 'requestProposal':
+          this.wanted = { height: a.height, round: a.round }
+          this.tryPropose()
+          break
+        case 'validateBlock':
+          void this.validate(a.digest, a.block)
+          break
+        case 'commit':
+          void this.commitDecided(a.block, a.digest, a.seals, a.round)
+          break
+        case 'invalid':
+          if (!a.benign && a.from !== undefined) this.m.network.penalise(a.from, a.reason)
+          this.m.logger.debug({ reason: a.reason, detail: a.detail, from: a.from }, 'consensus message dropped')
+          break
+      }
+    }
+  }
+
+  private setTimer(height: bigint, round: number, ms: number): void {
+    const key = `${height}/${round}`
+    clearTimeout(this.timers.get(key))
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key)
+        if (!this.stopped) this.run(this.machine.handle({ type: 'timeout', height, round }))
+      }, Math.max(0, ms)),
+    )
+  }
+
+  private tryPropose(): void {
+    const want = this.wanted
+    if (!want || this.stopped) return
+    clearTimeout(this.proposeTimer)
+    if (want.round === 0) {
+      const due = this.headAt + (this.m.pool.size > 0 ? this.opts.blockPeriodMs : this.opts.emptyBlockPeriodMs)
+      if (Date.now() < due) {
+        this.proposeTimer = setTimeout(() => this.tryPropose(), due - Date.now())
+        return
+      }
+    }
+    this.wanted = undefined
+    void this.propose(want.height, want.round)
+  }
+
+  private async propose(height: bigint, round: number): Promise<void> {
+    try {
+      const parent = this.m.store.head
+      if (parent.header.number + 1n !== height) return
+      const built = await this.m.executor.build(parent, this.m.pool.pending(parent.header.gasLimit), {
+        timestamp: nextTimestamp(parent, this.opts.blockPeriodMs, Date.now()),
+        coinbase: createAddressFromString(this.address),
+        extraData: encodeExtraData({ vanity: new Uint8Array(32), validators: [...this.validators], round, seals: [] }),
+      })
+      for (const { tx, error } of built.rejected) this.m.pool.remove(bytesToHex(tx.hash()) as Hex, errorMessage(error))
+      if (this.stopped || this.m.store.head.header.number + 1n !== height) return
+      this.executed.set(bytesToHex(built.block.hash()) as Hex, built)
+      this.m.logger.debug({ height: Number(height), round, txs: built.block.transactions.length }, 'proposing')
+      this.run(this.machine.handle({ type: 'blockProposal', block: built.block }))
+    } catch (err) {
+      this.m.logger.error({ err: errorMessage(err), height: Number(height), round }, 'building a proposal failed')
+    }
+  }
+
+  private async validate(digest: Hex, block: Block): Promise<void> {
+    let valid = false
+    try {
+      const parent = this.m.store.head
+      if (parent.header.number + 1n === block.header.number) {
+        this.executed.set(digest, await this.m.executor.execute(parent, block))
+        valid = true
+      }
+    } catch (err) {
+      this.m.logger.warn({ err: errorMessage(err), number: Number(block.header.number), digest }, 'proposed block rejected')
+    }
+    if (!this.stopped && this.m.store.head.header.number + 1n === block.header.number) {
+      this.run(this.machine.handle({ type: 'blockValidated', digest, valid }))
+    }
+  }
+
+  private async commitDecided(block: Block, digest: Hex, seals: Uint8Array[], round: number): Promise<void> {
+    try {
+      const parent = this.m.store.head
+      if (parent.header.number + 1n !== block.header.number) return // already final through sync
+      // A block decided by others' commits may not have been executed here: execute it now.
+      const done = this.executed.get(digest) ?? (await this.m.executor.execute(parent, block))
+      // Stored with round 0: the chaining hash must not depend on the round this node decided in.
+      await this.m.commit({ block: withRound(done.block, 0, this.m.common), finality: { round, seals }, receipts: done.receipts })
+      if (round > 0) this.m.logger.info({ number: Number(block.header.number), round }, 'block decided after round change')
+    } catch (err) {
+      this.m.logger.error({ err: errorMessage(err), number: Number(block.header.number) }, 'committing a decided block failed')
+    }
+  }
+}
+

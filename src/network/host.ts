@@ -1,0 +1,902 @@
+/**
+ * P2PHost: the authenticated WebSocket mesh between consortium nodes.
+ *
+ * Owns: the optional TLS listener, dialling static peers (directly or through an HTTP CONNECT
+ * proxy) with reconnect, the signed handshake on every connection, one connection per node address,
+ * frame routing (direct messages, de-duplicated gossip, request/response), misbehaviour scoring and
+ * bans, keepalive pings, and a clean stop. It does not interpret payloads: consensus, tx gossip and
+ * block sync register protocols on it and validate what they receive. In particular a gossip payload
+ * is delivered once and is *not* relayed automatically; the app relays it with `gossip()` after
+ * validating it, so invalid messages die at the first honest node.
+ *
+ * Frame layout: frame.ts. Handshake: handshake.ts.
+ */
+import { EventEmitter } from 'node:events'
+import type { IncomingMessage } from 'node:http'
+import { createServer, type Server } from 'node:https'
+import type { AddressInfo, Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
+import WebSocket, { WebSocketServer } from 'ws'
+import { z } from 'zod'
+import { hexToBytes } from '@ethereumjs/util'
+import { privateKeyToAddress } from '../crypto/keys.js'
+import { keccak256 } from '../crypto/native.js'
+import { ConfigError, QuorateError } from '../errors.js'
+import { silentLogger, type Logger } from '../ops/logger.js'
+import type { Address, Hex } from '../types.js'
+import { FrameError, HandshakeError, HostStoppedError, isRefusalReason, PeerNotConnectedError, type RefusalReason } from './errors.js'
+import { dialWebSocket, parsePeerUrl } from './dial.js'
+import { assertProtocol, decodeFrame, encodeFrame, FrameKind, MAX_HEADER_BYTES, toBytes, type Frame, type InvalidFrameReason } from './frame.js'
+import { channelBinding, runHandshake, type HandshakeOutcome } from './handshake.js'
+import { Peer, type PeerDirection, type PeerInfo } from './peer.js'
+import { resolveProxy } from './proxy.js'
+import { DEFAULT_BACKOFF, StaticPeerDialer, type BackoffOptions, type StaticPeer } from './reconnect.js'
+import { DEFAULT_SCORING, PeerScores, type ScoringOptions } from './scoring.js'
+import { SeenCache } from './seen-cache.js'
+import type { TlsIdentity } from './tls.js'
+
+export type { PeerInfo, PeerDirection, StaticPeer }
+
+/** WebSocket close code for a deliberate disconnect of an established peer (reason in the close). */
+export const CLOSE_CODE_DISCONNECT = 4001
+
+export interface P2PMessage {
+  from: Address
+  protocol: string
+  payload: Uint8Array
+  /** 'gossip' messages are delivered once per payload however many peers send them. */
+  kind: 'direct' | 'gossip'
+}
+
+export type RequestHandler = (from: Address, payload: Uint8Array) => Promise<Uint8Array> | Uint8Array
+
+export interface HandshakeFailure {
+  error: HandshakeError
+  direction: PeerDirection
+  /** The URL dialled, or the remote ip:port of an inbound connection. */
+  remote: string
+}
+
+export type P2PHostEvents = {
+  message: [msg: P2PMessage]
+  'peer:connect': [address: Address, info: PeerInfo]
+  'peer:disconnect': [address: Address, reason: string]
+  'peer:banned': [address: Address, until: number]
+  'handshake:failed': [failure: HandshakeFailure]
+}
+
+export interface P2PHostOptions {
+  /** secp256k1 node key; the node id is its address. */
+  privateKey: Uint8Array
+  chainId: bigint
+  genesisHash: Hex | Uint8Array
+  /** The node allow-list (static now, governance later). Called on every handshake and by refreshAllowList(). */
+  isAllowed: (address: Address) => boolean
+  /** Where to listen; omit to listen on nothing and only dial out. */
+  listen?: { host: string; port: number }
+  /** Required when listening. */
+  tls?: TlsIdentity
+  staticPeers?: StaticPeer[]
+  /** HTTP CONNECT proxy URL; default HTTPS_PROXY/https_proxy; false = never. */
+  proxy?: string | false
+  /** Hosts that bypass the proxy; default NO_PROXY/no_proxy. */
+  noProxy?: string
+  /** Largest frame in either direction (ws maxPayload); default 16 MiB. */
+  maxFrameBytes?: number
+  /** Default 5 s. */
+  handshakeTimeoutMs?: number
+  /** TCP + proxy + TLS + upgrade; default 10 s. */
+  dialTimeoutMs?: number
+  /** Default for request(); 10 s. */
+  requestTimeoutMs?: number
+  reconnect?: Partial<BackoffOptions>
+  /** A peer that does not answer a ping within one interval is dropped; default 15 s. */
+  pingIntervalMs?: number
+  /** Established connections; default 64. */
+  maxPeers?: number
+  /** Inbound connections still in the handshake; default 32. */
+  maxPendingHandshakes?: number
+  /** Requests from one peer being handled at once; more get BUSY. Default 32. */
+  maxInflightRequestsPerPeer?: number
+  /** Bytes queued to one slow peer before frames to it are dropped; default 64 MiB. */
+  maxSendBufferBytes?: number
+  gossipCache?: { maxEntries?: number; ttlMs?: number }
+  scoring?: Partial<ScoringOptions>
+  /** Points for an undecodable or unexpected frame; default 20. */
+  invalidFramePenalty?: number
+  /** Points for a frame over maxFrameBytes (the connection is closed by ws); default 50. */
+  oversizedFramePenalty?: number
+}
+
+export interface P2PHostModules {
+  logger?: Logger
+  /** Environment for HTTPS_PROXY/NO_PROXY (default process.env). */
+  env?: Record<string, string | undefined>
+}
+
+export interface P2PStats {
+  peers: number
+  inbound: number
+  outbound: number
+  bytesIn: number
+  bytesOut: number
+  messagesIn: number
+  messagesOut: number
+  /** Received frames dropped, by reason. */
+  invalidFrames: Record<string, number>
+  /** Penalties applied, by reason. */
+  penalties: Record<string, number>
+  /** Handshakes this node refused, by reason. */
+  handshakesRefused: Record<string, number>
+  /** Handshakes refused by peers (or failed on their side), by reason. */
+  handshakesRefusedByPeers: Record<string, number>
+  dialFailures: number
+  /** Gossip payloads received again after the first time (not delivered). */
+  gossipDuplicates: number
+  gossipCacheSize: number
+  /** Outbound frames dropped because a peer's send buffer was full. */
+  droppedOutbound: number
+  penalisedPeers: { address: Address; score: number }[]
+  bannedPeers: { address: Address; until: number }[]
+}
+
+const addressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address')
+export const staticPeerSchema = z.object({
+  url: z.string().refine((u) => {
+    try {
+      parsePeerUrl(u)
+      return true
+    } catch {
+      return false
+    }
+  }, 'expected wss://host:port'),
+  address: addressSchema.optional(),
+})
+const positive = z.number().int().positive()
+const optionsSchema = z.object({
+  chainId: z.bigint().nonnegative(),
+  listen: z.object({ host: z.string().min(1), port: z.number().int().min(0).max(65535) }).optional(),
+  staticPeers: z.array(staticPeerSchema).optional(),
+  maxFrameBytes: positive.min(1024).optional(),
+  handshakeTimeoutMs: positive.optional(),
+  dialTimeoutMs: positive.optional(),
+  requestTimeoutMs: positive.optional(),
+  reconnect: z.object({ baseMs: positive.optional(), maxMs: positive.optional() }).optional(),
+  pingIntervalMs: positive.optional(),
+  maxPeers: positive.optional(),
+  maxPendingHandshakes: positive.optional(),
+  maxInflightRequestsPerPeer: positive.optional(),
+  maxSendBufferBytes: positive.optional(),
+  gossipCache: z.object({ maxEntries: positive.optional(), ttlMs: positive.optional() }).optional(),
+  scoring: z
+    .object({ banThreshold: z.number().positive().optional(), banDurationMs: positive.optional(), decayPerSecond: z.number().nonnegative().optional() })
+    .optional(),
+  invalidFramePenalty: z.number().nonnegative().optional(),
+  oversizedFramePenalty: z.number().nonnegative().optional(),
+})
+
+/** A connection from the moment its handshake starts until its socket has closed. */
+interface Conn {
+  id: number
+  ws: WebSocket
+  direction: PeerDirection
+  url?: string
+  /** ip:port of the TCP peer. */
+  remote: string
+  address?: Address
+  state: 'handshake' | 'open' | 'closed'
+  abort: AbortController
+  peer?: Peer
+}
+
+function bump(map: Map<string, number>, key: string, by = 1): void {
+  map.set(key, (map.get(key) ?? 0) + by)
+}
+
+const CODE_RE = /^[A-Z0-9_]{1,64}$/
+
+export class P2PHost extends EventEmitter<P2PHostEvents> {
+  readonly address: Address
+  private readonly opts: P2PHostOptions
+  private readonly log: Logger
+  private readonly env: Record<string, string | undefined>
+  private readonly genesisHash: Uint8Array
+  private readonly maxFrameBytes: number
+  private readonly handshakeTimeoutMs: number
+  private readonly dialTimeoutMs: number
+  private readonly requestTimeoutMs: number
+  private readonly backoff: BackoffOptions
+  private readonly scores: PeerScores
+  private readonly seen: SeenCache
+
+  private running = false
+  private server: Server | undefined
+  private wss: WebSocketServer | undefined
+  private pingTimer: NodeJS.Timeout | undefined
+  private nextConnId = 1
+  /** Every connection we hold a socket for, handshaking or open. */
+  private readonly conns = new Set<Conn>()
+  /** The one connection per node address (handshake admitted, or open). */
+  private readonly byAddress = new Map<Address, Conn>()
+  private readonly dialers = new Map<string, StaticPeerDialer>()
+  private readonly dialAborts = new Set<AbortController>()
+  /** Every WebSocket until its 'close', and every inbound TCP socket: stop() ends the stragglers. */
+  private readonly sockets = new Set<WebSocket>()
+  private readonly tcpSockets = new Set<Socket>()
+  private readonly handlers = new Map<string, RequestHandler>()
+
+  private readonly invalidFrames = new Map<string, number>()
+  private readonly refused = new Map<string, number>()
+  private readonly refusedByPeers = new Map<string, number>()
+  private dialFailures = 0
+  private gossipDuplicates = 0
+  private totals = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0, droppedOut: 0 }
+
+  constructor(opts: P2PHostOptions, modules: P2PHostModules = {}) {
+    super()
+    const parsed = optionsSchema.safeParse(opts)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!
+      throw new ConfigError(['p2p', ...issue.path.map(String)].join('.'), issue.message)
+    }
+    if (opts.privateKey.length !== 32) throw new ConfigError('p2p.privateKey', 'expected a 32-byte secp256k1 key')
+    this.genesisHash = typeof opts.genesisHash === 'string' ? hexToBytes(opts.genesisHash) : opts.genesisHash
+    if (this.genesisHash.length !== 32) throw new ConfigError('p2p.genesisHash', 'expected a 32-byte hash')
+    if (opts.listen && !opts.tls) throw new ConfigError('p2p.tls', 'a TLS certificate and key are needed to listen; run `quorate init` to create them')
+    this.opts = opts
+    this.address = privateKeyToAddress(opts.privateKey)
+    this.log = (modules.logger ?? silentLogger()).child({ module: 'p2p' })
+    this.env = modules.env ?? process.env
+    this.maxFrameBytes = opts.maxFrameBytes ?? 16 * 1024 * 1024
+    this.handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 5000
+    this.dialTimeoutMs = opts.dialTimeoutMs ?? 10_000
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000
+    this.backoff = { ...DEFAULT_BACKOFF, ...opts.reconnect }
+    this.scores = new PeerScores({ ...DEFAULT_SCORING, ...opts.scoring })
+    this.seen = new SeenCache({ maxEntries: opts.gossipCache?.maxEntries ?? 50_000, ttlMs: opts.gossipCache?.ttlMs ?? 5 * 60_000 })
+    for (const peer of opts.staticPeers ?? []) this.addDialer(peer)
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Starts listening (if configured) and dialling static peers. Resolves once listening. */
+  async start(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    if (this.opts.listen && this.opts.tls) {
+      try {
+        await this.listen(this.opts.listen, this.opts.tls)
+      } catch (err) {
+        this.running = false
+        throw err
+      }
+    }
+    const interval = this.opts.pingIntervalMs ?? 15_000
+    this.pingTimer = setInterval(() => this.pingAll(), interval)
+    this.pingTimer.unref()
+    for (const dialer of this.dialers.values()) dialer.start()
+    this.log.info({ address: this.address, listen: this.listenAddress() ?? 'none', staticPeers: this.dialers.size }, 'p2p started')
+  }
+
+  /** Closes every connection, the listener and all timers. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    clearInterval(this.pingTimer)
+    this.pingTimer = undefined
+    for (const dialer of this.dialers.values()) dialer.stop()
+    for (const abort of this.dialAborts) abort.abort()
+    for (const conn of [...this.conns]) this.closeConn(conn, 'SHUTDOWN')
+    const server = this.server
+    this.server = undefined
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve()
+    // Give peers a moment to complete the close handshake, then cut whatever is left.
+    await waitClosed([...this.sockets], 500)
+    for (const ws of this.sockets) ws.terminate()
+    for (const socket of this.tcpSockets) socket.destroy()
+    this.sockets.clear()
+    this.tcpSockets.clear()
+    this.conns.clear()
+    this.byAddress.clear()
+    this.wss?.close()
+    this.wss = undefined
+    await closed
+    this.seen.clear()
+    this.log.info('p2p stopped')
+  }
+
+  /** The bound listen address (with the real port when 0 was asked), or undefined. */
+  listenAddress(): { host: string; port: number } | undefined {
+    const addr = this.server?.address() as AddressInfo | null | undefined
+    return addr ? { host: addr.address, port: addr.port } : undefined
+  }
+
+  /** wss:// URL other nodes can dial when listening on a concrete host (loopback in tests). */
+  listenUrl(): string | undefined {
+    const addr = this.listenAddress()
+    if (!addr) return undefined
+    const host = addr.host.includes(':') ? `[${addr.host}]` : addr.host
+    return `wss://${host}:${addr.port}`
+  }
+
+  private async listen(listen: { host: string; port: number }, tls: TlsIdentity): Promise<void> {
+    const server = createServer({
+      cert: tls.certPem,
+      key: tls.keyPem,
+      minVersion: 'TLSv1.3',
+      handshakeTimeout: this.handshakeTimeoutMs,
+      requestTimeout: this.handshakeTimeoutMs,
+      headersTimeout: this.handshakeTimeoutMs,
+    })
+    const wss = new WebSocketServer({ noServer: true, maxPayload: this.maxFrameBytes, perMessageDeflate: false, clientTracking: false })
+    server.on('request', (_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' })
+      res.end('Quorate P2P endpoint: only Quorate nodes connect here (WebSocket over TLS).\n')
+    })
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(wss, req, socket, head))
+    server.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'inbound TLS failed'))
+    server.on('clientError', (_err, socket) => socket.destroy())
+    server.on('connection', (socket: Socket) => {
+      this.tcpSockets.add(socket)
+      socket.once('close', () => this.tcpSockets.delete(socket))
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new ConfigError('p2p.listen', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`, { cause: err })))
+      server.listen(listen.port, listen.host, () => resolve())
+    })
+    server.on('error', (err) => this.log.error({ err: err.message }, 'p2p listener error'))
+    this.server = server
+    this.wss = wss
+  }
+
+  private onUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const pending = [...this.conns].filter((c) => c.state === 'handshake' && c.direction === 'inbound').length
+    if (!this.running || pending >= (this.opts.maxPendingHandshakes ?? 32)) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      this.startHandshake(ws, req.socket as TLSSocket, 'inbound').catch(() => {
+        // Reported through 'handshake:failed'.
+      })
+    })
+  }
+
+  // ---------------------------------------------------------------- dialling
+
+  /** Adds a static peer kept connected with reconnect (e.g. admin_addPeer). */
+  addPeer(peer: StaticPeer): void {
+    const parsed = staticPeerSchema.safeParse(peer)
+    if (!parsed.success) throw new ConfigError(['p2p.staticPeer', ...(parsed.error.issues[0]?.path.map(String) ?? [])].join('.'), parsed.error.issues[0]?.message ?? 'invalid')
+    const dialer = this.addDialer(peer)
+    if (this.running) dialer.start()
+  }
+
+  /** Stops dialling a static peer (an open connection to it stays until disconnect()). */
+  removePeer(url: string): boolean {
+    const dialer = this.dialers.get(url)
+    if (!dialer) return false
+    dialer.stop()
+    this.dialers.delete(url)
+    return true
+  }
+
+  private addDialer(peer: StaticPeer): StaticPeerDialer {
+    const existing = this.dialers.get(peer.url)
+    if (existing) return existing
+    const dialer = new StaticPeerDialer(peer, {
+      dial: (p) => this.connect(p.url, p.address),
+      isConnected: (address) => this.byAddress.get(address)?.state === 'open',
+      backoff: this.backoff,
+      logger: this.log,
+    })
+    this.dialers.set(peer.url, dialer)
+    return dialer
+  }
+
+  /**
+   * Dials `url` once (no reconnect) and runs the handshake. Resolves with the peer address once the
+   * connection is open; rejects with DialError, or HandshakeError (see `byPeer` and `reason`).
+   */
+  async connect(url: string, expectedAddress?: Address): Promise<Address> {
+    if (!this.running) throw new HostStoppedError()
+    const proxy = resolveProxy(parsePeerUrl(url), { ...(this.opts.proxy !== undefined ? { proxy: this.opts.proxy } : {}), ...(this.opts.noProxy !== undefined ? { noProxy: this.opts.noProxy } : {}) }, this.env)
+    const abort = new AbortController()
+    this.dialAborts.add(abort)
+    let dialed: Awaited<ReturnType<typeof dialWebSocket>>
+    try {
+      dialed = await dialWebSocket(url, { ...(proxy ? { proxy } : {}), timeoutMs: this.dialTimeoutMs, maxPayload: this.maxFrameBytes, signal: abort.signal })
+    } catch (err) {
+      this.dialFailures++
+      throw err
+    } finally {
+      this.dialAborts.delete(abort)
+    }
+    if (!this.running) {
+      dialed.ws.terminate()
+      throw new HostStoppedError()
+    }
+    return this.startHandshake(dialed.ws, dialed.socket, 'outbound', url, expectedAddress)
+  }
+
+  // ---------------------------------------------------------------- handshake and admission
+
+  private async startHandshake(ws: WebSocket, socket: TLSSocket, direction: PeerDirection, url?: string, expectedAddress?: Address): Promise<Address> {
+    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`
+    const conn: Conn = { id: this.nextConnId++, ws, direction, remote, state: 'handshake', abort: new AbortController(), ...(url !== undefined ? { url } : {}) }
+    this.conns.add(conn)
+    this.sockets.add(ws)
+    ws.once('close', () => this.sockets.delete(ws))
+    let binding: Uint8Array
+    try {
+      binding = channelBinding(socket)
+    } catch (cause) {
+      this.conns.delete(conn)
+      ws.terminate()
+      throw new HandshakeError('BAD_HANDSHAKE', false, { details: 'TLS keying material unavailable', cause })
+    }
+    let outcome: HandshakeOutcome
+    try {
+      outcome = await runHandshake(ws, {
+        privateKey: this.opts.privateKey,
+        chainId: this.opts.chainId,
+        genesisHash: this.genesisHash,
+        channelBinding: binding,
+        role: direction === 'outbound' ? 'dialer' : 'listener',
+        timeoutMs: this.handshakeTimeoutMs,
+        ...(expectedAddress ? { expectedAddress } : {}),
+        admit: (address) => this.admit(conn, address),
+        signal: conn.abort.signal,
+      })
+    } catch (err) {
+      this.conns.delete(conn)
+      if (conn.address && this.byAddress.get(conn.address) === conn) this.byAddress.delete(conn.address)
+      conn.state = 'closed'
+      cutOffLater(ws)
+      if (err instanceof HandshakeError) {
+        bump(err.byPeer ? this.refusedByPeers : this.refused, err.reason)
+        this.log.debug({ direction, remote, reason: err.reason, byPeer: err.byPeer, peer: err.peerAddress }, 'handshake failed')
+        this.safely(() => this.emit('handshake:failed', { error: err, direction, remote: url ?? remote }))
+      }
+      throw err
+    }
+    return this.open(conn, outcome)
+  }
+
+  /** Admission after the peer proved its key: allow-list, bans, limits, one connection per node. */
+  private admit(conn: Conn, address: Address): RefusalReason | undefined {
+    if (!this.running) return 'SHUTDOWN'
+    let allowed = false
+    try {
+      allowed = this.opts.isAllowed(address)
+    } catch (err) {
+      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'isAllowed threw; refusing')
+    }
+    if (!allowed) return 'UNKNOWN_NODE'
+    if (this.scores.bannedUntil(address) !== undefined) return 'BANNED'
+    const existing = this.byAddress.get(address)
+    if (existing && existing !== conn) {
+      if (!this.wins(conn, existing)) return 'DUPLICATE'
+      this.closeConn(existing, 'DUPLICATE')
+    } else if (this.openCount() >= (this.opts.maxPeers ?? 64)) {
+      return 'TOO_MANY_PEERS'
+    }
+    conn.address = address
+    this.byAddress.set(address, conn)
+    return undefined
+  }
+
+  /**
+   * Which of two connections between the same two nodes survives. Both ends compute the same answer:
+   * if they were dialled from opposite sides, the one dialled by the lower address wins; if from the
+   * same side (a redial after the dialer lost the old one), the newer wins.
+   */
+  private wins(candidate: Conn, existing: Conn): boolean {
+    if (candidate.direction === existing.direction) return true
+    const peer = existing.address as Address
+    const dialerOf = (c: Conn): Address => (c.direction === 'outbound' ? this.address : peer)
+    return dialerOf(candidate) < dialerOf(existing)
+  }
+
+  private open(conn: Conn, outcome: HandshakeOutcome): Address {
+    const address = outcome.address
+    const { ws } = conn
+    if (!this.running || this.byAddress.get(address) !== conn || ws.readyState !== ws.OPEN) {
+      // Lost a race with stop(), a winning duplicate, or the socket closing; nothing was announced yet.
+      outcome.takeOver()
+      conn.state = 'closed'
+      this.conns.delete(conn)
+      if (this.byAddress.get(address) === conn) this.byAddress.delete(address)
+      ws.on('error', () => {})
+      ws.terminate()
+      const reason = this.running ? 'DUPLICATE' : 'SHUTDOWN'
+      throw new HandshakeError(reason, false, { peerAddress: address })
+    }
+    const remoteAddress = conn.remote
+    const peer = new Peer(ws, {
+      address,
+      direction: conn.direction,
+      ...(conn.url !== undefined ? { url: conn.url } : {}),
+      remoteAddress,
+      maxSendBufferBytes: this.opts.maxSendBufferBytes ?? 64 * 1024 * 1024,
+    })
+    conn.peer = peer
+    conn.state = 'open'
+    ws.on('message', (data, isBinary) => this.onData(peer, toBytes(data), isBinary))
+    ws.on('pong', () => {
+      peer.alive = true
+    })
+    ws.on('error', (err: Error & { code?: string }) => this.onSocketError(peer, err))
+    ws.on('close', (code, reason) => {
+      this.conns.delete(conn)
+      this.detach(conn, peer.closeReason ?? (reason.length ? `remote: ${reason.toString()}` : `closed (${code})`))
+    })
+    const early = outcome.takeOver()
+    this.log.info({ peer: address, direction: conn.direction, remote: remoteAddress }, 'peer connected')
+    this.safely(() => this.emit('peer:connect', address, peer.info(this.scores.score(address))))
+    for (const bytes of early) this.onData(peer, bytes, true)
+    return address
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  private onData(peer: Peer, bytes: Uint8Array, isBinary: boolean): void {
+    if (!peer.isOpen) return
+    peer.alive = true
+    peer.bytesIn += bytes.length
+    peer.messagesIn++
+    this.totals.bytesIn += bytes.length
+    this.totals.messagesIn++
+    if (!isBinary) return this.invalid(peer, 'TEXT_FRAME')
+    const decoded = decodeFrame(bytes)
+    if (!decoded.ok) return this.invalid(peer, decoded.reason)
+    const frame = decoded.frame
+    switch (frame.kind) {
+      case FrameKind.MESSAGE:
+        return this.deliver({ from: peer.address, protocol: frame.protocol, payload: frame.payload.slice(), kind: 'direct' })
+      case FrameKind.GOSSIP:
+        return this.onGossip(peer, frame.protocol, frame.payload)
+      case FrameKind.REQUEST:
+        return this.onRequest(peer, frame)
+      case FrameKind.RESPONSE:
+        if (!peer.settle(frame.id, { payload: frame.payload.slice() })) bump(this.invalidFrames, 'UNSOLICITED_RESPONSE')
+        return
+      case FrameKind.ERROR:
+        if (!peer.settle(frame.id, { code: frame.code })) bump(this.invalidFrames, 'UNSOLICITED_RESPONSE')
+        return
+      default:
+        return this.invalid(peer, 'UNEXPECTED_HANDSHAKE')
+    }
+  }
+
+  /** Counts and penalises a dropped frame. The connection keeps serving unless the peer is banned. */
+  private invalid(peer: Peer, reason: InvalidFrameReason, points = this.opts.invalidFramePenalty ?? 20): void {
+    bump(this.invalidFrames, reason)
+    peer.invalidFrames++
+    this.log.debug({ peer: peer.address, reason }, 'invalid frame dropped')
+    this.penalise(peer.address, `invalid frame: ${reason}`, points)
+  }
+
+  private onSocketError(peer: Peer, err: Error & { code?: string }): void {
+    // ws has already failed the connection; count why (the peer is known, so it can be penalised).
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.invalid(peer, 'OVERSIZED', this.opts.oversizedFramePenalty ?? 50)
+    else if (err.code?.startsWith('WS_ERR_')) this.invalid(peer, 'BAD_WEBSOCKET')
+    else this.log.debug({ peer: peer.address, err: err.message }, 'peer socket error')
+  }
+
+  private gossipId(protocol: string, payload: Uint8Array): string {
+    const proto = Buffer.from(protocol, 'latin1')
+    const buf = new Uint8Array(proto.length + 1 + payload.length)
+    buf.set(proto, 0)
+    buf.set(payload, proto.length + 1)
+    return Buffer.from(keccak256(buf)).toString('hex')
+  }
+
+  private onGossip(peer: Peer, protocol: string, payload: Uint8Array): void {
+    const id = this.gossipId(protocol, payload)
+    const entry = this.seen.get(id)
+    if (entry) {
+      entry.peers.add(peer.address)
+      this.gossipDuplicates++
+      return
+    }
+    this.seen.add(id).peers.add(peer.address)
+    this.deliver({ from: peer.address, protocol, payload: payload.slice(), kind: 'gossip' })
+  }
+
+  private deliver(msg: P2PMessage): void {
+    this.safely(() => this.emit('message', msg))
+  }
+
+  private onRequest(peer: Peer, frame: Extract<Frame, { kind: typeof FrameKind.REQUEST }>): void {
+    const reply = (result: { payload: Uint8Array } | { code: string }): void => {
+      peer.send(encodeFrame('payload' in result ? { kind: FrameKind.RESPONSE, id: frame.id, payload: result.payload } : { kind: FrameKind.ERROR, id: frame.id, code: result.code }))
+    }
+    const handler = this.handlers.get(frame.protocol)
+    if (!handler) return reply({ code: 'NO_HANDLER' })
+    if (peer.inflight >= (this.opts.maxInflightRequestsPerPeer ?? 32)) return reply({ code: 'BUSY' })
+    peer.inflight++
+    const payload = frame.payload.slice()
+    Promise.resolve()
+      .then(() => handler(peer.address, payload))
+      .then(
+        (result) => {
+          if (!(result instanceof Uint8Array)) return reply({ code: 'HANDLER_FAILED' })
+          if (result.length + MAX_HEADER_BYTES > this.maxFrameBytes) return reply({ code: 'RESPONSE_TOO_LARGE' })
+          reply({ payload: result })
+        },
+        (err: unknown) => {
+          this.log.debug({ peer: peer.address, protocol: frame.protocol, err: err instanceof Error ? err.message : String(err) }, 'request handler failed')
+          reply({ code: err instanceof QuorateError && CODE_RE.test(err.code) ? err.code : 'HANDLER_FAILED' })
+        },
+      )
+      .finally(() => {
+        peer.inflight--
+      })
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /** Sends a direct message; false if dropped (peer's send buffer full). Throws if not connected. */
+  send(peer: Address, protocol: string, payload: Uint8Array): boolean {
+    const target = this.openPeer(peer)
+    return this.sendFrame(target, this.frame({ kind: FrameKind.MESSAGE, protocol, payload }))
+  }
+
+  /** Sends a direct message to every connected peer but `except`; returns how many got it. */
+  broadcast(protocol: string, payload: Uint8Array, opts: { except?: Address } = {}): number {
+    const frame = this.frame({ kind: FrameKind.MESSAGE, protocol, payload })
+    const except = opts.except?.toLowerCase()
+    let sent = 0
+    for (const peer of this.openPeers()) if (peer.address !== except && this.sendFrame(peer, frame)) sent++
+    return sent
+  }
+
+  /**
+   * Gossips a payload: sends it to every connected peer not known to have it (not those it came
+   * from, not those it was sent to), and remembers it so copies arriving later are not delivered
+   * again. Call it to originate a message, and to relay a received one after validating it.
+   * Returns how many peers it was sent to.
+   */
+  gossip(protocol: string, payload: Uint8Array): number {
+    const frame = this.frame({ kind: FrameKind.GOSSIP, protocol, payload })
+    const id = this.gossipId(protocol, payload)
+    const entry = this.seen.get(id) ?? this.seen.add(id)
+    entry.relayed = true
+    let sent = 0
+    for (const peer of this.openPeers()) {
+      if (entry.peers.has(peer.address)) continue
+      if (this.sendFrame(peer, frame)) {
+        entry.peers.add(peer.address)
+        sent++
+      }
+    }
+    return sent
+  }
+
+  /**
+   * Asks `peer` and resolves with its answer. Rejects with PeerNotConnectedError, RequestTimeoutError,
+   * PeerDisconnectedError or RemoteRequestError (`remoteCode`: NO_HANDLER, BUSY, HANDLER_FAILED, ...).
+   */
+  request(peer: Address, protocol: string, payload: Uint8Array, timeoutMs = this.requestTimeoutMs): Promise<Uint8Array> {
+    try {
+      assertProtocol(protocol)
+      this.checkSize(payload)
+      return this.openPeer(peer).request(protocol, payload, timeoutMs)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** Registers the answerer of `protocol` requests (one per protocol; replaces any previous one). */
+  handle(protocol: string, handler: RequestHandler): void {
+    assertProtocol(protocol)
+    this.handlers.set(protocol, handler)
+  }
+
+  unhandle(protocol: string): void {
+    this.handlers.delete(protocol)
+  }
+
+  private frame(frame: Frame): Uint8Array {
+    if ('protocol' in frame) assertProtocol(frame.protocol)
+    if ('payload' in frame) this.checkSize(frame.payload)
+    return encodeFrame(frame)
+  }
+
+  private checkSize(payload: Uint8Array): void {
+    if (payload.length + MAX_HEADER_BYTES > this.maxFrameBytes) {
+      throw new FrameError(`Payload of ${payload.length} bytes exceeds the frame limit (${this.maxFrameBytes - MAX_HEADER_BYTES}); split it`)
+    }
+  }
+
+  private sendFrame(peer: Peer, frame: Uint8Array): boolean {
+    const ok = peer.send(frame)
+    if (ok) {
+      this.totals.bytesOut += frame.length
+      this.totals.messagesOut++
+    } else {
+      this.totals.droppedOut++
+    }
+    return ok
+  }
+
+  // ---------------------------------------------------------------- peers, scoring, allow-list
+
+  /** Adds misbehaviour points; at the threshold the peer is disconnected and banned for a while. */
+  penalise(peer: Address, reason: string, points: number): void {
+    const address = peer.toLowerCase() as Address
+    const banned = this.scores.penalise(address, reason, points)
+    this.log.debug({ peer: address, reason, points }, 'peer penalised')
+    if (banned) {
+      const until = this.scores.bannedUntil(address) ?? Date.now()
+      this.log.warn({ peer: address, reason, until: new Date(until).toISOString() }, 'peer banned')
+      this.safely(() => this.emit('peer:banned', address, until))
+      this.disconnect(address, 'BANNED')
+    }
+  }
+
+  /** Lifts a ban (operator action). */
+  unban(peer: Address): void {
+    this.scores.unban(peer.toLowerCase() as Address)
+  }
+
+  /** Closes the connection to `peer` (if any) with `reason`, sent to the peer. */
+  disconnect(peer: Address, reason: string): boolean {
+    const conn = this.byAddress.get(peer.toLowerCase() as Address)
+    if (!conn) return false
+    this.closeConn(conn, reason)
+    return true
+  }
+
+  /** Re-checks every connection against `isAllowed` and drops those no longer allowed. Returns them. */
+  refreshAllowList(): Address[] {
+    const dropped: Address[] = []
+    for (const [address, conn] of [...this.byAddress]) {
+      let allowed = false
+      try {
+        allowed = this.opts.isAllowed(address)
+      } catch {
+        allowed = false
+      }
+      if (!allowed) {
+        this.closeConn(conn, 'UNKNOWN_NODE')
+        dropped.push(address)
+      }
+    }
+    if (dropped.length) this.log.info({ dropped }, 'peers removed from the allow-list disconnected')
+    return dropped
+  }
+
+  isConnected(peer: Address): boolean {
+    return this.byAddress.get(peer.toLowerCase() as Address)?.state === 'open'
+  }
+
+  peers(): PeerInfo[] {
+    return this.openPeers().map((p) => p.info(this.scores.score(p.address)))
+  }
+
+  stats(): P2PStats {
+    const peers = this.openPeers()
+    return {
+      peers: peers.length,
+      inbound: peers.filter((p) => p.direction === 'inbound').length,
+      outbound: peers.filter((p) => p.direction === 'outbound').length,
+      bytesIn: this.totals.bytesIn,
+      bytesOut: this.totals.bytesOut,
+      messagesIn: this.totals.messagesIn,
+      messagesOut: this.totals.messagesOut,
+      invalidFrames: Object.fromEntries(this.invalidFrames),
+      penalties: Object.fromEntries(this.scores.penaltiesByReason),
+      handshakesRefused: Object.fromEntries(this.refused),
+      handshakesRefusedByPeers: Object.fromEntries(this.refusedByPeers),
+      dialFailures: this.dialFailures,
+      gossipDuplicates: this.gossipDuplicates,
+      gossipCacheSize: this.seen.size,
+      droppedOutbound: this.totals.droppedOut,
+      penalisedPeers: this.scores.penalised(),
+      bannedPeers: this.scores.banned(),
+    }
+  }
+
+  private openPeers(): Peer[] {
+    const out: Peer[] = []
+    for (const conn of this.byAddress.values()) if (conn.state === 'open' && conn.peer?.isOpen) out.push(conn.peer)
+    return out
+  }
+
+  private openCount(): number {
+    let n = 0
+    for (const conn of this.byAddress.values()) if (conn.state === 'open') n++
+    return n
+  }
+
+  private openPeer(address: Address): Peer {
+    if (!this.running) throw new HostStoppedError()
+    const peer = this.byAddress.get(address.toLowerCase() as Address)?.peer
+    if (!peer?.isOpen) throw new PeerNotConnectedError(address)
+    return peer
+  }
+
+  /**
+   * Ends a connection in any state. An open peer is announced as disconnected right away (not when
+   * its socket finishes closing), so a replacing connection's 'peer:connect' always comes after.
+   */
+  private closeConn(conn: Conn, reason: string): void {
+    if (conn.state === 'handshake') {
+      conn.abort.abort(isRefusalReason(reason) ? reason : 'DISCONNECTED')
+      return
+    }
+    if (conn.state !== 'open' || !conn.peer) return
+    conn.peer.closeReason ??= reason
+    conn.ws.close(CLOSE_CODE_DISCONNECT, reason.slice(0, 120))
+    cutOffLater(conn.ws)
+    this.detach(conn, reason)
+  }
+
+  /** Forgets an open connection (idempotent): fails its requests, announces it, lets dialers redial. */
+  private detach(conn: Conn, reason: string): void {
+    if (conn.state !== 'open' || !conn.peer) return
+    conn.state = 'closed'
+    const peer = conn.peer
+    peer.closeReason ??= reason
+    peer.failPending(reason)
+    if (this.byAddress.get(peer.address) === conn) this.byAddress.delete(peer.address)
+    const routine = reason === 'SHUTDOWN' || reason === 'DUPLICATE' || reason === 'remote: SHUTDOWN' || reason === 'remote: DUPLICATE'
+    this.log[routine ? 'info' : 'warn']({ peer: peer.address, reason }, 'peer disconnected')
+    this.safely(() => this.emit('peer:disconnect', peer.address, reason))
+    if (this.running) for (const dialer of this.dialers.values()) dialer.onDisconnected(peer.address)
+  }
+
+  private pingAll(): void {
+    for (const peer of this.openPeers()) {
+      if (!peer.alive) {
+        this.log.warn({ peer: peer.address }, 'peer did not answer ping; dropping')
+        const conn = this.byAddress.get(peer.address)
+        peer.ws.terminate()
+        if (conn) this.detach(conn, 'PING_TIMEOUT')
+        continue
+      }
+      peer.alive = false
+      try {
+        peer.ws.ping()
+      } catch {
+        // closing
+      }
+    }
+  }
+
+  /** App listeners must not break the socket handlers that call them. */
+  private safely(fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'p2p event listener threw')
+    }
+  }
+}
+
+/** A peer that does not complete the WebSocket close handshake is cut off (ws would wait 30 s). */
+function cutOffLater(ws: WebSocket): void {
+  if (ws.readyState === ws.CLOSED) return
+  const timer = setTimeout(() => ws.terminate(), 2000)
+  timer.unref()
+  ws.once('close', () => clearTimeout(timer))
+}
+
+function waitClosed(sockets: WebSocket[], timeoutMs: number): Promise<void> {
+  const open = sockets.filter((ws) => ws.readyState !== ws.CLOSED)
+  if (open.length === 0) return Promise.resolve()
+  return new Promise<void>((resolve) => {
+    let left = open.length
+    const timer = setTimeout(resolve, timeoutMs)
+    for (const ws of open) {
+      ws.once('close', () => {
+        if (--left === 0) {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    }
+  })
+}
