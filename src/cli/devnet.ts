@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { devAccounts, type DevAccount } from '../crypto/dev-accounts.js'
 import { QuorateError } from '../errors.js'
 import type { Address } from '../types.js'
-import { createNodeKeys, exists, writeNodeFiles } from '../node/init.js'
-import type { GenesisInput } from '../chain/genesis.js'
+import { exists, initNetwork } from '../node/init.js'
 
 export interface DevnetOptions {
   dataDir: string
@@ -44,20 +43,6 @@ export interface DevnetFile {
 const DEV_BALANCE = 10_000n * 10n ** 18n
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url))
 
-function nodeInfo(opts: DevnetOptions, i: number, address: Address): DevnetNode {
-  const dataDir = resolve(opts.dataDir, `node-${i + 1}`)
-  const rpcPort = opts.rpcPort + i
-  return {
-    name: `node-${i + 1}`,
-    dataDir,
-    address,
-    rpcUrl: `http://127.0.0.1:${rpcPort}`,
-    wsUrl: `ws://127.0.0.1:${rpcPort}`,
-    p2pUrl: `wss://127.0.0.1:${opts.p2pPort + i}`,
-    startCommand: `node ${CLI} start --data-dir ${dataDir}`,
-  }
-}
-
 /** Creates the devnet's folders (keys, one shared genesis, configs) unless they exist. */
 export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetFile> {
   const file = join(opts.dataDir, 'devnet.json')
@@ -71,25 +56,30 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetFile> {
     }
     return existing
   }
-  const keys = []
-  for (let i = 0; i < opts.validators; i++) keys.push(await createNodeKeys(resolve(opts.dataDir, `node-${i + 1}`)))
   const accounts = devAccounts(10)
-  const genesis: GenesisInput = {
-    config: { chainId: opts.chainId, blockPeriodMs: opts.blockPeriodMs },
-    validators: keys.map((k) => k.address),
-    alloc: Object.fromEntries(accounts.map((a) => [a.address, { balance: `0x${DEV_BALANCE.toString(16)}` }])),
-  }
-  const nodes = keys.map((k, i) => nodeInfo(opts, i, k.address))
-  for (const [i, node] of nodes.entries()) {
-    await writeNodeFiles(node.dataDir, genesis, {
-      name: node.name,
-      rpc: { port: opts.rpcPort + i, cors: ['*'] },
-      p2p: {
-        listen: { host: '127.0.0.1', port: opts.p2pPort + i },
-        peers: nodes.filter((_, j) => j !== i).map((p) => ({ url: p.p2pUrl, address: p.address })),
-      },
-    })
-  }
+  const specs = Array.from({ length: opts.validators }, (_, i) => ({
+    name: `node-${i + 1}`,
+    dataDir: resolve(opts.dataDir, `node-${i + 1}`),
+    rpcPort: opts.rpcPort + i,
+    p2pPort: opts.p2pPort + i,
+  }))
+  const created = await initNetwork(
+    specs,
+    {
+      config: { chainId: opts.chainId, blockPeriodMs: opts.blockPeriodMs },
+      alloc: Object.fromEntries(accounts.map((a) => [a.address, { balance: `0x${DEV_BALANCE.toString(16)}` }])),
+    },
+    { cors: ['*'] },
+  )
+  const nodes: DevnetNode[] = created.map((n) => ({
+    name: n.name,
+    dataDir: n.dataDir,
+    address: n.address,
+    rpcUrl: n.rpcUrl,
+    wsUrl: n.wsUrl,
+    p2pUrl: n.p2pUrl!,
+    startCommand: `node ${CLI} start --data-dir ${n.dataDir}`,
+  }))
   const devnet: DevnetFile = { chainId: opts.chainId, nodes, accounts }
   await writeFile(file, `${JSON.stringify(devnet, null, 2)}\n`)
   return devnet

@@ -10,8 +10,7 @@ import { generateTlsIdentity } from '../network/tls.js'
 import type { Address } from '../types.js'
 import { CONFIG_FILE, NodeConfigSchema, type NodeConfigInput } from './config.js'
 import { writeKeyFile } from './keyfile.js'
-import type { GenesisInput } from '../chain/genesis.js'
-import { parseGenesis } from '../chain/genesis.js'
+import { parseGenesis, type GenesisInput } from '../chain/genesis.js'
 
 export async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -46,4 +45,58 @@ export async function writeNodeFiles(dataDir: string, genesis: GenesisInput, con
   const parsed = NodeConfigSchema.parse(config)
   await writeFile(join(dataDir, parsed.genesisFile), `${JSON.stringify(genesis, null, 2)}\n`)
   await writeFile(join(dataDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`)
+}
+
+export interface NetworkNodeSpec {
+  name: string
+  dataDir: string
+  rpcPort: number
+  /** P2P port to listen on; undefined makes an outbound-only node. */
+  p2pPort?: number
+  /** Whether the node's key is a validator in the genesis (default true). */
+  validator?: boolean
+}
+
+export interface NetworkNode extends NetworkNodeSpec {
+  address: Address
+  rpcUrl: string
+  wsUrl: string
+  p2pUrl?: string
+}
+
+/**
+ * Creates the data folders of a whole network on this machine: a key per node, one shared genesis
+ * whose validators are the validator nodes, and configs in which every node dials every listening
+ * node and allows every node of the network.
+ */
+export async function initNetwork(
+  specs: NetworkNodeSpec[],
+  genesis: Omit<GenesisInput, 'validators'>,
+  config: { cors?: string[]; logLevel?: 'info' | 'debug' | 'warn' } = {},
+): Promise<NetworkNode[]> {
+  const nodes: NetworkNode[] = []
+  for (const spec of specs) {
+    const { address } = await createNodeKeys(spec.dataDir)
+    nodes.push({
+      ...spec,
+      address,
+      rpcUrl: `http://127.0.0.1:${spec.rpcPort}`,
+      wsUrl: `ws://127.0.0.1:${spec.rpcPort}`,
+      ...(spec.p2pPort !== undefined ? { p2pUrl: `wss://127.0.0.1:${spec.p2pPort}` } : {}),
+    })
+  }
+  const full: GenesisInput = { ...genesis, validators: nodes.filter((n) => n.validator !== false).map((n) => n.address) }
+  for (const node of nodes) {
+    await writeNodeFiles(node.dataDir, full, {
+      name: node.name,
+      rpc: { port: node.rpcPort, ...(config.cors ? { cors: config.cors } : {}) },
+      p2p: {
+        ...(node.p2pPort !== undefined ? { listen: { host: '127.0.0.1', port: node.p2pPort } } : {}),
+        peers: nodes.filter((p) => p !== node && p.p2pUrl).map((p) => ({ url: p.p2pUrl!, address: p.address })),
+        allowedNodes: nodes.filter((p) => p !== node).map((p) => p.address),
+      },
+      ...(config.logLevel ? { logLevel: config.logLevel } : {}),
+    })
+  }
+  return nodes
 }

@@ -190,6 +190,11 @@ export class Node extends EventEmitter<NodeEvents> {
       host.on('message', (msg) => {
         if (msg.protocol === QBFT_PROTOCOL && this.producer.onMessage(msg.payload, msg.from)) host.gossip(QBFT_PROTOCOL, msg.payload)
       })
+      host.on('handshake:failed', ({ error, remote }) =>
+        this.logger.warn({ remote, reason: error.reason, peer: error.peerAddress }, error.shortMessage),
+      )
+      host.on('peer:connect', (peer) => this.logger.info({ peer }, 'peer connected'))
+      host.on('peer:disconnect', (peer, reason) => this.logger.info({ peer, reason }, 'peer disconnected'))
       wireTxGossip(host, this.pool, this.logger.child({ module: 'txgossip' }))
       this.sync = new BlockSync({
         common: this.common,

@@ -7,6 +7,7 @@ import { RpcServer } from '../rpc/server.js'
 import { ethMethods } from '../rpc/eth.js'
 import { Filters } from '../rpc/filters.js'
 import { miscMethods } from '../rpc/misc.js'
+import { qbftMethods } from '../rpc/qbft.js'
 import { CLIENT_VERSION, Node } from './node.js'
 import type { NodeConfig } from './config.js'
 
@@ -26,7 +27,7 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
       cors: config.rpc.cors.includes('*') ? '*' : config.rpc.cors,
       maxRequestBytes: config.rpc.maxRequestBytes,
       maxBatchSize: config.rpc.maxBatchSize,
-      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }) },
+      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }), ...qbftMethods(node) },
       banner: { client: CLIENT_VERSION, chainId: Number(node.chainId) },
     },
     { logger: logger.child({ module: 'rpc' }) },

@@ -41,7 +41,11 @@ export function ethMethods(node: Node): RpcMethods {
   return {
     eth_chainId: noParams(() => bigIntToHex(node.chainId)),
     eth_blockNumber: noParams(() => bigIntToHex(store.head.header.number)),
-    eth_syncing: noParams(() => false),
+    eth_syncing: noParams(() => {
+      const sync = node.sync
+      if (!sync?.syncing) return false
+      return { startingBlock: '0x0', currentBlock: bigIntToHex(store.head.header.number), highestBlock: bigIntToHex(sync.highestKnown()) }
+    }),
     eth_accounts: noParams(() => []),
     eth_gasPrice: noParams(gasPrice),
     eth_maxPriorityFeePerGas: noParams(gasPrice),

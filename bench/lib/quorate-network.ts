@@ -1,0 +1,96 @@
+/**
+ * A Quorate network of real node processes on loopback, for integration tests and benchmarks:
+ * data folders from `initNetwork` (one shared genesis, every node dials every listening node), free
+ * ports, the development accounts prefunded, and per-node start/stop/kill.
+ */
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { devAccounts, type DevAccount } from '../../src/crypto/dev-accounts.js'
+import { initNetwork, type NetworkNode } from '../../src/node/init.js'
+import { freePort, rpc, startNodeProcess, type NodeProcess } from './quorate-node.js'
+
+export interface NetworkOptions {
+  validators: number
+  /** Extra nodes whose keys are not validators (allowed to connect). */
+  observers?: number
+  /** Indexes of nodes that listen on nothing and only dial out. */
+  outboundOnly?: number[]
+  blockPeriodMs?: number
+  emptyBlockPeriodMs?: number
+  chainId?: number
+}
+
+export class TestNetwork {
+  readonly processes: (NodeProcess | undefined)[]
+
+  private constructor(
+    readonly dir: string,
+    readonly nodes: NetworkNode[],
+    readonly accounts: DevAccount[],
+  ) {
+    this.processes = nodes.map(() => undefined)
+  }
+
+  static async create(dir: string, opts: NetworkOptions): Promise<TestNetwork> {
+    const count = opts.validators + (opts.observers ?? 0)
+    const specs = []
+    for (let i = 0; i < count; i++) {
+      specs.push({
+        name: `node-${i + 1}`,
+        dataDir: join(dir, `node-${i + 1}`),
+        rpcPort: await freePort(),
+        ...(opts.outboundOnly?.includes(i) ? {} : { p2pPort: await freePort() }),
+        validator: i < opts.validators,
+      })
+    }
+    const accounts = devAccounts(10)
+    const nodes = await initNetwork(specs, {
+      config: {
+        chainId: opts.chainId ?? 1337,
+        blockPeriodMs: opts.blockPeriodMs ?? 500,
+        emptyBlockPeriodMs: opts.emptyBlockPeriodMs ?? 1000,
+        qbft: { requestTimeoutMs: 2000, maxRoundTimeoutMs: 8000 },
+      },
+      alloc: Object.fromEntries(accounts.map((a) => [a.address, { balance: (10n ** 24n).toString() }])),
+    })
+    return new TestNetwork(dir, nodes, accounts)
+  }
+
+  url(i: number): string {
+    return this.nodes[i]!.rpcUrl
+  }
+
+  async start(...indexes: number[]): Promise<void> {
+    const which = indexes.length ? indexes : this.nodes.map((_, i) => i)
+    await Promise.all(which.map(async (i) => (this.processes[i] = await startNodeProcess(this.nodes[i]!.dataDir, this.nodes[i]!.rpcPort))))
+  }
+
+  async stop(i: number): Promise<void> {
+    await this.processes[i]?.stop()
+    this.processes[i] = undefined
+  }
+
+  async kill(i: number): Promise<void> {
+    await this.processes[i]?.kill()
+    this.processes[i] = undefined
+  }
+
+  /** Deletes a stopped node's chain (keys and config stay): it must sync from its peers. */
+  async wipe(i: number): Promise<void> {
+    await rm(join(this.nodes[i]!.dataDir, 'chain'), { recursive: true, force: true })
+  }
+
+  async height(i: number): Promise<number> {
+    return Number(await rpc<string>(this.url(i), 'eth_blockNumber'))
+  }
+
+  async hashAt(i: number, n: number): Promise<string | undefined> {
+    const block = await rpc<{ hash: string } | null>(this.url(i), 'eth_getBlockByNumber', [`0x${n.toString(16)}`, false])
+    return block?.hash
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p?.stop()))
+    this.processes.fill(undefined)
+  }
+}
