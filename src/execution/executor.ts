@@ -7,11 +7,11 @@
  * One executor owns one VM and its state; calls are serialised, since the state follows whichever
  * block was executed last.
  */
-import { createBlock, genTransactionsTrieRoot, type Block, type HeaderData } from '@ethereumjs/block'
+import { Block, createBlock, createBlockHeader, genTransactionsTrieRoot, type HeaderData } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { RLP } from '@ethereumjs/rlp'
-import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
+import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex, equalsBytes, KECCAK256_RLP, ValueEncoding, type Address as EthAddress } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
@@ -20,6 +20,7 @@ import { QuorateError } from '../errors.js'
 import type { ChainStore } from '../chain/store.js'
 import type { StoredReceipt } from '../chain/receipts.js'
 import { Mutex } from '../util/mutex.js'
+import { FlatStateManager, TrieNodeCache } from './flat-state.js'
 import { blockOptions } from '../chain/common.js'
 
 export class InvalidBlockError extends QuorateError {
@@ -48,9 +49,9 @@ export interface BuildHeader {
 /** A check a transaction must pass to be in a block (governance plugs permissions in here). */
 export type TxAdmission = (tx: TypedTransaction, parent: Block) => Promise<void>
 
-export function createStateManager(common: Common, store: ChainStore): MerkleStateManager {
-  const trie = new MerklePatriciaTrie({ db: store.trieDb, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common })
-  return new MerkleStateManager({ trie, common, caches: new Caches() })
+export function createStateManager(common: Common, store: ChainStore): FlatStateManager {
+  const trie = new MerklePatriciaTrie({ db: new TrieNodeCache(store.trieDb), useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common })
+  return new FlatStateManager({ trie, common })
 }
 
 /** BLOCKHASH reads canonical blocks from the store. */
@@ -129,20 +130,19 @@ export class BlockExecutor {
       }
       const stateRoot = await this.vm.stateManager.getStateRoot()
       this.stateRoot = stateRoot
-      const block = createBlock(
+      const sealedHeader = createBlockHeader(
         {
-          header: {
-            ...headerData,
-            stateRoot,
-            gasUsed,
-            transactionsTrie: await genTransactionsTrieRoot(included, new MerklePatriciaTrie({ common: this.common })),
-            receiptTrie: await receiptRoot(included, results, this.common),
-            logsBloom: bloomOf(results, this.common),
-          },
-          transactions: included,
+          ...headerData,
+          stateRoot,
+          gasUsed,
+          transactionsTrie: await genTransactionsTrieRoot(included, new MerklePatriciaTrie({ common: this.common })),
+          receiptTrie: await receiptRoot(included, results, this.common),
+          logsBloom: bloomOf(results, this.common),
         },
         blockOptions(this.common),
       )
+      // The Block constructor takes the transaction objects as they are; createBlock would rebuild each one.
+      const block = new Block(sealedHeader, included, [], [], blockOptions(this.common))
       return { block, receipts: results.map(toStoredReceipt), results, rejected }
     })
   }

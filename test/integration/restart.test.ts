@@ -33,7 +33,7 @@ afterAll(async () => {
 describe('node restart', () => {
   it('keeps balances, blocks, receipts and logs across a clean restart, and continues', async () => {
     node = await startNodeProcess(chain.dataDir, chain.rpcPort)
-    const provider = new JsonRpcProvider(node.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 })
+    const provider = new JsonRpcProvider(node.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 })
     const [a, b] = chain.accounts
     const wallet = new Wallet(a!.privateKey, provider)
     const { bytecode } = tokenArtifact()
@@ -47,7 +47,7 @@ describe('node restart', () => {
 
     expect(await node.stop()).toBe(0)
     node = await startNodeProcess(chain.dataDir, chain.rpcPort)
-    const provider2 = new JsonRpcProvider(node.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 })
+    const provider2 = new JsonRpcProvider(node.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 })
     const token2 = new Contract(await token.getAddress(), abi, provider2)
     expect(await token2.getFunction('balanceOf')(b!.address)).toBe(1234n)
     const sameHead = await rpc<RpcBlock>(node.rpcUrl, 'eth_getBlockByNumber', [headBefore.number, false])
