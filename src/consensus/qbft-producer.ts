@@ -58,6 +58,7 @@ export interface QbftMetricsView {
   roundChanges: number
   isValidator: boolean
   validators: readonly Address[]
+  invalidMessages: Record<string, number>
 }
 
 export class QbftProducer implements BlockProducer {
@@ -72,6 +73,8 @@ export class QbftProducer implements BlockProducer {
   private proposeTimer: NodeJS.Timeout | undefined
   private round0: { height: bigint; ms: number; early: boolean } | undefined
   private roundChanges = 0
+  /** Consensus messages dropped, by reason. */
+  private readonly invalid = new Map<string, number>()
 
   constructor(
     private readonly opts: QbftProducerOptions,
@@ -131,26 +134,36 @@ export class QbftProducer implements BlockProducer {
     )
   }
 
-  /** A consensus message from a peer; returns whether it is worth relaying. */
+  /**
+   * A consensus message from a peer; returns whether to relay it. Only messages this node accepted
+   * for the height it is deciding are relayed: a message it merely buffered (a future height) is
+   * not checked against that height's validators yet, and relaying it would let a stranger's
+   * message reach, and be blamed on, honest relays.
+   */
   onMessage(payload: Uint8Array, from: string): boolean {
     if (this.stopped) return false
     const actions = this.machine.handle({ type: 'message', message: payload, from })
     let relay = true
     for (const a of actions) {
       if (a.type !== 'invalid') continue
+      relay = false
       if (a.reason === 'FUTURE_HEIGHT') this.m.network.behind(from)
-      else relay = false
     }
-    this.run(actions)
+    this.run(actions, { blameSenders: true })
     return relay
   }
 
   status(): QbftMetricsView | undefined {
     const s = this.machine.status()
-    return s && { height: s.height, round: s.round, roundChanges: this.roundChanges, isValidator: s.isValidator, validators: s.validators }
+    return s && { height: s.height, round: s.round, roundChanges: this.roundChanges, isValidator: s.isValidator, validators: s.validators, invalidMessages: Object.fromEntries(this.invalid) }
   }
 
-  private run(actions: QbftAction<Block>[]): void {
+  /**
+   * `blameSenders`: penalise the peer of a message found invalid. Only when it was judged on
+   * arrival: a buffered message judged later (after the validator set moved on) may have been
+   * relayed in good faith.
+   */
+  private run(actions: QbftAction<Block>[], { blameSenders = false } = {}): void {
     for (const a of actions) {
       switch (a.type) {
         case 'broadcast':
@@ -177,7 +190,8 @@ export class QbftProducer implements BlockProducer {
           void this.commitDecided(a.block, a.digest, a.seals, a.round)
           break
         case 'invalid':
-          if (!a.benign && a.from !== undefined) this.m.network.penalise(a.from, a.reason)
+          this.invalid.set(a.reason, (this.invalid.get(a.reason) ?? 0) + 1)
+          if (blameSenders && !a.benign && a.from !== undefined) this.m.network.penalise(a.from, a.reason)
           this.m.logger.debug({ reason: a.reason, detail: a.detail, from: a.from }, 'consensus message dropped')
           break
       }

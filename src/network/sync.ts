@@ -25,6 +25,7 @@ import type { ValidatorSource } from '../consensus/validators.js'
 import { errorMessage, QuorateError } from '../errors.js'
 import type { BlockExecutor } from '../execution/executor.js'
 import type { Address, Hex } from '../types.js'
+import { RequestTimeoutError } from './errors.js'
 import type { P2PHost } from './host.js'
 
 export const MAX_BLOCKS_PER_REQUEST = 64
@@ -53,6 +54,8 @@ export interface BlockSyncModules {
 export class BlockSync {
   /** Best head each peer announced. */
   private readonly peerHeads = new Map<Address, bigint>()
+  /** Peers whose entry in peerHeads they announced themselves (not inferred from consensus traffic). */
+  private readonly announced = new Set<Address>()
   private running: Promise<void> | undefined
   private stopped = false
   private requestsServed = 0
@@ -61,7 +64,10 @@ export class BlockSync {
   constructor(private readonly m: BlockSyncModules) {
     m.host.handle(BLOCKS, (_from, payload) => this.serve(payload))
     m.host.on('peer:connect', (peer) => this.sendStatus(peer))
-    m.host.on('peer:disconnect', (peer) => this.peerHeads.delete(peer))
+    m.host.on('peer:disconnect', (peer) => {
+      this.peerHeads.delete(peer)
+      this.announced.delete(peer)
+    })
     m.host.on('message', (msg) => {
       if (msg.protocol === STATUS) this.onStatus(msg.from, msg.payload)
     })
@@ -109,6 +115,7 @@ export class BlockSync {
       const [num] = RLP.decode(payload) as Uint8Array[]
       if (!(num instanceof Uint8Array) || num.length > 8) throw new Error('bad number')
       this.peerHeads.set(from, bytesToBigInt(num))
+      this.announced.add(from)
       this.kick()
     } catch {
       this.m.host.penalise(from, 'bad status message', 10)
@@ -133,13 +140,20 @@ export class BlockSync {
       const count = Number(peerHead - head > BigInt(MAX_BLOCKS_PER_REQUEST) ? BigInt(MAX_BLOCKS_PER_REQUEST) : peerHead - head)
       try {
         const response = await this.m.host.request(address, BLOCKS, RLP.encode([bigIntToUnpaddedBytes(head + 1n), bigIntToUnpaddedBytes(BigInt(count))]))
-        const imported = await this.importResponse(response)
-        if (imported === 0) this.peerHeads.set(address, head) // it has nothing for us after all
-        else this.m.logger.info({ peer: address, imported, head: Number(this.m.store.head.header.number), target: Number(peerHead) }, 'synced blocks')
+        const { served, imported } = await this.importResponse(response)
+        if (served === 0) {
+          // A head it announced itself but does not serve: a stalling peer (or a liar). A head only
+          // inferred from its consensus messages may simply not be final there yet.
+          if (this.announced.has(address)) this.m.host.penalise(address, 'announced a head it did not serve', 10)
+          this.peerHeads.set(address, head)
+        }
+        else if (imported > 0) this.m.logger.info({ peer: address, imported, head: Number(this.m.store.head.header.number), target: Number(peerHead) }, 'synced blocks')
       } catch (err) {
         if (err instanceof SyncError || (err instanceof QuorateError && err.code === 'INVALID_BLOCK')) {
           this.invalidResponses++
           this.m.host.penalise(address, err.shortMessage, 50)
+        } else if (err instanceof RequestTimeoutError && this.announced.has(address)) {
+          this.m.host.penalise(address, 'sync request timed out', 10)
         }
         this.m.logger.warn({ peer: address, err: errorMessage(err) }, 'sync request failed')
         this.peerHeads.delete(address)
@@ -147,7 +161,8 @@ export class BlockSync {
     }
   }
 
-  private async importResponse(bytes: Uint8Array): Promise<number> {
+  /** `served`: blocks in the response; `imported`: those that were new here. */
+  private async importResponse(bytes: Uint8Array): Promise<{ served: number; imported: number }> {
     let items: unknown
     try {
       items = RLP.decode(bytes)
@@ -181,7 +196,7 @@ export class BlockSync {
       await this.m.commit({ block, finality: { round, seals: seals as Uint8Array[] }, receipts: executed.receipts })
       imported++
     }
-    return imported
+    return { served: (items as unknown[]).length, imported }
   }
 
   private async serve(payload: Uint8Array): Promise<Uint8Array> {

@@ -103,6 +103,7 @@ export function qbftMethods(node: Node): RpcMethods {
           roundChanges: consensus.roundChanges,
           isValidator: consensus.isValidator,
           validators: consensus.validators,
+          invalidMessages: consensus.invalidMessages,
         },
         p2p: node.host?.stats() ?? null,
         sync: node.sync ? { syncing: node.sync.syncing, highestKnownBlock: bigIntToHex(node.sync.highestKnown()), ...node.sync.stats() } : null,
