@@ -24,6 +24,13 @@ export const GenesisSchema = z.object({
         maxRoundTimeoutMs: z.number().int().min(100).default(30_000),
       })
       .default({ requestTimeoutMs: 2000, maxRoundTimeoutMs: 30_000 }),
+    /** Present on consortium chains (genesis made from a consortium file). */
+    governance: z
+      .object({
+        /** Contract creation needs a governance-approved runtime code hash. */
+        requireCodeApproval: z.boolean().default(true),
+      })
+      .optional(),
   }),
   gasLimit: bigintLike.default(50_000_000n),
   timestamp: bigintLike.default(0n),

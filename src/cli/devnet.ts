@@ -12,10 +12,15 @@ import { fileURLToPath } from 'node:url'
 import { devAccounts, type DevAccount } from '../crypto/dev-accounts.js'
 import { QuorateError } from '../errors.js'
 import type { Address } from '../types.js'
-import { exists, initNetwork } from '../node/init.js'
+import { parse as parseYaml } from 'yaml'
+import { createNetworkKeys, exists, writeNetworkFiles, type NetworkNode } from '../node/init.js'
+import { parseConsortium, type Consortium } from '../governance/consortium.js'
+import { consortiumGenesis } from '../governance/genesis.js'
 
 export interface DevnetOptions {
   dataDir: string
+  /** Consortium file (governed chain); undefined for a plain chain of `validators` nodes. */
+  consortium: string | undefined
   validators: number
   rpcPort: number
   p2pPort: number
@@ -36,6 +41,8 @@ export interface DevnetNode {
 
 export interface DevnetFile {
   chainId: number
+  /** Name of the consortium when the devnet is governed. */
+  consortium?: string
   nodes: DevnetNode[]
   accounts: DevAccount[]
 }
@@ -43,34 +50,28 @@ export interface DevnetFile {
 const DEV_BALANCE = 10_000n * 10n ** 18n
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url))
 
-/** Creates the devnet's folders (keys, one shared genesis, configs) unless they exist. */
+/** The consortium file `npm run devnet` uses unless told otherwise (four parties, one validator each). */
+export const DEFAULT_CONSORTIUM = fileURLToPath(new URL('../../../examples/consortium/devnet.yaml', import.meta.url))
+
+/**
+ * Creates the devnet's folders (keys, one shared genesis, configs) unless they exist. With a
+ * consortium file, the genesis holds the governance contract and each node named in the file gets a
+ * generated key; with `consortium: undefined`, a plain chain of `validators` nodes.
+ */
 export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetFile> {
   const file = join(opts.dataDir, 'devnet.json')
   if (opts.reset) await rm(opts.dataDir, { recursive: true, force: true })
-  if (await exists(file)) {
-    const existing = JSON.parse(await readFile(file, 'utf8')) as DevnetFile
-    if (existing.nodes.length !== opts.validators) {
-      throw new QuorateError('DEVNET_MISMATCH', `the devnet in ${opts.dataDir} has ${existing.nodes.length} validators, not ${opts.validators}`, {
-        details: 'run with --reset to start a new devnet, or with the same --validators',
-      })
-    }
-    return existing
-  }
+  if (await exists(file)) return JSON.parse(await readFile(file, 'utf8')) as DevnetFile
   const accounts = devAccounts(10)
-  const specs = Array.from({ length: opts.validators }, (_, i) => ({
-    name: `node-${i + 1}`,
-    dataDir: resolve(opts.dataDir, `node-${i + 1}`),
-    rpcPort: opts.rpcPort + i,
-    p2pPort: opts.p2pPort + i,
-  }))
-  const created = await initNetwork(
-    specs,
-    {
-      config: { chainId: opts.chainId, blockPeriodMs: opts.blockPeriodMs },
-      alloc: Object.fromEntries(accounts.map((a) => [a.address, { balance: `0x${DEV_BALANCE.toString(16)}` }])),
-    },
-    { cors: ['*'] },
-  )
+  const alloc = Object.fromEntries(accounts.map((a) => [a.address, { balance: `0x${DEV_BALANCE.toString(16)}` }]))
+  const consortium = opts.consortium ? await loadConsortiumTemplate(opts.consortium) : undefined
+  const names = consortium ? consortium.nodeNames : Array.from({ length: opts.validators }, (_, i) => `node-${i + 1}`)
+  const specs = names.map((name, i) => ({ name, dataDir: resolve(opts.dataDir, name), rpcPort: opts.rpcPort + i, p2pPort: opts.p2pPort + i }))
+  const created = await createNetworkKeys(specs)
+  const genesis = consortium
+    ? await consortiumGenesis(consortium.complete(created, { chainId: opts.chainId, blockPeriodMs: opts.blockPeriodMs, alloc }))
+    : { config: { chainId: opts.chainId, blockPeriodMs: opts.blockPeriodMs }, validators: created.map((n) => n.address), alloc }
+  await writeNetworkFiles(created, genesis, { cors: ['*'] })
   const nodes: DevnetNode[] = created.map((n) => ({
     name: n.name,
     dataDir: n.dataDir,
@@ -80,9 +81,33 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetFile> {
     p2pUrl: n.p2pUrl!,
     startCommand: `node ${CLI} start --data-dir ${n.dataDir}`,
   }))
-  const devnet: DevnetFile = { chainId: opts.chainId, nodes, accounts }
+  const devnet: DevnetFile = { chainId: opts.chainId, ...(consortium ? { consortium: consortium.name } : {}), nodes, accounts }
   await writeFile(file, `${JSON.stringify(devnet, null, 2)}\n`)
   return devnet
+}
+
+/**
+ * A consortium file whose nodes are named but may lack addresses and endpoints: the devnet fills
+ * them from the keys it generates, then validates the whole file.
+ */
+async function loadConsortiumTemplate(path: string) {
+  const raw = parseYaml(await readFile(path, 'utf8').catch(() => {
+    throw new QuorateError('CONSORTIUM_UNREADABLE', `cannot read the consortium file ${path}`)
+  })) as { name?: string; parties?: { nodes?: { name?: string; address?: string; endpoint?: string }[] }[] }
+  const nodeNames = (raw.parties ?? []).flatMap((p) => (p.nodes ?? []).map((n, i) => n.name ?? `${i}`))
+  return {
+    name: raw.name ?? 'consortium',
+    nodeNames,
+    complete(nodes: NetworkNode[], overrides: { chainId: number; blockPeriodMs: number; alloc: Record<string, { balance: string }> }): Consortium {
+      for (const party of raw.parties ?? []) {
+        for (const n of party.nodes ?? []) {
+          const made = nodes.find((m) => m.name === n.name)
+          if (made) Object.assign(n, { address: made.address, endpoint: made.p2pUrl ?? '' })
+        }
+      }
+      return parseConsortium(JSON.stringify({ ...raw, ...overrides }), path)
+    },
+  }
 }
 
 async function waitForRpc(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
@@ -134,7 +159,7 @@ export async function runDevnet(opts: DevnetOptions, out: (line: string) => void
     await Promise.all(exited)
     throw err
   }
-  out(`Quorate devnet: ${devnet.nodes.length} validator${devnet.nodes.length > 1 ? 's' : ''}, chain id ${devnet.chainId}`)
+  out(`Quorate devnet: ${devnet.nodes.length} validator${devnet.nodes.length > 1 ? 's' : ''}, chain id ${devnet.chainId}${devnet.consortium ? `, consortium "${devnet.consortium}" (governance on chain: quorate gov --help)` : ''}`)
   out('')
   for (const n of devnet.nodes) {
     out(`  ${n.name}  ${n.address}  RPC ${n.rpcUrl}  WS ${n.wsUrl}`)

@@ -45,11 +45,17 @@ export class ExecutionFailedError extends QuorateError {
 export class CallExecutor {
   private readonly lock = new Mutex()
   private root: Uint8Array | undefined
+  /** The block whose state the current request reads (governance reads rules from it). */
+  block: Block | undefined
 
   private constructor(
     private readonly vm: VM,
     private readonly common: Common,
   ) {}
+
+  get evm(): VM['evm'] {
+    return this.vm.evm
+  }
 
   static async create(common: Common, store: ChainStore): Promise<CallExecutor> {
     return new CallExecutor(await createExecutionVM(common, store), common)
@@ -139,6 +145,7 @@ export class CallExecutor {
         await this.vm.stateManager.setStateRoot(block.header.stateRoot, true)
         this.root = block.header.stateRoot
       }
+      this.block = block
       return fn()
     })
   }

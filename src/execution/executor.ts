@@ -75,6 +75,8 @@ export async function createExecutionVM(common: Common, store: ChainStore): Prom
 export class BlockExecutor {
   private readonly lock = new Mutex()
   private stateRoot: Uint8Array | undefined
+  /** The parent of the block being built or executed (governance reads its state). */
+  parent: Block | undefined
 
   private constructor(
     private readonly vm: VM,
@@ -86,6 +88,10 @@ export class BlockExecutor {
     return new BlockExecutor(await createExecutionVM(common, store), common, admit)
   }
 
+  get evm(): VM['evm'] {
+    return this.vm.evm
+  }
+
   get stateManager(): MerkleStateManager {
     return this.vm.stateManager as MerkleStateManager
   }
@@ -93,6 +99,7 @@ export class BlockExecutor {
   /** Builds a block on `parent` from `candidates` in order; a candidate that fails is skipped and reported. */
   async build(parent: Block, candidates: Iterable<TypedTransaction>, header: BuildHeader): Promise<BuildResult> {
     return this.lock.run(async () => {
+      this.parent = parent
       await this.moveTo(parent.header.stateRoot)
       const headerData: HeaderData = {
         parentHash: parent.hash(),
@@ -156,6 +163,7 @@ export class BlockExecutor {
       if (h.gasLimit !== parent.header.gasLimit) throw new InvalidBlockError('gas limit differs from the chain gas limit')
       if (h.baseFeePerGas !== 0n) throw new InvalidBlockError('base fee must be 0')
       if (!(await block.transactionsTrieIsValid())) throw new InvalidBlockError('transactions root mismatch')
+      this.parent = parent
       await this.moveTo(parent.header.stateRoot)
       const results: RunTxResult[] = []
       let gasUsed = 0n

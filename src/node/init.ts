@@ -64,16 +64,8 @@ export interface NetworkNode extends NetworkNodeSpec {
   p2pUrl?: string
 }
 
-/**
- * Creates the data folders of a whole network on this machine: a key per node, one shared genesis
- * whose validators are the validator nodes, and configs in which every node dials every listening
- * node and allows every node of the network.
- */
-export async function initNetwork(
-  specs: NetworkNodeSpec[],
-  genesis: Omit<GenesisInput, 'validators'>,
-  config: { cors?: string[]; logLevel?: 'info' | 'debug' | 'warn' } = {},
-): Promise<NetworkNode[]> {
+/** Creates the key of every node of a network on this machine (their folders must not exist yet). */
+export async function createNetworkKeys(specs: NetworkNodeSpec[]): Promise<NetworkNode[]> {
   const nodes: NetworkNode[] = []
   for (const spec of specs) {
     const { address } = await createNodeKeys(spec.dataDir)
@@ -85,9 +77,13 @@ export async function initNetwork(
       ...(spec.p2pPort !== undefined ? { p2pUrl: `wss://127.0.0.1:${spec.p2pPort}` } : {}),
     })
   }
-  const full: GenesisInput = { ...genesis, validators: nodes.filter((n) => n.validator !== false).map((n) => n.address) }
+  return nodes
+}
+
+/** Writes one shared genesis and each node's config: every node dials every listening node and allows every node. */
+export async function writeNetworkFiles(nodes: NetworkNode[], genesis: GenesisInput, config: { cors?: string[]; logLevel?: 'info' | 'debug' | 'warn' } = {}): Promise<void> {
   for (const node of nodes) {
-    await writeNodeFiles(node.dataDir, full, {
+    await writeNodeFiles(node.dataDir, genesis, {
       name: node.name,
       rpc: { port: node.rpcPort, ...(config.cors ? { cors: config.cors } : {}) },
       p2p: {
@@ -98,5 +94,15 @@ export async function initNetwork(
       ...(config.logLevel ? { logLevel: config.logLevel } : {}),
     })
   }
+}
+
+/** A whole network without governance: the validator nodes of `specs` are the genesis validators. */
+export async function initNetwork(
+  specs: NetworkNodeSpec[],
+  genesis: Omit<GenesisInput, 'validators'>,
+  config: { cors?: string[]; logLevel?: 'info' | 'debug' | 'warn' } = {},
+): Promise<NetworkNode[]> {
+  const nodes = await createNetworkKeys(specs)
+  await writeNetworkFiles(nodes, { ...genesis, validators: nodes.filter((n) => n.validator !== false).map((n) => n.address) }, config)
   return nodes
 }

@@ -18,6 +18,10 @@ import { GENESIS_FINALITY } from '../chain/finality.js'
 import { ChainStore, type BlockRecord } from '../chain/store.js'
 import { QbftProducer } from '../consensus/qbft-producer.js'
 import { HeaderValidators, type ValidatorSource } from '../consensus/validators.js'
+import { GOVERNANCE_ADDRESS } from '../governance/address.js'
+import { checkTxPermission, enforceCodeApproval } from '../governance/enforce.js'
+import { GovernanceView } from '../governance/view.js'
+import type { TypedTransaction } from '@ethereumjs/tx'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { CallExecutor } from '../execution/call.js'
 import { BlockExecutor, createStateManager } from '../execution/executor.js'
@@ -54,6 +58,7 @@ interface NodeParts {
   pool: TxPool
   nodeKey: Uint8Array
   logger: Logger
+  governance: GovernanceView | undefined
 }
 
 export class Node extends EventEmitter<NodeEvents> {
@@ -67,7 +72,9 @@ export class Node extends EventEmitter<NodeEvents> {
   readonly calls: CallExecutor
   readonly pool: TxPool
   readonly logger: Logger
-  readonly validators: ValidatorSource = new HeaderValidators()
+  readonly validators: ValidatorSource
+  /** Present when the genesis holds the governance contract: nodes then enforce its rules. */
+  readonly governance: GovernanceView | undefined
   readonly producer: QbftProducer
   host: P2PHost | undefined
   sync: BlockSync | undefined
@@ -88,6 +95,8 @@ export class Node extends EventEmitter<NodeEvents> {
     this.nodeKey = p.nodeKey
     this.logger = p.logger
     this.address = privateKeyToAddress(p.nodeKey)
+    this.governance = p.governance
+    this.validators = p.governance ?? new HeaderValidators()
     this.producer = new QbftProducer(
       {
         nodeKey: p.nodeKey,
@@ -146,8 +155,20 @@ export class Node extends EventEmitter<NodeEvents> {
           })
         }
       }
-      const executor = await BlockExecutor.create(common, store)
       const calls = await CallExecutor.create(common, store)
+      const governance = genesis.config.governance ? new GovernanceView(await CallExecutor.create(common, store)) : undefined
+      if (governance && !genesis.alloc[GOVERNANCE_ADDRESS]?.code) {
+        throw new ConfigError('alloc', `the genesis enables governance but holds no contract at ${GOVERNANCE_ADDRESS}`, { details: 'make the genesis with `quorate init --consortium <file>`' })
+      }
+      const executor = await BlockExecutor.create(
+        common,
+        store,
+        governance && ((tx, parent) => checkTxPermission(governance, parent, tx, tx.getSenderAddress().toString() as Address)),
+      )
+      if (governance && genesis.config.governance?.requireCodeApproval) {
+        enforceCodeApproval(executor.evm, governance, () => executor.parent)
+        enforceCodeApproval(calls.evm, governance, () => calls.block)
+      }
       const pool = new TxPool(
         {
           common,
@@ -156,11 +177,12 @@ export class Node extends EventEmitter<NodeEvents> {
           maxTotal: config.txpool.maxTotal,
           maxTxBytes: config.txpool.maxTxBytes,
           minGasPrice: config.txpool.minGasPrice,
+          ...(governance ? { admit: (tx: TypedTransaction, sender: Address) => checkTxPermission(governance, store.head, tx, sender) } : {}),
         },
         { getAccount: (a) => calls.getAccount(store.head, a) },
         { logger: logger.child({ module: 'txpool' }) },
       )
-      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, pool, nodeKey, logger })
+      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, pool, nodeKey, logger, governance })
       node.genesisBlockHash = bytesToHex(expected.hash()) as Hash
       return node
     } catch (err) {
@@ -171,6 +193,8 @@ export class Node extends EventEmitter<NodeEvents> {
 
   /** Starts the P2P host (if configured), block sync and consensus. */
   async start(): Promise<void> {
+    // Who may connect and who validates must be known before the first handshake.
+    await this.refreshHeadRules(this.head)
     const { p2p } = this.config
     if (p2p.listen || p2p.peers.length > 0) {
       const known = new Set<string>([...p2p.peers.flatMap((p) => (p.address ? [p.address] : [])), ...p2p.allowedNodes])
@@ -180,7 +204,7 @@ export class Node extends EventEmitter<NodeEvents> {
           chainId: this.chainId,
           genesisHash: this.genesisBlockHash,
           // The validators of the head plus the configured nodes (governance replaces this).
-          isAllowed: (a) => known.has(a) || this.headValidators.includes(a),
+          isAllowed: (a) => (this.governance ? this.allowedNodes.has(a) : known.has(a) || this.headValidators.includes(a)),
           ...(p2p.listen ? { listen: p2p.listen, tls: await this.readTls() } : {}),
           staticPeers: p2p.peers,
           ...(p2p.proxy ? { proxy: p2p.proxy } : {}),
@@ -209,7 +233,6 @@ export class Node extends EventEmitter<NodeEvents> {
       this.host = host
       await host.start()
     }
-    this.headValidators = await this.validators.validatorsAfter(this.head)
     this.producer.start()
     this.logger.info(
       { address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId), validator: this.headValidators.includes(this.address), p2p: this.host?.listenUrl() ?? 'outbound only' },
@@ -218,6 +241,20 @@ export class Node extends EventEmitter<NodeEvents> {
   }
 
   private headValidators: Address[] = []
+  private allowedNodes = new Set<Address>()
+
+  /** Rules that follow the head: the validator set, and (with governance) which nodes may connect. */
+  private async refreshHeadRules(head: Block): Promise<void> {
+    this.headValidators = await this.validators.validatorsAfter(head)
+    if (!this.governance) return
+    const allowed = await this.governance.allowedNodes(head)
+    const changed = allowed.size !== this.allowedNodes.size || [...allowed].some((a) => !this.allowedNodes.has(a))
+    this.allowedNodes = allowed
+    if (changed && this.host) {
+      const dropped = this.host.refreshAllowList()
+      if (dropped.length) this.logger.warn({ dropped }, 'disconnected nodes that governance no longer allows')
+    }
+  }
 
   private async readTls(): Promise<{ certPem: string; keyPem: string }> {
     const { tlsCertFile, tlsKeyFile } = this.config.p2p
@@ -238,7 +275,7 @@ export class Node extends EventEmitter<NodeEvents> {
         { number: Number(block.header.number), hash: bytesToHex(block.hash()) as Hash, txs: block.transactions.length, gasUsed: Number(block.header.gasUsed), round: record.finality.round, seals: record.finality.seals.length },
         'block final',
       )
-      this.headValidators = await this.validators.validatorsAfter(block)
+      await this.refreshHeadRules(block)
       this.sync?.announce(block)
       // Prune the pool first: consensus decides from its size whether the next block is due soon.
       await this.pool.onNewHead({ getAccount: (a) => this.calls.getAccount(block, a) })

@@ -1,0 +1,796 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {ICodeApprovals, IGovernedProxy} from "./GovernanceInterfaces.sol";
+
+/// @title ConsortiumGovernance
+/// @notice The consortium's rules, on chain: parties, their admins, nodes and accounts, approved
+/// contract code, and the votes that change any of them. Every node reads it from the state of the
+/// parent block (who may connect, validate, transact, deploy), so every node decides the same.
+///
+/// Design notes (the why):
+/// - It lives at a fixed address. The genesis is made by running this constructor in a scratch EVM
+///   and copying the code and storage there, so nothing may depend on the address it was deployed
+///   at: no immutables and no `address(this)` in the constructor.
+/// - One vote per party, never per account: a party with more admin keys gets no more say.
+/// - A proposal keeps the voter set, threshold and veto parties of the moment it was created, so a
+///   vote can never be won by changing the rules or the members while it runs.
+/// - Whether an action can be applied is checked when it executes (after the deciding vote), not
+///   when it is proposed: the state can change while a proposal is open, and a proposal that can no
+///   longer be applied ends Failed with the reason, in the audit trail.
+/// - Loops run over parties and nodes, which a consortium has tens of; hard caps keep them bounded.
+contract ConsortiumGovernance is ICodeApprovals {
+    // ---------------------------------------------------------------- constants
+
+    // Decision types (the `kind` of a proposal).
+    uint8 internal constant ADD_PARTY = 0;
+    uint8 internal constant SUSPEND_PARTY = 1;
+    uint8 internal constant REINSTATE_PARTY = 2;
+    uint8 internal constant REMOVE_PARTY = 3;
+    uint8 internal constant ADD_NODE = 4;
+    uint8 internal constant REMOVE_NODE = 5;
+    uint8 internal constant ADD_VALIDATOR = 6;
+    uint8 internal constant REMOVE_VALIDATOR = 7;
+    uint8 internal constant APPROVE_CODE = 8;
+    uint8 internal constant REVOKE_CODE = 9;
+    uint8 internal constant UPGRADE_CONTRACT = 10;
+    uint8 internal constant CHANGE_POLICY = 11;
+    uint8 internal constant SET_ACCOUNT_PERMISSIONS = 12;
+    uint8 internal constant DECISION_TYPES = 13;
+
+    // Party kinds and statuses.
+    uint8 internal constant MEMBER = 0;
+    uint8 internal constant REGULATOR = 1;
+    uint8 internal constant OBSERVER = 2;
+    uint8 internal constant PARTY_NONE = 0;
+    uint8 internal constant PARTY_ACTIVE = 1;
+    uint8 internal constant PARTY_SUSPENDED = 2;
+    uint8 internal constant PARTY_REMOVED = 3;
+
+    // Node statuses (0: never added).
+    uint8 internal constant NODE_ACTIVE = 1;
+    uint8 internal constant NODE_REMOVED = 3;
+
+    // Proposal states.
+    uint8 internal constant OPEN = 0;
+    uint8 internal constant APPROVED = 1;
+    uint8 internal constant REJECTED = 2;
+    uint8 internal constant EXPIRED = 3;
+    uint8 internal constant FAILED = 4;
+
+    // Votes as recorded per party.
+    uint8 internal constant NO_VOTE = 0;
+    uint8 internal constant VOTE_YES = 1;
+    uint8 internal constant VOTE_NO = 2;
+
+    /// transact | deploy | call: what a party's admin accounts may do.
+    uint8 internal constant ALL_PERMISSIONS = 7;
+
+    // Caps that keep every loop bounded; far above what a consortium has.
+    uint256 internal constant MAX_PARTIES = 100;
+    uint256 internal constant MAX_NODES = 400;
+    uint256 internal constant MAX_ADMINS = 16;
+    uint256 internal constant MAX_VETO_PARTIES = 16;
+    uint256 internal constant MAX_NAME_BYTES = 100;
+    uint256 internal constant MAX_ENDPOINT_BYTES = 256;
+    uint64 internal constant MAX_VOTING_PERIOD = 365 days;
+
+    // ---------------------------------------------------------------- types
+
+    struct Party {
+        bytes32 id;
+        string name;
+        uint8 kind;
+        uint8 status;
+        address[] admins;
+    }
+
+    struct Node {
+        address nodeAddress;
+        bytes32 partyId;
+        string endpoint;
+        bool validator;
+        uint8 status;
+        bytes32 encryptionKey;
+    }
+
+    struct Account {
+        bytes32 partyId;
+        uint8 permissions;
+    }
+
+    struct Policy {
+        uint8 thresholdPercent;
+        bool inclusive;
+        uint64 votingPeriod;
+        bytes32[] vetoParties;
+    }
+
+    struct Proposal {
+        uint256 id;
+        uint8 kind;
+        uint8 state;
+        bytes32 proposerParty;
+        uint64 createdAt;
+        uint64 deadline;
+        /// Voting parties when the proposal was created: the denominator of the threshold.
+        uint16 voters;
+        uint16 yes;
+        uint16 no;
+        /// The policy at creation (the voting period is deadline - createdAt).
+        uint8 thresholdPercent;
+        bool inclusive;
+        bytes32[] vetoParties;
+        bytes payload;
+        string description;
+    }
+
+    // Constructor inputs: the founding state from the consortium file.
+    struct PartyInit {
+        bytes32 id;
+        string name;
+        uint8 kind;
+        address[] admins;
+    }
+
+    struct NodeInit {
+        address nodeAddress;
+        bytes32 partyId;
+        string endpoint;
+        bool validator;
+        bytes32 encryptionKey;
+    }
+
+    struct AccountInit {
+        address account;
+        bytes32 partyId;
+        uint8 permissions;
+    }
+
+    struct PolicyInit {
+        uint8 decisionType;
+        uint8 thresholdPercent;
+        bool inclusive;
+        uint64 votingPeriod;
+        bytes32[] vetoParties;
+    }
+
+    // ---------------------------------------------------------------- events (the audit trail)
+
+    event PartyAdded(bytes32 indexed id);
+    event PartySuspended(bytes32 indexed id);
+    event PartyReinstated(bytes32 indexed id);
+    event PartyRemoved(bytes32 indexed id);
+    event NodeAdded(address indexed node, bytes32 indexed party);
+    event NodeRemoved(address indexed node, bytes32 indexed party);
+    event ValidatorAdded(address indexed node);
+    event ValidatorRemoved(address indexed node);
+    event CodeApproved(bytes32 indexed hash);
+    event CodeRevoked(bytes32 indexed hash);
+    event ContractUpgraded(address indexed proxy, address indexed implementation);
+    event PolicyChanged(uint8 indexed decisionType);
+    event AccountPermissionsSet(address indexed account, bytes32 indexed party, uint8 permissions);
+    event ProposalCreated(uint256 indexed id, uint8 kind, bytes32 indexed party, uint64 deadline);
+    event VoteCast(uint256 indexed id, bytes32 indexed party, address voter, bool support);
+    event ProposalApproved(uint256 indexed id);
+    event ProposalRejected(uint256 indexed id);
+    event ProposalExpired(uint256 indexed id);
+    event ProposalFailed(uint256 indexed id, bytes reason);
+
+    // ---------------------------------------------------------------- state
+
+    mapping(bytes32 => Party) private _parties;
+    bytes32[] private _partyIds;
+    /// Admin account → its party. An account is an admin of at most one party, so a vote is
+    /// attributed to exactly one party.
+    mapping(address => bytes32) private _adminParty;
+
+    mapping(address => Node) private _nodes;
+    address[] private _nodeList;
+    /// Nodes with the validator role, in the order they got it (the order getValidators reports).
+    address[] private _validatorOrder;
+
+    mapping(address => Account) private _accounts;
+    /// Every account ever registered, for listing (registrations are few and never deleted).
+    address[] private _accountList;
+    mapping(bytes32 => bool) private _approvedCode;
+
+    Policy[13] private _policies;
+    /// Fixed at genesis (ChangePolicy does not carry it).
+    uint16 public minValidators;
+
+    uint256 public proposalCount;
+    mapping(uint256 => Proposal) private _proposals;
+    mapping(uint256 => mapping(bytes32 => uint8)) private _votes;
+    /// The voter set of each proposal, frozen at creation.
+    mapping(uint256 => mapping(bytes32 => bool)) private _eligible;
+
+    // ---------------------------------------------------------------- genesis
+
+    /// minValidators comes first only because the legacy code generator runs out of stack decoding
+    /// four struct arrays followed by a fifth argument.
+    /// @param minValidators_ the validator count that no decision may go below (at least 1)
+    /// @param parties founding parties (all active)
+    /// @param nodes their nodes; `validator` nodes form the first validator set, in this order
+    /// @param accounts permissioned accounts of the founding parties
+    /// @param policies exactly one policy per decision type (0..12), in any order
+    constructor(
+        uint16 minValidators_,
+        PartyInit[] memory parties,
+        NodeInit[] memory nodes,
+        AccountInit[] memory accounts,
+        PolicyInit[] memory policies
+    ) {
+        require(minValidators_ >= 1, "governance: minValidators must be at least 1");
+        minValidators = minValidators_;
+        for (uint256 i = 0; i < parties.length; i++) {
+            _addParty(parties[i].id, parties[i].name, parties[i].kind, parties[i].admins);
+        }
+        require(_votingPartyCount() > 0, "governance: at least one founding party must be a member or regulator");
+        for (uint256 i = 0; i < nodes.length; i++) {
+            NodeInit memory n = nodes[i];
+            _addNode(n.nodeAddress, n.partyId, n.endpoint, n.validator, n.encryptionKey);
+        }
+        for (uint256 i = 0; i < accounts.length; i++) {
+            _setAccountPermissions(accounts[i].account, accounts[i].partyId, accounts[i].permissions);
+        }
+        // Every decision type needs a policy from the start: a missing one would make that decision
+        // impossible (or trivially easy), and the consortium file is where defaults are filled in.
+        uint256 seen = 0;
+        for (uint256 i = 0; i < policies.length; i++) {
+            PolicyInit memory p = policies[i];
+            require(p.decisionType < DECISION_TYPES, "governance: unknown decision type");
+            require(seen & (1 << p.decisionType) == 0, "governance: two policies for one decision type");
+            seen |= 1 << p.decisionType;
+            _setPolicy(p.decisionType, p.thresholdPercent, p.inclusive, p.votingPeriod, p.vetoParties);
+        }
+        require(seen == (1 << DECISION_TYPES) - 1, "governance: every decision type (0..12) needs a policy");
+        if (_activeValidatorCount() < minValidators_) {
+            revert(string.concat("governance: the founding nodes have fewer than ", _decimal(minValidators_), " validators"));
+        }
+    }
+
+    // ---------------------------------------------------------------- proposals and votes
+
+    /// @notice Opens a proposal. Only an admin of an active member or regulator party may propose;
+    /// proposing is not voting (the proposer's party votes like any other).
+    /// @param kind the decision type (0..12)
+    /// @param payload abi.encode of the decision's arguments (see the spec); its shape is checked here
+    function propose(uint8 kind, bytes calldata payload, string calldata description) external returns (uint256 id) {
+        bytes32 party = _voterParty(msg.sender);
+        require(kind < DECISION_TYPES, "governance: unknown decision type");
+        // A payload that does not decode would fail at execution without a reason; refuse it now.
+        try this.validatePayload(kind, payload) {} catch {
+            revert("governance: payload does not match the decision type");
+        }
+        Policy storage policy = _policies[kind];
+        id = ++proposalCount;
+        Proposal storage p = _proposals[id];
+        p.id = id;
+        p.kind = kind;
+        p.state = OPEN;
+        p.proposerParty = party;
+        p.createdAt = uint64(block.timestamp);
+        p.deadline = uint64(block.timestamp) + policy.votingPeriod;
+        p.thresholdPercent = policy.thresholdPercent;
+        p.inclusive = policy.inclusive;
+        p.vetoParties = policy.vetoParties;
+        p.payload = payload;
+        p.description = description;
+        uint16 voters = 0;
+        for (uint256 i = 0; i < _partyIds.length; i++) {
+            bytes32 pid = _partyIds[i];
+            if (_isVotingParty(pid)) {
+                _eligible[id][pid] = true;
+                voters++;
+            }
+        }
+        p.voters = voters;
+        emit ProposalCreated(id, kind, party, p.deadline);
+    }
+
+    /// @notice Casts the vote of the caller's party. The vote that decides the proposal also
+    /// executes it (yes reaching the threshold) or rejects it (a veto, or yes can no longer reach it).
+    function vote(uint256 id, bool support) external {
+        Proposal storage p = _openProposal(id);
+        bytes32 party = _voterParty(msg.sender);
+        require(_eligible[id][party], "governance: party was not a voting party when the proposal was created");
+        require(_votes[id][party] == NO_VOTE, "governance: party already voted");
+        _votes[id][party] = support ? VOTE_YES : VOTE_NO;
+        if (support) p.yes++;
+        else p.no++;
+        emit VoteCast(id, party, msg.sender, support);
+
+        if (!support && _isVetoParty(p, party)) {
+            _close(p, REJECTED);
+        } else if (_meetsThreshold(p, p.yes)) {
+            _execute(p);
+        } else if (!_meetsThreshold(p, p.voters - p.no)) {
+            // Even if every party that has not voted says yes, the threshold is out of reach.
+            _close(p, REJECTED);
+        }
+    }
+
+    /// @notice Marks a proposal whose voting period ended without a decision as Expired. Anyone may call it.
+    function finalize(uint256 id) external {
+        Proposal storage p = _proposal(id);
+        require(p.state != EXPIRED, "governance: proposal expired");
+        require(p.state == OPEN, "governance: proposal is already decided");
+        require(block.timestamp > p.deadline, "governance: voting period has not ended");
+        _close(p, EXPIRED);
+    }
+
+    /// @notice Applies a decision. Only this contract calls it, for an approved proposal: running it as
+    /// a call of its own lets a failing action revert alone while the deciding vote still counts.
+    function executeDecision(uint8 kind, bytes calldata payload) external {
+        require(msg.sender == address(this), "governance: decisions are applied only by an approved proposal");
+        if (kind == ADD_PARTY) {
+            (bytes32 id, string memory name, uint8 partyKind, address[] memory admins) =
+                abi.decode(payload, (bytes32, string, uint8, address[]));
+            _addParty(id, name, partyKind, admins);
+        } else if (kind == SUSPEND_PARTY) {
+            _suspendParty(abi.decode(payload, (bytes32)));
+        } else if (kind == REINSTATE_PARTY) {
+            _reinstateParty(abi.decode(payload, (bytes32)));
+        } else if (kind == REMOVE_PARTY) {
+            _removeParty(abi.decode(payload, (bytes32)));
+        } else if (kind == ADD_NODE) {
+            (address node, bytes32 partyId, string memory endpoint, bool validator, bytes32 encryptionKey) =
+                abi.decode(payload, (address, bytes32, string, bool, bytes32));
+            _addNode(node, partyId, endpoint, validator, encryptionKey);
+        } else if (kind == REMOVE_NODE) {
+            _removeNode(abi.decode(payload, (address)));
+        } else if (kind == ADD_VALIDATOR) {
+            _addValidator(abi.decode(payload, (address)));
+        } else if (kind == REMOVE_VALIDATOR) {
+            _removeValidatorRole(abi.decode(payload, (address)));
+        } else if (kind == APPROVE_CODE) {
+            _approveCode(abi.decode(payload, (bytes32)));
+        } else if (kind == REVOKE_CODE) {
+            _revokeCode(abi.decode(payload, (bytes32)));
+        } else if (kind == UPGRADE_CONTRACT) {
+            (address proxy, address implementation) = abi.decode(payload, (address, address));
+            _upgradeContract(proxy, implementation);
+        } else if (kind == CHANGE_POLICY) {
+            (uint8 decisionType, uint8 threshold, bool inclusive, uint64 period, bytes32[] memory veto) =
+                abi.decode(payload, (uint8, uint8, bool, uint64, bytes32[]));
+            _setPolicy(decisionType, threshold, inclusive, period, veto);
+        } else if (kind == SET_ACCOUNT_PERMISSIONS) {
+            (address account, bytes32 partyId, uint8 permissions) = abi.decode(payload, (address, bytes32, uint8));
+            _setAccountPermissions(account, partyId, permissions);
+        } else {
+            revert("governance: unknown decision type");
+        }
+    }
+
+    /// @notice Reverts unless `payload` decodes as the arguments of decision `kind`. Checks the
+    /// shape only; whether the action can be applied is decided when it executes.
+    function validatePayload(uint8 kind, bytes calldata payload) external pure {
+        if (kind == ADD_PARTY) abi.decode(payload, (bytes32, string, uint8, address[]));
+        else if (kind == SUSPEND_PARTY || kind == REINSTATE_PARTY || kind == REMOVE_PARTY) abi.decode(payload, (bytes32));
+        else if (kind == ADD_NODE) abi.decode(payload, (address, bytes32, string, bool, bytes32));
+        else if (kind == REMOVE_NODE || kind == ADD_VALIDATOR || kind == REMOVE_VALIDATOR) abi.decode(payload, (address));
+        else if (kind == APPROVE_CODE || kind == REVOKE_CODE) abi.decode(payload, (bytes32));
+        else if (kind == UPGRADE_CONTRACT) abi.decode(payload, (address, address));
+        else if (kind == CHANGE_POLICY) abi.decode(payload, (uint8, uint8, bool, uint64, bytes32[]));
+        else if (kind == SET_ACCOUNT_PERMISSIONS) abi.decode(payload, (address, bytes32, uint8));
+        else revert("governance: unknown decision type");
+    }
+
+    // ---------------------------------------------------------------- views the nodes use
+
+    /// Active validator nodes of active parties, in the order they became validators.
+    function getValidators() external view returns (address[] memory validators) {
+        validators = new address[](_activeValidatorCount());
+        uint256 n = 0;
+        for (uint256 i = 0; i < _validatorOrder.length; i++) {
+            if (_countsAsValidator(_validatorOrder[i])) validators[n++] = _validatorOrder[i];
+        }
+    }
+
+    /// Every node ever added (removed ones with status 3), in the order they were first added.
+    function getNodes()
+        external
+        view
+        returns (
+            address[] memory nodes,
+            bytes32[] memory parties,
+            bool[] memory validators,
+            uint8[] memory statuses,
+            string[] memory endpoints,
+            bytes32[] memory encryptionKeys
+        )
+    {
+        uint256 count = _nodeList.length;
+        nodes = new address[](count);
+        parties = new bytes32[](count);
+        validators = new bool[](count);
+        statuses = new uint8[](count);
+        endpoints = new string[](count);
+        encryptionKeys = new bytes32[](count);
+        for (uint256 i = 0; i < count; i++) {
+            Node storage node = _nodes[_nodeList[i]];
+            nodes[i] = node.nodeAddress;
+            parties[i] = node.partyId;
+            validators[i] = node.validator;
+            statuses[i] = node.status;
+            endpoints[i] = node.endpoint;
+            encryptionKeys[i] = node.encryptionKey;
+        }
+    }
+
+    /// Whether a node may connect: the node is active and so is its party.
+    function isNodeAllowed(address node) external view returns (bool) {
+        Node storage n = _nodes[node];
+        return n.status == NODE_ACTIVE && _parties[n.partyId].status == PARTY_ACTIVE;
+    }
+
+    /// Effective permission bits (1 transact, 2 deploy, 4 call): all of them for an admin of an active
+    /// party, the registered bits for an account of an active party, and none otherwise.
+    function permissionsOf(address account) external view returns (uint8) {
+        bytes32 adminOf = _adminParty[account];
+        if (adminOf != bytes32(0)) return _parties[adminOf].status == PARTY_ACTIVE ? ALL_PERMISSIONS : 0;
+        Account storage a = _accounts[account];
+        if (a.partyId != bytes32(0) && _parties[a.partyId].status == PARTY_ACTIVE) return a.permissions;
+        return 0;
+    }
+
+    function isCodeApproved(bytes32 runtimeCodeHash) external view returns (bool) {
+        return _approvedCode[runtimeCodeHash];
+    }
+
+    // ---------------------------------------------------------------- other views
+
+    /// Every party ever added (removed ones included), in the order they were added.
+    function getParties() external view returns (Party[] memory parties) {
+        parties = new Party[](_partyIds.length);
+        for (uint256 i = 0; i < _partyIds.length; i++) parties[i] = _parties[_partyIds[i]];
+    }
+
+    /// An unknown id gives a party with status 0 (none).
+    function getParty(bytes32 id) external view returns (Party memory) {
+        return _parties[id];
+    }
+
+    function getPolicy(uint8 decisionType) external view returns (Policy memory) {
+        require(decisionType < DECISION_TYPES, "governance: unknown decision type");
+        return _policies[decisionType];
+    }
+
+    function getProposal(uint256 id) external view returns (Proposal memory) {
+        return _proposal(id);
+    }
+
+    function hasVoted(uint256 id, bytes32 party) external view returns (bool) {
+        return _votes[id][party] != NO_VOTE;
+    }
+
+    /// The recorded vote of a party on a proposal: 0 none, 1 yes, 2 no.
+    function voteOf(uint256 id, bytes32 party) external view returns (uint8) {
+        return _votes[id][party];
+    }
+
+    /// The party an account is an admin of (zero if none).
+    function adminPartyOf(address account) external view returns (bytes32) {
+        return _adminParty[account];
+    }
+
+    /// The registered record of an account (not its effective permissions: see permissionsOf).
+    function getAccount(address account) external view returns (bytes32 partyId, uint8 permissions) {
+        Account storage a = _accounts[account];
+        return (a.partyId, a.permissions);
+    }
+
+    /// Every registered account with its party and permission bits (as set; see permissionsOf for
+    /// what is in effect while a party is suspended).
+    function getAccounts() external view returns (address[] memory accounts, bytes32[] memory parties, uint8[] memory permissions) {
+        uint256 n = _accountList.length;
+        accounts = _accountList;
+        parties = new bytes32[](n);
+        permissions = new uint8[](n);
+        for (uint256 i = 0; i < n; i++) {
+            Account storage a = _accounts[_accountList[i]];
+            parties[i] = a.partyId;
+            permissions[i] = a.permissions;
+        }
+    }
+
+    // ---------------------------------------------------------------- voting internals
+
+    function _proposal(uint256 id) private view returns (Proposal storage p) {
+        require(id >= 1 && id <= proposalCount, "governance: unknown proposal");
+        p = _proposals[id];
+    }
+
+    function _openProposal(uint256 id) private view returns (Proposal storage p) {
+        p = _proposal(id);
+        require(p.state != EXPIRED, "governance: proposal expired");
+        require(p.state == OPEN, "governance: proposal is already decided");
+        // Past the deadline it is expired even before anyone calls finalize.
+        require(block.timestamp <= p.deadline, "governance: proposal expired");
+    }
+
+    function _voterParty(address account) private view returns (bytes32 party) {
+        party = _adminParty[account];
+        require(
+            party != bytes32(0) && _isVotingParty(party), "governance: caller is not an admin of an active voting party"
+        );
+    }
+
+    function _isVotingParty(bytes32 id) private view returns (bool) {
+        Party storage party = _parties[id];
+        return party.status == PARTY_ACTIVE && party.kind != OBSERVER;
+    }
+
+    function _votingPartyCount() private view returns (uint256 count) {
+        for (uint256 i = 0; i < _partyIds.length; i++) {
+            if (_isVotingParty(_partyIds[i])) count++;
+        }
+    }
+
+    function _isVetoParty(Proposal storage p, bytes32 party) private view returns (bool) {
+        for (uint256 i = 0; i < p.vetoParties.length; i++) {
+            if (p.vetoParties[i] == party) return true;
+        }
+        return false;
+    }
+
+    /// yes * 100 against threshold * voters, so that 50% of 3 parties needs 2 with > and with >=.
+    function _meetsThreshold(Proposal storage p, uint256 yes) private view returns (bool) {
+        uint256 have = yes * 100;
+        uint256 need = uint256(p.thresholdPercent) * p.voters;
+        return p.inclusive ? have >= need : have > need;
+    }
+
+    function _close(Proposal storage p, uint8 state) private {
+        p.state = state;
+        if (state == REJECTED) emit ProposalRejected(p.id);
+        else if (state == EXPIRED) emit ProposalExpired(p.id);
+    }
+
+    function _execute(Proposal storage p) private {
+        // Closed before the action runs: an upgrade calls out, and a re-entrant vote must find the
+        // proposal decided.
+        p.state = APPROVED;
+        uint256 gasBefore = gasleft();
+        try this.executeDecision(p.kind, p.payload) {
+            emit ProposalApproved(p.id);
+        } catch (bytes memory reason) {
+            // A call that ran out of gas leaves this frame about 1/64 of what it had. Failing the
+            // proposal then would let any voter sink a decision by sending too little gas, so the whole
+            // vote reverts instead and can be sent again with more.
+            require(gasleft() > gasBefore / 63, "governance: the decision ran out of gas; send the vote with a higher gas limit");
+            p.state = FAILED;
+            emit ProposalFailed(p.id, reason);
+        }
+    }
+
+    // ---------------------------------------------------------------- actions: parties
+
+    function _addParty(bytes32 id, string memory name, uint8 kind, address[] memory admins) private {
+        require(id != bytes32(0), "governance: party id must not be empty");
+        require(_parties[id].status == PARTY_NONE, "governance: party id is already used");
+        require(kind <= OBSERVER, "governance: party kind must be 0 (member), 1 (regulator) or 2 (observer)");
+        require(bytes(name).length > 0 && bytes(name).length <= MAX_NAME_BYTES, "governance: party name must be 1 to 100 bytes");
+        require(admins.length > 0 && admins.length <= MAX_ADMINS, "governance: a party needs 1 to 16 admin accounts");
+        require(_partyIds.length < MAX_PARTIES, "governance: too many parties");
+        for (uint256 i = 0; i < admins.length; i++) {
+            address admin = admins[i];
+            require(admin != address(0), "governance: admin account must not be the zero address");
+            require(_adminParty[admin] == bytes32(0), "governance: account is already an admin of a party");
+            // An admin already has every permission; a second record under another party would make
+            // its effective permissions depend on two parties' statuses.
+            require(_accountParty(admin) == bytes32(0), "governance: account is registered to a party and cannot be an admin");
+            _adminParty[admin] = id;
+        }
+        Party storage party = _parties[id];
+        party.id = id;
+        party.name = name;
+        party.kind = kind;
+        party.status = PARTY_ACTIVE;
+        party.admins = admins;
+        _partyIds.push(id);
+        emit PartyAdded(id);
+    }
+
+    function _suspendParty(bytes32 id) private {
+        require(_parties[id].status == PARTY_ACTIVE, "governance: party is not active");
+        _requirePartyCanLeave(id);
+        _parties[id].status = PARTY_SUSPENDED;
+        emit PartySuspended(id);
+    }
+
+    function _reinstateParty(bytes32 id) private {
+        require(_parties[id].status == PARTY_SUSPENDED, "governance: party is not suspended");
+        _parties[id].status = PARTY_ACTIVE;
+        emit PartyReinstated(id);
+    }
+
+    function _removeParty(bytes32 id) private {
+        Party storage party = _parties[id];
+        require(
+            party.status == PARTY_ACTIVE || party.status == PARTY_SUSPENDED, "governance: party is not active or suspended"
+        );
+        // A suspended party's validators already left the set; only an active party's count.
+        if (party.status == PARTY_ACTIVE) _requirePartyCanLeave(id);
+        for (uint256 i = 0; i < _nodeList.length; i++) {
+            Node storage node = _nodes[_nodeList[i]];
+            if (node.partyId == id && node.status == NODE_ACTIVE) _retireNode(node);
+        }
+        // Free the admin keys (the party's record keeps the list as history).
+        for (uint256 i = 0; i < party.admins.length; i++) delete _adminParty[party.admins[i]];
+        party.status = PARTY_REMOVED;
+        emit PartyRemoved(id);
+    }
+
+    /// Suspending or removing an active party takes its validators out of the set and its vote out of
+    /// governance: neither may leave the network without quorum or without anybody able to vote.
+    function _requirePartyCanLeave(bytes32 id) private view {
+        uint256 own = 0;
+        for (uint256 i = 0; i < _validatorOrder.length; i++) {
+            if (_nodes[_validatorOrder[i]].partyId == id && _countsAsValidator(_validatorOrder[i])) own++;
+        }
+        _requireValidatorsLeft(own);
+        if (_parties[id].kind != OBSERVER) {
+            require(_votingPartyCount() > 1, "governance: would leave no party able to vote");
+        }
+    }
+
+    // ---------------------------------------------------------------- actions: nodes and validators
+
+    function _addNode(address node, bytes32 partyId, string memory endpoint, bool validator, bytes32 encryptionKey)
+        private
+    {
+        require(node != address(0), "governance: node address must not be the zero address");
+        require(_parties[partyId].status == PARTY_ACTIVE, "governance: party of the node is not active");
+        require(bytes(endpoint).length <= MAX_ENDPOINT_BYTES, "governance: endpoint is longer than 256 bytes");
+        Node storage n = _nodes[node];
+        require(n.status != NODE_ACTIVE, "governance: node is already active");
+        // A removed node key may come back (e.g. a party rejoins with the same machine).
+        if (n.status == 0) {
+            require(_nodeList.length < MAX_NODES, "governance: too many nodes");
+            _nodeList.push(node);
+        }
+        n.nodeAddress = node;
+        n.partyId = partyId;
+        n.endpoint = endpoint;
+        n.validator = false;
+        n.status = NODE_ACTIVE;
+        n.encryptionKey = encryptionKey;
+        emit NodeAdded(node, partyId);
+        if (validator) _grantValidator(n);
+    }
+
+    function _removeNode(address node) private {
+        Node storage n = _nodes[node];
+        require(n.status == NODE_ACTIVE, "governance: node is not active");
+        if (_countsAsValidator(node)) _requireValidatorsLeft(1);
+        _retireNode(n);
+    }
+
+    function _addValidator(address node) private {
+        Node storage n = _nodes[node];
+        require(n.status == NODE_ACTIVE, "governance: node is not active");
+        require(!n.validator, "governance: node is already a validator");
+        require(_parties[n.partyId].status == PARTY_ACTIVE, "governance: party of the node is not active");
+        _grantValidator(n);
+    }
+
+    function _removeValidatorRole(address node) private {
+        Node storage n = _nodes[node];
+        require(n.status == NODE_ACTIVE && n.validator, "governance: node is not a validator");
+        if (_countsAsValidator(node)) _requireValidatorsLeft(1);
+        _dropValidator(n);
+    }
+
+    function _grantValidator(Node storage n) private {
+        n.validator = true;
+        _validatorOrder.push(n.nodeAddress);
+        emit ValidatorAdded(n.nodeAddress);
+    }
+
+    function _dropValidator(Node storage n) private {
+        n.validator = false;
+        // Shift rather than swap-and-pop: the order is the validator order every node reports.
+        uint256 last = _validatorOrder.length - 1;
+        bool found = false;
+        for (uint256 i = 0; i < last; i++) {
+            if (!found && _validatorOrder[i] == n.nodeAddress) found = true;
+            if (found) _validatorOrder[i] = _validatorOrder[i + 1];
+        }
+        _validatorOrder.pop();
+        emit ValidatorRemoved(n.nodeAddress);
+    }
+
+    function _retireNode(Node storage n) private {
+        if (n.validator) _dropValidator(n);
+        n.status = NODE_REMOVED;
+        emit NodeRemoved(n.nodeAddress, n.partyId);
+    }
+
+    /// A validator that is active and whose party is active (what getValidators returns).
+    function _countsAsValidator(address node) private view returns (bool) {
+        Node storage n = _nodes[node];
+        return n.validator && n.status == NODE_ACTIVE && _parties[n.partyId].status == PARTY_ACTIVE;
+    }
+
+    function _activeValidatorCount() private view returns (uint256 count) {
+        for (uint256 i = 0; i < _validatorOrder.length; i++) {
+            if (_countsAsValidator(_validatorOrder[i])) count++;
+        }
+    }
+
+    function _requireValidatorsLeft(uint256 leaving) private view {
+        if (_activeValidatorCount() - leaving < minValidators) {
+            revert(string.concat("governance: would leave fewer than ", _decimal(minValidators), " validators"));
+        }
+    }
+
+    // ---------------------------------------------------------------- actions: code, contracts, policy, accounts
+
+    function _approveCode(bytes32 hash) private {
+        require(hash != bytes32(0), "governance: code hash must not be zero");
+        require(!_approvedCode[hash], "governance: code is already approved");
+        _approvedCode[hash] = true;
+        emit CodeApproved(hash);
+    }
+
+    function _revokeCode(bytes32 hash) private {
+        require(_approvedCode[hash], "governance: code is not approved");
+        _approvedCode[hash] = false;
+        emit CodeRevoked(hash);
+    }
+
+    function _upgradeContract(address proxy, address implementation) private {
+        require(proxy.code.length > 0, "governance: proxy is not a contract");
+        require(implementation.code.length > 0, "governance: new implementation is not a contract");
+        require(_approvedCode[implementation.codehash], "governance: code of the new implementation is not approved");
+        // The proxy accepts this only from its admin: a proxy governed by someone else makes it fail.
+        IGovernedProxy(proxy).upgradeTo(implementation);
+        emit ContractUpgraded(proxy, implementation);
+    }
+
+    function _setPolicy(uint8 decisionType, uint8 threshold, bool inclusive, uint64 period, bytes32[] memory veto) private {
+        require(decisionType < DECISION_TYPES, "governance: unknown decision type");
+        require(threshold >= 1 && threshold <= 100, "governance: threshold must be 1 to 100 percent");
+        require(inclusive || threshold < 100, "governance: more than 100% can never be reached; use >= for unanimity");
+        require(period >= 1 && period <= MAX_VOTING_PERIOD, "governance: voting period must be 1 second to 365 days");
+        require(veto.length <= MAX_VETO_PARTIES, "governance: at most 16 veto parties");
+        for (uint256 i = 0; i < veto.length; i++) {
+            uint8 status = _parties[veto[i]].status;
+            require(status == PARTY_ACTIVE || status == PARTY_SUSPENDED, "governance: veto party is not a current party");
+        }
+        Policy storage p = _policies[decisionType];
+        p.thresholdPercent = threshold;
+        p.inclusive = inclusive;
+        p.votingPeriod = period;
+        p.vetoParties = veto;
+        emit PolicyChanged(decisionType);
+    }
+
+    function _setAccountPermissions(address account, bytes32 partyId, uint8 permissions) private {
+        require(account != address(0), "governance: account must not be the zero address");
+        uint8 status = _parties[partyId].status;
+        require(status == PARTY_ACTIVE || status == PARTY_SUSPENDED, "governance: party is not a current party");
+        require(permissions <= ALL_PERMISSIONS, "governance: permissions are bits 1 (transact), 2 (deploy), 4 (call)");
+        require(_adminParty[account] == bytes32(0), "governance: account is a party admin, which has every permission");
+        if (_accounts[account].partyId == bytes32(0)) _accountList.push(account);
+        _accounts[account] = Account(partyId, permissions);
+        emit AccountPermissionsSet(account, partyId, permissions);
+    }
+
+    /// The party an account is registered to, unless that party was removed (its record is history).
+    function _accountParty(address account) private view returns (bytes32) {
+        bytes32 partyId = _accounts[account].partyId;
+        return _parties[partyId].status == PARTY_REMOVED ? bytes32(0) : partyId;
+    }
+
+    function _decimal(uint256 value) private pure returns (string memory) {
+        if (value == 0) return "0";
+        uint256 digits = 0;
+        for (uint256 v = value; v != 0; v /= 10) digits++;
+        bytes memory out = new bytes(digits);
+        for (; value != 0; value /= 10) out[--digits] = bytes1(uint8(48 + (value % 10)));
+        return string(out);
+    }
+}

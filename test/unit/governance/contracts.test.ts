@@ -1,0 +1,549 @@
+/**
+ * ConsortiumGovernance and GovernedProxy in a real EVM: the founding state from the constructor,
+ * proposals of every decision type decided by votes and executed in the deciding transaction,
+ * thresholds (> and >=), vetoes, expiry, who may vote, the validator floor, code approval for
+ * upgrades, and the audit-trail events.
+ */
+import { beforeAll, describe, expect, it } from 'vitest'
+import { hexToBytes } from '@ethereumjs/util'
+import { decodeAbiParameters, encodeFunctionData, parseAbiParameters, type Abi } from 'viem'
+import { keccakHex } from '../../../src/crypto/keys.js'
+import { decodeRevertReason } from '../../../src/execution/revert.js'
+import { governanceArtifacts } from '../../../src/governance/artifacts.js'
+import type { Address, Hex } from '../../../src/types.js'
+import { compileSolidity } from '../../helpers/solc.js'
+import {
+  Decision,
+  GOVERNANCE,
+  GovernanceChain,
+  State,
+  ZERO_KEY,
+  keys,
+  names,
+  node,
+  payload,
+  pid,
+  policies,
+  runConstructor,
+  standardGenesis,
+  type GenesisArgs,
+  type Party,
+} from './governance-vm.js'
+
+const k = keys()
+// Admins: pensionfund k0 and k5, employer k1, insurer k2, regulator k3, auditor (observer) k4.
+const [PF, EMP, INS, REG, AUD, PF2, USER1, USER2, OUTSIDER, NEWCOMER] = k as [
+  (typeof k)[0], (typeof k)[0], (typeof k)[0], (typeof k)[0], (typeof k)[0],
+  (typeof k)[0], (typeof k)[0], (typeof k)[0], (typeof k)[0], (typeof k)[0],
+]
+const MEMBERS = [PF, EMP, INS]
+
+const IMPLEMENTATION_SLOT: Hex = '0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc'
+const ADMIN_SLOT: Hex = '0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103'
+
+// Implementations behind a GovernedProxy: same storage layout, different behaviour.
+const BOXES = `
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+contract BoxV1 {
+  uint256 public value;
+  function initialize(uint256 v) external { value = v; }
+  function set(uint256 v) external { value = v; }
+  function version() external pure returns (uint256) { return 1; }
+}
+contract BoxV2 {
+  uint256 public value;
+  function set(uint256 v) external { value = v * 2; }
+  function version() external pure returns (uint256) { return 2; }
+}`
+
+function failureReason(events: { eventName: string; args: Record<string, unknown> }[]): string | undefined {
+  const failed = events.find((e) => e.eventName === 'ProposalFailed')
+  return failed ? decodeRevertReason(failed.args.reason as Hex) : undefined
+}
+
+async function party(chain: GovernanceChain, id: string): Promise<Party> {
+  return chain.read<Party>('getParty', [pid(id)])
+}
+
+describe('ConsortiumGovernance: genesis', () => {
+  it('holds the founding parties, nodes, accounts and policies when copied to the fixed address', async () => {
+    const chain = await GovernanceChain.create()
+    const { deployedBytecode } = governanceArtifacts().ConsortiumGovernance
+    // No immutables: the code at the fixed address is exactly the artifact's runtime code.
+    expect(await chain.codeAt(GOVERNANCE)).toBe(deployedBytecode)
+
+    const parties = await chain.read<readonly Party[]>('getParties')
+    expect(parties.map((p) => [p.id, p.kind, p.status])).toEqual([
+      [pid('pensionfund'), 0, 1],
+      [pid('employer'), 0, 1],
+      [pid('insurer'), 0, 1],
+      [pid('regulator'), 1, 1],
+      [pid('auditor'), 2, 1],
+    ])
+    expect(parties[0]!.name).toBe('Pension Fund')
+    expect(parties[0]!.admins.map((a) => a.toLowerCase())).toEqual([PF.address, PF2.address])
+    expect((await party(chain, 'nobody')).status).toBe(0)
+
+    expect(await chain.read('getValidators')).toEqual([node(0xa1), node(0xb1), node(0xc1)].map(checksum))
+    const [nodes, nodeParties, validators, statuses, endpoints, encryptionKeys] = await chain.read<
+      readonly [readonly Address[], readonly Hex[], readonly boolean[], readonly number[], readonly string[], readonly Hex[]]
+    >('getNodes')
+    expect(nodes.map((a) => a.toLowerCase())).toEqual([0xa1, 0xb1, 0xc1, 0xd1, 0xe1].map(node))
+    expect(nodeParties[3]).toBe(pid('regulator'))
+    expect(validators).toEqual([true, true, true, false, false])
+    expect(statuses).toEqual([1, 1, 1, 1, 1])
+    expect(endpoints[0]).toBe('wss://pf.example:30303')
+    expect(encryptionKeys[0]).toBe(`0x${'11'.repeat(32)}`)
+    expect(encryptionKeys[1]).toBe(ZERO_KEY)
+    expect(await chain.read('isNodeAllowed', [node(0xe1)])).toBe(true)
+    expect(await chain.read('isNodeAllowed', [node(0xf1)])).toBe(false)
+
+    // Admins of active parties have every bit; registered accounts their own; anyone else none.
+    expect(await chain.read('permissionsOf', [PF2.address])).toBe(7)
+    expect(await chain.read('permissionsOf', [AUD.address])).toBe(7)
+    expect(await chain.read('permissionsOf', [USER1.address])).toBe(5)
+    expect(await chain.read('permissionsOf', [USER2.address])).toBe(2)
+    expect(await chain.read('permissionsOf', [OUTSIDER.address])).toBe(0)
+    expect(await chain.read('getAccount', [USER1.address])).toEqual([pid('pensionfund'), 5])
+    const [listed, accountParties, bits] = (await chain.read('getAccounts', [])) as [string[], string[], number[]]
+    const at = listed.map((x) => x.toLowerCase()).indexOf(USER1.address.toLowerCase())
+    expect(at).toBeGreaterThanOrEqual(0)
+    expect([accountParties[at], bits[at]]).toEqual([pid('pensionfund'), 5])
+    expect(await chain.read('adminPartyOf', [PF2.address])).toBe(pid('pensionfund'))
+
+    expect(await chain.read('minValidators')).toBe(2)
+    expect(await chain.read('proposalCount')).toBe(0n)
+    expect(await chain.read('getPolicy', [Decision.ApproveCode])).toEqual({ thresholdPercent: 50, inclusive: false, votingPeriod: 3600n, vetoParties: [pid('regulator')] })
+    expect(await chain.read('isCodeApproved', [keccakHex(new Uint8Array([1]))])).toBe(false)
+  })
+
+  it('refuses a founding state that breaks a rule, naming the rule', async () => {
+    const cases: [string, (g: GenesisArgs) => void, string][] = [
+      ['missing policy', (g) => g.policies.pop(), 'governance: every decision type (0..12) needs a policy'],
+      ['duplicate policy', (g) => (g.policies[1] = { ...g.policies[1]!, decisionType: 0 }), 'governance: two policies for one decision type'],
+      ['too few validators', (g) => (g.minValidators = 4), 'governance: the founding nodes have fewer than 4 validators'],
+      ['zero minValidators', (g) => (g.minValidators = 0), 'governance: minValidators must be at least 1'],
+      ['only observers', (g) => (g.parties = g.parties.map((p) => ({ ...p, kind: 2 }))), 'governance: at least one founding party must be a member or regulator'],
+      ['admin of two parties', (g) => g.parties[1]!.admins.push(PF.address), 'governance: account is already an admin of a party'],
+      ['node of an unknown party', (g) => (g.nodes[0]!.partyId = pid('ghost')), 'governance: party of the node is not active'],
+      ['unknown veto party', (g) => (g.policies[0]!.vetoParties = [pid('ghost')]), 'governance: veto party is not a current party'],
+      ['unreachable threshold', (g) => (g.policies[0]!.thresholdPercent = 100), 'governance: more than 100% can never be reached; use >= for unanimity'],
+      ['bad permission bits', (g) => (g.accounts[0]!.permissions = 8), 'governance: permissions are bits 1 (transact), 2 (deploy), 4 (call)'],
+    ]
+    for (const [, change, reason] of cases) {
+      const g = standardGenesis()
+      change(g)
+      expect(await runConstructor(g)).toEqual({ reason })
+    }
+  })
+})
+
+describe('ConsortiumGovernance: proposals and votes', () => {
+  it('executes every decision type in the deciding vote and emits its event', async () => {
+    const chain = await GovernanceChain.create()
+    const voters = [PF, EMP, INS] // 3 of 4 voting parties: > 50%
+    const codeHash = keccakHex(new TextEncoder().encode('some runtime code'))
+    const steps: [keyof typeof Decision, Hex, string[]][] = [
+      ['AddParty', payload.addParty('bank', 'Bank', 0, [NEWCOMER.address]), ['PartyAdded']],
+      ['SuspendParty', payload.party('bank'), ['PartySuspended']],
+      ['ReinstateParty', payload.party('bank'), ['PartyReinstated']],
+      ['AddNode', payload.addNode(node(0xf1), 'bank', 'wss://bank.example:443', false), ['NodeAdded']],
+      ['AddValidator', payload.node(node(0xf1)), ['ValidatorAdded']],
+      ['RemoveValidator', payload.node(node(0xf1)), ['ValidatorRemoved']],
+      ['RemoveNode', payload.node(node(0xf1)), ['NodeRemoved']],
+      ['ApproveCode', payload.code(codeHash), ['CodeApproved']],
+      ['RevokeCode', payload.code(codeHash), ['CodeRevoked']],
+      ['ChangePolicy', payload.policy(Decision.RevokeCode, 75, true, 600n, ['regulator']), ['PolicyChanged']],
+      ['SetAccountPermissions', payload.account(OUTSIDER.address, 'bank', 1), ['AccountPermissionsSet']],
+      ['RemoveParty', payload.party('bank'), ['PartyRemoved']],
+    ]
+    for (const [decision, data, expected] of steps) {
+      // After AddParty the bank is a fifth voting party: 3 of 5 is still > 50%.
+      const { id, events } = await chain.decide(voters, Decision[decision], data)
+      const p = await chain.proposal(id)
+      expect({ decision, state: p.state, yes: p.yes }).toEqual({ decision, state: State.Approved, yes: 3 })
+      expect(names(events)).toEqual(['VoteCast', 'VoteCast', 'VoteCast', ...expected, 'ProposalApproved'])
+    }
+    // UpgradeContract has its own test below; here its effects on state are checked.
+    expect((await party(chain, 'bank')).status).toBe(3)
+    expect(await chain.read('isNodeAllowed', [node(0xf1)])).toBe(false)
+    expect(await chain.read('isCodeApproved', [codeHash])).toBe(false)
+    expect(await chain.read('getPolicy', [Decision.RevokeCode])).toEqual({ thresholdPercent: 75, inclusive: true, votingPeriod: 600n, vetoParties: [pid('regulator')] })
+    expect(await chain.read('getAccount', [OUTSIDER.address])).toEqual([pid('bank'), 1])
+    expect(await chain.read('permissionsOf', [OUTSIDER.address])).toBe(0) // its party was removed
+    expect(await chain.read('proposalCount')).toBe(BigInt(steps.length))
+  })
+
+  it('records the proposal: proposer, snapshot of voters and policy, deadline, payload and votes', async () => {
+    const chain = await GovernanceChain.create()
+    const data = payload.code(keccakHex(new Uint8Array([7])))
+    const out = await chain.transact(EMP, 'propose', [Decision.ApproveCode, data, 'approve the pension app'])
+    expect(out.ok).toBe(true)
+    expect(out.events).toEqual([{ eventName: 'ProposalCreated', args: { id: 1n, kind: Decision.ApproveCode, party: pid('employer'), deadline: chain.time + 3600n } }])
+    const vote = await chain.vote(PF2, 1n, false)
+    expect(vote.events).toEqual([{ eventName: 'VoteCast', args: { id: 1n, party: pid('pensionfund'), voter: checksum(PF2.address), support: false } }])
+    expect(await chain.proposal(1n)).toEqual({
+      id: 1n,
+      kind: Decision.ApproveCode,
+      state: State.Open,
+      proposerParty: pid('employer'),
+      createdAt: chain.time,
+      deadline: chain.time + 3600n,
+      voters: 4,
+      yes: 0,
+      no: 1,
+      thresholdPercent: 50,
+      inclusive: false,
+      vetoParties: [pid('regulator')],
+      payload: data,
+      description: 'approve the pension app',
+    })
+    expect(await chain.read('hasVoted', [1n, pid('pensionfund')])).toBe(true)
+    expect(await chain.read('hasVoted', [1n, pid('employer')])).toBe(false)
+    expect(await chain.read('voteOf', [1n, pid('pensionfund')])).toBe(2)
+  })
+
+  it('50% with > among 4 voting parties needs 3 yes; after ChangePolicy to >= the next proposal needs 2', async () => {
+    const chain = await GovernanceChain.create()
+    const before = await chain.propose(PF, Decision.ApproveCode, payload.code(keccakHex(new Uint8Array([1]))))
+    await chain.vote(PF, before, true)
+    await chain.vote(EMP, before, true)
+    expect((await chain.proposal(before)).state).toBe(State.Open) // 2*100 > 50*4 is false
+
+    await chain.decide(MEMBERS, Decision.ChangePolicy, payload.policy(Decision.ApproveCode, 50, true, 3600n, ['regulator']))
+
+    const after = await chain.propose(PF, Decision.ApproveCode, payload.code(keccakHex(new Uint8Array([2]))))
+    await chain.vote(PF, after, true)
+    const second = await chain.vote(EMP, after, true)
+    expect(names(second.events)).toEqual(['VoteCast', 'CodeApproved', 'ProposalApproved'])
+    expect((await chain.proposal(after)).inclusive).toBe(true)
+
+    // The proposal opened before the change keeps the policy it was opened under.
+    expect((await chain.proposal(before)).state).toBe(State.Open)
+    const third = await chain.vote(INS, before, true)
+    expect(names(third.events)).toEqual(['VoteCast', 'CodeApproved', 'ProposalApproved'])
+  })
+
+  it('rejects as soon as yes can no longer reach the threshold', async () => {
+    const chain = await GovernanceChain.create()
+    const id = await chain.propose(PF, Decision.RevokeCode, payload.code(keccakHex(new Uint8Array([1]))))
+    expect(names((await chain.vote(EMP, id, false)).events)).toEqual(['VoteCast'])
+    // Two no of four: at most 2 yes, and 2*100 > 50*4 is false.
+    expect(names((await chain.vote(INS, id, false)).events)).toEqual(['VoteCast', 'ProposalRejected'])
+    expect((await chain.proposal(id)).state).toBe(State.Rejected)
+    expect((await chain.vote(PF, id, true)).reason).toBe('governance: proposal is already decided')
+  })
+
+  it('a veto party voting no on ApproveCode rejects at once; a member voting no does not', async () => {
+    const chain = await GovernanceChain.create()
+    const hash = keccakHex(new Uint8Array([9]))
+    const id = await chain.propose(PF, Decision.ApproveCode, payload.code(hash))
+    await chain.vote(PF, id, true)
+    await chain.vote(EMP, id, true)
+    expect(names((await chain.vote(REG, id, false)).events)).toEqual(['VoteCast', 'ProposalRejected'])
+    expect(await chain.proposal(id)).toMatchObject({ state: State.Rejected, yes: 2, no: 1 })
+    expect(await chain.read('isCodeApproved', [hash])).toBe(false)
+
+    const again = await chain.propose(PF, Decision.ApproveCode, payload.code(hash))
+    expect(names((await chain.vote(EMP, again, false)).events)).toEqual(['VoteCast'])
+    await chain.vote(REG, again, true)
+    await chain.vote(PF, again, true)
+    expect(names((await chain.vote(INS, again, true)).events)).toEqual(['VoteCast', 'CodeApproved', 'ProposalApproved'])
+  })
+
+  it('an expired proposal can be neither voted nor executed, and finalize marks it Expired', async () => {
+    const chain = await GovernanceChain.create()
+    const id = await chain.propose(PF, Decision.AddParty, payload.addParty('bank', 'Bank', 0, [NEWCOMER.address]))
+    await chain.vote(PF, id, true)
+    await chain.vote(EMP, id, true)
+    expect((await chain.transact(OUTSIDER, 'finalize', [id])).reason).toBe('governance: voting period has not ended')
+
+    chain.advance(3600n) // exactly the deadline: still open
+    expect((await chain.transact(OUTSIDER, 'finalize', [id])).reason).toBe('governance: voting period has not ended')
+    chain.advance(1n)
+    // The deciding vote would execute it: after the deadline it is refused.
+    expect((await chain.vote(INS, id, true)).reason).toBe('governance: proposal expired')
+    const fin = await chain.transact(OUTSIDER, 'finalize', [id])
+    expect(fin.events).toEqual([{ eventName: 'ProposalExpired', args: { id } }])
+    expect((await chain.proposal(id)).state).toBe(State.Expired)
+    expect((await chain.vote(INS, id, true)).reason).toBe('governance: proposal expired')
+    expect((await chain.transact(OUTSIDER, 'finalize', [id])).reason).toBe('governance: proposal expired')
+    expect((await party(chain, 'bank')).status).toBe(0)
+    expect((await chain.transact(OUTSIDER, 'finalize', [99n])).reason).toBe('governance: unknown proposal')
+  })
+
+  it('only admins of active voting parties vote, once per party, and only on proposals they were counted for', async () => {
+    const chain = await GovernanceChain.create()
+    const id = await chain.propose(PF, Decision.AddParty, payload.addParty('bank', 'Bank', 0, [NEWCOMER.address]))
+    const notAdmin = 'governance: caller is not an admin of an active voting party'
+    expect((await chain.vote(USER1, id, true)).reason).toBe(notAdmin) // an account with permissions, not an admin
+    expect((await chain.vote(OUTSIDER, id, true)).reason).toBe(notAdmin)
+    expect((await chain.vote(AUD, id, true)).reason).toBe(notAdmin) // observer
+    expect((await chain.transact(AUD, 'propose', [Decision.RevokeCode, payload.code(ZERO_KEY), ''])).reason).toBe(notAdmin)
+    expect((await chain.transact(OUTSIDER, 'propose', [Decision.RevokeCode, payload.code(ZERO_KEY), ''])).reason).toBe(notAdmin)
+
+    expect((await chain.vote(PF, id, true)).ok).toBe(true)
+    expect((await chain.vote(PF, id, false)).reason).toBe('governance: party already voted')
+    expect((await chain.vote(PF2, id, true)).reason).toBe('governance: party already voted') // the party's other admin
+    expect((await chain.proposal(id)).yes).toBe(1)
+
+    // The bank joins through another proposal; it may vote on new proposals but not on the open one.
+    const other = await chain.propose(EMP, Decision.RevokeCode, payload.code(ZERO_KEY))
+    await chain.decide(MEMBERS, Decision.AddParty, payload.addParty('bank2', 'Bank 2', 0, [NEWCOMER.address]))
+    const newcomer = NEWCOMER
+    expect((await chain.vote(newcomer, other, true)).reason).toBe('governance: party was not a voting party when the proposal was created')
+    const fresh = await chain.propose(newcomer, Decision.RevokeCode, payload.code(ZERO_KEY))
+    expect((await chain.vote(newcomer, fresh, true)).ok).toBe(true)
+    expect((await chain.proposal(fresh)).voters).toBe(5)
+  })
+
+  it('refuses a payload that does not match its decision type and an unknown decision type', async () => {
+    const chain = await GovernanceChain.create()
+    const short = payload.node(node(1)) // one word where AddParty needs a string and an array
+    expect((await chain.transact(PF, 'propose', [Decision.AddParty, short, ''])).reason).toBe('governance: payload does not match the decision type')
+    expect((await chain.transact(PF, 'propose', [13, short, ''])).reason).toBe('governance: unknown decision type')
+    expect((await chain.transact(PF, 'propose', [Decision.AddValidator, '0x', ''])).reason).toBe('governance: payload does not match the decision type')
+    expect(await chain.read('proposalCount')).toBe(0n)
+  })
+
+  it('executeDecision cannot be called from outside', async () => {
+    const chain = await GovernanceChain.create()
+    const out = await chain.transact(PF, 'executeDecision', [Decision.AddParty, payload.addParty('bank', 'Bank', 0, [NEWCOMER.address])])
+    expect(out.reason).toBe('governance: decisions are applied only by an approved proposal')
+  })
+
+  it('a deciding vote sent with too little gas for the action reverts whole and can be sent again', async () => {
+    const chain = await GovernanceChain.create()
+    const data = payload.addNode(node(0xf2), 'insurer', `wss://${'x'.repeat(200)}.example:443`, true)
+    const id = await chain.propose(PF, Decision.AddNode, data)
+    await chain.vote(PF, id, true)
+    await chain.vote(EMP, id, true)
+    // Measure the deciding vote on a copy of the state, then send it with less.
+    await chain.vm.stateManager.checkpoint()
+    const full = await chain.vote(INS, id, true)
+    await chain.vm.stateManager.revert()
+    expect(full.ok).toBe(true)
+    const starved = await chain.vote(INS, id, true, full.gasUsed - 30_000n)
+    expect(starved.ok).toBe(false)
+    expect(starved.reason).toBe('governance: the decision ran out of gas; send the vote with a higher gas limit')
+    expect(await chain.proposal(id)).toMatchObject({ state: State.Open, yes: 2 })
+    expect(await chain.read('hasVoted', [id, pid('insurer')])).toBe(false)
+    const retried = await chain.vote(INS, id, true)
+    expect(names(retried.events)).toEqual(['VoteCast', 'NodeAdded', 'ValidatorAdded', 'ProposalApproved'])
+  })
+})
+
+describe('ConsortiumGovernance: parties, nodes and validators', () => {
+  it('suspending a party zeroes its permissions, disallows its nodes and drops its validators; reinstating restores them', async () => {
+    const chain = await GovernanceChain.create()
+    const { events } = await chain.decide([EMP, INS, REG], Decision.SuspendParty, payload.party('pensionfund'))
+    expect(events.find((e) => e.eventName === 'PartySuspended')?.args).toEqual({ id: pid('pensionfund') })
+    expect((await party(chain, 'pensionfund')).status).toBe(2)
+    expect(await chain.read('permissionsOf', [PF.address])).toBe(0)
+    expect(await chain.read('permissionsOf', [PF2.address])).toBe(0)
+    expect(await chain.read('permissionsOf', [USER1.address])).toBe(0)
+    expect(await chain.read('permissionsOf', [USER2.address])).toBe(2) // another party's account
+    expect(await chain.read('isNodeAllowed', [node(0xa1)])).toBe(false)
+    expect(await chain.read('getValidators')).toEqual([node(0xb1), node(0xc1)].map(checksum))
+
+    // A suspended party neither votes nor proposes, and is not counted.
+    const id = await chain.propose(EMP, Decision.ReinstateParty, payload.party('pensionfund'))
+    expect((await chain.vote(PF, id, true)).reason).toBe('governance: caller is not an admin of an active voting party')
+    expect((await chain.proposal(id)).voters).toBe(3)
+    await chain.vote(EMP, id, true)
+    const decisive = await chain.vote(INS, id, true) // 2 of 3 > 50%
+    expect(names(decisive.events)).toEqual(['VoteCast', 'PartyReinstated', 'ProposalApproved'])
+
+    expect(await chain.read('permissionsOf', [PF.address])).toBe(7)
+    expect(await chain.read('permissionsOf', [USER1.address])).toBe(5)
+    expect(await chain.read('isNodeAllowed', [node(0xa1)])).toBe(true)
+    // Back at its original place in the order.
+    expect(await chain.read('getValidators')).toEqual([node(0xa1), node(0xb1), node(0xc1)].map(checksum))
+  })
+
+  it('removing a party removes its nodes and validators and frees its admin keys', async () => {
+    const chain = await GovernanceChain.create()
+    const { events } = await chain.decide([EMP, INS, REG], Decision.RemoveParty, payload.party('pensionfund'))
+    expect(names(events)).toEqual(['VoteCast', 'VoteCast', 'VoteCast', 'ValidatorRemoved', 'NodeRemoved', 'PartyRemoved', 'ProposalApproved'])
+    expect(events.find((e) => e.eventName === 'NodeRemoved')?.args).toEqual({ node: checksum(node(0xa1)), party: pid('pensionfund') })
+    expect(await chain.read('getValidators')).toEqual([node(0xb1), node(0xc1)].map(checksum))
+    const statuses = (await chain.read<readonly [unknown, unknown, readonly boolean[], readonly number[]]>('getNodes'))[3]
+    expect(statuses).toEqual([3, 1, 1, 1, 1])
+    expect(await chain.read('permissionsOf', [USER1.address])).toBe(0)
+    expect(await chain.read('adminPartyOf', [PF.address])).toBe(ZERO_KEY)
+    // The freed key can be the admin of a new party; the removed id cannot come back.
+    await chain.decide([EMP, INS, REG], Decision.AddParty, payload.addParty('pensionfund2', 'Pension Fund 2', 0, [PF.address]))
+    expect(await chain.read('permissionsOf', [PF.address])).toBe(7)
+    const { events: again } = await chain.decide([EMP, INS, REG], Decision.AddParty, payload.addParty('pensionfund', 'Again', 0, [OUTSIDER.address]))
+    expect(failureReason(again)).toBe('governance: party id is already used')
+  })
+
+  it('adds nodes and validators in order and removes them, with their events', async () => {
+    const chain = await GovernanceChain.create()
+    const add = await chain.decide(MEMBERS, Decision.AddNode, payload.addNode(node(0xa2), 'pensionfund', 'wss://pf2.example:443', true, `0x${'22'.repeat(32)}`))
+    expect(add.events.filter((e) => e.eventName !== 'VoteCast')).toEqual([
+      { eventName: 'NodeAdded', args: { node: checksum(node(0xa2)), party: pid('pensionfund') } },
+      { eventName: 'ValidatorAdded', args: { node: checksum(node(0xa2)) } },
+      { eventName: 'ProposalApproved', args: { id: add.id } },
+    ])
+    await chain.decide(MEMBERS, Decision.AddValidator, payload.node(node(0xd1)))
+    expect(await chain.read('getValidators')).toEqual([0xa1, 0xb1, 0xc1, 0xa2, 0xd1].map(node).map(checksum))
+    expect(await chain.read('isNodeAllowed', [node(0xa2)])).toBe(true)
+
+    await chain.decide(MEMBERS, Decision.RemoveValidator, payload.node(node(0xb1)))
+    expect(await chain.read('getValidators')).toEqual([0xa1, 0xc1, 0xa2, 0xd1].map(node).map(checksum))
+    expect(await chain.read('isNodeAllowed', [node(0xb1)])).toBe(true) // still a node, no longer a validator
+    const removed = await chain.decide(MEMBERS, Decision.RemoveNode, payload.node(node(0xa1)))
+    expect(names(removed.events).slice(3)).toEqual(['ValidatorRemoved', 'NodeRemoved', 'ProposalApproved'])
+    expect(await chain.read('getValidators')).toEqual([0xc1, 0xa2, 0xd1].map(node).map(checksum))
+    expect(await chain.read('isNodeAllowed', [node(0xa1)])).toBe(false)
+
+    // A removed node key can be added again (same list entry), and duplicates fail with a reason.
+    await chain.decide(MEMBERS, Decision.AddNode, payload.addNode(node(0xa1), 'employer', '', false))
+    const [nodes, parties] = await chain.read<readonly [readonly Address[], readonly Hex[]]>('getNodes')
+    expect(nodes).toHaveLength(6)
+    expect(parties[0]).toBe(pid('employer'))
+    const dup = await chain.decide(MEMBERS, Decision.AddNode, payload.addNode(node(0xa1), 'employer', '', false))
+    expect(failureReason(dup.events)).toBe('governance: node is already active')
+    const notValidator = await chain.decide(MEMBERS, Decision.RemoveValidator, payload.node(node(0xa1)))
+    expect(failureReason(notValidator.events)).toBe('governance: node is not a validator')
+  })
+
+  it('a RemoveValidator that would leave fewer than minValidators ends Failed with the reason', async () => {
+    const chain = await GovernanceChain.create() // 3 validators, minValidators 2
+    await chain.decide(MEMBERS, Decision.RemoveValidator, payload.node(node(0xc1)))
+    const { id, events } = await chain.decide(MEMBERS, Decision.RemoveValidator, payload.node(node(0xb1)))
+    expect(names(events)).toEqual(['VoteCast', 'VoteCast', 'VoteCast', 'ProposalFailed'])
+    expect(failureReason(events)).toBe('governance: would leave fewer than 2 validators')
+    expect(await chain.proposal(id)).toMatchObject({ state: State.Failed, yes: 3 })
+    expect(await chain.read('getValidators')).toEqual([node(0xa1), node(0xb1)].map(checksum))
+    // The same floor holds for removing a validator node, and suspending or removing its party.
+    for (const [kind, data] of [
+      [Decision.RemoveNode, payload.node(node(0xb1))],
+      [Decision.SuspendParty, payload.party('employer')],
+      [Decision.RemoveParty, payload.party('employer')],
+    ] as const) {
+      const out = await chain.decide(MEMBERS, kind, data)
+      expect(failureReason(out.events)).toBe('governance: would leave fewer than 2 validators')
+    }
+    // A party without validators may go.
+    const ok = await chain.decide(MEMBERS, Decision.SuspendParty, payload.party('regulator'))
+    expect(names(ok.events)).toContain('PartySuspended')
+  })
+
+  it('account permissions: set through a vote, refused for an admin, and zero while the party is suspended', async () => {
+    const chain = await GovernanceChain.create()
+    const set = await chain.decide(MEMBERS, Decision.SetAccountPermissions, payload.account(OUTSIDER.address, 'insurer', 6))
+    expect(set.events.find((e) => e.eventName === 'AccountPermissionsSet')?.args).toEqual({ account: checksum(OUTSIDER.address), party: pid('insurer'), permissions: 6 })
+    expect(await chain.read('permissionsOf', [OUTSIDER.address])).toBe(6)
+    await chain.decide(MEMBERS, Decision.SuspendParty, payload.party('insurer'))
+    expect(await chain.read('permissionsOf', [OUTSIDER.address])).toBe(0)
+    expect(await chain.read('getAccount', [OUTSIDER.address])).toEqual([pid('insurer'), 6])
+    await chain.decide([PF, EMP], Decision.ReinstateParty, payload.party('insurer'))
+    expect(await chain.read('permissionsOf', [OUTSIDER.address])).toBe(6)
+    await chain.decide(MEMBERS, Decision.SetAccountPermissions, payload.account(OUTSIDER.address, 'insurer', 0))
+    expect(await chain.read('permissionsOf', [OUTSIDER.address])).toBe(0)
+    const admin = await chain.decide(MEMBERS, Decision.SetAccountPermissions, payload.account(EMP.address, 'insurer', 1))
+    expect(failureReason(admin.events)).toBe('governance: account is a party admin, which has every permission')
+    const bits = await chain.decide(MEMBERS, Decision.SetAccountPermissions, payload.account(OUTSIDER.address, 'insurer', 9))
+    expect(failureReason(bits.events)).toBe('governance: permissions are bits 1 (transact), 2 (deploy), 4 (call)')
+  })
+
+  it('ChangePolicy refuses an unreachable threshold and a last voting party cannot be suspended', async () => {
+    const chain = await GovernanceChain.create()
+    const bad = await chain.decide(MEMBERS, Decision.ChangePolicy, payload.policy(Decision.AddParty, 100, false, 3600n))
+    expect(failureReason(bad.events)).toBe('governance: more than 100% can never be reached; use >= for unanimity')
+    const unknown = await chain.decide(MEMBERS, Decision.ChangePolicy, payload.policy(13, 50, false, 3600n))
+    expect(failureReason(unknown.events)).toBe('governance: unknown decision type')
+
+    // A one-party consortium (plus an observer): suspending the only voter would end governance.
+    const g = standardGenesis()
+    g.parties = [g.parties[0]!, g.parties[4]!]
+    g.nodes = [g.nodes[0]!]
+    g.accounts = [g.accounts[0]!]
+    g.policies = policies()
+    g.minValidators = 1
+    const solo = await GovernanceChain.create(g)
+    const { events } = await solo.decide([PF], Decision.SuspendParty, payload.party('pensionfund'))
+    // PF's only validator is also the last one: the validator floor speaks first.
+    expect(failureReason(events)).toBe('governance: would leave fewer than 1 validators')
+    await solo.decide([PF], Decision.AddNode, payload.addNode(node(0xe2), 'auditor', '', true))
+    const second = await solo.decide([PF], Decision.SuspendParty, payload.party('pensionfund'))
+    expect(failureReason(second.events)).toBe('governance: would leave no party able to vote')
+  })
+})
+
+describe('GovernedProxy and UpgradeContract', () => {
+  let boxes: { V1: { abi: Abi; bytecode: Hex; deployedBytecode: Hex }; V2: { abi: Abi; bytecode: Hex; deployedBytecode: Hex } }
+  beforeAll(() => {
+    const compiled = compileSolidity({ 'Boxes.sol': BOXES })
+    boxes = { V1: compiled.BoxV1!, V2: compiled.BoxV2! }
+  })
+
+  it('upgrades only to approved code, through a vote, keeping the proxy state', async () => {
+    const chain = await GovernanceChain.create()
+    const { abi: proxyAbi, bytecode: proxyCode, runtimeCodeHash: proxyHash } = governanceArtifacts().GovernedProxy
+    const v1 = (await chain.deploy(PF, boxes.V1.abi, boxes.V1.bytecode)).createdAddress!
+    const v2 = (await chain.deploy(PF, boxes.V2.abi, boxes.V2.bytecode)).createdAddress!
+    const init = encodeFunctionData({ abi: boxes.V1.abi, functionName: 'initialize', args: [41n] })
+
+    // The proxy refuses to point at unapproved code, and refuses an admin that is not a contract.
+    const refused = await chain.deploy(PF, proxyAbi, proxyCode, [v1, GOVERNANCE, init])
+    expect(refused.reason).toBe('GovernedProxy: implementation code is not approved')
+    expect((await chain.deploy(PF, proxyAbi, proxyCode, [v1, PF.address, init])).reason).toBe('GovernedProxy: admin must be the governance contract')
+
+    const v1Hash = keccakHex(hexToBytes(boxes.V1.deployedBytecode))
+    await chain.decide(MEMBERS, Decision.ApproveCode, payload.code(v1Hash))
+    const deployed = await chain.deploy(PF, proxyAbi, proxyCode, [v1, GOVERNANCE, init])
+    expect(deployed.ok).toBe(true)
+    const proxy = deployed.createdAddress!
+    // No immutables: every proxy has the same runtime code, so one approval covers them all.
+    expect(keccakHex(hexToBytes(await chain.codeAt(proxy)))).toBe(proxyHash)
+    expect(await chain.storageAt(proxy, ADMIN_SLOT)).toBe(word(GOVERNANCE))
+    expect(await chain.read('value', [], boxes.V1.abi, proxy)).toBe(41n)
+    await chain.send(USER1, proxy, encodeFunctionData({ abi: boxes.V1.abi, functionName: 'set', args: [5n] }))
+    expect(await chain.read('value', [], boxes.V1.abi, proxy)).toBe(5n)
+
+    // Unapproved V2: the upgrade fails and the proxy keeps V1.
+    const unapproved = await chain.decide(MEMBERS, Decision.UpgradeContract, payload.upgrade(proxy, v2))
+    expect(failureReason(unapproved.events)).toBe('governance: code of the new implementation is not approved')
+    expect(await chain.storageAt(proxy, IMPLEMENTATION_SLOT)).toBe(word(v1))
+
+    // Nobody but the governance contract upgrades: anyone else's upgradeTo reaches the implementation.
+    const direct = await chain.send(PF, proxy, encodeFunctionData({ abi: UPGRADE_ABI, functionName: 'upgradeTo', args: [v2] }))
+    expect(direct.ok).toBe(false)
+    expect(await chain.storageAt(proxy, IMPLEMENTATION_SLOT)).toBe(word(v1))
+
+    await chain.decide(MEMBERS, Decision.ApproveCode, payload.code(keccakHex(hexToBytes(boxes.V2.deployedBytecode))))
+    const upgraded = await chain.decide(MEMBERS, Decision.UpgradeContract, payload.upgrade(proxy, v2))
+    expect(upgraded.events.filter((e) => e.eventName !== 'VoteCast')).toEqual([
+      { eventName: `external:${proxy}`, args: {} }, // the proxy's EIP-1967 Upgraded
+      { eventName: 'ContractUpgraded', args: { proxy: checksum(proxy), implementation: checksum(v2) } },
+      { eventName: 'ProposalApproved', args: { id: upgraded.id } },
+    ])
+    expect(await chain.storageAt(proxy, IMPLEMENTATION_SLOT)).toBe(word(v2))
+    expect(await chain.read('version', [], boxes.V2.abi, proxy)).toBe(2n)
+    expect(await chain.read('value', [], boxes.V2.abi, proxy)).toBe(5n) // state kept
+    await chain.send(USER1, proxy, encodeFunctionData({ abi: boxes.V2.abi, functionName: 'set', args: [5n] }))
+    expect(await chain.read('value', [], boxes.V2.abi, proxy)).toBe(10n)
+
+    // An address without code is no proxy.
+    const noProxy = await chain.decide(MEMBERS, Decision.UpgradeContract, payload.upgrade(node(0x77), v2))
+    expect(failureReason(noProxy.events)).toBe('governance: proxy is not a contract')
+  })
+})
+
+const UPGRADE_ABI = [
+  { type: 'function', name: 'upgradeTo', stateMutability: 'nonpayable', inputs: [{ name: 'newImplementation', type: 'address' }], outputs: [] },
+] as const satisfies Abi
+
+function word(address: Address): Hex {
+  return `0x${address.slice(2).toLowerCase().padStart(64, '0')}` as Hex
+}
+
+/** viem returns checksummed addresses; compare with the same casing. */
+function checksum(address: string): Address {
+  const [decoded] = decodeAbiParameters(parseAbiParameters('address'), `0x${address.slice(2).toLowerCase().padStart(64, '0')}`)
+  return decoded
+}
