@@ -30,7 +30,7 @@ import {
 import { bytesToBigInt, bytesToHex, SECP256K1_ORDER_DIV_2 } from '@ethereumjs/util'
 import { publicKeyToAddress } from '../crypto/keys.js'
 import { keccak256 } from '../crypto/native.js'
-import { ConfigError, errorMessage } from '../errors.js'
+import { ConfigError, errorMessage, QuorateError } from '../errors.js'
 import type { Logger } from '../ops/logger.js'
 import type { Address, Hex } from '../types.js'
 import { TxPoolError } from './txpool-errors.js'
@@ -80,6 +80,8 @@ export interface TxPoolEvents {
   pending: [tx: TypedTransaction, hash: Hex]
   /** A transaction left the pool: included (its nonce is used), replaced, invalid or evicted. */
   removed: [hash: Hex, reason: string]
+  /** add/addRaw refused a transaction: `code` is the TxPoolError code (or the permission check's error code). */
+  rejected: [code: string, error: unknown]
 }
 
 export interface TxPoolContent {
@@ -178,7 +180,29 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
   }
 
   /** Decodes a serialized transaction (legacy RLP or EIP-2718 typed envelope) and adds it. */
-  async addRaw(raw: Uint8Array): Promise<Hex> {
+  addRaw(raw: Uint8Array): Promise<Hex> {
+    return this.reportRejection(() => this.decodeAndAdd(raw))
+  }
+
+  /** Adds a decoded transaction. */
+  add(tx: TypedTransaction): Promise<Hex> {
+    return this.reportRejection(async () => {
+      if (!isSupported(tx)) throw unsupportedType(tx.type)
+      return this.addDecoded(tx, tx.serialize().length)
+    })
+  }
+
+  /** Emits 'rejected' with the error's code when adding fails (for metrics), and rethrows. */
+  private async reportRejection(adding: () => Promise<Hex>): Promise<Hex> {
+    try {
+      return await adding()
+    } catch (err) {
+      this.emit('rejected', err instanceof QuorateError ? err.code : 'UNKNOWN', err)
+      throw err
+    }
+  }
+
+  private async decodeAndAdd(raw: Uint8Array): Promise<Hex> {
     if (raw.length > this.maxTxBytes) throw oversized(raw.length, this.maxTxBytes)
     if (raw.length === 0) throw new TxPoolError('MALFORMED', 'invalid transaction encoding: the transaction is empty')
     // Gossip delivers the same bytes from many peers: answer duplicates before decoding.
@@ -198,12 +222,6 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
       throw this.explainDecodeFailure(raw, err)
     }
     return this.addDecoded(tx, raw.length)
-  }
-
-  /** Adds a decoded transaction. */
-  async add(tx: TypedTransaction): Promise<Hex> {
-    if (!isSupported(tx)) throw unsupportedType(tx.type)
-    return this.addDecoded(tx, tx.serialize().length)
   }
 
   get(hash: Hex): TypedTransaction | undefined {

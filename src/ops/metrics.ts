@@ -1,0 +1,202 @@
+/**
+ * Every metric of a node, declared once with its help text, on a Registry the caller passes in
+ * (never prom-client's global one, so tests and several nodes in one process do not collide).
+ * Modules receive the group they update (`metrics.txpool`, `metrics.p2p`, ...); values that already
+ * live in a module (heights, pool sizes, peer counters) are read at scrape time by the hooks that
+ * node-metrics.ts registers with `onScrape`.
+ *
+ * It owns names, help, types, labels and buckets. It must not read any module itself.
+ *
+ * Scrape consistency: every metric that has values to refresh runs the same `onScrape` hooks, and
+ * one scrape runs them once (the first metric collected starts them, the others await the same
+ * promise), so `ethereum_blockchain_height` and `quorate_validator_last_sealed_block` come from the
+ * same moment. The alert on their difference depends on that.
+ *
+ * Names: the `ethereum_*` names are those Besu uses for the same quantity, so existing dashboards
+ * and habits carry over; everything else is `quorate_*`. The meaning of each is in
+ * docs/operations.md.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+export type ScrapeHook = () => void | Promise<void>
+
+/** Seconds between consecutive final blocks at this node. */
+export const BLOCK_TIME_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 15, 20, 30, 60, 120, 300]
+/** Seconds from a transaction entering this node's pool to the final block that includes it. */
+export const SUBMIT_TO_FINAL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300]
+
+export interface ChainMetrics {
+  height: Gauge
+  bestKnownBlock: Gauge
+  headTimestamp: Gauge
+  blockTime: Histogram
+  transactions: Counter
+  levelDbSize: Gauge
+  dataDirAvailable: Gauge
+  dataDirSize: Gauge
+}
+
+export interface ConsensusMetrics {
+  round: Gauge
+  roundChanges: Counter
+  isValidator: Gauge
+  validators: Gauge
+  seals: Counter<'validator'>
+  lastSealedBlock: Gauge<'validator'>
+  proposals: Counter<'validator'>
+  lastProposedBlock: Gauge<'validator'>
+}
+
+export interface TxPoolMetrics {
+  transactions: Gauge<'state'>
+  maxTransactions: Gauge
+  rejected: Counter<'reason'>
+  submitToFinal: Histogram
+}
+
+export interface P2PMetrics {
+  peers: Gauge
+  peerBytes: Counter<'peer' | 'direction'>
+  peerMessages: Counter<'peer' | 'direction'>
+  invalidFrames: Counter<'reason'>
+  penalties: Counter<'reason'>
+  penalisedPeers: Gauge
+  bannedPeers: Gauge
+  handshakesRefused: Counter<'reason'>
+  handshakesRefusedByPeers: Counter<'reason'>
+  dialFailures: Counter
+}
+
+export interface SyncMetrics {
+  syncing: Gauge
+  invalidResponses: Counter
+  requestsServed: Counter
+}
+
+export interface GovernanceMetrics {
+  openProposals: Gauge
+}
+
+export interface PrivacyMetrics {
+  records: Gauge
+  purges: Counter
+}
+
+export interface QuorateMetrics {
+  readonly registry: Registry
+  node: { info: Gauge<'version' | 'chain_id' | 'address' | 'name'> }
+  chain: ChainMetrics
+  consensus: ConsensusMetrics
+  txpool: TxPoolMetrics
+  p2p: P2PMetrics
+  sync: SyncMetrics
+  governance: GovernanceMetrics
+  privacy: PrivacyMetrics
+  /** Runs `hook` once per scrape, before values are read; returns a function that removes it. */
+  onScrape(hook: ScrapeHook): () => void
+  /** Runs the scrape hooks now (what a scrape does first); concurrent calls share one run. */
+  refresh(): Promise<void>
+}
+
+export interface CreateMetricsOptions {
+  /** process_* and nodejs_* metrics of prom-client (CPU, memory, event loop, GC); default true. */
+  processMetrics?: boolean
+  /** Called when a scrape hook throws (the scrape goes on with the other hooks). */
+  onHookError?: (err: unknown) => void
+}
+
+export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {}): QuorateMetrics {
+  const hooks = new Set<ScrapeHook>()
+  let running: Promise<void> | undefined
+  const runHooks = async (): Promise<void> => {
+    for (const hook of [...hooks]) {
+      try {
+        await hook()
+      } catch (err) {
+        // One failing source must not cost the whole scrape: its metrics keep their last values.
+        opts.onHookError?.(err)
+      }
+    }
+  }
+  const refresh = (): Promise<void> => {
+    // `finally` runs in a later microtask, so `running` is set before it is cleared.
+    running ??= runHooks().finally(() => {
+      running = undefined
+    })
+    return running
+  }
+  const registers = [registry]
+  // Metrics whose values are refreshed at scrape time run the hooks first.
+  const collect = (): Promise<void> => refresh()
+
+  const gauge = <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> =>
+    new Gauge<L>({ name, help, labelNames, registers, collect })
+  const counter = <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> =>
+    new Counter<L>({ name, help, labelNames, registers, collect })
+  const histogram = (name: string, help: string, buckets: number[]): Histogram =>
+    new Histogram({ name, help, buckets, registers })
+
+  const metrics: QuorateMetrics = {
+    registry,
+    node: {
+      info: gauge('quorate_node_info', 'Always 1; labels identify the node: client version, chain id, node address, configured name', ['version', 'chain_id', 'address', 'name']),
+    },
+    chain: {
+      height: gauge('ethereum_blockchain_height', 'Number of the head block: the highest final block this node has stored'),
+      bestKnownBlock: gauge('ethereum_best_known_block_number', 'Highest block number this node knows to exist: its head, or a higher head announced by a peer'),
+      headTimestamp: gauge('quorate_chain_head_timestamp_seconds', 'Timestamp field of the head block (seconds since the Unix epoch, set by its proposer)'),
+      blockTime: histogram('quorate_block_time_seconds', 'Seconds between consecutive final blocks, measured at this node when each became final; blocks imported by sync are not observed', BLOCK_TIME_BUCKETS),
+      transactions: counter('quorate_chain_transactions_total', 'Transactions in the final blocks this node stored since it started'),
+      levelDbSize: gauge('quorate_leveldb_size_bytes', 'Bytes on disk of the chain database (the chain folder in the data folder), measured at most every 30 s'),
+      dataDirAvailable: gauge('quorate_data_dir_filesystem_avail_bytes', 'Bytes available to the node on the filesystem that holds its data folder, measured at most every 30 s'),
+      dataDirSize: gauge('quorate_data_dir_filesystem_size_bytes', 'Total bytes of the filesystem that holds the data folder, measured at most every 30 s'),
+    },
+    consensus: {
+      round: gauge('quorate_consensus_round', 'QBFT round this node is in at the height being decided (0 when no round change happened)'),
+      roundChanges: counter('quorate_consensus_round_changes_total', 'Round timers this node started above round 0: each one is a round that failed to decide a block'),
+      isValidator: gauge('quorate_consensus_is_validator', '1 if this node is a validator of the height being decided, else 0'),
+      validators: gauge('quorate_consensus_validators', 'Number of validators of the next block'),
+      seals: counter('quorate_validator_seals_total', 'Commit seals by each validator in the final blocks this node stored since it started', ['validator']),
+      lastSealedBlock: gauge('quorate_validator_last_sealed_block', 'Number of the last final block whose commit seals (as stored by this node) include a seal of the validator; 0 if none in the blocks read so far. Only current validators are shown', ['validator']),
+      proposals: counter('quorate_validator_proposals_total', 'Final blocks proposed by each validator (header coinbase) that this node stored since it started', ['validator']),
+      lastProposedBlock: gauge('quorate_validator_last_proposed_block', 'Number of the last final block the validator proposed; 0 if none in the blocks read so far. Only current validators are shown', ['validator']),
+    },
+    txpool: {
+      transactions: gauge('quorate_txpool_transactions', 'Transactions in the pool: pending (executable now) and queued (behind a nonce gap)', ['state']),
+      maxTransactions: gauge('quorate_txpool_max_transactions', 'Most transactions the pool holds (txpool.maxTotal); beyond it new ones are refused with POOL_FULL'),
+      rejected: counter('quorate_txpool_rejected_total', 'Transactions the pool refused, by reason (the TxPoolError code, or the permission error code)', ['reason']),
+      submitToFinal: histogram('quorate_tx_submit_to_final_seconds', 'Seconds from a transaction entering this node\'s pool (by RPC or gossip) to the final block that includes it', SUBMIT_TO_FINAL_BUCKETS),
+    },
+    p2p: {
+      peers: gauge('ethereum_peer_count', 'Connected peers (authenticated P2P connections)'),
+      peerBytes: counter('quorate_p2p_peer_bytes_total', 'Bytes of P2P frames received (direction="in") and sent ("out") per peer node address', ['peer', 'direction']),
+      peerMessages: counter('quorate_p2p_peer_messages_total', 'P2P frames received (direction="in") and sent ("out") per peer node address', ['peer', 'direction']),
+      invalidFrames: counter('quorate_p2p_invalid_frames_total', 'Received P2P frames dropped as invalid, by reason', ['reason']),
+      penalties: counter('quorate_p2p_penalties_total', 'Misbehaviour penalties given to peers, by kind of misbehaviour', ['reason']),
+      penalisedPeers: gauge('quorate_p2p_penalised_peers', 'Peers with misbehaviour points now (penalised, not banned)'),
+      bannedPeers: gauge('quorate_p2p_banned_peers', 'Peers banned now'),
+      handshakesRefused: counter('quorate_p2p_handshakes_refused_total', 'Handshakes this node refused, by reason', ['reason']),
+      handshakesRefusedByPeers: counter('quorate_p2p_handshakes_refused_by_peers_total', 'Handshakes that peers refused (or that failed on their side), by reason', ['reason']),
+      dialFailures: counter('quorate_p2p_dial_failures_total', 'Outbound connection attempts that failed before the handshake'),
+    },
+    sync: {
+      syncing: gauge('quorate_sync_syncing', '1 while this node is fetching final blocks from peers, else 0'),
+      invalidResponses: counter('quorate_sync_invalid_responses_total', 'Block sync responses from peers that failed validation'),
+      requestsServed: counter('quorate_sync_requests_served_total', 'Block sync requests this node answered'),
+    },
+    governance: {
+      openProposals: gauge('quorate_governance_open_proposals', 'Governance proposals open for votes (0 until governance is wired in)'),
+    },
+    privacy: {
+      records: gauge('quorate_private_records', 'Private data records this node holds (0 until private data is wired in)'),
+      purges: counter('quorate_private_purges_total', 'Private data records purged on this node (erasure or retention expiry)'),
+    },
+    onScrape(hook) {
+      hooks.add(hook)
+      return () => hooks.delete(hook)
+    },
+    refresh,
+  }
+  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry })
+  return metrics
+}

@@ -1,0 +1,113 @@
+/**
+ * The shipped operations files agree with ops/metrics.ts: every metric name the alert rules and the
+ * Grafana dashboard query exists in the registry, every rule carries `for`, a severity, a summary
+ * and a description, every alert has a firing case in the promtool tests and a section in
+ * docs/operations.md, and every metric is described there. (promtool itself runs in
+ * `npm run check:alerts` and in the metrics integration test.)
+ */
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { Registry } from 'prom-client'
+import { parse } from 'yaml'
+import { createMetrics } from '../../../src/ops/metrics.js'
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..')
+const read = (path: string): Promise<string> => readFile(resolve(ROOT, path), 'utf8')
+
+interface Rule {
+  alert?: string
+  record?: string
+  expr: string
+  for?: string
+  labels?: Record<string, string>
+  annotations?: Record<string, string>
+}
+
+const registry = new Registry()
+createMetrics(registry)
+const metrics = new Map(registry.getMetricsAsArray().map((m) => [m.name, m]))
+
+/** Whether `name` is a series the registry exposes (a histogram adds _bucket, _sum and _count). */
+function exposed(name: string): boolean {
+  if (metrics.has(name)) return true
+  const base = name.replace(/_(bucket|sum|count)$/, '')
+  return base !== name && (metrics.get(base) as { constructor: { name: string } } | undefined)?.constructor.name === 'Histogram'
+}
+
+function namesIn(expr: string, prefixes = ['quorate_', 'ethereum_']): string[] {
+  const re = new RegExp(`\\b((?:${prefixes.join('|')})[a-zA-Z0-9_]*)`, 'g')
+  return [...expr.matchAll(re)].map((m) => m[1]!)
+}
+
+async function rules(): Promise<Rule[]> {
+  const doc = parse(await read('ops/prometheus/alerts.yml')) as { groups: { rules: Rule[] }[] }
+  return doc.groups.flatMap((g) => g.rules)
+}
+
+/** Every string under an `expr`, `query` or `definition` key anywhere in the dashboard. */
+function dashboardQueries(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const item of node) dashboardQueries(item, out)
+  else if (node !== null && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if ((key === 'expr' || key === 'query' || key === 'definition') && typeof value === 'string') out.push(value)
+      else dashboardQueries(value, out)
+    }
+  }
+  return out
+}
+
+describe('alert rules', () => {
+  it('query only metrics that ops/metrics.ts declares', async () => {
+    const used = new Set((await rules()).flatMap((r) => namesIn(r.expr)))
+    expect(used.size).toBeGreaterThanOrEqual(10)
+    for (const name of used) expect(exposed(name), `${name} in alerts.yml`).toBe(true)
+  })
+
+  it('each have a for, a severity, a summary and a description', async () => {
+    const all = await rules()
+    expect(all.length).toBeGreaterThanOrEqual(10)
+    for (const r of all) {
+      expect(r.alert, 'only alerting rules').toBeDefined()
+      expect(r.for, `${r.alert} for`).toMatch(/^\d+[smh]$/)
+      expect(['critical', 'warning'], `${r.alert} severity`).toContain(r.labels?.severity)
+      expect(r.annotations?.summary?.length, `${r.alert} summary`).toBeGreaterThan(10)
+      expect(r.annotations?.description?.length, `${r.alert} description`).toBeGreaterThan(40)
+    }
+  })
+
+  it('each fire in a promtool test case and have a section in docs/operations.md', async () => {
+    const tests = parse(await read('ops/prometheus/alerts.test.yml')) as {
+      tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[]
+    }
+    const firing = new Set(tests.tests.flatMap((t) => (t.alert_rule_test ?? []).filter((c) => c.exp_alerts.length > 0).map((c) => c.alertname)))
+    const docs = await read('docs/operations.md')
+    for (const r of await rules()) {
+      expect(firing.has(r.alert!), `${r.alert} has a firing test case`).toBe(true)
+      expect(docs, `${r.alert} documented`).toMatch(new RegExp(`^#+ .*\\b${r.alert}\\b`, 'm'))
+    }
+  })
+})
+
+describe('Grafana dashboard', () => {
+  it('parses and queries only metrics that ops/metrics.ts declares (process metrics included)', async () => {
+    const dashboard = JSON.parse(await read('ops/grafana/quorate-dashboard.json')) as { panels: unknown[]; uid: string }
+    expect(dashboard.uid).toBe('quorate-node')
+    const queries = dashboardQueries(dashboard)
+    expect(queries.length).toBeGreaterThanOrEqual(30)
+    const used = new Set(queries.flatMap((q) => namesIn(q, ['quorate_', 'ethereum_', 'process_', 'nodejs_'])))
+    expect(used.size).toBeGreaterThanOrEqual(25)
+    for (const name of used) expect(exposed(name), `${name} in the dashboard`).toBe(true)
+  })
+})
+
+describe('docs/operations.md', () => {
+  it('describes every quorate_ and ethereum_ metric', async () => {
+    const docs = await read('docs/operations.md')
+    for (const name of metrics.keys()) {
+      if (!name.startsWith('quorate_') && !name.startsWith('ethereum_')) continue
+      expect(docs.includes(`\`${name}\``) || docs.includes(`\`${name}{`), `${name} documented`).toBe(true)
+    }
+  })
+})

@@ -1,0 +1,133 @@
+/**
+ * Readiness rules (pure) and the /health and /ready routes of a real node behind a real RpcServer
+ * on an ephemeral port: a validator that makes blocks but whose only configured peer is down is
+ * alive and not ready, and says why.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadNodeConfig } from '../../../src/node/config.js'
+import { createNodeKeys, writeNodeFiles } from '../../../src/node/init.js'
+import { Node } from '../../../src/node/node.js'
+import { evaluateReadiness, NodeHealth, stalledAfterMs, type ReadinessCheck, type ReadinessSnapshot } from '../../../src/ops/health.js'
+import { silentLogger } from '../../../src/ops/logger.js'
+import { RpcServer } from '../../../src/rpc/server.js'
+import { freePort, waitFor } from '../../helpers/node-process.js'
+import { tempDir } from '../../helpers/tmp.js'
+
+const healthy: ReadinessSnapshot = {
+  now: 1_000_000,
+  height: 100n,
+  bestKnown: 100n,
+  syncing: false,
+  peers: 3,
+  otherNodes: 3,
+  lastBlockAt: 1_000_000 - 2_000,
+  emptyBlockPeriodMs: 10_000,
+}
+
+const check = (checks: ReadinessCheck[], name: string): ReadinessCheck => checks.find((c) => c.name === name)!
+
+describe('evaluateReadiness', () => {
+  it('is ready when synced, peered and not stalled', () => {
+    const report = evaluateReadiness(healthy)
+    expect(report.ready).toBe(true)
+    expect(report.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['synced', true],
+      ['peered', true],
+      ['not_stalled', true],
+    ])
+    expect(report.checks.every((c) => c.reason === undefined)).toBe(true)
+  })
+
+  it('fails synced when peers announced more than maxBlocksBehind blocks above the head', () => {
+    expect(evaluateReadiness({ ...healthy, bestKnown: 102n, syncing: true }).ready).toBe(true)
+    const report = evaluateReadiness({ ...healthy, bestKnown: 103n, syncing: true })
+    expect(report.ready).toBe(false)
+    expect(check(report.checks, 'synced')).toMatchObject({ ok: false, value: 3, threshold: 2 })
+    expect(check(report.checks, 'synced').reason).toMatch(/3 blocks behind.*block sync is running/)
+    expect(evaluateReadiness({ ...healthy, bestKnown: 110n }, { maxBlocksBehind: 10 }).ready).toBe(true)
+  })
+
+  it('needs a peer only when the network has other nodes, and never more than there are', () => {
+    const isolated = evaluateReadiness({ ...healthy, peers: 0 })
+    expect(isolated.ready).toBe(false)
+    expect(check(isolated.checks, 'peered').reason).toMatch(/0 peers connected, at least 1 needed: the network has 3 other nodes/)
+    expect(evaluateReadiness({ ...healthy, peers: 0, otherNodes: 0 }).ready).toBe(true)
+    expect(check(evaluateReadiness({ ...healthy, peers: 1 }, { minPeers: 2 }).checks, 'peered').ok).toBe(false)
+    expect(check(evaluateReadiness({ ...healthy, peers: 1, otherNodes: 1 }, { minPeers: 2 }).checks, 'peered')).toMatchObject({ ok: true, threshold: 1 })
+  })
+
+  it('calls a node stalled after max(3 × emptyBlockPeriodMs, 30 s) without a new block', () => {
+    expect(stalledAfterMs(1_000)).toBe(30_000)
+    expect(stalledAfterMs(20_000)).toBe(60_000)
+    expect(stalledAfterMs(20_000, { stalledAfterMs: 5_000 })).toBe(5_000)
+    expect(evaluateReadiness({ ...healthy, lastBlockAt: healthy.now - 30_000 }).ready).toBe(true)
+    const stalled = evaluateReadiness({ ...healthy, lastBlockAt: healthy.now - 31_000 })
+    expect(check(stalled.checks, 'not_stalled')).toMatchObject({ ok: false, value: 31, threshold: 30 })
+    expect(check(stalled.checks, 'not_stalled').reason).toMatch(/no new final block for 31 s/)
+    expect(evaluateReadiness({ ...healthy, lastBlockAt: healthy.now - 50_000, emptyBlockPeriodMs: 20_000 }).ready).toBe(true)
+  })
+})
+
+describe('/health and /ready of a real node', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  let node: Node
+  let rpc: RpcServer
+  let clock = 0
+  const healths: NodeHealth[] = []
+
+  beforeAll(async () => {
+    tmp = await tempDir()
+    const { address } = await createNodeKeys(tmp.dir)
+    // A lone validator whose one configured peer does not exist: blocks go on, no peer ever connects.
+    const { address: ghost } = await createNodeKeys(`${tmp.dir}/ghost`)
+    await writeNodeFiles(
+      tmp.dir,
+      { config: { chainId: 1337, blockPeriodMs: 100, emptyBlockPeriodMs: 100 }, validators: [address], alloc: {} },
+      { rpc: { port: 0 }, p2p: { peers: [{ url: `wss://127.0.0.1:${await freePort()}`, address: ghost }] } },
+    )
+    node = await Node.open(tmp.dir, await loadNodeConfig(tmp.dir), { logger: silentLogger() })
+    const strict = new NodeHealth(node)
+    const lenient = new NodeHealth(node, { minPeers: 0 })
+    const frozen = new NodeHealth(node, { minPeers: 0 }, () => Date.now() + clock)
+    healths.push(strict, lenient, frozen)
+    rpc = new RpcServer({ port: 0, httpRoutes: [...strict.routes(), ...lenient.routes({ ready: '/ready-lenient', health: '/health-lenient' }), ...frozen.routes({ ready: '/ready-later', health: '/health-later' })] })
+    await rpc.start()
+    await node.start()
+    await waitFor('two blocks', async () => node.head.header.number >= 2n)
+  })
+
+  afterAll(async () => {
+    for (const h of healths) h.close()
+    await rpc?.stop()
+    await node?.stop()
+    await tmp?.cleanup()
+  })
+
+  const get = async (path: string): Promise<{ status: number; body: { status: string; checks?: ReadinessCheck[] } }> => {
+    const res = await fetch(new URL(path, rpc.url))
+    return { status: res.status, body: (await res.json()) as { status: string; checks?: ReadinessCheck[] } }
+  }
+
+  it('answers /health 200 while /ready is 503 because the only peer is missing', async () => {
+    expect(await get('/health')).toEqual({ status: 200, body: { status: 'ok' } })
+    const ready = await get('/ready')
+    expect(ready.status).toBe(503)
+    expect(ready.body.status).toBe('not ready')
+    const checks = ready.body.checks!
+    expect(check(checks, 'peered')).toMatchObject({ ok: false, value: 0, threshold: 1 })
+    expect(check(checks, 'peered').reason).toMatch(/the network has 1 other node/)
+    expect(check(checks, 'synced').ok).toBe(true)
+    expect(check(checks, 'not_stalled').ok).toBe(true)
+  })
+
+  it('is ready with minPeers 0, and not ready once no block came for longer than the stall limit (30 s)', async () => {
+    expect((await get('/ready-lenient')).status).toBe(200)
+    expect(await get('/ready-later')).toMatchObject({ status: 200, body: { status: 'ready' } })
+    // Stop block production, then let 31 s pass on the health clock.
+    await node.stop()
+    clock = 31_000
+    const later = await get('/ready-later')
+    expect(later.status).toBe(503)
+    expect(check(later.body.checks!, 'not_stalled')).toMatchObject({ ok: false, threshold: 30 })
+  })
+})
