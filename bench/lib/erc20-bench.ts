@@ -1,23 +1,35 @@
 /**
- * The ERC-20 transfer workload of `bench:node`, against any Ethereum JSON-RPC endpoint over HTTP.
+ * The ERC-20 transfer workload of `bench:node` and `bench:network`, against any Ethereum JSON-RPC
+ * endpoint over HTTP, or several nodes of one network.
  *
  * Set-up (not measured): the funder (dev account 0) deploys Token, gives each fresh sender the
  * tokens it will move and, if gas is not free, the ether to pay for it. Measured: N transfers
  * signed beforehand with explicit nonces, sent with eth_sendRawTransaction, each sender's in nonce
- * order (one in flight per sender, as Hardhat 2 does not queue future nonces), senders in
- * parallel, while new blocks are watched by polling. Throughput runs from the first submit to the
- * last inclusion seen; latency is submit → inclusion seen, per transaction.
+ * order (one submission in flight per sender, as Hardhat 2 does not queue future nonces), senders
+ * in parallel, while new blocks are watched by polling. Throughput runs from the first submit to
+ * the last inclusion seen; latency is submit → inclusion seen, per transaction.
+ *
+ * On a network, the senders are spread round-robin over the nodes' RPC URLs (`submitUrls`), so the
+ * load enters through every node, while set-up, the block watcher and receipts use one node
+ * (`rpcUrl`): in QBFT a block in a node's chain is final, so "inclusion seen" there is finality.
+ * An optional window bounds each sender's transactions that are submitted but not yet seen in a
+ * block, so that a long run measures a steady state instead of the drain of one queue.
  */
 import { randomBytes } from 'node:crypto'
 import { ContractFactory, Interface, Signature, Transaction, type InterfaceAbi } from 'ethers'
 import { QuorateError } from '../../src/errors.js'
 import { bytesToHex, hexToBytes, privateKeyToAddress, sign, generatePrivateKey } from '../../src/crypto/keys.js'
 import type { Address, Hex } from '../../src/types.js'
-import { JsonRpcHttpClient, hexToBigint, toHexQuantity } from './json-rpc.js'
+import { JsonRpcError, JsonRpcHttpClient, hexToBigint, toHexQuantity, type RpcCall, type RpcOutcome } from './json-rpc.js'
 import { tokenArtifact } from './token.js'
 
 export interface Erc20BenchOptions {
+  /** The node that runs the set-up and whose chain is watched for the transactions (and read for receipts). */
   rpcUrl: string
+  /** Nodes of the same network that take the measured transfers, sender i on `submitUrls[i % n]`; default [rpcUrl]. */
+  submitUrls?: string[]
+  /** Most transactions per sender submitted and not yet seen in a block; default unbounded. */
+  window?: number
   /** Pays for the set-up: deploys Token and funds the senders. */
   funderKey: Hex
   /** Measured transfers; default 2000. */
@@ -34,7 +46,12 @@ export interface Erc20BenchOptions {
 }
 
 export interface Erc20BenchResult {
+  /** The watched node. */
   rpcUrl: string
+  /** The nodes the measured transfers were sent to. */
+  submitUrls: string[]
+  /** Per-sender bound on transactions in flight; null when unbounded. */
+  window: number | null
   chainId: number
   clientVersion: string
   txCount: number
@@ -119,37 +136,112 @@ function percentile(sorted: number[], p: number): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
+const CONNECTION_FAILURES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
+const ATTEMPTS = 3
+
 /**
- * Sends each chain of transactions in order (awaiting each submit), all chains in parallel, and
- * watches new blocks until every accepted transaction is included or the deadline passes.
+ * A request that failed on its connection, without an answer: typically a keep-alive socket that
+ * the node closed while the client reused it, which happens when a node's event loop is busy
+ * executing a large block and its idle-socket timers fire late. Such a request may be re-sent.
  */
-async function submitAndTrack(rpc: JsonRpcHttpClient, chains: SignedTx[][], pollMs: number, deadline: number): Promise<TrackResult> {
+export function isConnectionFailure(err: unknown): boolean {
+  if (!(err instanceof JsonRpcError) || err.rpcCode !== undefined) return false
+  return err.walk((e) => typeof e === 'object' && e !== null && CONNECTION_FAILURES.has(String((e as { code?: unknown }).code))) !== undefined
+}
+
+/** Runs `fn`, again (up to ATTEMPTS times) after a connection failure; `retried` tells it a retry is under way. */
+async function retryingConnection<T>(fn: (retried: boolean) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt > 1)
+    } catch (err) {
+      if (attempt >= ATTEMPTS || !isConnectionFailure(err)) throw err
+      await sleep(20 * attempt)
+    }
+  }
+}
+
+const batch = (client: JsonRpcHttpClient, calls: RpcCall[]): Promise<RpcOutcome[]> => retryingConnection(() => client.batch(calls))
+const blockNumber = async (client: JsonRpcHttpClient): Promise<bigint> => hexToBigint(await retryingConnection(() => client.request('eth_blockNumber')), 'eth_blockNumber')
+
+/**
+ * eth_sendRawTransaction of a signed transaction. When a connection failure is retried, the first
+ * attempt may have reached the node: "already known" or "nonce too low" then mean it did.
+ */
+async function sendRaw(client: JsonRpcHttpClient, tx: SignedTx): Promise<void> {
+  const hash = await retryingConnection(async (retried) => {
+    try {
+      return await client.request('eth_sendRawTransaction', [tx.raw])
+    } catch (err) {
+      if (retried && err instanceof JsonRpcError && /already known|nonce too low/i.test(err.message)) return tx.hash
+      throw err
+    }
+  })
+  if (typeof hash !== 'string' || hash.toLowerCase() !== tx.hash) {
+    throw new BenchError(`eth_sendRawTransaction answered ${JSON.stringify(hash)}, expected the transaction hash ${tx.hash}`)
+  }
+}
+
+interface TrackOptions {
+  /** Chain i is sent through `submitters[i % submitters.length]`; default: the watched node. */
+  submitters?: JsonRpcHttpClient[]
+  /** Most transactions per chain submitted and not yet seen in a block. */
+  window?: number
+  pollMs: number
+  deadline: number
+}
+
+/**
+ * Sends each chain of transactions in order (awaiting each submit, and with a window, waiting for
+ * earlier ones to be seen in a block), all chains in parallel, and watches new blocks on `rpc`
+ * until every accepted transaction is included or the deadline passes.
+ */
+async function submitAndTrack(rpc: JsonRpcHttpClient, chains: SignedTx[][], opts: TrackOptions): Promise<TrackResult> {
+  const { pollMs, deadline } = opts
+  const submitters = opts.submitters && opts.submitters.length > 0 ? opts.submitters : [rpc]
+  const window = opts.window ?? Number.POSITIVE_INFINITY
   const timings = new Map<Hex, TxTiming>()
   const submittedAt = new Map<Hex, number>()
-  for (const chain of chains) for (const tx of chain) submittedAt.set(tx.hash, Number.NaN)
+  /** Which chain a transaction belongs to, and how many of each chain's were seen in a block. */
+  const chainOf = new Map<Hex, number>()
+  const included = chains.map(() => 0)
+  for (const [c, chain] of chains.entries()) {
+    for (const tx of chain) {
+      submittedAt.set(tx.hash, Number.NaN)
+      chainOf.set(tx.hash, c)
+    }
+  }
   let accepted = 0
   let rejected = 0
   const rejections: string[] = []
   const submitRoundTrips: number[] = []
   let submitting = true
-  const startBlock = hexToBigint(await rpc.request('eth_blockNumber'), 'eth_blockNumber')
+  // Senders held by the window wait for the watcher's next progress (or its end).
+  let watcherDone = false
+  let wake: () => void = () => undefined
+  let progressed = new Promise<void>((r) => (wake = r))
+  const signalProgress = (): void => {
+    const w = wake
+    progressed = new Promise<void>((r) => (wake = r))
+    w()
+  }
+  const startBlock = await blockNumber(rpc)
   const firstSubmitAt = performance.now()
 
-  const sendChain = async (chain: SignedTx[]): Promise<void> => {
+  const sendChain = async (chain: SignedTx[], c: number): Promise<void> => {
+    const submitter = submitters[c % submitters.length]!
     for (let i = 0; i < chain.length; i++) {
       const tx = chain[i]!
-      if (performance.now() > deadline) {
+      while (i - included[c]! >= window && !watcherDone && performance.now() <= deadline) await progressed
+      if (performance.now() > deadline || watcherDone) {
         rejected += chain.length - i
-        rejections.push('deadline passed while submitting')
+        rejections.push(watcherDone ? 'the block watcher stopped while submitting' : 'deadline passed while submitting')
         return
       }
       const sentAt = performance.now()
       submittedAt.set(tx.hash, sentAt)
       try {
-        const hash = await rpc.request('eth_sendRawTransaction', [tx.raw])
-        if (typeof hash !== 'string' || hash.toLowerCase() !== tx.hash) {
-          throw new BenchError(`eth_sendRawTransaction answered ${JSON.stringify(hash)}, expected the transaction hash ${tx.hash}`)
-        }
+        await sendRaw(submitter, tx)
         accepted++
         submitRoundTrips.push(performance.now() - sentAt)
       } catch (err) {
@@ -161,13 +253,13 @@ async function submitAndTrack(rpc: JsonRpcHttpClient, chains: SignedTx[][], poll
     }
   }
 
-  // One round trip per poll: ask for the next `window` block numbers at once and keep the leading
+  // One round trip per poll: ask for the next `lookAhead` block numbers at once and keep the leading
   // blocks that exist. An automining node makes a block per transaction, and a watcher that first
   // asked eth_blockNumber and then fetched blocks would fall behind it (each of its requests waits
   // behind the senders' in the node's queue), inflating the latencies it reports.
   const watch = async (): Promise<number> => {
     let next = startBlock + 1n
-    let window = BLOCK_WINDOW_MIN
+    let lookAhead = BLOCK_WINDOW_MIN
     let lastIncludedAt = firstSubmitAt
     for (;;) {
       if (!submitting && timings.size >= accepted) return lastIncludedAt
@@ -175,8 +267,8 @@ async function submitAndTrack(rpc: JsonRpcHttpClient, chains: SignedTx[][], poll
         throw new BenchError(`${accepted - timings.size} of ${accepted} accepted transactions were not included before the deadline`)
       }
       const calls = []
-      for (let i = 0n; i < BigInt(window); i++) calls.push({ method: 'eth_getBlockByNumber', params: [toHexQuantity(next + i), false] })
-      const outcomes = await rpc.batch(calls)
+      for (let i = 0n; i < BigInt(lookAhead); i++) calls.push({ method: 'eth_getBlockByNumber', params: [toHexQuantity(next + i), false] })
+      const outcomes = await batch(rpc, calls)
       const seenAt = performance.now()
       let found = 0
       for (const outcome of outcomes) {
@@ -189,17 +281,22 @@ async function submitAndTrack(rpc: JsonRpcHttpClient, chains: SignedTx[][], poll
           const sent = submittedAt.get(hash)
           if (sent === undefined || timings.has(hash)) continue
           timings.set(hash, { submittedAt: sent, includedAt: seenAt, block: next })
+          included[chainOf.get(hash)!]!++
           lastIncludedAt = seenAt
         }
         next++
         found++
       }
-      window = Math.min(BLOCK_WINDOW_MAX, Math.max(BLOCK_WINDOW_MIN, found * 2))
-      if (found === 0) await sleep(pollMs)
+      lookAhead = Math.min(BLOCK_WINDOW_MAX, Math.max(BLOCK_WINDOW_MIN, found * 2))
+      if (found > 0) signalProgress()
+      else await sleep(pollMs)
     }
   }
 
-  const watcher = watch()
+  const watcher = watch().finally(() => {
+    watcherDone = true
+    signalProgress()
+  })
   // Keep the watcher's rejection handled while the submissions run.
   watcher.catch(() => undefined)
   try {
@@ -217,7 +314,7 @@ async function receiptStatuses(rpc: JsonRpcHttpClient, hashes: Hex[]): Promise<{
   let reverted = 0
   let contractAddress: Address | undefined
   for (let i = 0; i < hashes.length; i += 100) {
-    const outcomes = await rpc.batch(hashes.slice(i, i + 100).map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })))
+    const outcomes = await batch(rpc, hashes.slice(i, i + 100).map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })))
     for (const outcome of outcomes) {
       if (!outcome.ok) throw outcome.error
       const receipt = outcome.result as { status?: string; contractAddress?: string | null } | null
@@ -230,6 +327,21 @@ async function receiptStatuses(rpc: JsonRpcHttpClient, hashes: Hex[]): Promise<{
   return contractAddress ? { succeeded, reverted, contractAddress } : { succeeded, reverted }
 }
 
+/**
+ * Waits until every node has `height` blocks, so that a sender's first transaction meets its
+ * funding on whichever node it is sent to.
+ */
+async function waitForHeight(nodes: JsonRpcHttpClient[], height: bigint, deadline: number): Promise<void> {
+  for (const node of nodes) {
+    for (;;) {
+      const at = await blockNumber(node)
+      if (at >= height) break
+      if (performance.now() > deadline) throw new BenchError(`${node.url} is at block ${at}, behind the set-up's block ${height}, at the deadline`)
+      await sleep(50)
+    }
+  }
+}
+
 export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20BenchResult> {
   const txCount = opts.txCount ?? 2000
   const senderCount = Math.min(opts.senders ?? 20, txCount)
@@ -238,8 +350,12 @@ export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20Bench
   const gasLimit = BigInt(opts.gasLimit ?? 60_000)
   const pollMs = opts.pollMs ?? 20
   const deadline = performance.now() + (opts.timeoutMs ?? 300_000)
+  const window = opts.window
+  if (window !== undefined && (!Number.isInteger(window) || window < 1)) throw new BenchError(`window must be a positive integer, got ${window}`)
   const log = opts.log ?? ((): void => undefined)
   const rpc = new JsonRpcHttpClient(opts.rpcUrl)
+  const submitUrls = opts.submitUrls && opts.submitUrls.length > 0 ? opts.submitUrls : [opts.rpcUrl]
+  const submitters = submitUrls.map((url) => (url === opts.rpcUrl ? rpc : new JsonRpcHttpClient(url)))
 
   const chainId = hexToBigint(await rpc.request('eth_chainId'), 'eth_chainId')
   const gasPrice = hexToBigint(await rpc.request('eth_gasPrice'), 'eth_gasPrice')
@@ -258,7 +374,7 @@ export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20Bench
   const deployGas = hexToBigint(await rpc.request('eth_estimateGas', [{ from: funder, data: deployData }]), 'eth_estimateGas')
   const deploy = signLegacyTx(funderKey, { chainId, nonce: funderNonce++, gasPrice, gasLimit: (deployGas * 12n) / 10n, to: null, data: deployData, value: 0n })
   log(`set-up: deploying Token from ${funder}`)
-  const deployed = await submitAndTrack(rpc, [[deploy]], pollMs, deadline)
+  const deployed = await submitAndTrack(rpc, [[deploy]], { pollMs, deadline })
   if (deployed.accepted !== 1) throw new BenchError(`Token deployment was refused: ${deployed.rejections.join('; ')}`)
   const deployStatus = await receiptStatuses(rpc, [deploy.hash])
   if (deployStatus.succeeded !== 1 || !deployStatus.contractAddress) throw new BenchError(`Token deployment ${deploy.hash} failed on chain`)
@@ -278,10 +394,11 @@ export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20Bench
     funding.push(signLegacyTx(funderKey, { chainId, nonce: funderNonce++, gasPrice, gasLimit: 100_000n, to: token, data, value: 0n }))
   }
   log(`set-up: funding ${senderCount} senders (${funding.length} transactions)`)
-  const funded = await submitAndTrack(rpc, [funding], pollMs, deadline)
+  const funded = await submitAndTrack(rpc, [funding], { pollMs, deadline })
   if (funded.rejected > 0) throw new BenchError(`funding the senders was refused: ${funded.rejections.join('; ')}`)
   const fundingStatus = await receiptStatuses(rpc, funding.map((t) => t.hash))
   if (fundingStatus.succeeded !== funding.length) throw new BenchError(`${funding.length - fundingStatus.succeeded} funding transactions failed on chain`)
+  await waitForHeight(submitters.filter((s) => s !== rpc), await blockNumber(rpc), deadline)
   const setupMs = performance.now() - setupStart
 
   // ---- Sign every measured transfer beforehand, so that signing is not measured. ----
@@ -294,8 +411,9 @@ export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20Bench
   )
 
   // ---- Measured run. ----
-  log(`measuring: ${txCount} transfers from ${senderCount} senders`)
-  const run = await submitAndTrack(rpc, chains, pollMs, deadline)
+  const spread = submitUrls.length > 1 ? ` through ${submitUrls.length} nodes, watching ${opts.rpcUrl}` : ''
+  log(`measuring: ${txCount} transfers from ${senderCount} senders${spread}${window ? `, at most ${window} in flight per sender` : ''}`)
+  const run = await submitAndTrack(rpc, chains, { submitters, ...(window ? { window } : {}), pollMs, deadline })
   const durationMs = run.lastIncludedAt - run.firstSubmitAt
   const latencies = [...run.timings.values()].map((t) => t.includedAt - t.submittedAt).sort((a, b) => a - b)
   const roundTrips = run.submitRoundTrips.sort((a, b) => a - b)
@@ -304,6 +422,8 @@ export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20Bench
 
   return {
     rpcUrl: opts.rpcUrl,
+    submitUrls,
+    window: window ?? null,
     chainId: Number(chainId),
     clientVersion,
     txCount,

@@ -1,4 +1,4 @@
-/** Formats benchmark results side by side, with each peer's throughput ratio to Hardhat's. */
+/** Formats benchmark results side by side (table or JSON), with each peer's throughput ratio to Hardhat's. */
 import type { Erc20BenchResult } from './erc20-bench.js'
 
 export interface LabelledResult {
@@ -9,11 +9,12 @@ export interface LabelledResult {
 const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : '-')
 
 export function formatTable(rows: LabelledResult[]): string {
-  const header = ['target', 'client', 'url', 'tx', 'ok', 'failed', 'senders', 'blocks', 'seconds', 'tx/s', 'p50 ms', 'p95 ms', 'max ms', 'submit p50']
+  const header = ['target', 'client', 'url', 'nodes', 'tx', 'ok', 'failed', 'senders', 'blocks', 'seconds', 'tx/s', 'p50 ms', 'p95 ms', 'max ms', 'submit p50']
   const body = rows.map(({ label, result: r }) => [
     label,
     r.clientVersion.split('/').slice(0, 2).join('/'),
     r.rpcUrl,
+    String(r.submitUrls.length),
     String(r.txCount),
     String(r.succeeded),
     String(r.txCount - r.succeeded),
@@ -31,6 +32,13 @@ export function formatTable(rows: LabelledResult[]): string {
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)]
   for (const ratio of ratios(rows)) out.push(`ratio ${ratio.label}/hardhat tx/s: ${fixed(ratio.ratio, 2)}`)
   return out.join('\n')
+}
+
+/** The rows as JSON (bigints as decimal strings), each non-Hardhat row with its tx/s ratio to Hardhat's. */
+export function formatJson(rows: LabelledResult[]): string {
+  const base = rows.find((r) => r.label === 'hardhat')
+  const out = rows.map((row) => (base && row !== base && base.result.txPerSecond > 0 ? { ...row, txPerSecondRatio: row.result.txPerSecond / base.result.txPerSecond } : row))
+  return JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)
 }
 
 /** Throughput of every non-Hardhat row divided by the first Hardhat row's. */

@@ -10,7 +10,10 @@ import { createLogger } from '../ops/logger.js'
 import { loadNodeConfig, type NodeConfig } from '../node/config.js'
 import { startNode } from '../node/run.js'
 import { createNodeKeys, writeNodeFiles } from '../node/init.js'
-import { runDevnet } from './devnet.js'
+import { DEFAULT_CONSORTIUM, runDevnet } from './devnet.js'
+import { runStatus } from './status.js'
+import { runDoctorCommand } from './doctor.js'
+import { shouldColour } from './table.js'
 import { devAccounts } from '../crypto/dev-accounts.js'
 
 function int(name: string, min: number, max: number) {
@@ -20,6 +23,11 @@ function int(name: string, min: number, max: number) {
     if (n < min || n > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}`)
     return n
   }
+}
+
+/** For repeatable options: `--rpc a --rpc b` (or `--rpc a,b`). */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
 }
 
 const program = new Command()
@@ -76,14 +84,49 @@ program
   .command('devnet')
   .description('run a local consortium: validators as separate processes, dev accounts prefunded; Ctrl-C stops it, running again resumes')
   .option('--data-dir <dir>', 'where the devnet keeps its nodes', '.devnet')
-  .option('--validators <n>', 'number of validator nodes (1 = a single-node chain)', int('--validators', 1, 16), 4)
+  .option('--consortium <file>', 'consortium file (parties, nodes, policies) for a governed chain', DEFAULT_CONSORTIUM)
+  .option('--validators <n>', 'a plain chain (no governance) of n validator nodes instead; 1 = a single-node chain', int('--validators', 1, 16))
   .option('--rpc-port <port>', 'RPC port of the first node; node i uses port + i - 1', int('--rpc-port', 1, 65535), 8545)
   .option('--p2p-port <port>', 'P2P port of the first node', int('--p2p-port', 1, 65535), 30303)
   .option('--chain-id <id>', 'chain id', int('--chain-id', 1, 2 ** 53 - 1), 1337)
   .option('--block-period-ms <ms>', 'minimum time between blocks', int('--block-period-ms', 50, 3_600_000), 1000)
   .option('--reset', 'delete the devnet folder and start a new chain', false)
-  .action(async (o: { dataDir: string; validators: number; rpcPort: number; p2pPort: number; chainId: number; blockPeriodMs: number; reset: boolean }) => {
-    process.exitCode = await runDevnet({ ...o, dataDir: resolve(o.dataDir) }, (line) => console.log(line))
+  .action(async (o: { dataDir: string; consortium: string; validators?: number; rpcPort: number; p2pPort: number; chainId: number; blockPeriodMs: number; reset: boolean }) => {
+    const plain = o.validators !== undefined
+    process.exitCode = await runDevnet(
+      { ...o, dataDir: resolve(o.dataDir), consortium: plain ? undefined : resolve(o.consortium), validators: o.validators ?? 0 },
+      (line) => console.log(line),
+    )
+  })
+
+program
+  .command('status')
+  .description('one row per node: height, peers, last sealed block, lag and health; exit code 1 if a node is down or not ready')
+  .option('--devnet <dir>', 'read the nodes from <dir>/devnet.json (default: .devnet/devnet.json if no --rpc is given)')
+  .option('--rpc <url>', 'a node RPC URL; repeat for each node', collect, [])
+  .option('--json', 'print JSON instead of a table', false)
+  .option('--max-lag <blocks>', 'more blocks behind the best node than this is "not ready"', int('--max-lag', 0, 1_000_000), 5)
+  .option('--timeout <ms>', 'how long to wait for each node', int('--timeout', 100, 600_000), 3000)
+  .action(async (o: { devnet?: string; rpc: string[]; json: boolean; maxLag: number; timeout: number }) => {
+    const out = (text: string) => process.stdout.write(text)
+    process.exitCode = await runStatus({ ...o, timeoutMs: o.timeout }, { out, colour: !o.json && shouldColour(process.stdout) })
+  })
+
+program
+  .command('doctor')
+  .description('check a node data folder and its surroundings, and say what to fix; exit code 1 if a check fails')
+  .requiredOption('--data-dir <dir>', 'the node data folder')
+  .option('--peer-rpc <url>', "a peer's RPC URL to compare clock and genesis with; repeatable", collect, [])
+  .option('--disk-warn-gb <gb>', 'warn below this much free disk', int('--disk-warn-gb', 0, 1_000_000), 10)
+  .option('--disk-fail-gb <gb>', 'fail below this much free disk', int('--disk-fail-gb', 0, 1_000_000), 1)
+  .option('--timeout <ms>', 'how long to wait for each network probe', int('--timeout', 100, 600_000), 3000)
+  .option('--json', 'print JSON instead of lines', false)
+  .action(async (o: { dataDir: string; peerRpc: string[]; diskWarnGb: number; diskFailGb: number; timeout: number; json: boolean }) => {
+    const out = (text: string) => process.stdout.write(text)
+    process.exitCode = await runDoctorCommand(
+      { dataDir: resolve(o.dataDir), peerRpc: o.peerRpc, diskWarnBytes: o.diskWarnGb * 1024 ** 3, diskFailBytes: o.diskFailGb * 1024 ** 3, timeoutMs: o.timeout, json: o.json },
+      { out, colour: !o.json && shouldColour(process.stdout) },
+    )
   })
 
 program.parseAsync().catch((err: unknown) => {

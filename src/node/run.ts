@@ -3,11 +3,18 @@
  * server, and stop both on SIGINT/SIGTERM. Used by `quorate start` (and so by each devnet node).
  */
 import type { Logger } from 'pino'
+import { Registry } from 'prom-client'
+import { errorMessage } from '../errors.js'
+import { NodeHealth } from '../ops/health.js'
+import { createMetrics } from '../ops/metrics.js'
+import { bindNodeMetrics, metricsRoute } from '../ops/node-metrics.js'
 import { RpcServer } from '../rpc/server.js'
+import { dashboardRoute } from '../ops/dashboard.js'
 import { ethMethods } from '../rpc/eth.js'
 import { Filters } from '../rpc/filters.js'
 import { miscMethods } from '../rpc/misc.js'
 import { qbftMethods } from '../rpc/qbft.js'
+import { govMethods, GovernanceQueries } from '../rpc/gov.js'
 import { CLIENT_VERSION, Node } from './node.js'
 import type { NodeConfig } from './config.js'
 
@@ -20,6 +27,13 @@ export interface RunningNode {
 export async function startNode(dataDir: string, config: NodeConfig, logger: Logger): Promise<RunningNode> {
   const node = await Node.open(dataDir, config, { logger })
   const filters = new Filters(node)
+  const metrics = createMetrics(new Registry(), { onHookError: (err) => logger.warn({ err: errorMessage(err) }, 'a metrics source failed') })
+  const gov = node.governance && new GovernanceQueries(node.governance)
+  const metricsBinding = bindNodeMetrics(node, metrics, {
+    logger: logger.child({ module: 'metrics' }),
+    ...(gov ? { openProposals: async () => (await gov.proposals(node.head, 'open')).length } : {}),
+  })
+  const health = new NodeHealth(node)
   const rpc = new RpcServer(
     {
       host: config.rpc.host,
@@ -27,8 +41,9 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
       cors: config.rpc.cors.includes('*') ? '*' : config.rpc.cors,
       maxRequestBytes: config.rpc.maxRequestBytes,
       maxBatchSize: config.rpc.maxBatchSize,
-      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }), ...qbftMethods(node) },
+      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }), ...qbftMethods(node), ...(node.governance ? govMethods(node, node.governance) : {}) },
       banner: { client: CLIENT_VERSION, chainId: Number(node.chainId) },
+      httpRoutes: [dashboardRoute({ logger: logger.child({ module: 'dashboard' }) }), metricsRoute(metrics), ...health.routes()],
     },
     { logger: logger.child({ module: 'rpc' }) },
   )
@@ -53,6 +68,8 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
     stop: () =>
       (stopped ??= (async () => {
         filters.close()
+        metricsBinding.unbind()
+        health.close()
         await rpc.stop()
         await node.stop()
       })()),

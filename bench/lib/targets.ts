@@ -1,0 +1,125 @@
+/**
+ * The things a benchmark can measure: a Hardhat 2 node, a one-validator Quorate node, a Quorate
+ * network of validator processes (each started here on loopback, in a temporary folder that
+ * stopping removes), or any node already running at a URL. A target only starts and stops; the
+ * workload is run by `runBenchTargets`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { QuorateError, errorMessage } from '../../src/errors.js'
+import { startHardhatNode } from './hardhat.js'
+import { TestNetwork } from './quorate-network.js'
+import { initDevChain, rpc, startNodeProcess, waitFor } from './quorate-node.js'
+
+export interface RunningTarget {
+  /** The node that runs the set-up and whose chain is watched for the transactions. */
+  rpcUrl: string
+  /** Nodes that take the measured transfers (senders spread round-robin); default [rpcUrl]. */
+  submitUrls?: string[]
+  /** One line for the log, e.g. what was started where. */
+  description: string
+  /** The folder of the nodes' data and logs, if the target made one. */
+  files?: string
+  /** Stops what was started and removes its files, unless asked to keep them for a look after a failure. */
+  stop(opts?: { keepFiles?: boolean }): Promise<unknown>
+}
+
+export interface BenchTarget {
+  label: string
+  start(): Promise<RunningTarget>
+}
+
+export function hardhatTarget(label = 'hardhat'): BenchTarget {
+  return {
+    label,
+    start: async () => {
+      const node = await startHardhatNode()
+      return { rpcUrl: node.rpcUrl, description: `started hardhat node at ${node.rpcUrl}`, stop: () => node.stop() }
+    },
+  }
+}
+
+/** A node somebody else runs: nothing is started or stopped. */
+export function urlTarget(label: string, url: string): BenchTarget {
+  return { label, start: async () => ({ rpcUrl: url, description: `using ${url}`, stop: async () => undefined }) }
+}
+
+/** A fresh one-validator chain with the dev accounts prefunded. */
+export function quorateNodeTarget(opts: { blockPeriodMs: number; label?: string }): BenchTarget {
+  return {
+    label: opts.label ?? 'quorate',
+    start: async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'quorate-bench-'))
+      try {
+        const chain = await initDevChain(dir, { blockPeriodMs: opts.blockPeriodMs, config: { logLevel: 'warn' } })
+        const node = await startNodeProcess(dir, chain.rpcPort)
+        return {
+          rpcUrl: node.rpcUrl,
+          description: `started a one-validator Quorate node at ${node.rpcUrl} (block period ${opts.blockPeriodMs} ms)`,
+          files: dir,
+          stop: async (o) => {
+            await node.stop()
+            if (!o?.keepFiles) await rm(dir, { recursive: true, force: true })
+          },
+        }
+      } catch (err) {
+        throw new QuorateError('BENCH_TARGET_FAILED', `${errorMessage(err)}; its data and node log are kept in ${dir}`, { cause: err })
+      }
+    },
+  }
+}
+
+export interface QuorateNetworkTargetOptions {
+  validators: number
+  blockPeriodMs: number
+  /** Block period when no transaction waits; default the product default (10 s). */
+  emptyBlockPeriodMs?: number
+  /** The node whose chain is watched for finality; default 0. */
+  watch?: number
+  label?: string
+}
+
+/**
+ * A fresh network of validator processes that dial each other over TLS on loopback. The load
+ * enters through every node's RPC; finality is observed on one node. Ready once every node has a
+ * connection to every other, so that no early transaction waits for a peer to appear.
+ */
+export function quorateNetworkTarget(opts: QuorateNetworkTargetOptions): BenchTarget {
+  const watch = opts.watch ?? 0
+  return {
+    label: opts.label ?? 'quorate-network',
+    start: async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'quorate-bench-net-'))
+      let net: TestNetwork | undefined
+      const stop = async (o?: { keepFiles?: boolean }): Promise<void> => {
+        await net?.stopAll()
+        if (!o?.keepFiles) await rm(dir, { recursive: true, force: true })
+      }
+      try {
+        net = await TestNetwork.create(dir, {
+          validators: opts.validators,
+          blockPeriodMs: opts.blockPeriodMs,
+          emptyBlockPeriodMs: opts.emptyBlockPeriodMs ?? 10_000,
+        })
+        await net.start()
+        const urls = net.nodes.map((n) => n.rpcUrl)
+        await waitFor(
+          `every node of the network connected to the other ${urls.length - 1}`,
+          async () => (await Promise.all(urls.map((u) => rpc<string>(u, 'net_peerCount')))).every((c) => Number(c) >= urls.length - 1),
+          30_000,
+        )
+        return {
+          rpcUrl: urls[watch]!,
+          submitUrls: urls,
+          description: `started ${opts.validators} validators at ${urls.join(' ')} (block period ${opts.blockPeriodMs} ms), watching node ${watch + 1}`,
+          files: dir,
+          stop,
+        }
+      } catch (err) {
+        await stop({ keepFiles: true })
+        throw new QuorateError('BENCH_TARGET_FAILED', `${errorMessage(err)}; its data and node logs are kept in ${dir}`, { cause: err })
+      }
+    },
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * `npm run bench:network`: the sustained ERC-20 transfer rate of a Quorate network of validator
+ * processes (4 by default, block period 1000 ms as in the product) and its submit-to-final latency
+ * p50/p95, side by side with a Hardhat 2 node in the same run, and the ratio of their tx/s.
+ *
+ * The senders are spread round-robin over the validators' RPC URLs, so the load enters through
+ * every node and reaches the proposer by transaction gossip; finality is observed on one node (in
+ * QBFT a block in a node's chain is final). Each sender keeps at most `--window` transfers
+ * submitted and not yet final, so the run measures a steady stream over many blocks rather than
+ * the drain of one large queue; Hardhat gets the same workload. Targets run one after the other.
+ *
+ *   node dist/bench/network.js                                # both: hardhat + a 4-validator network
+ *   node dist/bench/network.js --target network --validators 7 --block-period-ms 500
+ *   node dist/bench/network.js --json
+ */
+import { Command } from 'commander'
+import { z } from 'zod'
+import { parseWith } from '../src/validation.js'
+import { addWorkloadFlags, printRun, runBenchTargets, runMain, workloadFlagsSchema, workloadOf } from './lib/run-targets.js'
+import { hardhatTarget, quorateNetworkTarget, type BenchTarget } from './lib/targets.js'
+
+const optionsSchema = workloadFlagsSchema
+  .extend({
+    target: z.enum(['hardhat', 'network', 'both']),
+    validators: z.coerce.number().int().min(1).max(16),
+    watch: z.coerce.number().int().min(1),
+    blockPeriodMs: z.coerce.number().int().min(50),
+  })
+  .refine((o) => o.watch <= o.validators, { path: ['watch'], message: 'must be one of the validators (1..--validators)' })
+
+async function main(argv: string[]): Promise<number> {
+  const program = addWorkloadFlags(
+    new Command('bench:network').description('Sustained ERC-20 transfer rate and submit-to-final latency of a Quorate network, side by side with a Hardhat 2 node'),
+    { tx: 3000, senders: 40, window: 5, timeoutSeconds: 240 },
+  )
+    .option('--target <target>', 'hardhat | network | both', 'both')
+    .option('--validators <n>', 'validator processes of the network', '4')
+    .option('--watch <n>', 'the node (1-based) whose chain is watched for finality', '1')
+    .option('--block-period-ms <ms>', 'block period of the network', '1000')
+    .parse(argv)
+  const opts = parseWith(optionsSchema, program.opts(), 'command-line flags')
+  const network = quorateNetworkTarget({ validators: opts.validators, blockPeriodMs: opts.blockPeriodMs, watch: opts.watch - 1 })
+  const targets: BenchTarget[] = opts.target === 'hardhat' ? [hardhatTarget()] : opts.target === 'network' ? [network] : [hardhatTarget(), network]
+  const run = await runBenchTargets(targets, workloadOf(opts))
+  const window = opts.window > 0 ? `, at most ${opts.window} in flight per sender` : ''
+  return printRun(run, {
+    json: opts.json,
+    title: `ERC-20 transfers: ${opts.tx} per target, ${opts.senders} senders${window}, gas limit 60000; network: ${opts.validators} validators, block period ${opts.blockPeriodMs} ms, latency = submit to final`,
+  })
+}
+
+runMain('bench:network', main)
