@@ -6,7 +6,9 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { devAccounts, type DevAccount } from '../../src/crypto/dev-accounts.js'
-import { initNetwork, type NetworkNode } from '../../src/node/init.js'
+import { createNetworkKeys, initNetwork, writeNetworkFiles, type NetworkNode } from '../../src/node/init.js'
+import type { Consortium } from '../../src/governance/consortium.js'
+import { consortiumGenesis } from '../../src/governance/genesis.js'
 import { freePort, rpc, startNodeProcess, type NodeProcess } from './quorate-node.js'
 
 export interface NetworkOptions {
@@ -18,6 +20,11 @@ export interface NetworkOptions {
   blockPeriodMs?: number
   emptyBlockPeriodMs?: number
   chainId?: number
+  /**
+   * Makes a governed chain: given the generated nodes (in order: validators first, then observers),
+   * return the consortium (parties, admins, accounts, policies) whose genesis the network starts from.
+   */
+  consortium?: (nodes: NetworkNode[]) => Consortium
 }
 
 export class TestNetwork {
@@ -44,15 +51,23 @@ export class TestNetwork {
       })
     }
     const accounts = devAccounts(10)
-    const nodes = await initNetwork(specs, {
-      config: {
-        chainId: opts.chainId ?? 1337,
-        blockPeriodMs: opts.blockPeriodMs ?? 500,
-        emptyBlockPeriodMs: opts.emptyBlockPeriodMs ?? 1000,
-        qbft: { requestTimeoutMs: 2000, maxRoundTimeoutMs: 8000 },
-      },
-      alloc: Object.fromEntries(accounts.map((a) => [a.address, { balance: (10n ** 24n).toString() }])),
-    })
+    const alloc = Object.fromEntries(accounts.map((a) => [a.address, { balance: (10n ** 24n).toString() }]))
+    const config = {
+      chainId: opts.chainId ?? 1337,
+      blockPeriodMs: opts.blockPeriodMs ?? 500,
+      emptyBlockPeriodMs: opts.emptyBlockPeriodMs ?? 1000,
+      qbft: { requestTimeoutMs: 2000, maxRoundTimeoutMs: 8000 },
+    }
+    let nodes: NetworkNode[]
+    if (opts.consortium) {
+      // A governed chain: the consortium file (with node names) gets the generated node keys.
+      nodes = await createNetworkKeys(specs)
+      const consortium = opts.consortium(nodes)
+      const genesis = await consortiumGenesis(consortium)
+      await writeNetworkFiles(nodes, { ...genesis, config: { ...genesis.config, ...config, governance: genesis.config.governance }, alloc: { ...genesis.alloc, ...alloc } })
+    } else {
+      nodes = await initNetwork(specs, { config, alloc })
+    }
     return new TestNetwork(dir, nodes, accounts)
   }
 
