@@ -17,16 +17,22 @@ import type { Address } from '../../src/types.js'
 // This file runs from bench/lib (vitest) or dist/bench/lib (built): find the CLI from the repository root.
 export const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), import.meta.url.includes('/dist/') ? '../../src/cli/main.js' : '../../dist/src/cli/main.js')
 
+/**
+ * A free loopback port below Linux's ephemeral range (32768–60999): a port taken from that range
+ * can later be held by an outgoing connection's source port, and a node restarted on it would then
+ * fail to listen.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer()
-    srv.unref()
-    srv.on('error', rej)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => res(port))
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    const free = await new Promise<boolean>((res) => {
+      const srv = createServer()
+      srv.unref()
+      srv.once('error', () => res(false))
+      srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)))
     })
-  })
+    if (free) return port
+  }
 }
 
 export interface DevChain {

@@ -209,7 +209,7 @@ export class Node extends EventEmitter<NodeEvents> {
           staticPeers: p2p.peers,
           ...(p2p.proxy ? { proxy: p2p.proxy } : {}),
         },
-        { logger: this.logger.child({ module: 'p2p' }) },
+        { logger: this.logger },
       )
       host.on('message', (msg) => {
         if (msg.protocol === QBFT_PROTOCOL && this.producer.onMessage(msg.payload, msg.from)) host.gossip(QBFT_PROTOCOL, msg.payload)
