@@ -8,6 +8,9 @@ import { pino, destination, type Logger } from 'pino'
 
 export type { Logger }
 
+/** Fields never written to a log, at the top level or nested up to two objects deep. */
+const SECRET_FIELDS = ['privateKey', 'nodeKey', 'payload', 'plaintext', 'encryptionKey', 'secret']
+
 export interface LoggerOptions {
   level?: string
   /** Write to this file descriptor (default stdout). */
@@ -19,7 +22,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     {
       level: opts.level ?? process.env.QUORATE_LOG_LEVEL ?? 'info',
       base: undefined,
-      redact: { paths: ['privateKey', '*.privateKey', 'nodeKey', '*.nodeKey', 'payload', '*.payload'], censor: '[redacted]' },
+      redact: { paths: SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]), censor: '[redacted]' },
     },
     destination({ dest: opts.destination ?? 1, sync: true }),
   )
