@@ -137,12 +137,13 @@ function percentile(sorted: number[], p: number): number {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 const CONNECTION_FAILURES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
-const ATTEMPTS = 3
+const ATTEMPTS = 5
 
 /**
- * A request that failed on its connection, without an answer: typically a keep-alive socket that
- * the node closed while the client reused it, which happens when a node's event loop is busy
- * executing a large block and its idle-socket timers fire late. Such a request may be re-sent.
+ * A request that failed on its connection, without an answer: typically a pooled keep-alive socket
+ * that the node had closed as idle while the client, its event loop late on a loaded machine, still
+ * counted it as fresh. Such a request may be re-sent; the pause lets the client see the other
+ * sockets the node closed meanwhile, so the next attempt does not pick one of them.
  */
 export function isConnectionFailure(err: unknown): boolean {
   if (!(err instanceof JsonRpcError) || err.rpcCode !== undefined) return false
@@ -156,7 +157,7 @@ async function retryingConnection<T>(fn: (retried: boolean) => Promise<T>): Prom
       return await fn(attempt > 1)
     } catch (err) {
       if (attempt >= ATTEMPTS || !isConnectionFailure(err)) throw err
-      await sleep(20 * attempt)
+      await sleep(25 * 2 ** (attempt - 1))
     }
   }
 }

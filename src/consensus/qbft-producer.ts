@@ -73,6 +73,7 @@ export class QbftProducer implements BlockProducer {
   private proposeTimer: NodeJS.Timeout | undefined
   private round0: { height: bigint; ms: number; early: boolean } | undefined
   private roundChanges = 0
+  private readonly buildBudgetMs: number
   /** Consensus messages dropped, by reason. */
   private readonly invalid = new Map<string, number>()
 
@@ -81,6 +82,7 @@ export class QbftProducer implements BlockProducer {
     private readonly m: QbftProducerModules,
   ) {
     this.address = privateKeyToAddress(opts.nodeKey)
+    this.buildBudgetMs = Math.max(100, Math.floor((opts.roundTimeout.baseMs ?? 2000) / 4))
     this.machine = createQbftMachine<Block>({
       signer: privateKeySigner(opts.nodeKey),
       blockOps: qbftBlockOps(m.common, () => ({ parent: m.store.head, validators: this.validators, blockPeriodMs: opts.blockPeriodMs })),
@@ -233,6 +235,8 @@ export class QbftProducer implements BlockProducer {
         timestamp: nextTimestamp(parent, this.opts.blockPeriodMs, Date.now()),
         coinbase: createAddressFromString(this.address),
         extraData: encodeExtraData({ vanity: new Uint8Array(32), validators: [...this.validators], round, seals: [] }),
+        // A quarter of the first round's time: the other validators must re-execute it in time too.
+        deadlineMs: Date.now() + this.buildBudgetMs,
       })
       for (const { tx, error } of built.rejected) this.m.pool.remove(bytesToHex(tx.hash()) as Hex, errorMessage(error))
       if (this.stopped || this.m.store.head.header.number + 1n !== height) return

@@ -16,7 +16,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex, equalsBytes, KECCAK256_RLP, ValueEncoding, type Address as EthAddress } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
 import type { EVMMockBlockchainInterface } from '@ethereumjs/evm'
-import { QuorateError } from '../errors.js'
+import { errorMessage, QuorateError } from '../errors.js'
 import type { ChainStore } from '../chain/store.js'
 import type { StoredReceipt } from '../chain/receipts.js'
 import { Mutex } from '../util/mutex.js'
@@ -44,6 +44,11 @@ export interface BuildHeader {
   timestamp: bigint
   coinbase: EthAddress | Uint8Array
   extraData: Uint8Array
+  /**
+   * Stop adding transactions at this time (ms since epoch). Every validator re-executes the block
+   * before its round timer runs out, so a block must stay executable in well under that time.
+   */
+  deadlineMs?: number
 }
 
 /** A check a transaction must pass to be in a block (governance plugs permissions in here). */
@@ -121,6 +126,7 @@ export class BlockExecutor {
       const rejected: BuildResult['rejected'] = []
       let gasUsed = 0n
       for (const tx of candidates) {
+        if (header.deadlineMs !== undefined && Date.now() >= header.deadlineMs) break
         if (tx.gasLimit > parent.header.gasLimit - gasUsed) {
           if (parent.header.gasLimit - gasUsed < 21_000n) break
           continue
@@ -170,7 +176,14 @@ export class BlockExecutor {
       try {
         for (const [i, tx] of block.transactions.entries()) {
           if (tx.gasLimit > h.gasLimit - gasUsed) throw new InvalidBlockError(`transaction ${i} exceeds the block gas left`)
-          if (this.admit) await this.admit(tx, parent)
+          if (this.admit) {
+            try {
+              await this.admit(tx, parent)
+            } catch (err) {
+              // Keep the refusal's rule (e.g. account permissions) in the message that gets logged.
+              throw new InvalidBlockError(`transaction ${i} is not admitted: ${errorMessage(err)}`)
+            }
+          }
           const result = await runTx(this.vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true })
           gasUsed += result.totalGasSpent
           results.push(result)
