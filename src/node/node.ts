@@ -45,6 +45,12 @@ export interface NodeEvents {
 
 export interface NodeModules {
   logger: Logger
+  /**
+   * TEST ONLY: the node neither checks account permissions when admitting transactions to its pool
+   * nor when building or executing blocks, as a byzantine node would. Lets an integration test show
+   * that the other validators reject such a node's blocks. Never set by the CLI or any production path.
+   */
+  unsafeSkipTxAdmission?: boolean
 }
 
 interface NodeParts {
@@ -59,6 +65,7 @@ interface NodeParts {
   nodeKey: Uint8Array
   logger: Logger
   governance: GovernanceView | undefined
+  genesisHash: Hash
 }
 
 export class Node extends EventEmitter<NodeEvents> {
@@ -73,6 +80,7 @@ export class Node extends EventEmitter<NodeEvents> {
   readonly pool: TxPool
   readonly logger: Logger
   readonly validators: ValidatorSource
+  readonly genesisHash: Hash
   /** Present when the genesis holds the governance contract: nodes then enforce its rules. */
   readonly governance: GovernanceView | undefined
   readonly producer: QbftProducer
@@ -96,6 +104,7 @@ export class Node extends EventEmitter<NodeEvents> {
     this.logger = p.logger
     this.address = privateKeyToAddress(p.nodeKey)
     this.governance = p.governance
+    this.genesisHash = p.genesisHash
     this.validators = p.governance ?? new HeaderValidators()
     this.producer = new QbftProducer(
       {
@@ -129,14 +138,9 @@ export class Node extends EventEmitter<NodeEvents> {
     return this.store.head
   }
 
-  get genesisHash(): Hash {
-    return this.genesisBlockHash
-  }
-
-  private genesisBlockHash: Hash = '0x'
 
   /** Opens the data folder; writes the genesis block on first use, and refuses a folder of another chain. */
-  static async open(dataDir: string, config: NodeConfig, { logger }: NodeModules): Promise<Node> {
+  static async open(dataDir: string, config: NodeConfig, { logger, unsafeSkipTxAdmission = false }: NodeModules): Promise<Node> {
     const genesis = parseGenesis(await readJsonFile(join(dataDir, config.genesisFile), 'genesis file'), config.genesisFile)
     const nodeKey = await readKeyFile(join(dataDir, config.nodeKeyFile))
     const common = createChainCommon(BigInt(genesis.config.chainId), genesis.gasLimit)
@@ -160,10 +164,12 @@ export class Node extends EventEmitter<NodeEvents> {
       if (governance && !genesis.alloc[GOVERNANCE_ADDRESS]?.code) {
         throw new ConfigError('alloc', `the genesis enables governance but holds no contract at ${GOVERNANCE_ADDRESS}`, { details: 'make the genesis with `quorate init --consortium <file>`' })
       }
+      const admission = unsafeSkipTxAdmission ? undefined : governance
+      if (unsafeSkipTxAdmission) logger.warn('UNSAFE: transaction admission is off (test-only option); this node ignores account permissions')
       const executor = await BlockExecutor.create(
         common,
         store,
-        governance && ((tx, parent) => checkTxPermission(governance, parent, tx, tx.getSenderAddress().toString() as Address)),
+        admission && ((tx, parent) => checkTxPermission(admission, parent, tx, tx.getSenderAddress().toString() as Address)),
       )
       if (governance && genesis.config.governance?.requireCodeApproval) {
         enforceCodeApproval(executor.evm, governance, () => executor.parent)
@@ -177,13 +183,12 @@ export class Node extends EventEmitter<NodeEvents> {
           maxTotal: config.txpool.maxTotal,
           maxTxBytes: config.txpool.maxTxBytes,
           minGasPrice: config.txpool.minGasPrice,
-          ...(governance ? { admit: (tx: TypedTransaction, sender: Address) => checkTxPermission(governance, store.head, tx, sender) } : {}),
+          ...(admission ? { admit: (tx: TypedTransaction, sender: Address) => checkTxPermission(admission, store.head, tx, sender) } : {}),
         },
         { getAccount: (a) => calls.getAccount(store.head, a) },
         { logger: logger.child({ module: 'txpool' }) },
       )
-      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, pool, nodeKey, logger, governance })
-      node.genesisBlockHash = bytesToHex(expected.hash()) as Hash
+      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash })
       return node
     } catch (err) {
       await store.close()
@@ -202,7 +207,7 @@ export class Node extends EventEmitter<NodeEvents> {
         {
           privateKey: this.nodeKey,
           chainId: this.chainId,
-          genesisHash: this.genesisBlockHash,
+          genesisHash: this.genesisHash,
           // The validators of the head plus the configured nodes (governance replaces this).
           isAllowed: (a) => (this.governance ? this.allowedNodes.has(a) : known.has(a) || this.headValidators.includes(a)),
           ...(p2p.listen ? { listen: p2p.listen, tls: await this.readTls() } : {}),
