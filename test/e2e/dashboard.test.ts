@@ -1,26 +1,64 @@
 /**
  * The operator dashboard in a real browser (Debian Chromium driven by playwright-core) against a
- * real network of 4 validator processes: what it shows matches node 1's JSON-RPC, the height moves
- * with newHeads pushed over WebSocket (and again after the socket drops), governance reads as "not
- * enabled" on a chain without it, the governance views render gov_* answers, and a killed
- * validator is marked as not sealing. Screenshots of the main views go to test-results/screenshots.
+ * real governed network of 4 validator processes (the devnet consortium: four parties, one validator
+ * each). What it shows matches node 1's JSON-RPC: height, validators and peers; the height moves with
+ * newHeads pushed over WebSocket (and again after the socket drops); the parties and their nodes as
+ * gov_* reports them; proposals made with the GovernanceClient, with their votes, tally and deadline,
+ * and a tally that follows a new vote without a reload; a killed validator is marked as not sealing.
+ * Screenshots of the main views go to test-results/screenshots.
  */
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type BrowserContext, type Page, type WebSocket, type WebSocketRoute } from 'playwright-core'
 import { JsonRpcProvider, Wallet } from 'ethers'
+import { keccak256, stringToHex } from 'viem'
+import { parse as parseYaml } from 'yaml'
+import { parseConsortium, type Consortium } from '../../src/governance/consortium.js'
+import { GovernanceClient } from '../../src/governance/client.js'
+import type { NetworkNode } from '../../src/node/init.js'
 import { TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node-process.js'
 import { tempDir } from '../helpers/tmp.js'
-import { governanceFixture } from './governance-fixture.js'
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..')
 const SCREENSHOTS = join(ROOT, 'test-results/screenshots')
+const CONSORTIUM_FILE = join(ROOT, 'examples/consortium/devnet.yaml')
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** The insurer's validator: killed last. */
 const KILLED = 2
+
+interface RpcParty {
+  id: string
+  name: string
+  kind: string
+  status: string
+  admins: string[]
+}
+interface RpcNode {
+  address: string
+  party: string
+  endpoint: string
+  validator: boolean
+  status: string
+}
+interface RpcProposal {
+  id: number
+  state: string
+  yes: number
+  no: number
+  votingParties: number
+  deadline: number
+  thresholdPercent: number
+  comparator: string
+  vetoParties: string[]
+  votes: { party: string; support: boolean }[]
+}
+
+const KIND_LABEL: Record<string, string> = { member: 'Member', regulator: 'Regulator', observer: 'Observer' }
+const STATUS_LABEL: Record<string, string> = { active: 'Active', suspended: 'Suspended', removed: 'Removed' }
 
 let tmp: Awaited<ReturnType<typeof tempDir>>
 let net: TestNetwork
@@ -29,12 +67,31 @@ let page: Page
 /** Errors the page logged (script errors, CSP refusals, failed loads). */
 const pageErrors: string[] = []
 
+/** The devnet consortium file with the generated node keys and endpoints filled in (by node name). */
+function devnetConsortium(text: string, nodes: NetworkNode[]): Consortium {
+  const raw = parseYaml(text) as { parties: { nodes?: { name?: string }[] }[] }
+  for (const party of raw.parties) {
+    for (const n of party.nodes ?? []) {
+      const made = nodes.find((m) => m.name === n.name)
+      if (!made) throw new Error(`${CONSORTIUM_FILE} names node ${n.name ?? '(unnamed)'}, which the network did not make`)
+      Object.assign(n, { address: made.address, endpoint: made.p2pUrl ?? '' })
+    }
+  }
+  return parseConsortium(JSON.stringify(raw), CONSORTIUM_FILE)
+}
+
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'web/dist/index.html'))) throw new Error('the dashboard is not built: run "npm run build" first')
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (or set CHROMIUM_PATH)`)
   tmp = await tempDir('quorate-e2e-')
   await mkdir(SCREENSHOTS, { recursive: true })
-  net = await TestNetwork.create(join(tmp.dir, 'net'), { validators: 4 })
+  const consortium = await readFile(CONSORTIUM_FILE, 'utf8')
+  net = await TestNetwork.create(join(tmp.dir, 'net'), {
+    validators: 4,
+    blockPeriodMs: 500,
+    emptyBlockPeriodMs: 500,
+    consortium: (nodes) => devnetConsortium(consortium, nodes),
+  })
   const [, launched] = await Promise.all([
     net.start(),
     chromium.launchPersistentContext(join(tmp.dir, 'chromium-profile'), {
@@ -78,8 +135,31 @@ async function rowAddresses(p: Page, region: string): Promise<string[]> {
   return (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-address') ?? ''))).sort()
 }
 
-describe('operator dashboard', () => {
-  it('shows the height, validators and peers that node 1 reports', async () => {
+async function openView(name: 'Overview' | 'Parties' | 'Proposals' | 'Blocks', p: Page = page): Promise<void> {
+  await p.getByRole('navigation', { name: 'Dashboard views' }).getByRole('link', { name: new RegExp(`^${name}`) }).click()
+}
+
+/** Marks the page so that a later check can tell it was not reloaded in between. */
+async function markPage(p: Page = page): Promise<void> {
+  await p.evaluate(() => {
+    ;(globalThis as unknown as { marker: number }).marker = 42
+  })
+}
+async function stillMarked(p: Page = page): Promise<boolean> {
+  return (await p.evaluate(() => (globalThis as unknown as { marker?: number }).marker)) === 42
+}
+
+/** Deadlines as the page formats them, in the browser's own locale data and time zone. */
+function shownDate(p: Page, unixSeconds: number): Promise<string> {
+  return p.evaluate((ms) => new Date(ms).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }), unixSeconds * 1000)
+}
+
+const parties = () => rpc<RpcParty[]>(net.url(0), 'gov_getParties')
+const partyName = async (id: string) => (await parties()).find((p) => p.id === id)!.name
+const proposal = (id: number) => rpc<RpcProposal>(net.url(0), 'gov_getProposal', [id])
+
+describe('operator dashboard on a governed network', () => {
+  it('shows the height, validators (named by their party) and peers that node 1 reports', async () => {
     await waitFor('a few blocks', async () => (await net.height(0)) >= 3 || undefined, 30_000)
     await page.goto(dashboardUrl())
     await page.getByRole('main', { name: 'Network overview' }).waitFor()
@@ -94,17 +174,26 @@ describe('operator dashboard', () => {
 
     const validators = (await rpc<string[]>(net.url(0), 'qbft_getValidatorsByBlockNumber', ['latest'])).map((a) => a.toLowerCase()).sort()
     expect(validators).toEqual(net.nodes.map((n) => n.address.toLowerCase()).sort())
+    // Governance holds the same validator set.
+    expect((await rpc<string[]>(net.url(0), 'gov_getValidators')).map((a) => a.toLowerCase()).sort()).toEqual(validators)
     await waitFor('all validators listed', async () => (await rowAddresses(page, 'Validators')).length === 4 || undefined)
     expect(await rowAddresses(page, 'Validators')).toEqual(validators)
+    const region = page.getByRole('region', { name: 'Validators' })
     // Each full address is on screen, not only in attributes.
-    for (const v of validators) expect(await page.getByRole('region', { name: 'Validators' }).getByText(v, { exact: true }).count()).toBe(1)
-    await waitFor('every validator sealing', async () => (await page.getByRole('region', { name: 'Validators' }).getByText('Sealing', { exact: true }).count()) === 4 || undefined, 20_000)
+    for (const v of validators) expect(await region.getByText(v, { exact: true }).count()).toBe(1)
+    await waitFor('every validator sealing', async () => (await region.getByText('Sealing', { exact: true }).count()) === 4 || undefined, 20_000)
+    // Each validator row names the party whose node it is, as gov_getNodes and gov_getParties say.
+    const nodes = await rpc<RpcNode[]>(net.url(0), 'gov_getNodes')
+    const names = new Map((await parties()).map((p) => [p.id, p.name]))
+    for (const n of nodes) {
+      const row = region.locator(`tr[data-address="${n.address.toLowerCase()}"]`)
+      await waitFor(`the party of ${n.address}`, async () => (await row.textContent())?.includes(names.get(n.party)!) || undefined)
+    }
 
     const peers = (await rpc<{ id: string }[]>(net.url(0), 'admin_peers')).map((p) => p.id.toLowerCase()).sort()
     expect(peers).toHaveLength(3)
     await waitFor('the peers listed', async () => JSON.stringify(await rowAddresses(page, 'Peers')) === JSON.stringify(peers) || undefined)
-    const peerStat = page.getByRole('group', { name: 'Peers' })
-    expect(await peerStat.textContent()).toContain('3')
+    expect(await page.getByRole('group', { name: 'Peers' }).textContent()).toContain('3')
     expect(await page.getByRole('status', { name: 'Live updates' }).textContent()).toContain('Live')
     await screenshot('overview')
   })
@@ -120,9 +209,7 @@ describe('operator dashboard', () => {
     page.on('websocket', onSocket)
     await page.reload()
     await waitFor('the live feed', async () => (await page.getByRole('status', { name: 'Live updates' }).textContent())?.includes('Live') || undefined)
-    await page.evaluate(() => {
-      ;(globalThis as unknown as { marker: number }).marker = 42
-    })
+    await markPage()
     const start = await shownHeight()
     const raised = await waitFor('a higher height on screen', async () => {
       const h = await shownHeight()
@@ -131,93 +218,166 @@ describe('operator dashboard', () => {
     expect(raised).toBeGreaterThan(start)
     // What the page shows is a head the node pushed, not only something it polled.
     await waitFor('a pushed head on screen', async () => pushed.includes(await shownHeight()) || undefined)
-    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42)
+    expect(await stillMarked()).toBe(true)
     // Finality latency is measured from live heads: present once one arrived.
     expect(await page.getByRole('group', { name: 'Finality latency' }).textContent()).toMatch(/\d(\.\d)? s/)
     page.off('websocket', onSocket)
   })
 
   it('lists recent blocks and a transaction just made final', async () => {
-    const [a, b] = net.accounts
+    // dev account 4: a pension fund account with the transact permission.
+    const [sender, to] = [net.accounts[4]!, net.accounts[1]!]
     const provider = new JsonRpcProvider(net.url(0), undefined, { staticNetwork: true, pollingInterval: 100 })
-    const tx = await new Wallet(a!.privateKey, provider).sendTransaction({ to: b!.address, value: 2n * 10n ** 18n + 5n * 10n ** 17n, gasPrice: 0 })
+    const tx = await new Wallet(sender.privateKey, provider).sendTransaction({ to: to.address, value: 2n * 10n ** 18n + 5n * 10n ** 17n, gasPrice: 0 })
     const receipt = await tx.wait()
     provider.destroy()
-    await page.getByRole('link', { name: 'Blocks' }).click()
+    await openView('Blocks')
     await page.getByRole('main', { name: 'Blocks and transactions' }).waitFor()
     const txs = page.getByRole('region', { name: 'Recent transactions' })
     const row = txs.locator('tr', { has: page.locator(`[title="${tx.hash}"]`) })
     await waitFor('the transaction listed', async () => (await row.count()) === 1 || undefined)
     expect(await row.textContent()).toContain(`#${receipt!.blockNumber.toLocaleString('en-GB')}`)
     expect(await row.textContent()).toContain('2.5')
+    // Sender and recipient are named by their party: a registered account of the pension fund, the employer's admin.
+    const senderParty = (await rpc<{ address: string; party: string }[]>(net.url(0), 'gov_getAccounts')).find((a) => a.address === sender.address.toLowerCase())!.party
+    const toParty = (await parties()).find((p) => p.admins.includes(to.address.toLowerCase()))!.id
+    expect(await row.textContent()).toContain(`${await partyName(senderParty)}${sender.address.toLowerCase().slice(0, 8)}`)
+    expect(await row.textContent()).toContain(`${await partyName(toParty)}${to.address.toLowerCase().slice(0, 8)}`)
     const blocks = page.getByRole('region', { name: 'Recent blocks' })
     expect(await blocks.getByText(`#${receipt!.blockNumber.toLocaleString('en-GB')}`, { exact: true }).count()).toBe(1)
+    // The proposer of the block is named by its party.
+    const miner = (await rpc<{ miner: string }>(net.url(0), 'eth_getBlockByNumber', [`0x${receipt!.blockNumber.toString(16)}`, false])).miner.toLowerCase()
+    const minerParty = (await rpc<RpcNode[]>(net.url(0), 'gov_getNodes')).find((n) => n.address.toLowerCase() === miner)!.party
+    const blockRow = blocks.locator('tr', { hasText: `#${receipt!.blockNumber.toLocaleString('en-GB')}` })
+    expect(await blockRow.textContent()).toContain(await partyName(minerParty))
     await screenshot('blocks')
   })
 
-  it('says governance is not enabled on a chain without it', async () => {
-    const answer = await fetch(net.url(0), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'gov_getParties', params: [] }),
-    }).then((r) => r.json() as Promise<{ error?: { code: number } }>)
-    expect(answer.error?.code).toBe(-32601)
-    for (const view of ['Parties', 'Proposals']) {
-      await page.getByRole('navigation', { name: 'Dashboard views' }).getByRole('link', { name: view }).click()
-      const notice = page.getByRole('main').getByText('Governance not enabled on this chain')
-      await notice.waitFor()
-      expect(await notice.count()).toBe(1)
-      await screenshot(`${view.toLowerCase()}-not-enabled`)
-    }
-  })
-
-  it('renders parties, nodes and proposals from gov_* answers (fixture served for gov_* only, the rest from node 1)', async () => {
-    const validators = await rpc<string[]>(net.url(0), 'qbft_getValidatorsByBlockNumber', ['latest'])
-    const fixture: Record<string, unknown> = { ...governanceFixture(validators, Math.floor(Date.now() / 1000)) }
-    const gov = await browser.newPage()
-    watchErrors(gov)
-    let served = 0
-    await gov.route(`${net.url(0)}/`, async (route) => {
-      const req = route.request()
-      const body = req.method() === 'POST' ? (req.postDataJSON() as { id: number; method: string }) : undefined
-      if (body && body.method in fixture) {
-        served++
-        return route.fulfill({ contentType: 'application/json', body: JSON.stringify({ jsonrpc: '2.0', id: body.id, result: fixture[body.method] }) })
+  it('shows the parties and their nodes as gov_getParties and gov_getNodes report them', async () => {
+    await openView('Parties')
+    await page.getByRole('main', { name: 'Parties and nodes' }).waitFor()
+    const [ps, nodes] = await Promise.all([parties(), rpc<RpcNode[]>(net.url(0), 'gov_getNodes')])
+    expect(ps.map((p) => p.id).sort()).toEqual(['employer', 'insurer', 'pensionfund', 'regulator'])
+    await waitFor('every party shown', async () => (await page.getByRole('article').count()) === ps.length || undefined)
+    for (const p of ps) {
+      const card = page.getByRole('article', { name: p.name, exact: true })
+      const text = (await card.textContent()) ?? ''
+      expect(text).toContain(p.id)
+      expect(text).toContain(KIND_LABEL[p.kind]!)
+      expect(text).toContain(STATUS_LABEL[p.status]!)
+      for (const a of p.admins) expect(await card.locator(`[title="${a}"]`).count()).toBe(1)
+      const own = nodes.filter((n) => n.party === p.id)
+      const items = card.locator('li[data-address]')
+      expect((await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-address'))))).toEqual(own.map((n) => n.address.toLowerCase()))
+      for (const n of own) {
+        const item = card.locator(`li[data-address="${n.address.toLowerCase()}"]`)
+        expect(n.status).toBe('active')
+        expect(await item.textContent()).toContain(n.validator ? 'Validator' : 'Node')
+        expect(await item.textContent()).toContain(n.endpoint)
       }
-      return route.continue()
-    })
-    try {
-      await gov.goto(`${net.url(0)}/dashboard/#/parties`)
-      const horizon = gov.getByRole('article', { name: 'Pensioenfonds Horizon' })
-      await horizon.waitFor()
-      expect(served).toBeGreaterThan(0)
-      expect(await gov.getByRole('article').count()).toBe(5)
-      expect(await gov.getByRole('article', { name: 'Uitvoerder Plus' }).getByText('Suspended').count()).toBe(1)
-      // Node 1 is the pension fund's validator: joined with live data from the node.
-      const node1 = horizon.locator(`li[data-address="${net.nodes[0]!.address.toLowerCase()}"]`)
-      await waitFor('the live state of node 1', async () => (await node1.textContent())?.includes('This node') || undefined)
-      await waitFor('node 2 connected and sealing', async () => {
-        const t = (await gov.locator(`li[data-address="${net.nodes[1]!.address.toLowerCase()}"]`).textContent()) ?? ''
+    }
+    // Node 1 serves the page; the others are its connected, sealing peers.
+    const node = (i: number) => page.locator(`li[data-address="${net.nodes[i]!.address.toLowerCase()}"]`)
+    await waitFor('the live state of node 1', async () => (await node(0).textContent())?.includes('This node') || undefined)
+    for (const i of [1, 2, 3]) {
+      await waitFor(`node ${i + 1} connected and sealing`, async () => {
+        const t = (await node(i).textContent()) ?? ''
         return (t.includes('Connected') && t.includes('Sealing')) || undefined
       })
-      await screenshot('parties', gov)
+    }
+    const accounts = await rpc<unknown[]>(net.url(0), 'gov_getAccounts')
+    expect(await page.getByRole('main').locator('.summary').textContent()).toBe(`4 active parties · 4 nodes (4 validators) · ${accounts.length} accounts`)
+    await screenshot('parties')
+  })
 
-      await gov.getByRole('link', { name: /Proposals/ }).click()
-      const open = gov.getByRole('article', { name: /#7 Add party/ })
-      await open.waitFor()
-      const text = (await open.textContent()) ?? ''
-      expect(text).toContain('2 yes')
-      expect(text).toContain('1 no')
-      expect(text).toContain('needs more than 66 % yes')
-      expect(text).toContain('Voting closes in 5 d 3 h')
-      expect(await open.getByRole('row', { name: /Verzekeraar Delta/ }).textContent()).toContain('No')
-      expect(await open.getByRole('row', { name: /Toezichthouder/ }).textContent()).toContain('Not voted')
-      const rejected = gov.getByRole('article', { name: /#6 Approve contract/ })
-      expect(await rejected.textContent()).toContain('Rejected')
-      expect(await rejected.textContent()).toContain('Vetoed by Toezichthouder')
-      await screenshot('proposals', gov)
+  let open = 0
+  it('shows proposals made with the GovernanceClient: open with its votes, tally and deadline; vetoed as rejected', async () => {
+    const [pensionfund, , insurer, regulator] = await Promise.all([0, 1, 2, 3].map((i) => GovernanceClient.connect(net.url(0), net.accounts[i]!.privateKey)))
+    const [a, b] = await Promise.all([
+      pensionfund!.propose({ decision: 'ApproveCode', codeHash: keccak256(stringToHex('PensionLedger v2')) }, 'Approve the code of PensionLedger v2 for deployment.'),
+      insurer!.propose({ decision: 'ApproveCode', codeHash: keccak256(stringToHex('ClaimsRegister v1')) }, 'Approve the code of ClaimsRegister v1.'),
+    ])
+    await Promise.all([pensionfund!.vote(a.id, true), regulator!.vote(b.id, false)])
+    open = a.id
+
+    await openView('Proposals')
+    await page.getByRole('main', { name: 'Proposals' }).waitFor()
+    const card = page.locator(`article[data-proposal="${a.id}"]`)
+    await waitFor('the open proposal with its first vote', async () => (await card.textContent())?.includes('1 yes') || undefined)
+    const p = await proposal(a.id)
+    expect([p.state, p.yes, p.no, p.votingParties]).toEqual(['open', 1, 0, 4])
+    expect([p.thresholdPercent, p.comparator, p.vetoParties]).toEqual([50, '>', ['regulator']])
+    const text = (await card.textContent()) ?? ''
+    expect(await card.getByRole('heading').textContent()).toBe(`#${a.id} Approve code`)
+    expect(text).toContain('Open')
+    expect(text).toContain(`Proposed by ${await partyName('pensionfund')}`)
+    expect(text).toContain('Approve the code of PensionLedger v2 for deployment.')
+    expect(text).toContain(keccak256(stringToHex('PensionLedger v2')))
+    const tally = card.getByRole('group', { name: 'Tally' })
+    expect(await tally.locator('.tally__text').textContent()).toBe('1 yes · 0 no · 3 not voted, of 4 voting parties')
+    expect(await tally.locator('.tally__rule').textContent()).toBe(`Needs more than 50 % yes · veto: ${await partyName('regulator')}`)
+    // The deadline the chain set (three days, the ApproveCode policy), as a date and as time left.
+    expect(text).toContain(`(${await shownDate(page, p.deadline)}; voting period 3 d)`)
+    expect(text).toMatch(/Voting closes in (2 d 23 h|3 d)/)
+    // Every voting party is listed with its vote so far.
+    const vote = async (party: string) => (await card.locator(`tr[data-party="${party}"]`).textContent()) ?? ''
+    expect(await vote('pensionfund')).toMatch(/Yes$/)
+    for (const party of ['employer', 'insurer', 'regulator']) expect(await vote(party)).toMatch(/Not voted$/)
+    expect(await page.getByRole('link', { name: /^Proposals/ }).locator('[aria-label="1 open"]').textContent()).toBe('1')
+
+    // The other proposal was vetoed by the regulator: decided at once.
+    const vetoed = await proposal(b.id)
+    expect([vetoed.state, vetoed.yes, vetoed.no]).toEqual(['rejected', 0, 1])
+    const rejected = page.locator(`article[data-proposal="${b.id}"]`)
+    await waitFor('the vetoed proposal', async () => (await rejected.count()) === 1 || undefined)
+    const decided = page.getByRole('region', { name: 'Decided proposals' })
+    expect(await decided.locator(`article[data-proposal="${b.id}"]`).count()).toBe(1)
+    expect(await rejected.textContent()).toContain('Rejected')
+    expect(await rejected.textContent()).toContain(`Vetoed by ${await partyName('regulator')}.`)
+    expect(await rejected.locator('tr[data-party="regulator"]').textContent()).toMatch(/No$/)
+    expect(await rejected.locator('tr').filter({ hasText: 'Not voted' }).count()).toBe(0)
+  })
+
+  it("updates the tally when another party votes, without a reload", async () => {
+    expect(open).toBeGreaterThan(0)
+    await markPage()
+    const card = page.locator(`article[data-proposal="${open}"]`)
+    const employer = await GovernanceClient.connect(net.url(0), net.accounts[1]!.privateKey)
+    await employer.vote(open, false)
+    const p = await proposal(open)
+    expect([p.state, p.yes, p.no]).toEqual(['open', 1, 1])
+    expect(p.votes).toEqual([
+      { party: 'pensionfund', support: true },
+      { party: 'employer', support: false },
+    ])
+    await waitFor('the new vote on screen', async () => (await card.getByRole('group', { name: 'Tally' }).textContent())?.includes('1 yes · 1 no · 2 not voted') || undefined, 15_000)
+    expect(await card.locator('tr[data-party="employer"]').textContent()).toMatch(/No$/)
+    expect(await card.textContent()).toContain('Open')
+    expect(await stillMarked()).toBe(true)
+    await screenshot('proposals')
+  })
+
+  it('says governance is not enabled when the node answers gov_* with "method not found" (answers faked in the browser)', async () => {
+    const plain = await browser.newPage()
+    watchErrors(plain)
+    let refused = 0
+    await plain.route(`${net.url(0)}/`, async (route) => {
+      const body = route.request().method() === 'POST' ? (route.request().postDataJSON() as { id: number; method: string }) : undefined
+      if (!body?.method.startsWith('gov_')) return route.continue()
+      refused++
+      return route.fulfill({ contentType: 'application/json', body: JSON.stringify({ jsonrpc: '2.0', id: body.id, error: { code: -32601, message: `the method ${body.method} does not exist` } }) })
+    })
+    try {
+      for (const view of ['parties', 'proposals']) {
+        await plain.goto(dashboardUrl(view))
+        const notice = plain.getByRole('main').getByText('Governance not enabled on this chain')
+        await notice.waitFor()
+        expect(await notice.count()).toBe(1)
+        expect(await plain.getByRole('article').count()).toBe(0)
+      }
+      expect(refused).toBeGreaterThan(0)
     } finally {
-      await gov.close()
+      await plain.close()
     }
   })
 
@@ -245,8 +405,8 @@ describe('operator dashboard', () => {
     }
   })
 
-  it('marks a killed validator as not sealing', async () => {
-    await page.getByRole('link', { name: 'Overview' }).click()
+  it('marks a killed validator as not sealing, on the overview and under its party', async () => {
+    await openView('Overview')
     const killed = net.nodes[KILLED]!.address.toLowerCase()
     const row = page.getByRole('region', { name: 'Validators' }).locator(`tr[data-address="${killed}"]`)
     await waitFor('the validator sealing', async () => (await row.textContent())?.includes('Sealing') || undefined)
@@ -261,6 +421,17 @@ describe('operator dashboard', () => {
     expect(await page.getByRole('group', { name: 'Validators sealing' }).textContent()).toContain('3 of 4')
     expect(await row.textContent()).toContain('Not connected')
     await screenshot('overview-not-sealing')
+
+    // The parties view says the same of the insurer's node; the chain still lists it as active.
+    await openView('Parties')
+    const insurer = page.getByRole('article', { name: await partyName('insurer'), exact: true })
+    const item = insurer.locator(`li[data-address="${killed}"]`)
+    await waitFor('the node under its party', async () => {
+      const t = (await item.textContent()) ?? ''
+      return (t.includes('Not connected') && t.includes('Not sealing')) || undefined
+    })
+    expect((await rpc<RpcNode[]>(net.url(0), 'gov_getNodes')).find((n) => n.address.toLowerCase() === killed)?.status).toBe('active')
+    await screenshot('parties-node-down')
     expect(pageErrors).toEqual([])
   })
 })

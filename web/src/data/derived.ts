@@ -32,21 +32,26 @@ export interface AddressLabel {
   node?: GovNode
 }
 
-/** Who an address belongs to, from governance (node keys and party admins); empty without it. */
+/** Who an address belongs to, from governance (node keys, party admins and accounts); empty without it. */
 export function addressBook(gov: GovernanceState): (address: string) => AddressLabel {
   const data = gov.status === 'ready' || gov.status === 'error' ? gov.data : undefined
   if (!data) return () => ({})
   const parties = new Map(data.parties.map((p) => [p.id, p]))
   const nodes = new Map<string, GovNode>(data.nodes.map((n) => [n.address.toLowerCase(), n]))
-  const admins = new Map<string, GovParty>()
-  for (const p of data.parties) for (const a of p.admins) admins.set(a.toLowerCase(), p)
+  // Admins and registered accounts, by address: both act for their party.
+  const byAccount = new Map<string, GovParty>()
+  for (const p of data.parties) for (const a of p.admins) byAccount.set(a.toLowerCase(), p)
+  for (const a of data.accounts) {
+    const party = parties.get(a.party)
+    if (party && !byAccount.has(a.address.toLowerCase())) byAccount.set(a.address.toLowerCase(), party)
+  }
   return (address: string) => {
     const node = nodes.get(address.toLowerCase())
     if (node) {
       const party = parties.get(node.party)
       return party ? { node, party } : { node }
     }
-    const party = admins.get(address.toLowerCase())
+    const party = byAccount.get(address.toLowerCase())
     return party ? { party } : {}
   }
 }

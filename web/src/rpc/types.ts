@@ -67,10 +67,11 @@ export interface RpcNodeInfo {
   sync: { syncing: boolean; highestKnownBlock: Hex } | null
 }
 
-// ---- gov_* (shapes fixed by the governance RPC) ----
+// ---- gov_* (the shapes the node's gov_* methods answer) ----
 
 export type PartyKind = 'member' | 'regulator' | 'observer'
-export type PartyStatus = 'active' | 'suspended' | 'removed'
+/** "none" is what the contract reports for an unknown party; it should not appear in a list. */
+export type PartyStatus = 'active' | 'suspended' | 'removed' | 'none'
 
 export interface GovParty {
   id: string
@@ -83,10 +84,11 @@ export interface GovParty {
 export interface GovNode {
   address: Address
   party: string
+  /** wss://host:port, or empty for a node that only dials out. */
   endpoint: string
   validator: boolean
-  status: 'active' | 'removed'
-  encryptionKey: string
+  status: 'active' | 'removed' | 'unknown'
+  encryptionKey: Hex
 }
 
 export type Permission = 'transact' | 'deploy' | 'call'
@@ -94,41 +96,49 @@ export type Permission = 'transact' | 'deploy' | 'call'
 export interface GovAccount {
   address: Address
   party: string
+  /** As granted to the account. */
   permissions: Permission[]
+  /** As they apply now (none while the account's party is suspended). */
+  effectivePermissions?: Permission[]
 }
+
+export type Comparator = '>' | '>='
 
 export interface GovPolicy {
   decision: string
   thresholdPercent: number
-  comparator: '>' | '>='
+  comparator: Comparator
   votingPeriodSeconds: number
   vetoParties: string[]
 }
 
 export type ProposalState = 'open' | 'approved' | 'rejected' | 'expired' | 'failed'
 
+/** One vote per party: the chain records the party's vote, not which of its admins cast it. */
 export interface GovVote {
   party: string
-  /** The admin account that cast the party's vote, where the node reports it. */
-  voter?: Address
   support: boolean
 }
 
 export interface GovProposal {
-  id: string | number
+  id: number
   decision: string
   description: string
+  /** Party id of the proposer. */
   proposer: string
+  /** Unix seconds (block timestamps). */
   createdAt: number
   deadline: number
   state: ProposalState
   yes: number
   no: number
+  /** Parties that could vote when the proposal was made. */
   votingParties: number
+  /** The rule the proposal is decided by: its decision's policy when it was made. */
+  thresholdPercent: number
+  comparator: Comparator
+  vetoParties: string[]
   votes: GovVote[]
+  /** The decoded decision: { decision, ...its arguments }. */
   args: Record<string, unknown>
-  /** The policy the proposal is held to, where the node reports it (else the current policy of its decision applies). */
-  thresholdPercent?: number
-  comparator?: '>' | '>='
-  vetoParties?: string[]
 }

@@ -1,8 +1,8 @@
 /** Recent blocks and the transactions in them (final when shown: QBFT does not fork). */
-import { addressBook } from '../data/derived.js'
+import { addressBook, type AddressLabel } from '../data/derived.js'
 import type { GovernanceState } from '../data/governance.js'
 import type { ChainState } from '../data/store.js'
-import { formatBlockNumber, formatEther, formatInt, hexToNumber, shortHex } from '../format.js'
+import { formatBlockNumber, formatEther, formatInt, hexToNumber } from '../format.js'
 import { AddressCell, Empty, Mono, RelativeTime, Section } from '../components/ui.js'
 
 const TX_SHOWN = 25
@@ -82,11 +82,9 @@ export function Blocks({ chain, gov, now }: { chain: ChainState; gov: Governance
                       <RelativeTime at={(hexToNumber(block.timestamp) ?? 0) * 1000} now={now} />
                     </td>
                     <td>
-                      <span className="mono" title={tx.from}>
-                        {shortHex(tx.from)}
-                      </span>
+                      <Party address={tx.from} names={names} />
                     </td>
-                    <td>{tx.to ? <span className="mono" title={tx.to}>{shortHex(tx.to)}</span> : <span className="tag">contract creation</span>}</td>
+                    <td>{tx.to ? <Party address={tx.to} names={names} /> : <span className="tag">contract creation</span>}</td>
                     <td className="num">{formatEther(tx.value)}</td>
                   </tr>
                 ))}
@@ -97,4 +95,10 @@ export function Blocks({ chain, gov, now }: { chain: ChainState; gov: Governance
       </Section>
     </>
   )
+}
+
+/** A short address under the name of the party it belongs to, when governance knows it. */
+function Party({ address, names }: { address: string; names: (address: string) => AddressLabel }) {
+  const who = names(address)
+  return <AddressCell address={address} short {...(who.party ? { name: who.party.name } : {})} />
 }

@@ -13,6 +13,7 @@ const STATUS: Record<PartyStatus, { tone: Tone; label: string }> = {
   active: { tone: 'ok', label: 'Active' },
   suspended: { tone: 'warn', label: 'Suspended' },
   removed: { tone: 'neutral', label: 'Removed' },
+  none: { tone: 'neutral', label: 'Unknown' },
 }
 
 export function Parties({ chain, gov }: { chain: ChainState; gov: GovernanceState }) {
@@ -22,7 +23,7 @@ export function Parties({ chain, gov }: { chain: ChainState; gov: GovernanceStat
 function PartyList({ data, chain }: { data: GovernanceData; chain: ChainState }) {
   const health = new Map(validatorHealth(chain.validators, chain.metrics, chain.metricsTo, chain.metricsFrom).map((h) => [h.address.toLowerCase(), h]))
   const activeNodes = data.nodes.filter((n) => n.status === 'active')
-  const order = (p: GovParty) => (p.status === 'active' ? 0 : p.status === 'suspended' ? 1 : 2)
+  const order = (p: GovParty) => ({ active: 0, suspended: 1, removed: 2, none: 3 })[p.status]
   const parties = [...data.parties].sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name))
   if (parties.length === 0) return <Empty>No parties are recorded on the chain.</Empty>
   return (
