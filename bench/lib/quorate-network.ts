@@ -62,7 +62,7 @@ export class TestNetwork {
     if (opts.consortium) {
       // A governed chain: the consortium file (with node names) gets the generated node keys.
       nodes = await createNetworkKeys(specs)
-      const consortium = opts.consortium(nodes)
+      const consortium = withEncryptionKeys(opts.consortium(nodes), nodes)
       const genesis = await consortiumGenesis(consortium)
       await writeNetworkFiles(nodes, { ...genesis, config: { ...genesis.config, ...config, governance: genesis.config.governance }, alloc: { ...genesis.alloc, ...alloc } })
     } else {
@@ -108,4 +108,10 @@ export class TestNetwork {
     await Promise.all(this.processes.map((p) => p?.stop()))
     this.processes.fill(undefined)
   }
+}
+
+/** Fills in each consortium node's X25519 key from its generated `encryption.key` (unless the file names one). */
+function withEncryptionKeys(c: Consortium, nodes: NetworkNode[]): Consortium {
+  const keys = new Map(nodes.map((n) => [n.address.toLowerCase(), n.encryptionKey]))
+  return { ...c, parties: c.parties.map((p) => ({ ...p, nodes: p.nodes.map((n) => ({ ...n, encryptionKey: n.encryptionKey ?? keys.get(n.address.toLowerCase()) })) })) }
 }

@@ -102,7 +102,7 @@ async function loadConsortiumTemplate(path: string) {
       for (const party of raw.parties ?? []) {
         for (const n of party.nodes ?? []) {
           const made = nodes.find((m) => m.name === n.name)
-          if (made) Object.assign(n, { address: made.address, endpoint: made.p2pUrl ?? '' })
+          if (made) Object.assign(n, { address: made.address, endpoint: made.p2pUrl ?? '', encryptionKey: made.encryptionKey })
         }
       }
       return parseConsortium(JSON.stringify({ ...raw, ...overrides }), path)

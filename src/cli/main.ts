@@ -15,6 +15,9 @@ import { runStatus } from './status.js'
 import { runDoctorCommand } from './doctor.js'
 import { shouldColour } from './table.js'
 import { devAccounts } from '../crypto/dev-accounts.js'
+import { govCommand } from './gov.js'
+import { dataCommand } from './data.js'
+import { initFromConsortium, initFromConsortiumText, partyCommand } from './party.js'
 
 function int(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -38,14 +41,25 @@ const program = new Command()
 
 program
   .command('init')
-  .description('create a node: key, TLS certificate, and (for a new chain) a genesis in which this node is the validator')
+  .description('create a node: key, TLS certificate, and (for a new chain) a genesis in which this node is the validator, or with --consortium the consortium\'s genesis')
   .requiredOption('--data-dir <dir>', 'the node data folder to create')
   .option('--chain-id <id>', 'chain id of a new chain', int('--chain-id', 1, 2 ** 53 - 1), 1337)
   .option('--rpc-port <port>', 'JSON-RPC port (HTTP and WebSocket)', int('--rpc-port', 0, 65535), 8545)
   .option('--p2p-port <port>', 'P2P listening port', int('--p2p-port', 0, 65535), 30303)
   .option('--dev-accounts', 'prefund the ten accounts of the development mnemonic', false)
-  .action(async (o: { dataDir: string; chainId: number; rpcPort: number; p2pPort: number; devAccounts: boolean }) => {
+  .option('--consortium <file>', "write the consortium file's genesis (governance on chain); uses the node key already in --data-dir, or creates one")
+  .option('--node <name>', 'with --consortium: this node\'s name in the consortium file (checked against the key)')
+  .action(async (o: { dataDir: string; chainId: number; rpcPort: number; p2pPort: number; devAccounts: boolean; consortium?: string; node?: string }, cmd: Command) => {
     const dataDir = resolve(o.dataDir)
+    if (o.consortium !== undefined) {
+      for (const flag of ['chainId', 'devAccounts'] as const) {
+        if (cmd.getOptionValueSource(flag) === 'cli') throw new ConfigError(flag === 'chainId' ? '--chain-id' : '--dev-accounts', 'cannot be combined with --consortium: the chain id and balances come from the consortium file, so that every node derives the same genesis')
+      }
+      const opts = { dataDir, consortium: resolve(o.consortium), node: o.node, rpcPort: o.rpcPort, p2pPort: o.p2pPort }
+      process.stdout.write(initFromConsortiumText(opts, await initFromConsortium(opts)))
+      return
+    }
+    if (o.node !== undefined) throw new ConfigError('--node', 'applies only with --consortium')
     const { address } = await createNodeKeys(dataDir)
     const alloc = o.devAccounts ? Object.fromEntries(devAccounts(10).map((a) => [a.address, { balance: (10n ** 22n).toString() }])) : {}
     await writeNodeFiles(dataDir, { config: { chainId: o.chainId }, validators: [address], alloc }, { rpc: { port: o.rpcPort }, p2p: { listen: { port: o.p2pPort } } })
@@ -128,6 +142,10 @@ program
       { out, colour: !o.json && shouldColour(process.stdout) },
     )
   })
+
+program.addCommand(govCommand())
+program.addCommand(partyCommand())
+program.addCommand(dataCommand())
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {

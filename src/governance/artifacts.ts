@@ -46,6 +46,7 @@ export interface GovernanceArtifacts {
   sourceHash: Hex
   ConsortiumGovernance: GovernanceContract
   GovernedProxy: GovernanceContract
+  PrivateDataAnchors: GovernanceContract
 }
 
 export class GovernanceArtifactsError extends QuorateError {
@@ -106,6 +107,7 @@ export function governanceArtifacts(): GovernanceArtifacts {
       sourceHash: artifacts.sourceHash,
       ConsortiumGovernance: governanceContract(artifacts, 'ConsortiumGovernance'),
       GovernedProxy: governanceContract(artifacts, 'GovernedProxy'),
+      PrivateDataAnchors: governanceContract(artifacts, 'PrivateDataAnchors'),
     }
   }
   return loaded

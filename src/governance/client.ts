@@ -21,6 +21,9 @@ import { GOVERNANCE_ADDRESS } from './address.js'
 import { governanceArtifacts } from './artifacts.js'
 import { decisionIndex, encodeDecision, type DecisionArgs } from './decisions.js'
 
+/** Gas limit of governance transactions: far above what deciding a proposal needs. */
+const ACTION_GAS = 5_000_000n
+
 export class GovernanceActionError extends QuorateError {
   override name = 'GovernanceActionError'
   constructor(action: string, reason: string) {
@@ -82,7 +85,9 @@ export class GovernanceClient {
     } catch (err) {
       throw new GovernanceActionError(functionName, revertReason(err))
     }
-    const hash = await wallet.writeContract({ ...call, gasPrice: 0n } as Parameters<typeof wallet.writeContract>[0])
+    // A fixed, generous gas limit: the vote that decides a proposal also executes it, and an
+    // estimate made before other parties' votes land would size it as a plain vote. Gas is free here.
+    const hash = await wallet.writeContract({ ...call, gasPrice: 0n, gas: ACTION_GAS } as Parameters<typeof wallet.writeContract>[0])
     const receipt = await pub.waitForTransactionReceipt({ hash, pollingInterval: 100 })
     if (receipt.status !== 'success') throw new GovernanceActionError(functionName, `transaction ${hash} reverted`)
     return { txHash: hash as Hex, blockNumber: receipt.blockNumber, logs: receipt.logs }

@@ -24,6 +24,8 @@ export const DECISIONS = [
   'UpgradeContract',
   'ChangePolicy',
   'SetAccountPermissions',
+  // Appended last: the index is the on-chain decision type.
+  'SetCollection',
 ] as const
 export type Decision = (typeof DECISIONS)[number]
 

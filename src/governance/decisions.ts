@@ -21,6 +21,14 @@ export type DecisionArgs =
   | { decision: 'UpgradeContract'; proxy: Address; implementation: Address }
   | { decision: 'ChangePolicy'; target: Decision; thresholdPercent: number; comparator: '>' | '>='; votingPeriodSeconds: number; vetoParties: string[] }
   | { decision: 'SetAccountPermissions'; account: Address; party: string; permissions: Permission[] }
+  | { decision: 'SetCollection'; id: string; controller: string; retentionSeconds: number; members: string[]; grants: CollectionGrant[] }
+
+/** A member party may process a collection's records for `purpose`, on the GDPR legal basis `basis`. */
+export interface CollectionGrant {
+  party: string
+  purpose: string
+  basis: string
+}
 
 const LAYOUT: Record<Decision, string> = {
   AddParty: 'bytes32, string, uint8, address[]',
@@ -36,6 +44,7 @@ const LAYOUT: Record<Decision, string> = {
   UpgradeContract: 'address, address',
   ChangePolicy: 'uint8, uint8, bool, uint64, bytes32[]',
   SetAccountPermissions: 'address, bytes32, uint8',
+  SetCollection: 'bytes32, bytes32, uint64, bytes32[], bytes32[], bytes32[], bytes32[]',
 }
 
 export function decisionIndex(d: Decision): number {
@@ -80,6 +89,16 @@ export function encodeDecision(args: DecisionArgs): Hex {
         return [decisionIndex(args.target), args.thresholdPercent, args.comparator === '>=', BigInt(args.votingPeriodSeconds), args.vetoParties.map(partyIdToBytes32)]
       case 'SetAccountPermissions':
         return [args.account, partyIdToBytes32(args.party), permissionBits(args.permissions)]
+      case 'SetCollection':
+        return [
+          partyIdToBytes32(args.id),
+          partyIdToBytes32(args.controller),
+          BigInt(args.retentionSeconds),
+          args.members.map(partyIdToBytes32),
+          args.grants.map((g) => partyIdToBytes32(g.party)),
+          args.grants.map((g) => partyIdToBytes32(g.purpose)),
+          args.grants.map((g) => partyIdToBytes32(g.basis)),
+        ]
     }
   })()
   return encodeAbiParameters(params, values as never)
@@ -120,5 +139,16 @@ export function decodeDecision(kind: number, payload: Hex): DecisionArgs {
       }
     case 'SetAccountPermissions':
       return { decision, account: lower(v[0]), party: bytes32ToPartyId(v[1] as Hex), permissions: permissionsFromBits(Number(v[2])) }
+    case 'SetCollection': {
+      const [parties, purposes, bases] = [v[4], v[5], v[6]] as Hex[][]
+      return {
+        decision,
+        id: bytes32ToPartyId(v[0] as Hex),
+        controller: bytes32ToPartyId(v[1] as Hex),
+        retentionSeconds: Number(v[2]),
+        members: (v[3] as Hex[]).map(bytes32ToPartyId),
+        grants: parties!.map((p, i) => ({ party: bytes32ToPartyId(p), purpose: bytes32ToPartyId(purposes![i]!), basis: bytes32ToPartyId(bases![i]!) })),
+      }
+    }
   }
 }

@@ -2,7 +2,8 @@
  * From a consortium file to a genesis: the governance contract's constructor runs in a scratch EVM
  * with the founding parties, nodes, accounts and policies, and its code and storage are copied to
  * the fixed governance address. Storage keys are the raw slots the constructor wrote (recorded from
- * SSTORE steps), because ethereumjs's storage trie only keeps hashed keys.
+ * SSTORE steps), because ethereumjs's storage trie only keeps hashed keys. The private data anchors
+ * contract (stateless at genesis) is placed at its own fixed address beside it.
  */
 import { createBlock } from '@ethereumjs/block'
 import { MerkleStateManager } from '@ethereumjs/statemanager'
@@ -14,6 +15,7 @@ import type { GenesisInput } from '../chain/genesis.js'
 import { QuorateError } from '../errors.js'
 import type { Address, Hex } from '../types.js'
 import { GOVERNANCE_ADDRESS } from './address.js'
+import { PRIVATE_DATA_ANCHORS_ADDRESS } from '../privacy/address.js'
 import { permissionBits } from './decisions.js'
 import { partyIdToBytes32 } from './ids.js'
 import { governanceArtifacts } from './artifacts.js'
@@ -88,6 +90,8 @@ export async function consortiumGenesis(c: Consortium): Promise<GenesisInput> {
     alloc: {
       ...Object.fromEntries(Object.entries(c.alloc).map(([a, v]) => [a, { balance: `0x${v.balance.toString(16)}` }])),
       [GOVERNANCE_ADDRESS]: { balance: '0x0', code: bytesToHex(await vm.stateManager.getCode(created)), storage },
+      // No constructor state and no immutables: the runtime code is the whole contract.
+      [PRIVATE_DATA_ANCHORS_ADDRESS]: { balance: '0x0', code: governanceArtifacts().PrivateDataAnchors.deployedBytecode },
     },
   }
 }

@@ -11,6 +11,8 @@ import type { Address } from '../types.js'
 import { CONFIG_FILE, NodeConfigSchema, type NodeConfigInput } from './config.js'
 import { writeKeyFile } from './keyfile.js'
 import { parseGenesis, type GenesisInput } from '../chain/genesis.js'
+import { ENCRYPTION_KEY_FILE, writeEncryptionKeyFile } from '../privacy/keys.js'
+import type { Hex } from '../types.js'
 
 export async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -22,9 +24,11 @@ export async function exists(path: string): Promise<boolean> {
 export interface InitResult {
   dataDir: string
   address: Address
+  /** X25519 public key of the node's encryption key (register it in governance as `encryptionKey`). */
+  encryptionKey: Hex
 }
 
-/** Creates the folder with a fresh node key and TLS identity; returns the node's address. */
+/** Creates the folder with a fresh node key, encryption key and TLS identity; returns the node's address and public encryption key. */
 export async function createNodeKeys(dataDir: string): Promise<InitResult> {
   if (await exists(join(dataDir, CONFIG_FILE))) {
     throw new ConfigError('data-dir', `${dataDir} is already initialised`, { details: 'choose another folder; a node key is never overwritten' })
@@ -36,7 +40,8 @@ export async function createNodeKeys(dataDir: string): Promise<InitResult> {
   const tls = await generateTlsIdentity(address)
   await writeFile(join(dataDir, 'tls.crt'), tls.certPem)
   await writeFile(join(dataDir, 'tls.key'), tls.keyPem, { mode: 0o600 })
-  return { dataDir, address }
+  const encryptionKey = await writeEncryptionKeyFile(join(dataDir, ENCRYPTION_KEY_FILE))
+  return { dataDir, address, encryptionKey }
 }
 
 /** Writes the genesis and the config of a folder made by createNodeKeys (both validated first). */
@@ -59,6 +64,7 @@ export interface NetworkNodeSpec {
 
 export interface NetworkNode extends NetworkNodeSpec {
   address: Address
+  encryptionKey: Hex
   rpcUrl: string
   wsUrl: string
   p2pUrl?: string
@@ -68,10 +74,11 @@ export interface NetworkNode extends NetworkNodeSpec {
 export async function createNetworkKeys(specs: NetworkNodeSpec[]): Promise<NetworkNode[]> {
   const nodes: NetworkNode[] = []
   for (const spec of specs) {
-    const { address } = await createNodeKeys(spec.dataDir)
+    const { address, encryptionKey } = await createNodeKeys(spec.dataDir)
     nodes.push({
       ...spec,
       address,
+      encryptionKey,
       rpcUrl: `http://127.0.0.1:${spec.rpcPort}`,
       wsUrl: `ws://127.0.0.1:${spec.rpcPort}`,
       ...(spec.p2pPort !== undefined ? { p2pUrl: `wss://127.0.0.1:${spec.p2pPort}` } : {}),

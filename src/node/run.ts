@@ -15,6 +15,8 @@ import { Filters } from '../rpc/filters.js'
 import { miscMethods } from '../rpc/misc.js'
 import { qbftMethods } from '../rpc/qbft.js'
 import { govMethods, GovernanceQueries } from '../rpc/gov.js'
+import { privMethods } from '../rpc/priv.js'
+import { openPrivacy } from '../privacy/service.js'
 import { CLIENT_VERSION, Node } from './node.js'
 import type { NodeConfig } from './config.js'
 
@@ -26,6 +28,10 @@ export interface RunningNode {
 
 export async function startNode(dataDir: string, config: NodeConfig, logger: Logger): Promise<RunningNode> {
   const node = await Node.open(dataDir, config, { logger })
+  const privacy = await openPrivacy(node, logger.child({ module: 'privacy' })).catch(async (err: unknown) => {
+    await node.stop()
+    throw err
+  })
   const filters = new Filters(node)
   const metrics = createMetrics(new Registry(), { onHookError: (err) => logger.warn({ err: errorMessage(err) }, 'a metrics source failed') })
   const gov = node.governance && new GovernanceQueries(node.governance)
@@ -41,7 +47,7 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
       cors: config.rpc.cors.includes('*') ? '*' : config.rpc.cors,
       maxRequestBytes: config.rpc.maxRequestBytes,
       maxBatchSize: config.rpc.maxBatchSize,
-      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }), ...qbftMethods(node), ...(node.governance ? govMethods(node, node.governance) : {}) },
+      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }), ...qbftMethods(node), ...(node.governance ? govMethods(node, node.governance) : {}), ...(privacy ? privMethods(privacy) : {}) },
       banner: { client: CLIENT_VERSION, chainId: Number(node.chainId) },
       httpRoutes: [dashboardRoute({ logger: logger.child({ module: 'dashboard' }) }), metricsRoute(metrics), ...health.routes()],
     },
@@ -50,13 +56,16 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
   try {
     await rpc.start()
   } catch (err) {
+    await privacy?.stop()
     await node.stop()
     throw err
   }
   try {
     await node.start()
+    privacy?.start()
   } catch (err) {
     await rpc.stop()
+    await privacy?.stop()
     await node.stop()
     throw err
   }
@@ -71,6 +80,7 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
         metricsBinding.unbind()
         health.close()
         await rpc.stop()
+        await privacy?.stop()
         await node.stop()
       })()),
   }

@@ -36,7 +36,8 @@ contract ConsortiumGovernance is ICodeApprovals {
     uint8 internal constant UPGRADE_CONTRACT = 10;
     uint8 internal constant CHANGE_POLICY = 11;
     uint8 internal constant SET_ACCOUNT_PERMISSIONS = 12;
-    uint8 internal constant DECISION_TYPES = 13;
+    uint8 internal constant SET_COLLECTION = 13;
+    uint8 internal constant DECISION_TYPES = 14;
 
     // Party kinds and statuses.
     uint8 internal constant MEMBER = 0;
@@ -74,6 +75,12 @@ contract ConsortiumGovernance is ICodeApprovals {
     uint256 internal constant MAX_NAME_BYTES = 100;
     uint256 internal constant MAX_ENDPOINT_BYTES = 256;
     uint64 internal constant MAX_VOTING_PERIOD = 365 days;
+    uint256 internal constant MAX_COLLECTIONS = 200;
+    uint256 internal constant MAX_COLLECTION_MEMBERS = 32;
+    uint256 internal constant MAX_COLLECTION_GRANTS = 64;
+    uint64 internal constant MAX_RETENTION = 100 * 365 days;
+    /// What an active node's key may do: call contracts (the private data anchors check the rest).
+    uint8 internal constant NODE_PERMISSIONS = 4;
 
     // ---------------------------------------------------------------- types
 
@@ -97,6 +104,23 @@ contract ConsortiumGovernance is ICodeApprovals {
     struct Account {
         bytes32 partyId;
         uint8 permissions;
+    }
+
+    /// A private data collection: the parties that share its records, the purposes (each with its
+    /// legal basis) for which each member party may process them, and the longest retention. The
+    /// records live off chain on the members' nodes; PrivateDataAnchors holds their hashes.
+    struct Collection {
+        bytes32 id;
+        /// The controlling party (GDPR controller): the one that may request erasure.
+        bytes32 controller;
+        uint64 retentionSeconds;
+        bytes32[] members;
+        /// Grant i: party grantParties[i] may process records for purpose grantPurposes[i] on the
+        /// legal basis grantBases[i] (parallel arrays: the legacy code generator cannot copy struct
+        /// arrays to storage).
+        bytes32[] grantParties;
+        bytes32[] grantPurposes;
+        bytes32[] grantBases;
     }
 
     struct Policy {
@@ -170,6 +194,7 @@ contract ConsortiumGovernance is ICodeApprovals {
     event ContractUpgraded(address indexed proxy, address indexed implementation);
     event PolicyChanged(uint8 indexed decisionType);
     event AccountPermissionsSet(address indexed account, bytes32 indexed party, uint8 permissions);
+    event CollectionSet(bytes32 indexed id);
     event ProposalCreated(uint256 indexed id, uint8 kind, bytes32 indexed party, uint64 deadline);
     event VoteCast(uint256 indexed id, bytes32 indexed party, address voter, bool support);
     event ProposalApproved(uint256 indexed id);
@@ -195,9 +220,12 @@ contract ConsortiumGovernance is ICodeApprovals {
     address[] private _accountList;
     mapping(bytes32 => bool) private _approvedCode;
 
-    Policy[13] private _policies;
+    Policy[14] private _policies;
     /// Fixed at genesis (ChangePolicy does not carry it).
     uint16 public minValidators;
+
+    mapping(bytes32 => Collection) private _collections;
+    bytes32[] private _collectionIds;
 
     uint256 public proposalCount;
     mapping(uint256 => Proposal) private _proposals;
@@ -213,7 +241,7 @@ contract ConsortiumGovernance is ICodeApprovals {
     /// @param parties founding parties (all active)
     /// @param nodes their nodes; `validator` nodes form the first validator set, in this order
     /// @param accounts permissioned accounts of the founding parties
-    /// @param policies exactly one policy per decision type (0..12), in any order
+    /// @param policies exactly one policy per decision type (0..13), in any order
     constructor(
         uint16 minValidators_,
         PartyInit[] memory parties,
@@ -244,7 +272,7 @@ contract ConsortiumGovernance is ICodeApprovals {
             seen |= 1 << p.decisionType;
             _setPolicy(p.decisionType, p.thresholdPercent, p.inclusive, p.votingPeriod, p.vetoParties);
         }
-        require(seen == (1 << DECISION_TYPES) - 1, "governance: every decision type (0..12) needs a policy");
+        require(seen == (1 << DECISION_TYPES) - 1, "governance: every decision type (0..13) needs a policy");
         if (_activeValidatorCount() < minValidators_) {
             revert(string.concat("governance: the founding nodes have fewer than ", _decimal(minValidators_), " validators"));
         }
@@ -254,7 +282,7 @@ contract ConsortiumGovernance is ICodeApprovals {
 
     /// @notice Opens a proposal. Only an admin of an active member or regulator party may propose;
     /// proposing is not voting (the proposer's party votes like any other).
-    /// @param kind the decision type (0..12)
+    /// @param kind the decision type (0..13)
     /// @param payload abi.encode of the decision's arguments (see the spec); its shape is checked here
     function propose(uint8 kind, bytes calldata payload, string calldata description) external returns (uint256 id) {
         bytes32 party = _voterParty(msg.sender);
@@ -358,6 +386,17 @@ contract ConsortiumGovernance is ICodeApprovals {
         } else if (kind == SET_ACCOUNT_PERMISSIONS) {
             (address account, bytes32 partyId, uint8 permissions) = abi.decode(payload, (address, bytes32, uint8));
             _setAccountPermissions(account, partyId, permissions);
+        } else if (kind == SET_COLLECTION) {
+            (
+                bytes32 id,
+                bytes32 controller,
+                uint64 retention,
+                bytes32[] memory members,
+                bytes32[] memory grantParties,
+                bytes32[] memory grantPurposes,
+                bytes32[] memory grantBases
+            ) = abi.decode(payload, (bytes32, bytes32, uint64, bytes32[], bytes32[], bytes32[], bytes32[]));
+            _setCollection(id, controller, retention, members, grantParties, grantPurposes, grantBases);
         } else {
             revert("governance: unknown decision type");
         }
@@ -374,6 +413,7 @@ contract ConsortiumGovernance is ICodeApprovals {
         else if (kind == UPGRADE_CONTRACT) abi.decode(payload, (address, address));
         else if (kind == CHANGE_POLICY) abi.decode(payload, (uint8, uint8, bool, uint64, bytes32[]));
         else if (kind == SET_ACCOUNT_PERMISSIONS) abi.decode(payload, (address, bytes32, uint8));
+        else if (kind == SET_COLLECTION) abi.decode(payload, (bytes32, bytes32, uint64, bytes32[], bytes32[], bytes32[], bytes32[]));
         else revert("governance: unknown decision type");
     }
 
@@ -426,13 +466,34 @@ contract ConsortiumGovernance is ICodeApprovals {
     }
 
     /// Effective permission bits (1 transact, 2 deploy, 4 call): all of them for an admin of an active
-    /// party, the registered bits for an account of an active party, and none otherwise.
+    /// party, the registered bits for an account of an active party, `call` for the key of an allowed
+    /// node (it anchors private data; the anchors contract decides what it may anchor), and none
+    /// otherwise.
     function permissionsOf(address account) external view returns (uint8) {
         bytes32 adminOf = _adminParty[account];
         if (adminOf != bytes32(0)) return _parties[adminOf].status == PARTY_ACTIVE ? ALL_PERMISSIONS : 0;
         Account storage a = _accounts[account];
-        if (a.partyId != bytes32(0) && _parties[a.partyId].status == PARTY_ACTIVE) return a.permissions;
-        return 0;
+        uint8 bits = 0;
+        if (a.partyId != bytes32(0) && _parties[a.partyId].status == PARTY_ACTIVE) bits = a.permissions;
+        if (nodePartyOf(account) != bytes32(0)) bits |= NODE_PERMISSIONS;
+        return bits;
+    }
+
+    /// The party of an active node of an active party (zero for anything else).
+    function nodePartyOf(address node) public view returns (bytes32) {
+        Node storage n = _nodes[node];
+        return n.status == NODE_ACTIVE && _parties[n.partyId].status == PARTY_ACTIVE ? n.partyId : bytes32(0);
+    }
+
+    /// Every private data collection, in the order they were created.
+    function getCollections() external view returns (Collection[] memory collections) {
+        collections = new Collection[](_collectionIds.length);
+        for (uint256 i = 0; i < _collectionIds.length; i++) collections[i] = _collections[_collectionIds[i]];
+    }
+
+    /// An unknown id gives a collection with a zero id.
+    function getCollection(bytes32 id) external view returns (Collection memory) {
+        return _collections[id];
     }
 
     function isCodeApproved(bytes32 runtimeCodeHash) external view returns (bool) {
@@ -783,6 +844,55 @@ contract ConsortiumGovernance is ICodeApprovals {
     function _accountParty(address account) private view returns (bytes32) {
         bytes32 partyId = _accounts[account].partyId;
         return _parties[partyId].status == PARTY_REMOVED ? bytes32(0) : partyId;
+    }
+
+    // ---------------------------------------------------------------- actions: private data collections
+
+    /// Creates or replaces a collection. Members must be current parties; each grant names a member,
+    /// a purpose and a legal basis; the controller must be a member.
+    function _setCollection(
+        bytes32 id,
+        bytes32 controller,
+        uint64 retention,
+        bytes32[] memory members,
+        bytes32[] memory grantParties,
+        bytes32[] memory grantPurposes,
+        bytes32[] memory grantBases
+    ) private {
+        require(id != bytes32(0), "governance: collection id must not be empty");
+        require(retention >= 1 && retention <= MAX_RETENTION, "governance: retention must be 1 second to 100 years");
+        require(members.length > 0 && members.length <= MAX_COLLECTION_MEMBERS, "governance: a collection needs 1 to 32 member parties");
+        require(
+            grantParties.length == grantPurposes.length && grantPurposes.length == grantBases.length,
+            "governance: every grant needs a party, a purpose and a legal basis"
+        );
+        require(grantParties.length <= MAX_COLLECTION_GRANTS, "governance: at most 64 purpose grants");
+        bool controllerIsMember = false;
+        for (uint256 i = 0; i < members.length; i++) {
+            require(_parties[members[i]].status == PARTY_ACTIVE, "governance: collection member is not an active party");
+            for (uint256 j = 0; j < i; j++) require(members[j] != members[i], "governance: collection member listed twice");
+            if (members[i] == controller) controllerIsMember = true;
+        }
+        require(controllerIsMember, "governance: the controller must be a member of the collection");
+        for (uint256 i = 0; i < grantParties.length; i++) {
+            require(grantPurposes[i] != bytes32(0) && grantBases[i] != bytes32(0), "governance: purpose and legal basis must not be empty");
+            bool member = false;
+            for (uint256 j = 0; j < members.length; j++) if (members[j] == grantParties[i]) member = true;
+            require(member, "governance: a purpose is granted to a party that is not a member");
+        }
+        Collection storage c = _collections[id];
+        if (c.id == bytes32(0)) {
+            require(_collectionIds.length < MAX_COLLECTIONS, "governance: too many collections");
+            _collectionIds.push(id);
+            c.id = id;
+        }
+        c.controller = controller;
+        c.retentionSeconds = retention;
+        c.members = members;
+        c.grantParties = grantParties;
+        c.grantPurposes = grantPurposes;
+        c.grantBases = grantBases;
+        emit CollectionSet(id);
     }
 
     function _decimal(uint256 value) private pure returns (string memory) {

@@ -53,6 +53,8 @@ function describeEntry(e: AbiEntry): string {
 }
 
 const PARTY = '(bytes32,string,uint8,uint8,address[])'
+const COLLECTION = '(bytes32,bytes32,uint64,bytes32[],bytes32[],bytes32[],bytes32[])'
+const ANCHOR = '(bytes32,bytes32,bytes32,bytes32,bytes32[],uint64,address,uint64,uint64,uint256)'
 const PROPOSAL = '(uint256,uint8,uint8,bytes32,uint64,uint64,uint16,uint16,uint16,uint8,bool,bytes32[],bytes,string)'
 
 describe('governance artifacts', () => {
@@ -66,7 +68,7 @@ describe('governance artifacts', () => {
     const fresh = compileGovernance()
     expect(fresh.solcVersion).toMatch(/^0\.8\.30\+commit\./)
     expect(fresh.settings).toEqual({ evmVersion: 'cancun', optimizer: { enabled: true, runs: 200 } })
-    expect(fresh.sources).toEqual(['ConsortiumGovernance.sol', 'GovernanceInterfaces.sol', 'GovernedProxy.sol'])
+    expect(fresh.sources).toEqual(['ConsortiumGovernance.sol', 'GovernanceInterfaces.sol', 'GovernedProxy.sol', 'PrivateDataAnchors.sol'])
     const check = checkGovernanceArtifacts(fresh)
     expect(check.differences).toEqual([])
     expect(check.upToDate).toBe(true)
@@ -151,6 +153,10 @@ describe('governance artifacts', () => {
         'adminPartyOf(address) view returns (bytes32)',
         'getAccount(address) view returns (bytes32,uint8)',
         'getAccounts() view returns (address[],bytes32[],uint8[])',
+        // Private data collections (decision type 13, SetCollection) and the node key's party.
+        `getCollections() view returns (${COLLECTION}[])`,
+        `getCollection(bytes32) view returns (${COLLECTION})`,
+        'nodePartyOf(address) view returns (bytes32)',
         // Proposals and votes.
         'propose(uint8,bytes,string) nonpayable returns (uint256)',
         'vote(uint256,bool) nonpayable',
@@ -171,6 +177,7 @@ describe('governance artifacts', () => {
         'event ContractUpgraded(address indexed,address indexed)',
         'event PolicyChanged(uint8 indexed)',
         'event AccountPermissionsSet(address indexed,bytes32 indexed,uint8)',
+        'event CollectionSet(bytes32 indexed)',
         'event ProposalCreated(uint256 indexed,uint8,bytes32 indexed,uint64)',
         'event VoteCast(uint256 indexed,bytes32 indexed,address,bool)',
         'event ProposalApproved(uint256 indexed)',
@@ -182,6 +189,21 @@ describe('governance artifacts', () => {
     const proxy = governanceArtifactsFile().contracts.GovernedProxy!.abi as unknown as AbiEntry[]
     expect(proxy.map(describeEntry).sort()).toEqual(
       ['constructor(address,address,bytes)', 'event AdminChanged(address,address)', 'event Upgraded(address indexed)', 'fallback', 'receive'].sort(),
+    )
+    const anchors = governanceArtifactsFile().contracts.PrivateDataAnchors!.abi as unknown as AbiEntry[]
+    expect(anchors.map(describeEntry).sort()).toEqual(
+      [
+        'anchor(bytes32,bytes32,bytes32,bytes32,bytes32[],uint64) nonpayable',
+        'requestErasure(bytes32,bytes32,bytes32) nonpayable returns (uint256)',
+        'confirmDeletion(bytes32,bytes32[],uint256) nonpayable',
+        `getAnchor(bytes32,bytes32) view returns (${ANCHOR})`,
+        'getErasureRequest(uint256) view returns ((uint256,bytes32,bytes32,bytes32,address,uint64))',
+        'deletionConfirmations(bytes32,bytes32) view returns (address[])',
+        'erasureRequestCount() view returns (uint256)',
+        'event RecordAnchored(bytes32 indexed,bytes32 indexed,bytes32,address indexed)',
+        'event ErasureRequested(uint256 indexed,bytes32 indexed,bytes32,bytes32)',
+        'event DeletionConfirmed(bytes32 indexed,bytes32 indexed,address indexed,uint256)',
+      ].sort(),
     )
   })
 })

@@ -44,6 +44,7 @@ export const Decision = {
   UpgradeContract: 10,
   ChangePolicy: 11,
   SetAccountPermissions: 12,
+  SetCollection: 13,
 } as const
 export const State = { Open: 0, Approved: 1, Rejected: 2, Expired: 3, Failed: 4 } as const
 

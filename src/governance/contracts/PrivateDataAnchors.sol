@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {ConsortiumGovernance} from "./ConsortiumGovernance.sol";
+
+/// @title PrivateDataAnchors
+/// @notice The on-chain side of private data collections: for each record, its hash, purposes,
+/// expiry and writer (never the data, the key or the subject in clear); erasure requests by the
+/// collection's controlling party; and each member node's confirmation that it deleted a record.
+/// The anchor stays after erasure as evidence that the record existed and was purged.
+///
+/// Design notes (the why):
+/// - It lives at a fixed address in the genesis (no constructor state) and reads the collections,
+///   node parties and admins from the governance contract at its fixed address, so the rules are
+///   the ones governance votes on, as of the block that runs the transaction.
+/// - Keys and subjects are anchored as hashes (a key may itself be personal data); the record hash
+///   covers a random salt kept off chain, so it cannot be confirmed by guessing the data.
+/// - An erased key is never anchored again: the evidence of its erasure must not be overwritten.
+contract PrivateDataAnchors {
+    address internal constant GOVERNANCE = 0x0000000000000000000000000000000000001000;
+    uint256 internal constant MAX_PURPOSES = 16;
+    uint256 internal constant MAX_KEYS_PER_CONFIRMATION = 100;
+
+    struct Anchor {
+        bytes32 collection;
+        bytes32 keyId;
+        bytes32 recordHash;
+        /// keccak256 of the collection and the pseudonymous subject id (for erasure by subject).
+        bytes32 subjectId;
+        bytes32[] purposes;
+        uint64 expiresAt;
+        address writer;
+        uint64 anchoredAt;
+        /// When the first member confirmed deleting it (0 while it is live).
+        uint64 erasedAt;
+        /// The erasure request that deleted it (0: retention expiry).
+        uint256 erasureRequest;
+    }
+
+    struct ErasureRequest {
+        uint256 id;
+        bytes32 collection;
+        /// Exactly one of keyId and subjectId is set.
+        bytes32 keyId;
+        bytes32 subjectId;
+        address requester;
+        uint64 requestedAt;
+    }
+
+    event RecordAnchored(bytes32 indexed collection, bytes32 indexed keyId, bytes32 recordHash, address indexed writer);
+    event ErasureRequested(uint256 indexed id, bytes32 indexed collection, bytes32 keyId, bytes32 subjectId);
+    event DeletionConfirmed(bytes32 indexed collection, bytes32 indexed keyId, address indexed node, uint256 request);
+
+    mapping(bytes32 => Anchor) private _anchors;
+    mapping(uint256 => ErasureRequest) private _requests;
+    uint256 public erasureRequestCount;
+    mapping(bytes32 => address[]) private _confirmers;
+    mapping(bytes32 => mapping(address => bool)) private _confirmed;
+
+    /// @notice Anchors (or replaces) a record. Only an active node of a member party may anchor.
+    function anchor(
+        bytes32 collection,
+        bytes32 keyId,
+        bytes32 recordHash,
+        bytes32 subjectId,
+        bytes32[] calldata purposes,
+        uint64 expiresAt
+    ) external {
+        ConsortiumGovernance.Collection memory c = _collection(collection);
+        _requireMember(c, _nodeParty(msg.sender));
+        require(keyId != bytes32(0) && recordHash != bytes32(0) && subjectId != bytes32(0), "anchors: key, hash and subject must not be empty");
+        require(purposes.length > 0 && purposes.length <= MAX_PURPOSES, "anchors: a record needs 1 to 16 purposes");
+        for (uint256 i = 0; i < purposes.length; i++) {
+            bool granted = false;
+            for (uint256 j = 0; j < c.grantPurposes.length; j++) if (c.grantPurposes[j] == purposes[i]) granted = true;
+            require(granted, "anchors: purpose is not a purpose of the collection");
+        }
+        require(expiresAt > block.timestamp, "anchors: the record is already past its retention");
+        require(expiresAt <= block.timestamp + c.retentionSeconds, "anchors: retention is longer than the collection allows");
+        Anchor storage a = _anchors[_id(collection, keyId)];
+        require(a.erasedAt == 0, "anchors: the key was erased and cannot be written again");
+        a.collection = collection;
+        a.keyId = keyId;
+        a.recordHash = recordHash;
+        a.subjectId = subjectId;
+        a.purposes = purposes;
+        a.expiresAt = expiresAt;
+        a.writer = msg.sender;
+        a.anchoredAt = uint64(block.timestamp);
+        emit RecordAnchored(collection, keyId, recordHash, msg.sender);
+    }
+
+    /// @notice Asks every member to erase one record (keyId) or all records of a subject (subjectId).
+    /// Only the collection's controlling party may ask: one of its admin accounts or active nodes.
+    function requestErasure(bytes32 collection, bytes32 keyId, bytes32 subjectId) external returns (uint256 id) {
+        ConsortiumGovernance.Collection memory c = _collection(collection);
+        bytes32 party = _nodeParty(msg.sender);
+        if (party == bytes32(0)) party = ConsortiumGovernance(GOVERNANCE).adminPartyOf(msg.sender);
+        require(party != bytes32(0) && party == c.controller, "anchors: only the controlling party of the collection may request erasure");
+        require((keyId == bytes32(0)) != (subjectId == bytes32(0)), "anchors: name either a key or a subject");
+        if (keyId != bytes32(0)) require(_anchors[_id(collection, keyId)].anchoredAt != 0, "anchors: no such record");
+        id = ++erasureRequestCount;
+        _requests[id] = ErasureRequest(id, collection, keyId, subjectId, msg.sender, uint64(block.timestamp));
+        emit ErasureRequested(id, collection, keyId, subjectId);
+    }
+
+    /// @notice A member node confirms that it deleted records, for an erasure request or (request 0)
+    /// because they are past their retention.
+    function confirmDeletion(bytes32 collection, bytes32[] calldata keyIds, uint256 requestId) external {
+        require(keyIds.length > 0 && keyIds.length <= MAX_KEYS_PER_CONFIRMATION, "anchors: confirm 1 to 100 keys at a time");
+        ConsortiumGovernance.Collection memory c = _collection(collection);
+        _requireMember(c, _nodeParty(msg.sender));
+        ErasureRequest storage r = _requests[requestId];
+        if (requestId != 0) require(r.id == requestId && r.collection == collection, "anchors: no such erasure request for this collection");
+        for (uint256 i = 0; i < keyIds.length; i++) {
+            bytes32 id = _id(collection, keyIds[i]);
+            Anchor storage a = _anchors[id];
+            require(a.anchoredAt != 0, "anchors: no such record");
+            if (requestId == 0) {
+                require(block.timestamp >= a.expiresAt, "anchors: the record is not past its retention");
+            } else {
+                require(r.keyId == keyIds[i] || (r.subjectId != bytes32(0) && r.subjectId == a.subjectId), "anchors: the request does not cover this record");
+            }
+            if (a.erasedAt == 0) {
+                a.erasedAt = uint64(block.timestamp);
+                a.erasureRequest = requestId;
+            }
+            if (!_confirmed[id][msg.sender]) {
+                _confirmed[id][msg.sender] = true;
+                _confirmers[id].push(msg.sender);
+                emit DeletionConfirmed(collection, keyIds[i], msg.sender, requestId);
+            }
+        }
+    }
+
+    /// An unknown record gives an anchor with anchoredAt 0.
+    function getAnchor(bytes32 collection, bytes32 keyId) external view returns (Anchor memory) {
+        return _anchors[_id(collection, keyId)];
+    }
+
+    function getErasureRequest(uint256 id) external view returns (ErasureRequest memory) {
+        return _requests[id];
+    }
+
+    /// The nodes that confirmed deleting a record, in the order they did.
+    function deletionConfirmations(bytes32 collection, bytes32 keyId) external view returns (address[] memory) {
+        return _confirmers[_id(collection, keyId)];
+    }
+
+    function _id(bytes32 collection, bytes32 keyId) private pure returns (bytes32) {
+        return keccak256(abi.encode(collection, keyId));
+    }
+
+    function _collection(bytes32 id) private view returns (ConsortiumGovernance.Collection memory c) {
+        c = ConsortiumGovernance(GOVERNANCE).getCollection(id);
+        require(c.id != bytes32(0), "anchors: unknown collection");
+    }
+
+    function _nodeParty(address node) private view returns (bytes32) {
+        return ConsortiumGovernance(GOVERNANCE).nodePartyOf(node);
+    }
+
+    function _requireMember(ConsortiumGovernance.Collection memory c, bytes32 party) private pure {
+        require(party != bytes32(0), "anchors: sender is not an active node");
+        for (uint256 i = 0; i < c.members.length; i++) if (c.members[i] == party) return;
+        revert("anchors: not a member of this collection");
+    }
+}

@@ -1,0 +1,413 @@
+/**
+ * PrivacyService: private data on one node. It owns the record store and the access log (LevelDBs
+ * under `<data>/private`), the `private/deliver` P2P protocol, and the node key's anchor, erasure
+ * and deletion-confirmation transactions. It reacts to the chain: an ErasureRequested event makes
+ * every member erase and confirm, and records past their retention are purged and confirmed the
+ * same way. It enforces membership and purposes for reads; it never sends a record to a node
+ * outside the collection, and keeps no plaintext outside the at-rest encrypted store.
+ */
+import { join } from 'node:path'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { randomBytes } from '@noble/ciphers/utils.js'
+import { decodeEventLog } from 'viem'
+import type { Logger } from 'pino'
+import { readKeyFile } from '../node/keyfile.js'
+import type { Node } from '../node/node.js'
+import type { BlockRecord } from '../chain/store.js'
+import { errorMessage } from '../errors.js'
+import type { Address, Hex } from '../types.js'
+import { Mutex } from '../util/mutex.js'
+import { PRIVATE_DATA_ANCHORS_ADDRESS } from './address.js'
+import { AccessLog, verifyAccessLogExport, type AccessLogExport, type Verification } from './access-log.js'
+import { PrivacyChain, type CollectionInfo } from './anchors.js'
+import { DeliverySchema, verifyDelivery } from './delivery.js'
+import { seal, type EncryptionKeyPair } from './envelope.js'
+import { NotMemberError, PrivateDataError, PurposeNotAllowedError } from './errors.js'
+import { ENCRYPTION_KEY_FILE, readEncryptionKeyFile } from './keys.js'
+import { encodeRecord, keyId, recordAad, recordHash, subjectId32, toBytes32, type PrivateRecord, type RecordMeta } from './record.js'
+import { PrivateStore } from './store.js'
+
+export const DELIVER_PROTOCOL = 'private/deliver'
+
+export interface PrivacyOptions {
+  /** How often records past retention are looked for, and pending deliveries retried (default 2 s). */
+  sweepIntervalMs?: number
+  /** How long a put waits for each member's acknowledgement (default 5 s). */
+  ackTimeoutMs?: number
+}
+
+export interface PutInput {
+  collection: string
+  key: string
+  subject: string
+  purposes: string[]
+  data: string
+  /** At most the collection's retention (the default). */
+  retentionSeconds?: number
+}
+
+export interface PutResult {
+  collection: string
+  key: string
+  recordHash: Hex
+  keyId: Hex
+  expiresAt: number
+  txHash: Hex
+  /** Member nodes that acknowledged the record. */
+  delivered: Address[]
+  /** Member nodes not reachable now: the record is sent when they connect. */
+  pending: Address[]
+}
+
+export interface ReadResult {
+  collection: string
+  key: string
+  subject: string
+  purposes: string[]
+  data: string
+  expiresAt: number
+  writer: Address
+  writtenAt: number
+  recordHash: Hex
+}
+
+const now = () => Math.floor(Date.now() / 1000)
+
+export class PrivacyService {
+  private readonly chain: PrivacyChain
+  private readonly eraseLock = new Mutex()
+  private timer: NodeJS.Timeout | undefined
+  private stopped = false
+  private readonly onBlock = (r: BlockRecord) => void this.handleBlock(r)
+  private readonly onConnect = (peer: Address) => void this.retryPending(peer)
+
+  private constructor(
+    private readonly node: Node,
+    nodeKey: Uint8Array,
+    private readonly keys: EncryptionKeyPair,
+    readonly store: PrivateStore,
+    readonly log: AccessLog,
+    private readonly logger: Logger,
+    private readonly opts: Required<PrivacyOptions>,
+  ) {
+    this.chain = new PrivacyChain(node, nodeKey)
+  }
+
+  static async open(node: Node, modules: { logger: Logger }, opts: PrivacyOptions = {}): Promise<PrivacyService> {
+    const nodeKey = await readKeyFile(join(node.dataDir, node.config.nodeKeyFile))
+    const keys = await readEncryptionKeyFile(join(node.dataDir, ENCRYPTION_KEY_FILE))
+    const store = await PrivateStore.open(join(node.dataDir, 'private', 'records'))
+    const log = await AccessLog.open(join(node.dataDir, 'private', 'access-log'), nodeKey).catch(async (err: unknown) => {
+      await store.close()
+      throw err
+    })
+    return new PrivacyService(node, nodeKey, keys, store, log, modules.logger, { sweepIntervalMs: opts.sweepIntervalMs ?? 2000, ackTimeoutMs: opts.ackTimeoutMs ?? 5000 })
+  }
+
+  get encryptionPublicKey(): Hex {
+    return bytesToHex(this.keys.publicKey) as Hex
+  }
+
+  /** Call after the node started: answers deliveries, follows the chain, retries and sweeps. */
+  start(): void {
+    this.node.host?.handle(DELIVER_PROTOCOL, (from, payload) => this.receive(from, payload))
+    this.node.host?.on('peer:connect', this.onConnect)
+    this.node.on('block', this.onBlock)
+    this.timer = setInterval(() => void this.sweep(), this.opts.sweepIntervalMs)
+    this.timer.unref()
+    // Erasures decided while this node was down (or between a crash and now) are carried out here.
+    void this.eraseLock.run(() => this.reconcile()).catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'private data reconciliation failed'))
+  }
+
+  /** Erases (and confirms) every held record whose anchor another member already marked erased. */
+  private async reconcile(): Promise<void> {
+    const party = await this.chain.partyOf(this.node.address)
+    if (!party) return
+    const groups = new Map<string, { collection: string; request: number; held: RecordMeta[] }>()
+    for (const m of await this.store.list()) {
+      const anchor = await this.chain.anchor(m.collection, keyId(m.key))
+      if (anchor.erasedAt === 0) continue
+      const id = `${m.collection}/${anchor.erasureRequest}`
+      const g = groups.get(id) ?? { collection: m.collection, request: anchor.erasureRequest, held: [] }
+      g.held.push(m)
+      groups.set(id, g)
+    }
+    for (const g of groups.values()) {
+      const reason = g.request === 0 ? 'retention expired' : `erasure request ${g.request}`
+      await this.store.erase(g.held, reason, now())
+      for (const m of g.held) await this.log.append({ party, collection: m.collection, key: m.key, subject: m.subject, purpose: '', action: g.request === 0 ? 'purge' : 'erase', outcome: 'granted', reason })
+      await this.chain.send('confirmDeletion', [toBytes32(g.collection), g.held.map((m) => keyId(m.key)), BigInt(g.request)])
+      this.logger.info({ collection: g.collection, request: g.request, records: g.held.length }, 'carried out an erasure decided while this node was away')
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearInterval(this.timer)
+    this.node.off('block', this.onBlock)
+    this.node.host?.off('peer:connect', this.onConnect)
+    this.node.host?.unhandle(DELIVER_PROTOCOL)
+    await this.eraseLock.run(async () => undefined)
+    await this.store.close()
+    await this.log.close()
+  }
+
+  collections(): Promise<CollectionInfo[]> {
+    return this.chain.collections()
+  }
+
+  async collection(id: string): Promise<CollectionInfo> {
+    const c = await this.chain.collection(id)
+    if (!c) throw new PrivateDataError('RESOURCE_NOT_FOUND', `no private data collection "${id}" (collections are created by a SetCollection proposal)`)
+    return c
+  }
+
+  private async myParty(): Promise<string> {
+    const party = await this.chain.partyOf(this.node.address)
+    if (!party) throw new PrivateDataError('PRIVATE_NOT_ACTIVE', `this node (${this.node.address}) is not an active node of an active party`)
+    return party
+  }
+
+  private async membership(collectionId: string): Promise<{ c: CollectionInfo; party: string }> {
+    const c = await this.collection(collectionId)
+    const party = await this.myParty()
+    if (!c.members.includes(party)) throw new NotMemberError(collectionId, party)
+    return { c, party }
+  }
+
+  /** Writes a record: anchor on chain, store here, send to every other member node. */
+  async put(input: PutInput): Promise<PutResult> {
+    const { c } = await this.membership(input.collection)
+    const purposes = [...new Set(input.purposes)]
+    const known = new Set(c.grants.map((g) => g.purpose))
+    const unknown = purposes.filter((p) => !known.has(p))
+    if (unknown.length) throw new PurposeNotAllowedError(`purpose ${unknown.join(', ')} is not a purpose of collection "${c.id}" (it has: ${[...known].join(', ')})`)
+    const retention = input.retentionSeconds ?? c.retentionSeconds
+    if (retention < 1 || retention > c.retentionSeconds) throw new PrivateDataError('INVALID_INPUT', `retention must be 1 to ${c.retentionSeconds} seconds for collection "${c.id}"`)
+    const writtenAt = now()
+    // Retention counts from chain time: the contract checks the expiry against block timestamps.
+    const expiresAt = Number(this.node.head.header.timestamp) + retention
+    const record: PrivateRecord = {
+      collection: c.id,
+      key: input.key,
+      subject: input.subject,
+      purposes,
+      expiresAt,
+      data: input.data,
+      writer: this.node.address,
+      writtenAt,
+      salt: bytesToHex(randomBytes(32)) as Hex,
+    }
+    const hash = recordHash(record)
+    const kid = keyId(record.key)
+    // Anchored first: a receiving member checks the record against the anchor before storing it.
+    const { txHash } = await this.chain.send('anchor', [toBytes32(c.id), kid, hash, subjectId32(c.id, record.subject), purposes.map(toBytes32), BigInt(record.expiresAt)])
+    await this.store.put(record)
+    await this.log.append({ party: await this.myParty(), collection: c.id, key: record.key, subject: record.subject, purpose: purposes.join(','), action: 'write', outcome: 'granted', reason: '' })
+    const members = (await this.chain.memberNodes(c.members)).filter((n) => n.address !== this.node.address)
+    const plaintext = encodeRecord(record)
+    const aad = recordAad(c.id, record.key, hash)
+    const delivered: Address[] = []
+    const pending: Address[] = []
+    await Promise.all(
+      members.map(async (m) => {
+        try {
+          const envelope = seal(hexToBytes(m.encryptionKey), plaintext, aad)
+          await this.store.addPending({ node: m.address, collection: c.id, key: record.key, envelope })
+          if (await this.deliver(m.address, { collection: c.id, key: record.key, envelope })) delivered.push(m.address)
+          else pending.push(m.address)
+        } catch (err) {
+          this.logger.warn({ node: m.address, err: errorMessage(err) }, 'cannot seal a record for a member node')
+          pending.push(m.address)
+        }
+      }),
+    )
+    return { collection: c.id, key: record.key, recordHash: hash, keyId: kid, expiresAt: record.expiresAt, txHash: txHash as Hex, delivered, pending }
+  }
+
+  /** Sends one pending delivery; true once acknowledged (the pending copy is then dropped). */
+  private async deliver(node: Address, d: { collection: string; key: string; envelope: unknown }): Promise<boolean> {
+    const host = this.node.host
+    if (!host?.isConnected(node)) return false
+    try {
+      const answer = JSON.parse(new TextDecoder().decode(await host.request(node, DELIVER_PROTOCOL, new TextEncoder().encode(JSON.stringify(d)), this.opts.ackTimeoutMs))) as { ok?: boolean }
+      if (answer.ok !== true) return false
+      await this.store.removePending(node, d.collection, d.key)
+      return true
+    } catch (err) {
+      this.logger.info({ node, collection: d.collection, err: errorMessage(err) }, 'private record not delivered yet; will retry')
+      return false
+    }
+  }
+
+  private async retryPending(peer: Address): Promise<void> {
+    if (this.stopped) return
+    for (const p of await this.store.pendingFor(peer)) {
+      if (this.stopped) return
+      if (await this.deliver(peer, p)) this.logger.info({ node: peer, collection: p.collection }, 'delivered a pending private record')
+    }
+  }
+
+  /** The `private/deliver` handler: accept only a record that matches its anchor, from its writer, for a member. */
+  private async receive(from: Address, payload: Uint8Array): Promise<Uint8Array> {
+    const d = DeliverySchema.parse(JSON.parse(new TextDecoder().decode(payload)))
+    const { party } = await this.membership(d.collection)
+    if ((await this.store.tombstone(d.collection, d.key)) !== undefined) throw new PrivateDataError('PRIVATE_RECORD_ERASED', 'the record was erased here')
+    const kid = keyId(d.key)
+    // The anchor is in a block the writer saw final; this node may be a block behind.
+    let anchor = await this.chain.anchor(d.collection, kid)
+    for (let i = 0; i < 50 && anchor.anchoredAt === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      anchor = await this.chain.anchor(d.collection, kid)
+    }
+    if (anchor.writer !== from.toLowerCase()) throw new PrivateDataError('PRIVATE_HASH_MISMATCH', 'the sender is not the writer of the anchored record')
+    let record: PrivateRecord
+    try {
+      record = verifyDelivery(this.keys.secretKey, d, anchor)
+    } catch (err) {
+      this.logger.warn({ from, collection: d.collection, err: errorMessage(err) }, 'rejected a private record')
+      throw err
+    }
+    await this.store.put(record)
+    this.logger.info({ from, collection: d.collection, party }, 'stored a private record')
+    return new TextEncoder().encode(JSON.stringify({ ok: true, recordHash: anchor.recordHash }))
+  }
+
+  /** Reads a record for a declared purpose; every read and refusal is logged. */
+  async get(collectionId: string, key: string, purpose: string): Promise<ReadResult> {
+    const meta = await this.store.meta(collectionId, key).catch(() => undefined)
+    const subject = meta?.subject ?? ''
+    const party = (await this.chain.partyOf(this.node.address)) ?? ''
+    const refuse = async (err: Error): Promise<never> => {
+      await this.log.append({ party, collection: collectionId, key, subject, purpose, action: 'read', outcome: 'refused', reason: errorMessage(err) })
+      throw err
+    }
+    const c = await this.collection(collectionId)
+    if (!c.members.includes(party)) return refuse(new NotMemberError(collectionId, party || this.node.address))
+    const granted = c.grants.find((g) => g.party === party && g.purpose === purpose)
+    if (!granted) {
+      const mine = c.grants.filter((g) => g.party === party).map((g) => g.purpose)
+      return refuse(new PurposeNotAllowedError(`purpose "${purpose}" is not allowed for party "${party}" in collection "${collectionId}" (allowed: ${mine.join(', ') || 'none'})`))
+    }
+    const record = await this.store.get(collectionId, key)
+    if (!record) {
+      const erased = await this.store.tombstone(collectionId, key)
+      return refuse(new PrivateDataError('RESOURCE_NOT_FOUND', erased ? `record "${key}" was erased (${erased.reason})` : `this node holds no record "${key}" in collection "${collectionId}"`))
+    }
+    if (!record.purposes.includes(purpose)) return refuse(new PurposeNotAllowedError(`record "${key}" was not collected for purpose "${purpose}" (its purposes: ${record.purposes.join(', ')})`))
+    if (record.expiresAt <= now()) return refuse(new PrivateDataError('RESOURCE_NOT_FOUND', `record "${key}" is past its retention and is being purged`))
+    await this.log.append({ party, collection: collectionId, key, subject: record.subject, purpose, action: 'read', outcome: 'granted', reason: `legal basis: ${granted.basis}` })
+    return { collection: record.collection, key: record.key, subject: record.subject, purposes: record.purposes, data: record.data, expiresAt: record.expiresAt, writer: record.writer, writtenAt: record.writtenAt, recordHash: recordHash(record) }
+  }
+
+  /** Records held here (no data, no subject). */
+  async list(collectionId: string): Promise<Omit<RecordMeta, 'subject'>[]> {
+    await this.membership(collectionId)
+    return (await this.store.list(collectionId)).map(({ subject: _s, ...rest }) => rest)
+  }
+
+  /** Asks every member to erase a record or all records of a subject (controller party only). */
+  async requestErasure(collectionId: string, target: { key?: string; subject?: string }): Promise<{ requestId: number; txHash: Hex }> {
+    const { c, party } = await this.membership(collectionId)
+    if (party !== c.controller) throw new PrivateDataError('PRIVATE_NOT_CONTROLLER', `only the controlling party "${c.controller}" may request erasure in collection "${c.id}"`)
+    if ((target.key === undefined) === (target.subject === undefined)) throw new PrivateDataError('INVALID_INPUT', 'name either a key or a subject to erase')
+    const zero = `0x${'00'.repeat(32)}`
+    const { txHash, logs } = await this.chain.send('requestErasure', [
+      toBytes32(c.id),
+      target.key !== undefined ? keyId(target.key) : zero,
+      target.subject !== undefined ? subjectId32(c.id, target.subject) : zero,
+    ])
+    const ev = logs.map((l) => this.decode(l)).find((e) => e?.eventName === 'ErasureRequested')
+    return { requestId: Number((ev?.args as { id?: bigint } | undefined)?.id ?? 0n), txHash: txHash as Hex }
+  }
+
+  async accessLog(subject: string): Promise<AccessLogExport> {
+    return this.log.exportSubject(subject)
+  }
+
+  /** Verifies an exported subject log, or (without one) this node's whole log. */
+  async verifyAccessLog(exported?: unknown): Promise<Verification> {
+    return exported === undefined ? this.log.verify() : verifyAccessLogExport(exported)
+  }
+
+  deletionConfirmations(collection: string, key: string): Promise<Address[]> {
+    return this.chain.deletionConfirmations(collection, keyId(key))
+  }
+
+  anchorOf(collection: string, key: string) {
+    return this.chain.anchor(collection, keyId(key))
+  }
+
+  private decode(l: { topics: Hex[]; data: Hex }) {
+    try {
+      return decodeEventLog({ abi: this.chain.anchorsAbi, topics: l.topics as [Hex, ...Hex[]], data: l.data })
+    } catch {
+      return undefined
+    }
+  }
+
+  private async handleBlock(r: BlockRecord): Promise<void> {
+    for (const receipt of r.receipts) {
+      for (const log of receipt.logs) {
+        if (bytesToHex(log[0]).toLowerCase() !== PRIVATE_DATA_ANCHORS_ADDRESS) continue
+        const ev = this.decode({ topics: log[1].map((t) => bytesToHex(t) as Hex), data: bytesToHex(log[2]) as Hex })
+        if (ev?.eventName !== 'ErasureRequested') continue
+        const args = ev.args as unknown as { id: bigint; collection: Hex; keyId: Hex; subjectId: Hex }
+        void this.eraseLock
+          .run(() => this.eraseForRequest(Number(args.id), args.collection, args.keyId, args.subjectId))
+          .catch((err: unknown) => this.logger.error({ request: Number(args.id), err: errorMessage(err) }, 'erasure request not carried out'))
+      }
+    }
+  }
+
+  private async eraseForRequest(requestId: number, collection32: Hex, kid: Hex, sid: Hex): Promise<void> {
+    const collection = (await this.collections()).find((c) => toBytes32(c.id) === collection32)
+    if (!collection) return
+    const party = await this.chain.partyOf(this.node.address)
+    if (!party || !collection.members.includes(party)) return
+    const held = (await this.store.list(collection.id)).filter((m) => (kid !== `0x${'00'.repeat(32)}` ? keyId(m.key) === kid : subjectId32(collection.id, m.subject) === sid))
+    await this.store.erase(held, `erasure request ${requestId}`, now())
+    for (const m of held) await this.log.append({ party, collection: collection.id, key: m.key, subject: m.subject, purpose: '', action: 'erase', outcome: 'granted', reason: `erasure request ${requestId}` })
+    const keyIds = held.length ? held.map((m) => keyId(m.key)) : kid !== `0x${'00'.repeat(32)}` ? [kid] : []
+    if (keyIds.length === 0) return
+    await this.chain.send('confirmDeletion', [collection32, keyIds, BigInt(requestId)])
+    this.logger.info({ request: requestId, collection: collection.id, records: held.length }, 'erased private records and confirmed on chain')
+  }
+
+  /** Purges records past retention (and confirms), and retries deliveries to connected nodes. */
+  private async sweep(): Promise<void> {
+    if (this.stopped) return
+    try {
+      await this.eraseLock.run(async () => {
+        const chainTime = Number(this.node.head.header.timestamp)
+        const expired = (await this.store.list()).filter((m) => m.expiresAt <= chainTime)
+        if (expired.length === 0) return
+        const party = (await this.chain.partyOf(this.node.address)) ?? ''
+        await this.store.erase(expired, 'retention expired', now())
+        for (const m of expired) await this.log.append({ party, collection: m.collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason: 'retention expired' })
+        const byCollection = new Map<string, Hex[]>()
+        for (const m of expired) byCollection.set(m.collection, [...(byCollection.get(m.collection) ?? []), keyId(m.key)])
+        for (const [c, keys] of byCollection) await this.chain.send('confirmDeletion', [toBytes32(c), keys, 0n])
+        this.logger.info({ records: expired.length }, 'purged private records past retention')
+      })
+      for (const p of this.node.host?.peers() ?? []) await this.retryPending(p.address)
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err) }, 'private data sweep failed; will retry')
+    }
+  }
+}
+
+/**
+ * Opens private data for a governed node, or returns undefined (with a warning) when the node has
+ * no encryption key: such a node cannot hold private data but still runs.
+ */
+export async function openPrivacy(node: Node, logger: Logger, opts: PrivacyOptions = {}): Promise<PrivacyService | undefined> {
+  if (!node.governance) return undefined
+  try {
+    await readEncryptionKeyFile(join(node.dataDir, ENCRYPTION_KEY_FILE))
+  } catch (err) {
+    logger.warn({ err: errorMessage(err) }, 'private data is off: this node has no encryption key')
+    return undefined
+  }
+  return PrivacyService.open(node, { logger }, opts)
+}
