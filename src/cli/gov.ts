@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises'
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, parseAbi, parseEventLogs, type Log } from 'viem'
+import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { keccak256 } from '../crypto/native.js'
 import { ConfigError, QuorateError, errorMessage } from '../errors.js'
@@ -302,9 +303,33 @@ export interface DecisionFlags {
   veto?: string[]
   account?: string
   permissions?: string
+  collectionFile?: string
 }
 
 type FlagName = keyof DecisionFlags
+
+const CollectionFileSchema = z.object({
+  id: z.string().min(1).max(31),
+  controller: z.string().min(1).max(31),
+  /** "7y", "90d", "12h" or seconds. */
+  retention: z.union([z.number().int().positive(), z.string().regex(/^\d+[smhdy]$/, 'expected a duration like 90d or 7y')]),
+  members: z.array(z.string().min(1).max(31)).min(1),
+  grants: z.array(z.object({ party: z.string().min(1), purpose: z.string().min(1).max(31), basis: z.string().min(1).max(100) })).min(1),
+})
+
+/** A set-collection proposal's collection, from a YAML or JSON file (errors name the field). */
+async function readCollectionFile(file: string): Promise<Omit<Extract<DecisionArgs, { decision: 'SetCollection' }>, 'decision'>> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    throw new ConfigError('--collection-file', `cannot read ${file}`)
+  }
+  const c = parseWith(CollectionFileSchema, parseYaml(text), file)
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400, y: 365 * 86_400 } as const
+  const retentionSeconds = typeof c.retention === 'number' ? c.retention : Number(c.retention.slice(0, -1)) * unit[c.retention.slice(-1) as keyof typeof unit]
+  return { id: c.id, controller: c.controller, retentionSeconds, members: c.members, grants: c.grants }
+}
 
 /** The flags of each decision this command builds (a decision type added later is refused until listed here). */
 const FLAGS_OF: Partial<Record<Decision, FlagName[]>> = {
@@ -321,6 +346,7 @@ const FLAGS_OF: Partial<Record<Decision, FlagName[]>> = {
   UpgradeContract: ['proxy', 'implementation'],
   ChangePolicy: ['decision', 'threshold', 'comparator', 'votingPeriod', 'veto'],
   SetAccountPermissions: ['account', 'partyId', 'permissions'],
+  SetCollection: ['collectionFile'],
 }
 
 /** `partyId` → `--party-id` */
@@ -457,6 +483,8 @@ export async function buildDecision(decisionText: string, flags: DecisionFlags, 
       if (code === '0x') throw new ConfigError('--bytecode-from-rpc', `there is no contract code at ${at} on this chain`)
       return { decision, codeHash: codeHashOf(code) }
     }
+    case 'SetCollection':
+      return { decision, ...(await readCollectionFile(requireFlag(flags.collectionFile, '--collection-file', decision))) }
     case 'UpgradeContract':
       return {
         decision,
@@ -526,6 +554,8 @@ function summary(decision: string, args: Record<string, unknown>): string {
       return `${str(args.target)}: ${str(args.comparator)} ${str(args.thresholdPercent)}%, ${formatDuration(Number(args.votingPeriodSeconds))}, veto ${str(args.vetoParties) || 'none'}`
     case 'SetAccountPermissions':
       return `${str(args.account)} of ${str(args.party)}: ${str(args.permissions) || 'none'}`
+    case 'SetCollection':
+      return `collection ${str(args.id)} of ${str(args.controller)}, members ${str(args.members)}, retention ${formatDuration(Number(args.retentionSeconds))}`
     default:
       return JSON.stringify(args)
   }
@@ -927,6 +957,7 @@ export function govCommand(): Command {
     .option('--veto <party>', 'change-policy: a veto party; repeatable; "none" for none', collect)
     .option('--account <address>', 'set-account-permissions: the account')
     .option('--permissions <list>', 'set-account-permissions: comma-separated transact,deploy,call or none')
+    .option('--collection-file <file>', 'set-collection: YAML or JSON {id, controller, retention, members, grants: [{party, purpose, basis}]}')
     .option('--json', 'print JSON', false)
     .action(async (decision: string, o: ProposeOptions) => setExit(await runGovPropose(decision, o, io())))
   keyOptions(

@@ -56,6 +56,15 @@ async function configError(p: Promise<unknown>): Promise<ConfigError> {
   return e as ConfigError
 }
 
+async function collectionFile(): Promise<string> {
+  const file = join(tmp.dir, 'collection.yaml')
+  await writeFile(
+    file,
+    ['id: participants', 'controller: pensionfund', 'retention: 7y', 'members: [pensionfund, insurer]', 'grants:', '  - { party: insurer, purpose: disability-claim, basis: "GDPR 6(1)(b) contract" }'].join('\n'),
+  )
+  return file
+}
+
 describe('gov propose: decisions from flags', () => {
   it('builds every supported decision, and its payload round-trips through the contract encoding', async () => {
     const request = join(tmp.dir, 'request.json')
@@ -71,7 +80,16 @@ describe('gov propose: decisions from flags', () => {
       await buildDecision('upgrade-contract', { proxy: A, implementation: NODE }, ctx),
       await buildDecision('change-policy', { decision: 'add-node', threshold: 75 }, ctx),
       await buildDecision('set-account-permissions', { account: A, partyId: 'newfund', permissions: 'transact,call' }, ctx),
+      await buildDecision('set-collection', { collectionFile: await collectionFile() }, ctx),
     ]
+    expect(cases[10]).toEqual({
+      decision: 'SetCollection',
+      id: 'participants',
+      controller: 'pensionfund',
+      retentionSeconds: 7 * 365 * 86_400,
+      members: ['pensionfund', 'insurer'],
+      grants: [{ party: 'insurer', purpose: 'disability-claim', basis: 'GDPR 6(1)(b) contract' }],
+    })
     expect(cases[0]).toEqual({ decision: 'AddParty', id: 'newfund', name: 'New Fund', kind: 'member', admins: [A] })
     expect(cases[1]).toEqual(cases[0])
     expect(cases[2]).toEqual({ decision: 'AddNode', node: NODE, party: 'newfund', endpoint: 'wss://nf.example:443', validator: true })
