@@ -38,6 +38,7 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
   const metricsBinding = bindNodeMetrics(node, metrics, {
     logger: logger.child({ module: 'metrics' }),
     ...(gov ? { openProposals: async () => (await gov.proposals(node.head, 'open')).length } : {}),
+    ...(privacy ? { privateRecords: async () => (await privacy.store.list()).length, privatePurges: async () => privacy.store.erased } : {}),
   })
   const health = new NodeHealth(node)
   const rpc = new RpcServer(

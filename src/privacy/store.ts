@@ -30,6 +30,9 @@ function id(collection: string, key: string): string {
 }
 
 export class PrivateStore {
+  /** Records erased (by request or retention) since this store was opened, for metrics. */
+  erased = 0
+
   private constructor(private readonly db: ClassicLevel<string, string>) {}
 
   static async open(dir: string): Promise<PrivateStore> {
@@ -106,6 +109,7 @@ export class PrivateStore {
     }
     await this.db.batch(ops)
     await this.compact()
+    this.erased += records.length
   }
 
   /** Rewrites the files so deleted values are physically gone (LevelDB otherwise keeps them until a later compaction). */
