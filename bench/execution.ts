@@ -34,7 +34,6 @@ import {
   createAddressFromString,
   generateAddress,
   hexToBytes,
-  KECCAK256_RLP,
   utf8ToBytes,
   ValueEncoding,
   type Address as EthAddress,
@@ -43,7 +42,7 @@ import { createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethe
 import { Command } from 'commander'
 import { encodeDeployData, encodeFunctionData } from 'viem'
 import { z } from 'zod'
-import { blockOptions, createChainCommon } from '../src/chain/common.js'
+import { blockOptions, createChainCommon, FIXED_HEADER_FIELDS } from '../src/chain/common.js'
 import { encodeExtraData } from '../src/chain/extra-data.js'
 import { createGenesisBlock, parseGenesis, writeGenesisState, type Genesis } from '../src/chain/genesis.js'
 import { ChainStore } from '../src/chain/store.js'
@@ -115,12 +114,7 @@ function headerOf(parent: Block, timestamp: bigint, coinbase: EthAddress) {
     timestamp,
     coinbase,
     extraData: encodeExtraData({ vanity: new Uint8Array(32), validators: [coinbase.toString() as Address], round: 0, seals: [] }),
-    baseFeePerGas: 0n,
-    difficulty: 0n,
-    withdrawalsRoot: KECCAK256_RLP,
-    blobGasUsed: 0n,
-    excessBlobGas: 0n,
-    parentBeaconBlockRoot: new Uint8Array(32),
+    ...FIXED_HEADER_FIELDS,
   }
 }
 

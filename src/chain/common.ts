@@ -4,6 +4,7 @@
  * with a custom chain config, not Clique, so the QBFT extraData passes ethereumjs's header checks.
  */
 import { createCustomCommon, Hardfork, Mainnet, type Common } from '@ethereumjs/common'
+import { KECCAK256_RLP } from '@ethereumjs/util'
 import { nativeCrypto } from '../crypto/native.js'
 
 export const HARDFORK = Hardfork.Cancun
@@ -40,3 +41,17 @@ export function createChainCommon(chainId: bigint, gasLimit: bigint): Common {
 export function blockOptions(common: Common, freeze = true) {
   return { common, skipConsensusFormatValidation: true, freeze } as const
 }
+
+/**
+ * Header fields every Quorate block has the same value for: the base fee is always 0 (gas is free
+ * on a private network; ethereumjs would otherwise raise it after a full block), and the post-merge
+ * and Cancun fields that no consortium chain uses are empty.
+ */
+export const FIXED_HEADER_FIELDS = {
+  baseFeePerGas: 0n,
+  difficulty: 0n,
+  withdrawalsRoot: KECCAK256_RLP,
+  blobGasUsed: 0n,
+  excessBlobGas: 0n,
+  parentBeaconBlockRoot: new Uint8Array(32),
+} as const

@@ -5,10 +5,10 @@
 import { createBlock, type Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
-import { Account, createAddressFromString, hexToBytes, KECCAK256_RLP, setLengthLeft } from '@ethereumjs/util'
+import { Account, createAddressFromString, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { z } from 'zod'
 import { address, bigintLike, hexString, parseWith } from '../validation.js'
-import { blockOptions } from './common.js'
+import { blockOptions, FIXED_HEADER_FIELDS } from './common.js'
 import { encodeExtraData } from './extra-data.js'
 
 export const GenesisSchema = z.object({
@@ -78,12 +78,7 @@ export function createGenesisBlock(genesis: Genesis, common: Common, stateRoot: 
         timestamp: genesis.timestamp,
         extraData: encodeExtraData({ vanity: new Uint8Array(32), validators: genesis.validators, round: 0, seals: [] }),
         stateRoot,
-        baseFeePerGas: 0n,
-        difficulty: 0n,
-        withdrawalsRoot: KECCAK256_RLP,
-        blobGasUsed: 0n,
-        excessBlobGas: 0n,
-        parentBeaconBlockRoot: new Uint8Array(32),
+        ...FIXED_HEADER_FIELDS,
       },
     },
     blockOptions(common),

@@ -21,7 +21,7 @@ import type { ChainStore } from '../chain/store.js'
 import type { StoredReceipt } from '../chain/receipts.js'
 import { Mutex } from '../util/mutex.js'
 import { FlatStateManager, TrieNodeCache } from './flat-state.js'
-import { blockOptions } from '../chain/common.js'
+import { blockOptions, FIXED_HEADER_FIELDS } from '../chain/common.js'
 
 export class InvalidBlockError extends QuorateError {
   override name = 'InvalidBlockError'
@@ -113,12 +113,7 @@ export class BlockExecutor {
         timestamp: header.timestamp,
         coinbase: header.coinbase,
         extraData: header.extraData,
-        baseFeePerGas: 0n,
-        difficulty: 0n,
-        withdrawalsRoot: KECCAK256_RLP,
-        blobGasUsed: 0n,
-        excessBlobGas: 0n,
-        parentBeaconBlockRoot: new Uint8Array(32),
+        ...FIXED_HEADER_FIELDS,
       }
       const env = createBlock({ header: headerData }, blockOptions(this.common))
       const included: TypedTransaction[] = []

@@ -22,7 +22,7 @@ import {
 } from '@ethereumjs/util'
 import { createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
 import { encodeDeployData, encodeFunctionData, type Abi } from 'viem'
-import { blockOptions, createChainCommon } from '../../../src/chain/common.js'
+import { blockOptions, createChainCommon, FIXED_HEADER_FIELDS } from '../../../src/chain/common.js'
 import { createGenesisBlock, parseGenesis, writeGenesisState, type Genesis } from '../../../src/chain/genesis.js'
 import { ChainStore } from '../../../src/chain/store.js'
 import { privateKeyToAddress } from '../../../src/crypto/keys.js'
@@ -475,12 +475,7 @@ describe('FlatStateManager against MerkleStateManager: the same blocks through b
         gasLimit: 30_000_000n,
         timestamp: BigInt(b),
         coinbase,
-        baseFeePerGas: 0n,
-        difficulty: 0n,
-        withdrawalsRoot: KECCAK256_RLP,
-        blobGasUsed: 0n,
-        excessBlobGas: 0n,
-        parentBeaconBlockRoot: new Uint8Array(32),
+        ...FIXED_HEADER_FIELDS,
       }
       const env = createBlock({ header }, blockOptions(common))
       const planned: Planned[] =
