@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { DECISIONS, PARTY_KINDS } from '../governance/consortium.js'
 import { governanceArtifacts } from '../governance/artifacts.js'
 import { bytes32ToPartyId, decodeDecision, permissionsFromBits } from '../governance/decisions.js'
+import type { PartyTuple, PolicyTuple, ProposalTuple } from '../governance/abi-types.js'
 import { partyIdToBytes32 } from '../governance/ids.js'
 import type { GovernanceView } from '../governance/view.js'
 import type { Node } from '../node/node.js'
@@ -18,36 +19,6 @@ import { method, noParams, type RpcMethods } from './types.js'
 export const PROPOSAL_STATES = ['open', 'approved', 'rejected', 'expired', 'failed'] as const
 const PARTY_STATUSES = ['none', 'active', 'suspended', 'removed'] as const
 const NODE_STATUSES: Record<number, string> = { 1: 'active', 3: 'removed' }
-
-interface PartyTuple {
-  id: Hex
-  name: string
-  kind: number
-  status: number
-  admins: readonly Address[]
-}
-interface PolicyTuple {
-  thresholdPercent: number
-  inclusive: boolean
-  votingPeriod: bigint
-  vetoParties: readonly Hex[]
-}
-interface ProposalTuple {
-  id: bigint
-  kind: number
-  state: number
-  proposerParty: Hex
-  createdAt: bigint
-  deadline: bigint
-  voters: number
-  yes: number
-  no: number
-  thresholdPercent: number
-  inclusive: boolean
-  vetoParties: readonly Hex[]
-  payload: Hex
-  description: string
-}
 
 /** Reads of the full governance ABI at a block, shaped for JSON-RPC and the CLI. */
 export class GovernanceQueries {

@@ -23,6 +23,7 @@ import { devAccounts, type DevAccount } from '../../../src/crypto/dev-accounts.j
 import { decodeRevertReason } from '../../../src/execution/revert.js'
 import { governanceArtifacts } from '../../../src/governance/artifacts.js'
 import type { Address, Hex } from '../../../src/types.js'
+import type { PartyTuple as Party, ProposalTuple as Proposal } from '../../../src/governance/abi-types.js'
 
 export const GOVERNANCE: Address = '0x0000000000000000000000000000000000001000'
 export const GAS = 3_000_000n
@@ -320,31 +321,8 @@ export class GovernanceChain {
   }
 }
 
-export interface Proposal {
-  id: bigint
-  kind: number
-  state: number
-  proposerParty: Hex
-  createdAt: bigint
-  deadline: bigint
-  voters: number
-  yes: number
-  no: number
-  thresholdPercent: number
-  inclusive: boolean
-  vetoParties: readonly Hex[]
-  payload: Hex
-  description: string
-}
-
-export interface Party {
-  id: Hex
-  name: string
-  kind: number
-  status: number
-  admins: readonly Address[]
-}
-
 export function names(events: DecodedEvent[]): string[] {
   return events.map((e) => e.eventName)
 }
+
+export type { Party, Proposal }
