@@ -40,8 +40,11 @@ const QBFT_PROTOCOL = 'qbft'
 
 export interface NodeEvents {
   /** A block became final (and is stored). */
-  block: [record: BlockRecord]
+  /** `source`: decided by consensus here, or fetched by block sync (a node catching up). */
+  block: [record: BlockRecord, source: BlockSource]
 }
+
+export type BlockSource = 'consensus' | 'sync'
 
 export interface NodeModules {
   logger: Logger
@@ -124,7 +127,7 @@ export class Node extends EventEmitter<NodeEvents> {
           penalise: (peer, reason) => this.host?.penalise(peer as Address, `consensus: ${reason}`, 20),
           behind: (peer) => this.sync?.behind(peer as Address),
         },
-        commit: (r) => this.commitBlock(r),
+        commit: (r) => this.commitBlock(r, 'consensus'),
         logger: p.logger.child({ module: 'qbft' }),
       },
     )
@@ -231,7 +234,7 @@ export class Node extends EventEmitter<NodeEvents> {
         executor: this.executor,
         validators: this.validators,
         host,
-        commit: (r) => this.commitBlock(r),
+        commit: (r) => this.commitBlock(r, 'sync'),
         logger: this.logger.child({ module: 'sync' }),
         blockPeriodMs: this.genesis.config.blockPeriodMs,
       })
@@ -271,7 +274,7 @@ export class Node extends EventEmitter<NodeEvents> {
   }
 
   /** The one way a final block enters the chain (serialised; a block already final is ignored). */
-  commitBlock(record: BlockRecord): Promise<void> {
+  commitBlock(record: BlockRecord, source: BlockSource): Promise<void> {
     return this.commitLock.run(async () => {
       const { block } = record
       if (block.header.number <= this.store.head.header.number) return
@@ -285,7 +288,7 @@ export class Node extends EventEmitter<NodeEvents> {
       // Prune the pool first: consensus decides from its size whether the next block is due soon.
       await this.pool.onNewHead({ getAccount: (a) => this.calls.getAccount(block, a) })
       await this.producer.onNewHead(block)
-      this.emit('block', record)
+      this.emit('block', record, source)
     })
   }
 

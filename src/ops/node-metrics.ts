@@ -24,7 +24,7 @@ import { recoverAddress } from '../crypto/keys.js'
 import { errorMessage } from '../errors.js'
 import { TX_POOL_ERROR_CODES } from '../execution/txpool-errors.js'
 import { REFUSAL_REASONS } from '../network/errors.js'
-import { CLIENT_VERSION, type Node } from '../node/node.js'
+import { CLIENT_VERSION, type BlockSource, type Node } from '../node/node.js'
 import { signerMetrics } from '../rpc/qbft.js'
 import type { HttpRoute } from '../rpc/server.js'
 import type { Address, Hex } from '../types.js'
@@ -91,10 +91,11 @@ export function bindNodeMetrics(node: Node, metrics: QuorateMetrics, opts: NodeM
     if (entry) entry.removedAt = Date.now()
   }
   const onRejected = (code: string): void => txpool.rejected.inc({ reason: code })
-  const onBlock = ({ block, finality }: BlockRecord): void => {
+  const onBlock = ({ block, finality }: BlockRecord, source: BlockSource): void => {
     const now = Date.now()
     const n = block.header.number
-    if (lastBlock && lastBlock.number + 1n === n && !node.sync?.syncing) chain.blockTime.observe((now - lastBlock.at) / 1000)
+    // Blocks fetched by sync arrive in bursts; their spacing says nothing about the chain's block time.
+    if (lastBlock && lastBlock.number + 1n === n && source === 'consensus') chain.blockTime.observe((now - lastBlock.at) / 1000)
     lastBlock = { number: n, at: now }
     chain.transactions.inc(block.transactions.length)
     if (submitted.size > 0) {
