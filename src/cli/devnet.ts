@@ -16,6 +16,7 @@ import { parse as parseYaml } from 'yaml'
 import { createNetworkKeys, exists, writeNetworkFiles, type NetworkNode } from '../node/init.js'
 import { parseConsortium, type Consortium } from '../governance/consortium.js'
 import { consortiumGenesis } from '../governance/genesis.js'
+import { rpcCall } from '../rpc/http-client.js'
 
 export interface DevnetOptions {
   dataDir: string
@@ -114,12 +115,7 @@ async function waitForRpc(url: string, child: ChildProcess, timeoutMs = 60_000):
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new QuorateError('NODE_EXITED', `the node behind ${url} exited with code ${child.exitCode}`)
-    try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}' })
-      if (res.ok) return
-    } catch {
-      // not listening yet
-    }
+    if (await rpcCall(url, 'eth_blockNumber', [], 2000).then(() => true, () => false)) return
     await new Promise((r) => setTimeout(r, 200))
   }
   throw new QuorateError('NODE_TIMEOUT', `no answer from ${url} within ${timeoutMs / 1000} s`)

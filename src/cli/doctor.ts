@@ -25,7 +25,8 @@ import { connectThroughProxy, resolveProxy, stripBrackets } from '../network/pro
 import { loadNodeConfig, readJsonFile, type NodeConfig } from '../node/config.js'
 import { readKeyFile } from '../node/keyfile.js'
 import type { Address } from '../types.js'
-import { fetchFailureReason, hexQuantity, NodeUnreachableError, nodeInfoSchema, probeReady, rpcCall, type NodeInfo } from './status.js'
+import { hexQuantity, nodeInfoSchema, probeReady, type NodeInfo } from './status.js'
+import { fetchFailureReason, NodeUnreachableError, rpcCall } from '../rpc/http-client.js'
 import { renderTable, type Colour } from './table.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip'

@@ -22,7 +22,7 @@ import type { DecisionArgs, PartyKind } from '../governance/decisions.js'
 import type { Address, Hex } from '../types.js'
 import { parseWith } from '../validation.js'
 import { readAdminKey, type AdminKey, type AdminKeySources } from './keys.js'
-import { METHOD_NOT_FOUND, RpcCallError, rpcCall } from './status.js'
+import { METHOD_NOT_FOUND, RpcCallError, rpcCall } from '../rpc/http-client.js'
 import { renderTable, sanitizeCell, shouldColour, type Colour, type Column } from './table.js'
 
 // ---- errors ------------------------------------------------------------------------------------

@@ -5,11 +5,15 @@
  * (e.g. "not a member of this collection: ...").
  */
 import { QuorateError } from '../errors.js'
+import { RpcCallError, rpcCall } from '../rpc/http-client.js'
 import type { Address, Hex } from '../types.js'
 import type { AccessLogExport, Verification } from './access-log.js'
 import type { CollectionInfo } from './anchors.js'
 import type { PutInput, PutResult, ReadResult } from './service.js'
 import type { RecordMeta } from './record.js'
+
+/** A put waits for every member node's acknowledgement and the anchor to be final. */
+const CALL_TIMEOUT_MS = 120_000
 
 export class PrivateDataClientError extends QuorateError {
   override name = 'PrivateDataClientError'
@@ -28,20 +32,16 @@ export interface ErasureStatus {
 export type { AccessLogExport, CollectionInfo, PutInput, PutResult, ReadResult, Verification }
 
 export class PrivateDataClient {
-  private id = 0
-
   constructor(readonly rpcUrl: string) {}
 
   private async call<T>(method: string, params: unknown[] = []): Promise<T> {
-    let res: Response
     try {
-      res = await fetch(this.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: ++this.id, method, params }) })
+      return (await rpcCall(this.rpcUrl, method, params, CALL_TIMEOUT_MS)) as T
     } catch (err) {
-      throw new QuorateError('RPC_UNREACHABLE', `cannot reach the node at ${this.rpcUrl}`, { cause: err })
+      // The node's own JSON-RPC error keeps its number; "did not answer" stays a NodeUnreachableError.
+      if (err instanceof RpcCallError && err.rpcCode !== undefined) throw new PrivateDataClientError(method, err.rpcCode, err.shortMessage.replace(`${method}: `, ''))
+      throw err
     }
-    const body = (await res.json()) as { result?: T; error?: { code: number; message: string } }
-    if (body.error) throw new PrivateDataClientError(method, body.error.code, body.error.message)
-    return body.result as T
   }
 
   collections(): Promise<CollectionInfo[]> {
