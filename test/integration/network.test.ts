@@ -96,10 +96,9 @@ describe('QBFT network of processes', () => {
     expect(await net.height(0)).toBe(stalled)
     await expectNoFork()
     await net.start(1, 2)
-    const restarted = Date.now()
+    // The bound: blocks resume within 10 s of the restarted nodes answering.
+    await waitFor('a block within 10 s of the restart', async () => (await net.height(0)) > stalled, 10_000)
     await allReach(stalled + 2, 30_000)
-    await waitFor('a block after the restart', async () => (await net.height(0)) > stalled, 10_000)
-    expect(Date.now() - restarted).toBeLessThan(30_000)
     await expectNoFork()
   })
 
