@@ -564,6 +564,10 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
       case FrameKind.ERROR:
         if (!peer.settle(frame.id, { code: frame.code })) bump(this.invalidFrames, 'UNSOLICITED_RESPONSE')
         return
+      case FrameKind.REFUSE:
+        // The peer closes this connection (e.g. it kept the other one of a simultaneous dial): the
+        // close that follows does the work, and saying goodbye is no misbehaviour.
+        return
       default:
         return this.invalid(peer, 'UNEXPECTED_HANDSHAKE')
     }
