@@ -192,6 +192,8 @@ export class RpcAccessPolicy implements RpcAccess {
     if (grantsAllow(this.anonymous, method)) return undefined
     const grants = this.grantsOf(caller)
     if (grants && grantsAllow(grants, method)) return undefined
+    // Unknown names are refused here too (before the lookup): echo only a bounded part of them.
+    method = method.length > 100 ? `${method.slice(0, 100)}…` : method
     const ns = namespaceOf(method)
     const who = caller.kind === 'anonymous' ? 'an anonymous caller' : `the ${caller.kind === 'jwt' ? 'JWT' : 'API key'} "${caller.name ?? caller.kind}"`
     this.logger[caller.kind === 'anonymous' ? 'debug' : 'info'](

@@ -125,12 +125,13 @@ export class RpcDispatcher {
 
     const started = performance.now()
     const m = this.methods.get(name)
-    const refused = m && this.access && caller ? this.access.authorize(name, caller) : undefined
-    const outcome = !m
-      ? { error: toJsonRpcError(methodNotFound(name)) }
-      : refused
-        ? { error: toJsonRpcError(refused, this.logger, name) }
-        : await this.call(m, name, r.params, openCall)
+    // Before the lookup: a caller without a grant learns nothing of which methods this node has.
+    const refused = this.access && caller ? this.access.authorize(name, caller) : undefined
+    const outcome = refused
+      ? { error: toJsonRpcError(refused, this.logger, name) }
+      : m
+        ? await this.call(m, name, r.params, openCall)
+        : { error: toJsonRpcError(methodNotFound(name)) }
     if (m && !refused && this.access && caller) this.access.called(name, caller, !('error' in outcome))
     this.observer?.onCall(m ? name : 'unknown', 'error' in outcome ? outcome.error.code : undefined, (performance.now() - started) / 1000)
     return reply(outcome)
