@@ -18,6 +18,7 @@ import { createRpcAccess, grantsAllow, hashApiKey, isLoopbackHost, isReadMethod,
 import { RpcServer } from '../../../src/rpc/server.js'
 import { method, noParams, type RpcCaller, type RpcMethods } from '../../../src/rpc/types.js'
 import { makeRpcKey } from '../../../src/cli/rpc-key.js'
+import { RPC_TOKEN_ENV, rpcCall } from '../../../src/rpc/http-client.js'
 
 const SECRET = new Uint8Array(32).fill(7)
 const OPS_KEY = newApiKey()
@@ -237,6 +238,21 @@ describe('a server whose listener is public', () => {
     expect(line).toMatchObject({ level: 30, auth: 'apiKey', transport: 'http', ok: true })
     expect(String(line?.remote)).toMatch(/127\.0\.0\.1/)
     expect(JSON.stringify(sink.lines)).not.toContain(OPS_KEY.key)
+  })
+
+  it('lets the CLI\'s client send the token from QUORATE_RPC_TOKEN', async () => {
+    const saved = process.env[RPC_TOKEN_ENV]
+    try {
+      delete process.env[RPC_TOKEN_ENV]
+      await expect(rpcCall(server.url, 'admin_peers', [], 5000)).rejects.toMatchObject({ rpcCode: -40100 })
+      process.env[RPC_TOKEN_ENV] = OPS_KEY.key
+      expect(await rpcCall(server.url, 'admin_peers', [], 5000)).toMatchObject({ name: 'ops' })
+      process.env[RPC_TOKEN_ENV] = 'qrk_wrong'
+      await expect(rpcCall(server.url, 'eth_blockNumber', [], 5000)).rejects.toMatchObject({ rpcCode: -40100, shortMessage: expect.stringMatching(/unauthorized/) as unknown })
+    } finally {
+      if (saved === undefined) delete process.env[RPC_TOKEN_ENV]
+      else process.env[RPC_TOKEN_ENV] = saved
+    }
   })
 
   it('takes the token as ?token= on a WebSocket upgrade, and refuses a bad one with 401', async () => {
