@@ -20,7 +20,7 @@ import { isAbsolute, join } from 'node:path'
 import { decodeProtectedHeader, jwtVerify } from 'jose'
 import { ConfigError, QuorateError } from '../errors.js'
 import { silentLogger, type Logger } from '../ops/logger.js'
-import type { RpcAccess, RpcCaller, RpcIdentity } from './types.js'
+import type { RpcAccess, RpcCaller, RpcCredentials, RpcIdentity } from './types.js'
 
 /** The namespaces the node registers (src/node/run.ts); a grant may name others for the future. */
 export const RPC_NAMESPACES = ['eth', 'net', 'web3', 'qbft', 'gov', 'txpool', 'admin', 'priv'] as const
@@ -177,10 +177,11 @@ export class RpcAccessPolicy implements RpcAccess {
     return [...this.anonymous]
   }
 
-  async authenticate(token: string | undefined): Promise<RpcIdentity> {
+  async authenticate(credentials: RpcCredentials): Promise<RpcIdentity> {
     // A loopback node without credentials configured behaves as before this policy existed.
     if (!this.publicBind && !this.authConfigured) return { kind: 'anonymous' }
-    if (token === undefined || token === '') {
+    const token = bearerToken(credentials)
+    if (token === undefined) {
       if (this.anonymous.size === 0) throw new RpcUnauthorizedError('this listener serves authenticated callers only; send Authorization: Bearer <API key or JWT>')
       return { kind: 'anonymous' }
     }
@@ -255,6 +256,18 @@ export class RpcAccessPolicy implements RpcAccess {
     if (!found) throw new RpcUnauthorizedError('the API key is not known to this node (only its SHA-256 is configured: check rpc.auth.apiKeys)')
     return { kind: 'apiKey', name: found.name }
   }
+}
+
+/** The bearer token of a request; a header that is not `Bearer <token>`, or two different tokens, are refused. */
+function bearerToken({ authorization, queryToken }: RpcCredentials): string | undefined {
+  let token = queryToken === '' ? undefined : queryToken
+  if (authorization !== undefined) {
+    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization)
+    if (!m) throw new RpcUnauthorizedError('the Authorization header must be "Bearer <API key or JWT>"')
+    if (token !== undefined && token !== m[1]) throw new RpcUnauthorizedError('two different credentials (Authorization header and ?token=); send one')
+    token = m[1]
+  }
+  return token
 }
 
 function grantSet(field: string, grants: readonly string[]): ReadonlySet<string> {

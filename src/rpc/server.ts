@@ -334,17 +334,8 @@ export class RpcServer {
   private async authenticate(authorization: string | undefined, queryToken: string | undefined, remote: string | undefined): Promise<RpcIdentity | { code: number; message: string }> {
     const access = this.access
     if (!access) return { kind: 'anonymous' }
-    let token: string | undefined
-    if (authorization !== undefined) {
-      const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization)
-      if (!m) return { code: RpcErrorCode.UNAUTHORIZED, message: 'unauthorized: the Authorization header must be "Bearer <API key or JWT>"' }
-      token = m[1]
-      if (queryToken !== undefined && queryToken !== token) {
-        return { code: RpcErrorCode.UNAUTHORIZED, message: 'unauthorized: two different credentials (Authorization header and ?token=); send one' }
-      }
-    } else token = queryToken
     try {
-      return await access.authenticate(token)
+      return await access.authenticate({ authorization, queryToken })
     } catch (err) {
       const answer = toJsonRpcError(err, this.logger, 'authenticate')
       this.logger.info({ remote, reason: answer.message }, 'JSON-RPC credentials refused')

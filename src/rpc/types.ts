@@ -28,6 +28,12 @@ export interface RpcCaller {
   transport: 'http' | 'ws'
 }
 
+/** What a request carries that may prove who sent it. */
+export interface RpcCredentials {
+  authorization?: string | undefined
+  queryToken?: string | undefined
+}
+
 /** What credentials prove: the caller without the transport facts. */
 export type RpcIdentity = Pick<RpcCaller, 'kind' | 'name'>
 
@@ -38,10 +44,11 @@ export type RpcIdentity = Pick<RpcCaller, 'kind' | 'name'>
  */
 export interface RpcAccess {
   /**
-   * The identity proved by a bearer token (undefined: none given). Throws a QuorateError with code
-   * RPC_UNAUTHORIZED for bad, expired or missing-but-required credentials: the server answers 401.
+   * The identity proved by the request's `Authorization` header or (WebSocket upgrades) its
+   * `?token=` query. Throws a QuorateError with code RPC_UNAUTHORIZED for bad, expired or
+   * missing-but-required credentials: the server answers 401.
    */
-  authenticate(token: string | undefined): Promise<RpcIdentity>
+  authenticate(credentials: RpcCredentials): Promise<RpcIdentity>
   /** Undefined when `caller` may call `method`; else the error to answer. */
   authorize(method: string, caller: RpcCaller): Error | undefined
   called(method: string, caller: RpcCaller, ok: boolean): void

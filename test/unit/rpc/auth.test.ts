@@ -18,10 +18,12 @@ import { createRpcAccess, grantsAllow, hashApiKey, isLoopbackHost, isReadMethod,
 import { RpcServer } from '../../../src/rpc/server.js'
 import { method, noParams, type RpcCaller, type RpcMethods } from '../../../src/rpc/types.js'
 import { makeRpcKey } from '../../../src/cli/rpc-key.js'
+import { parseConfigText } from '../../../src/node/config.js'
 import { RPC_TOKEN_ENV, rpcCall } from '../../../src/rpc/http-client.js'
 
 const SECRET = new Uint8Array(32).fill(7)
 const OPS_KEY = newApiKey()
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 const READER_KEY = newApiKey()
 
 /** One method per namespace the node registers, each answering who called it. */
@@ -122,7 +124,7 @@ describe('access policy', () => {
     try {
       await writeFile(join(dir, 'jwt.hex'), `0x${Buffer.from(SECRET).toString('hex')}\n`)
       const policy = await createRpcAccess({ host: '0.0.0.0', allowPublicWithoutAuth: false, auth: { jwtSecretFile: 'jwt.hex', apiKeys: [] } }, dir)
-      expect(await policy.authenticate(await jwt())).toEqual({ kind: 'jwt' })
+      expect(await policy.authenticate(bearer(await jwt()))).toEqual({ kind: 'jwt' })
       await writeFile(join(dir, 'short.hex'), 'abcd')
       await expect(createRpcAccess({ host: '0.0.0.0', allowPublicWithoutAuth: false, auth: { jwtSecretFile: 'short.hex', apiKeys: [] } }, dir)).rejects.toThrow(/64 hex digits/)
       await expect(createRpcAccess({ host: '0.0.0.0', allowPublicWithoutAuth: false, auth: { jwtSecretFile: 'missing.hex', apiKeys: [] } }, dir)).rejects.toThrow(/cannot read/)
@@ -135,26 +137,59 @@ describe('access policy', () => {
     const now = Date.now()
     const policy = publicPolicy(undefined, () => now)
     const t = Math.floor(now / 1000)
-    expect(await policy.authenticate(await jwt(t - 50, SECRET, { id: 'cl-1' }))).toEqual({ kind: 'jwt', name: 'cl-1' })
-    await expect(policy.authenticate(await jwt(t - 61))).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
-    await expect(policy.authenticate(await jwt(t + 61))).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
-    await expect(policy.authenticate(await jwt(t, new Uint8Array(32).fill(8)))).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
+    expect(await policy.authenticate(bearer(await jwt(t - 50, SECRET, { id: 'cl-1' })))).toEqual({ kind: 'jwt', name: 'cl-1' })
+    await expect(policy.authenticate(bearer(await jwt(t - 61)))).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
+    await expect(policy.authenticate(bearer(await jwt(t + 61)))).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
+    await expect(policy.authenticate(bearer(await jwt(t, new Uint8Array(32).fill(8))))).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
     const none = new UnsecuredJWT({}).setIssuedAt(t).encode()
-    await expect(policy.authenticate(none)).rejects.toThrow(/algorithm none/)
+    await expect(policy.authenticate(bearer(none))).rejects.toThrow(/algorithm none/)
     const noIat = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(SECRET)
-    await expect(policy.authenticate(noIat)).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
+    await expect(policy.authenticate(bearer(noIat))).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
+  })
+
+  it('refuses a header that is not Bearer, and two different tokens, even for open methods', async () => {
+    const policy = publicPolicy()
+    expect(await policy.authenticate({})).toEqual({ kind: 'anonymous' })
+    await expect(policy.authenticate({ authorization: 'Basic dTpw' })).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
+    await expect(policy.authenticate({ ...bearer(OPS_KEY.key), queryToken: READER_KEY.key })).rejects.toThrow(/two different credentials/)
+    expect(await policy.authenticate({ queryToken: READER_KEY.key })).toEqual({ kind: 'apiKey', name: 'reader' })
+    // A loopback node with nothing configured ignores whatever a tool sends, as before.
+    expect(await new RpcAccessPolicy({ host: '127.0.0.1' }).authenticate({ authorization: 'Basic dTpw' })).toEqual({ kind: 'anonymous' })
+    // ... but with credentials configured, bad ones are refused on loopback too.
+    const loopWithKeys = new RpcAccessPolicy({ host: '127.0.0.1', apiKeys: [{ name: 'ops', sha256: OPS_KEY.sha256, namespaces: ['*'] }] })
+    await expect(loopWithKeys.authenticate(bearer('qrk_wrong'))).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
+    const closed = new RpcAccessPolicy({ host: '0.0.0.0', namespaces: [], apiKeys: [{ name: 'ops', sha256: OPS_KEY.sha256, namespaces: ['*'] }] })
+    await expect(closed.authenticate({})).rejects.toThrow(/authenticated callers only/)
   })
 
   it('knows API keys by their SHA-256 only', async () => {
     const policy = publicPolicy()
-    expect(await policy.authenticate(OPS_KEY.key)).toEqual({ kind: 'apiKey', name: 'ops' })
-    expect(await policy.authenticate(READER_KEY.key)).toEqual({ kind: 'apiKey', name: 'reader' })
-    await expect(policy.authenticate(`${OPS_KEY.key}x`)).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
-    await expect(policy.authenticate(OPS_KEY.sha256)).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
+    expect(await policy.authenticate(bearer(OPS_KEY.key))).toEqual({ kind: 'apiKey', name: 'ops' })
+    expect(await policy.authenticate(bearer(READER_KEY.key))).toEqual({ kind: 'apiKey', name: 'reader' })
+    await expect(policy.authenticate(bearer(`${OPS_KEY.key}x`))).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
+    await expect(policy.authenticate(bearer(OPS_KEY.sha256))).rejects.toMatchObject({ code: 'RPC_UNAUTHORIZED' })
     expect(hashApiKey(OPS_KEY.key)).toBe(OPS_KEY.sha256)
     const made = makeRpcKey('insurer', ['priv'])
     expect(made.key.startsWith('qrk_')).toBe(true)
     expect(made.entry).toEqual({ name: 'insurer', sha256: hashApiKey(made.key), namespaces: ['priv'] })
+  })
+})
+
+describe('the rpc section of config.json', () => {
+  it('takes the entry quorate rpc-key new prints, and refuses unknown or malformed auth fields', () => {
+    const { entry } = makeRpcKey('insurer-app', ['priv', 'gov:read'])
+    const config = parseConfigText(JSON.stringify({ rpc: { host: '0.0.0.0', auth: { apiKeys: [entry], jwtSecretFile: 'jwt.hex' } } }), 'config.json')
+    expect(config.rpc).toMatchObject({ allowPublicWithoutAuth: false, auth: { apiKeys: [entry], jwtSecretFile: 'jwt.hex', jwtNamespaces: ['*'] } })
+    expect(config.rpc.namespaces).toBeUndefined()
+    expect(() => parseConfigText(JSON.stringify({ rpc: { auth: { apiKeys: [{ ...entry, key: 'qrk_plain' }] } } }), 'config.json')).toThrow(ConfigError)
+    expect(() => parseConfigText(JSON.stringify({ rpc: { auth: { jwtSecret: 'ab' } } }), 'config.json')).toThrow(ConfigError)
+    expect(() => parseConfigText(JSON.stringify({ rpc: { namespaces: ['eth', 'admin!'] } }), 'config.json')).toThrow(/rpc.namespaces/)
+  })
+
+  it('keeps the defaults loopback and without CORS', () => {
+    const config = parseConfigText('{}', 'config.json')
+    expect(config.rpc).toMatchObject({ host: '127.0.0.1', cors: [], allowPublicWithoutAuth: false, auth: { apiKeys: [] } })
+    expect(() => new RpcAccessPolicy({ host: config.rpc.host })).not.toThrow()
   })
 })
 
@@ -176,7 +211,6 @@ describe('a server whose listener is public', () => {
     return { status: res.status, json: (await res.json()) as Record<string, unknown>, res }
   }
   const req = (m: string, params: unknown[] = []) => ({ jsonrpc: '2.0', id: 1, method: m, params })
-  const bearer = (t: string) => ({ authorization: `Bearer ${t}` })
 
   it('refuses unauthenticated admin_, txpool_, priv_ and gov_ writes with -40100, and serves reads', async () => {
     for (const m of ['admin_peers', 'txpool_content', 'priv_putRecord', 'gov_propose']) {
