@@ -154,5 +154,14 @@ describe('start-up and loopback', () => {
     expect((await post(node.rpcUrl, 'txpool_content')).body.result).toMatchObject({ pending: {} })
     // Nothing configured, so a header some tool sends is ignored, as before.
     expect((await post(node.rpcUrl, 'admin_peers', bearer('whatever'))).body.result).toEqual([])
+    // WebSocket without a token: subscriptions work as the dashboard's live view uses them.
+    const ws = new WebSocket(node.wsUrl)
+    await once(ws, 'open')
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newHeads'] }))
+    const [sub] = (await once(ws, 'message')) as [Buffer]
+    expect(JSON.parse(String(sub))).toMatchObject({ id: 1, result: expect.stringMatching(/^0x/) as unknown })
+    const [head] = (await once(ws, 'message')) as [Buffer]
+    expect(JSON.parse(String(head))).toMatchObject({ method: 'eth_subscription' })
+    ws.close()
   })
 })
