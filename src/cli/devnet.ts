@@ -72,7 +72,8 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetFile> {
   const genesis = consortium
     ? await consortiumGenesis(consortium.complete(created, { chainId: opts.chainId, blockPeriodMs: opts.blockPeriodMs, alloc }))
     : { config: { chainId: opts.chainId, blockPeriodMs: opts.blockPeriodMs }, validators: created.map((n) => n.address), alloc }
-  await writeNetworkFiles(created, genesis, { cors: ['*'] })
+  // No CORS: the dashboard is served by the node itself (same origin); browsers elsewhere are not trusted.
+  await writeNetworkFiles(created, genesis)
   const nodes: DevnetNode[] = created.map((n) => ({
     name: n.name,
     dataDir: n.dataDir,

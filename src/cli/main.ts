@@ -17,6 +17,7 @@ import { shouldColour } from './table.js'
 import { devAccounts } from '../crypto/dev-accounts.js'
 import { govCommand } from './gov.js'
 import { dataCommand } from './data.js'
+import { rpcKeyCommand } from './rpc-key.js'
 import { initFromConsortium, initFromConsortiumText, partyCommand } from './party.js'
 
 function int(name: string, min: number, max: number) {
@@ -146,6 +147,7 @@ program
 program.addCommand(govCommand())
 program.addCommand(partyCommand())
 program.addCommand(dataCommand())
+program.addCommand(rpcKeyCommand())
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -6,7 +6,10 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
+import { GRANT_PATTERN } from '../rpc/auth.js'
 import { address, parseWith, port } from '../validation.js'
+
+const grant = z.string().regex(GRANT_PATTERN, 'a namespace (admin), its reads (gov:read), a method name (admin_peers) or *')
 
 export const NodeConfigSchema = z.object({
   /** A label for logs and status tables, e.g. the party's name. */
@@ -20,6 +23,33 @@ export const NodeConfigSchema = z.object({
       cors: z.array(z.string()).default([]),
       maxRequestBytes: z.number().int().positive().default(5 * 1024 * 1024),
       maxBatchSize: z.number().int().positive().default(1000),
+      /**
+       * Grants of anonymous callers (docs/security.md). Default: every namespace on a loopback
+       * bind; eth, net, web3, qbft and gov:read on any other address.
+       */
+      namespaces: z.array(grant).optional(),
+      auth: z
+        .object({
+          /** 32 bytes as hex, as geth's jwtsecret; relative to the data folder. */
+          jwtSecretFile: z.string().min(1).optional(),
+          /** Grants of a valid JWT. */
+          jwtNamespaces: z.array(grant).default(['*']),
+          apiKeys: z
+            .array(
+              z
+                .object({
+                  name: z.string().regex(/^[\w.@-]{1,64}$/, 'letters, digits, . _ @ - (at most 64)'),
+                  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'the SHA-256 of the key as 64 hex digits (quorate rpc-key new prints it)'),
+                  namespaces: z.array(grant).min(1),
+                })
+                .strict(),
+            )
+            .default([]),
+        })
+        .strict()
+        .prefault({}),
+      /** Start on a non-loopback rpc.host with no rpc.auth configured (anonymous callers get the read-only namespaces). */
+      allowPublicWithoutAuth: z.boolean().default(false),
     })
     .prefault({}),
   p2p: z

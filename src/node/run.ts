@@ -9,6 +9,7 @@ import { NodeHealth } from '../ops/health.js'
 import { createMetrics } from '../ops/metrics.js'
 import { bindNodeMetrics, metricsRoute } from '../ops/node-metrics.js'
 import { RpcServer } from '../rpc/server.js'
+import { createRpcAccess } from '../rpc/auth.js'
 import { dashboardRoute } from '../ops/dashboard.js'
 import { ethMethods } from '../rpc/eth.js'
 import { Filters } from '../rpc/filters.js'
@@ -27,6 +28,15 @@ export interface RunningNode {
 }
 
 export async function startNode(dataDir: string, config: NodeConfig, logger: Logger): Promise<RunningNode> {
+  // First: a public bind without authentication is refused before anything is opened.
+  const rpcLogger = logger.child({ module: 'rpc' })
+  const access = await createRpcAccess(config.rpc, dataDir, { logger: rpcLogger })
+  if (config.rpc.cors.includes('*')) {
+    rpcLogger.warn('rpc.cors is ["*"]: any web page a user of this machine opens can call this node; list the origins that need it instead')
+  }
+  if (access.publicBind) {
+    rpcLogger.info({ host: config.rpc.host, anonymous: access.anonymousGrants, auth: access.authConfigured }, 'JSON-RPC on a non-loopback address: anonymous callers get only these namespaces')
+  }
   const node = await Node.open(dataDir, config, { logger })
   const privacy = await openPrivacy(node, logger.child({ module: 'privacy' })).catch(async (err: unknown) => {
     await node.stop()
@@ -52,7 +62,7 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
       banner: { client: CLIENT_VERSION, chainId: Number(node.chainId) },
       httpRoutes: [dashboardRoute({ logger: logger.child({ module: 'dashboard' }) }), metricsRoute(metrics), ...health.routes()],
     },
-    { logger: logger.child({ module: 'rpc' }) },
+    { logger: rpcLogger, access },
   )
   try {
     await rpc.start()

@@ -8,7 +8,7 @@ import type { RawData, WebSocket } from 'ws'
 import { QuorateError } from '../errors.js'
 import type { Logger } from '../ops/logger.js'
 import { stringifyJson, type CallScope, type RpcDispatcher } from './dispatch.js'
-import type { RpcConnection } from './types.js'
+import type { RpcCaller, RpcConnection } from './types.js'
 
 /** Messages handled at once per connection; beyond this the socket stops being read. */
 const MAX_IN_FLIGHT = 64
@@ -28,6 +28,8 @@ export interface WsConnectionOptions {
   maxSubscriptions: number
   /** A client that lets this much pile up unsent is dropped (it is not reading). */
   maxBufferedBytes: number
+  /** Who opened the connection (authenticated once, at the upgrade); checked before each call. */
+  caller?: RpcCaller
 }
 
 export class WsConnection implements RpcConnection {
@@ -178,14 +180,14 @@ export class WsConnection implements RpcConnection {
   private async handle(text: string): Promise<void> {
     // Subscriptions made by successful calls of this message go live once its response is out.
     const created: Subscription[] = []
-    const out = await this.dispatcher.handle(text, () => this.openCall(created))
+    const out = await this.dispatcher.handle(text, () => this.openCall(created), this.opts.caller)
     if (out !== undefined) this.send(out)
     for (const sub of created) this.activate(sub)
   }
 
   private openCall(created: Subscription[]): CallScope {
     const call: CallState = { ended: false, mine: [] }
-    const ctx = { transport: 'ws' as const, connection: new CallView(this, call) }
+    const ctx = { transport: 'ws' as const, connection: new CallView(this, call), ...(this.opts.caller ? { caller: this.opts.caller } : {}) }
     return {
       ctx: this.remoteAddress !== undefined ? { ...ctx, remoteAddress: this.remoteAddress } : ctx,
       end: (ok) => {

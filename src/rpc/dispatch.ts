@@ -8,7 +8,7 @@ import type { z } from 'zod'
 import { QuorateError } from '../errors.js'
 import { silentLogger, type Logger } from '../ops/logger.js'
 import { RpcErrorCode, methodNotFound, toJsonRpcError } from './errors.js'
-import type { JsonRpcErrorObject, JsonRpcId, RpcContext, RpcMethod, RpcMethods, RpcObserver } from './types.js'
+import type { JsonRpcErrorObject, JsonRpcId, RpcAccess, RpcCaller, RpcContext, RpcMethod, RpcMethods, RpcObserver } from './types.js'
 
 export const DEFAULT_MAX_BATCH_SIZE = 1000
 
@@ -28,6 +28,8 @@ export interface RpcDispatcherOptions {
 export interface RpcDispatcherModules {
   logger?: Logger
   observer?: RpcObserver
+  /** Who may call what (rpc/auth.ts); without it every method is open to every caller. */
+  access?: RpcAccess
 }
 
 type Issue = z.ZodError['issues'][number]
@@ -37,6 +39,7 @@ export class RpcDispatcher {
   private readonly maxBatchSize: number
   private readonly logger: Logger
   private readonly observer: RpcObserver | undefined
+  private readonly access: RpcAccess | undefined
 
   constructor(opts: RpcDispatcherOptions = {}, modules: RpcDispatcherModules = {}) {
     this.maxBatchSize = opts.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE
@@ -45,6 +48,7 @@ export class RpcDispatcher {
     }
     this.logger = modules.logger ?? silentLogger()
     this.observer = modules.observer
+    this.access = modules.access
     if (opts.methods) this.register(opts.methods)
   }
 
@@ -68,9 +72,10 @@ export class RpcDispatcher {
 
   /**
    * Answers one HTTP body or WebSocket message. Returns the JSON text to send back, or undefined
-   * when nothing is due (only notifications). `openCall` gives each handler call its context.
+   * when nothing is due (only notifications). `openCall` gives each handler call its context;
+   * `caller` (who sent the message) is checked against the access policy before each call.
    */
-  async handle(text: string, openCall: () => CallScope): Promise<string | undefined> {
+  async handle(text: string, openCall: () => CallScope, caller?: RpcCaller): Promise<string | undefined> {
     let parsed: unknown
     try {
       parsed = JSON.parse(text)
@@ -78,7 +83,7 @@ export class RpcDispatcher {
       this.logger.debug({ err }, 'JSON-RPC parse error')
       return errorText(null, { code: RpcErrorCode.PARSE_ERROR, message: `parse error: ${err instanceof Error ? err.message : 'invalid JSON'}` })
     }
-    if (!Array.isArray(parsed)) return this.handleRequest(parsed, openCall)
+    if (!Array.isArray(parsed)) return this.handleRequest(parsed, openCall, caller)
     if (parsed.length === 0) return errorText(null, { code: RpcErrorCode.INVALID_REQUEST, message: 'invalid request: empty batch' })
     if (parsed.length > this.maxBatchSize) {
       return errorText(null, {
@@ -89,13 +94,13 @@ export class RpcDispatcher {
     // One after the other: the order of side effects (e.g. several sendRawTransaction) is the batch order.
     const parts: string[] = []
     for (const req of parsed) {
-      const out = await this.handleRequest(req, openCall)
+      const out = await this.handleRequest(req, openCall, caller)
       if (out !== undefined) parts.push(out)
     }
     return parts.length === 0 ? undefined : `[${parts.join(',')}]`
   }
 
-  private async handleRequest(req: unknown, openCall: () => CallScope): Promise<string | undefined> {
+  private async handleRequest(req: unknown, openCall: () => CallScope, caller: RpcCaller | undefined): Promise<string | undefined> {
     if (typeof req !== 'object' || req === null || Array.isArray(req)) {
       return errorText(null, { code: RpcErrorCode.INVALID_REQUEST, message: 'invalid request: expected a JSON-RPC request object' })
     }
@@ -120,7 +125,14 @@ export class RpcDispatcher {
 
     const started = performance.now()
     const m = this.methods.get(name)
-    const outcome = m ? await this.call(m, name, r.params, openCall) : { error: toJsonRpcError(methodNotFound(name)) }
+    // Before the lookup: a caller without a grant learns nothing of which methods this node has.
+    const refused = this.access && caller ? this.access.authorize(name, caller) : undefined
+    const outcome = refused
+      ? { error: toJsonRpcError(refused, this.logger, name) }
+      : m
+        ? await this.call(m, name, r.params, openCall)
+        : { error: toJsonRpcError(methodNotFound(name)) }
+    if (m && !refused && this.access && caller) this.access.called(name, caller, !('error' in outcome))
     this.observer?.onCall(m ? name : 'unknown', 'error' in outcome ? outcome.error.code : undefined, (performance.now() - started) / 1000)
     return reply(outcome)
   }

@@ -27,6 +27,8 @@ export const RpcErrorCode = {
   METHOD_NOT_SUPPORTED: -32004,
   LIMIT_EXCEEDED: -32005,
   JSON_RPC_VERSION_NOT_SUPPORTED: -32006,
+  /** Besu's code for missing, bad or insufficient credentials (HTTP 401 when the credentials are bad). */
+  UNAUTHORIZED: -40100,
   /** geth's code for a reverted call/estimate; `data` holds the revert bytes. */
   EXECUTION_REVERTED: 3,
 } as const
@@ -55,6 +57,8 @@ export const RPC_ERROR_CODES: Readonly<Record<string, number>> = {
   PRIVATE_NOT_ACTIVE: RpcErrorCode.RESOURCE_UNAVAILABLE,
   PRIVATE_ANCHOR_REFUSED: RpcErrorCode.TRANSACTION_REJECTED,
   PRIVATE_ANCHOR_TIMEOUT: RpcErrorCode.RESOURCE_UNAVAILABLE,
+  RPC_UNAUTHORIZED: RpcErrorCode.UNAUTHORIZED,
+  RPC_FORBIDDEN: RpcErrorCode.UNAUTHORIZED,
   ...TX_POOL_ERROR_RPC_CODES,
 }
 

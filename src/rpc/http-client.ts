@@ -1,6 +1,8 @@
 /**
  * A small JSON-RPC client over HTTP for the node's own tools (CLI commands, the privacy client):
  * timeouts, batches, and errors that say whether the node did not answer or answered with an error.
+ * A node that requires credentials (docs/security.md) is called with the bearer token in
+ * QUORATE_RPC_TOKEN (an API key or a JWT), read from the environment so it never sits on argv.
  */
 import { z } from 'zod'
 import { QuorateError, errorMessage } from '../errors.js'
@@ -22,6 +24,8 @@ export class RpcCallError extends QuorateError {
     this.rpcCode = rpcCode
   }
 }
+
+export const RPC_TOKEN_ENV = 'QUORATE_RPC_TOKEN'
 
 /** JSON-RPC "method not found": the node does not offer that namespace. */
 export const METHOD_NOT_FOUND = -32601
@@ -60,7 +64,14 @@ export interface RpcRequest {
  */
 export async function rpcBatch(url: string, calls: readonly RpcRequest[], timeoutMs: number): Promise<(unknown | RpcCallError)[]> {
   const body = JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, method: c.method, params: c.params ?? [] })))
-  const res = await httpFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }, timeoutMs)
+  const token = process.env[RPC_TOKEN_ENV]
+  const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }
+  const res = await httpFetch(url, { method: 'POST', headers, body }, timeoutMs)
+  if (res.status === 401) {
+    const answer = rpcResponse.safeParse(await res.json().catch(() => undefined))
+    const reason = answer.success && answer.data.error ? answer.data.error.message : 'unauthorized'
+    throw new RpcCallError(calls[0]?.method ?? 'request', `${reason}${token ? '' : ` (set ${RPC_TOKEN_ENV} to an API key or JWT)`}`, answer.success ? answer.data.error?.code : undefined)
+  }
   let json: unknown
   try {
     json = await res.json()

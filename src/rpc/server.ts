@@ -2,7 +2,9 @@
  * The JSON-RPC server: one TCP port that answers JSON-RPC 2.0 over HTTP POST and over WebSocket
  * (upgrade on `/`), applies CORS and size limits, and hosts extra HTTP routes the node mounts
  * (`/metrics`, `/health`, the dashboard). It owns framing and limits only: what methods do is in
- * the method table it is given, and request semantics are in dispatch.ts.
+ * the method table it is given, and request semantics are in dispatch.ts. With an access policy
+ * (rpc/auth.ts) it reads the caller's bearer token once per HTTP request or WebSocket connection
+ * and answers 401 to bad credentials; what each caller may call is the policy's decision.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -12,8 +14,8 @@ import { QuorateError } from '../errors.js'
 import { silentLogger, type Logger } from '../ops/logger.js'
 import { WsConnection } from './connection.js'
 import { RpcDispatcher, stringifyJson, type CallScope } from './dispatch.js'
-import { RpcErrorCode } from './errors.js'
-import type { RpcMethods, RpcObserver } from './types.js'
+import { RpcErrorCode, toJsonRpcError } from './errors.js'
+import type { RpcAccess, RpcCaller, RpcIdentity, RpcMethods, RpcObserver } from './types.js'
 
 export const DEFAULT_MAX_REQUEST_BYTES = 5 * 1024 * 1024
 export const DEFAULT_MAX_CONNECTIONS = 100
@@ -67,6 +69,11 @@ export interface RpcServerOptions {
 export interface RpcServerModules {
   logger?: Logger
   observer?: RpcObserver
+  /**
+   * The listener's access policy (rpc/auth.ts). Without one every caller is anonymous and every
+   * method is open, and Authorization headers are ignored.
+   */
+  access?: RpcAccess
 }
 
 export class RpcServer {
@@ -81,6 +88,7 @@ export class RpcServer {
   private readonly pingIntervalMs: number
   private readonly maxBufferedBytes: number
   private readonly banner: Record<string, unknown>
+  private readonly access: RpcAccess | undefined
   private readonly routes: HttpRoute[] = []
   private readonly connections = new Set<WsConnection>()
   private pendingUpgrades = 0
@@ -92,6 +100,7 @@ export class RpcServer {
 
   constructor(opts: RpcServerOptions = {}, modules: RpcServerModules = {}) {
     this.logger = modules.logger ?? silentLogger()
+    this.access = modules.access
     this.host = opts.host ?? '127.0.0.1'
     this.requestedPort = opts.port ?? 8545
     this.cors = opts.cors === undefined || opts.cors === '*' ? opts.cors : opts.cors.includes('*') ? '*' : new Set(opts.cors.map(normalizeOrigin))
@@ -106,7 +115,7 @@ export class RpcServer {
     this.banner = { service: 'quorate-rpc', jsonrpc: '2.0', transports: ['http', 'ws'], ...opts.banner }
     this.dispatcher = new RpcDispatcher(
       { ...(opts.methods ? { methods: opts.methods } : {}), ...(opts.maxBatchSize !== undefined ? { maxBatchSize: opts.maxBatchSize } : {}) },
-      { logger: this.logger, ...(modules.observer ? { observer: modules.observer } : {}) },
+      { logger: this.logger, ...(modules.observer ? { observer: modules.observer } : {}), ...(modules.access ? { access: modules.access } : {}) },
     )
     for (const r of opts.httpRoutes ?? []) this.route(r.method, r.path, r.handler)
   }
@@ -236,6 +245,18 @@ export class RpcServer {
   }
 
   private async onPost(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const remoteAddress = req.socket.remoteAddress
+    let caller: RpcCaller | undefined
+    if (this.access) {
+      // Before the body is read: a request with bad credentials costs the node nothing more.
+      const identity = await this.authenticate(req.headers.authorization, undefined, remoteAddress)
+      if (!('kind' in identity)) {
+        drain(req)
+        res.setHeader('WWW-Authenticate', 'Bearer realm="quorate-rpc"')
+        return sendRpcError(res, 401, identity.code, identity.message)
+      }
+      caller = { ...identity, transport: 'http', ...(remoteAddress !== undefined ? { remoteAddress } : {}) }
+    }
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
     if (!JSON_CONTENT_TYPES.has(contentType)) {
       drain(req)
@@ -249,12 +270,11 @@ export class RpcServer {
     const body = await readBody(req, this.maxRequestBytes)
     if (body === 'aborted') return
     if (body === 'too-large') return sendRpcError(res, 413, RpcErrorCode.INVALID_REQUEST, this.tooLargeMessage(undefined))
-    const remoteAddress = req.socket.remoteAddress
     const open = (): CallScope => ({
-      ctx: remoteAddress !== undefined ? { transport: 'http', remoteAddress } : { transport: 'http' },
+      ctx: { transport: 'http', ...(remoteAddress !== undefined ? { remoteAddress } : {}), ...(caller ? { caller } : {}) },
       end: () => {},
     })
-    const out = await this.dispatcher.handle(body.toString('utf8'), open)
+    const out = await this.dispatcher.handle(body.toString('utf8'), open, caller)
     if (res.destroyed) return
     if (out === undefined) {
       res.writeHead(204).end()
@@ -307,6 +327,22 @@ export class RpcServer {
     return `${what} exceeds the limit of ${this.maxRequestBytes} bytes (maxRequestBytes); send less per request or split the batch`
   }
 
+  /**
+   * The identity proved by an `Authorization: Bearer` header or (WebSocket only, since browsers
+   * cannot set headers there) a `?token=` query; or the JSON-RPC error to answer with 401.
+   */
+  private async authenticate(authorization: string | undefined, queryToken: string | undefined, remote: string | undefined): Promise<RpcIdentity | { code: number; message: string }> {
+    const access = this.access
+    if (!access) return { kind: 'anonymous' }
+    try {
+      return await access.authenticate({ authorization, queryToken })
+    } catch (err) {
+      const answer = toJsonRpcError(err, this.logger, 'authenticate')
+      this.logger.info({ remote, reason: answer.message }, 'JSON-RPC credentials refused')
+      return { code: answer.code, message: answer.message }
+    }
+  }
+
   private originAllowed(origin: string): boolean {
     if (this.cors === '*') return true
     return this.cors !== undefined && this.cors.has(normalizeOrigin(origin))
@@ -335,13 +371,31 @@ export class RpcServer {
       counted = false
     }
     socket.once('close', uncount)
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      uncount()
-      this.onConnection(ws, req)
-    })
+    const upgrade = (caller: RpcCaller | undefined): void =>
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        uncount()
+        this.onConnection(ws, req, caller)
+      })
+    if (!this.access) return upgrade(undefined)
+    const remoteAddress = req.socket.remoteAddress
+    const queryToken = parseUrl(req)?.searchParams.get('token') ?? undefined
+    this.authenticate(req.headers.authorization, queryToken, remoteAddress)
+      .then((identity) => {
+        if (socket.destroyed) return uncount()
+        if (!('kind' in identity)) {
+          uncount()
+          return rejectUpgrade(socket, 401, identity.message)
+        }
+        upgrade({ ...identity, transport: 'ws', ...(remoteAddress !== undefined ? { remoteAddress } : {}) })
+      })
+      .catch((err: unknown) => {
+        uncount()
+        this.logger.error({ err }, 'WebSocket upgrade failed')
+        socket.destroy()
+      })
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+  private onConnection(ws: WebSocket, req: IncomingMessage, caller: RpcCaller | undefined): void {
     if (!this.server) {
       ws.terminate()
       return
@@ -354,11 +408,12 @@ export class RpcServer {
         remoteAddress: req.socket.remoteAddress,
         maxSubscriptions: this.maxSubscriptions,
         maxBufferedBytes: this.maxBufferedBytes,
+        ...(caller ? { caller } : {}),
       },
       this.logger,
     )
     this.connections.add(conn)
-    this.logger.debug({ conn: conn.id, remote: conn.remoteAddress }, 'WebSocket connection opened')
+    this.logger.debug({ conn: conn.id, remote: conn.remoteAddress, caller: caller?.name, auth: caller?.kind }, 'WebSocket connection opened')
     ws.on('close', (code) => {
       this.connections.delete(conn)
       conn.dispose()

@@ -13,6 +13,45 @@ export interface RpcContext {
   connection?: RpcConnection
   /** Remote IP address of the caller, for logs and rate limits. */
   remoteAddress?: string
+  /** Who is calling, as the listener authenticated them (set when the server has an access policy). */
+  caller?: RpcCaller
+}
+
+/**
+ * An authenticated (or anonymous) caller. `name` is the API key's name, or the JWT's `id` claim
+ * when it has one; it is what logs and the privacy access log record, never a secret.
+ */
+export interface RpcCaller {
+  kind: 'anonymous' | 'apiKey' | 'jwt'
+  name?: string
+  remoteAddress?: string
+  transport: 'http' | 'ws'
+}
+
+/** What a request carries that may prove who sent it. */
+export interface RpcCredentials {
+  authorization?: string | undefined
+  queryToken?: string | undefined
+}
+
+/** What credentials prove: the caller without the transport facts. */
+export type RpcIdentity = Pick<RpcCaller, 'kind' | 'name'>
+
+/**
+ * The access policy of one listener (rpc/auth.ts implements it): who is calling, and what they
+ * may call. The server authenticates once per HTTP request or WebSocket connection; the
+ * dispatcher asks `authorize` before each call and reports each call to `called` (the request log).
+ */
+export interface RpcAccess {
+  /**
+   * The identity proved by the request's `Authorization` header or (WebSocket upgrades) its
+   * `?token=` query. Throws a QuorateError with code RPC_UNAUTHORIZED for bad, expired or
+   * missing-but-required credentials: the server answers 401.
+   */
+  authenticate(credentials: RpcCredentials): Promise<RpcIdentity>
+  /** Undefined when `caller` may call `method`; else the error to answer. */
+  authorize(method: string, caller: RpcCaller): Error | undefined
+  called(method: string, caller: RpcCaller, ok: boolean): void
 }
 
 /**
