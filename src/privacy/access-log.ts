@@ -35,6 +35,8 @@ export const AccessEntrySchema = z.object({
   action: z.enum(ACCESS_ACTIONS),
   outcome: z.enum(['granted', 'refused']),
   reason: z.string(),
+  /** Who asked through the API (`apiKey:name@ip`, `anonymous@ip`); absent for the node's own acts. */
+  caller: z.string().optional(),
   prev: hexString,
   subjectPrev: hexString,
   hash: hexString,
@@ -59,7 +61,9 @@ export interface Verification {
 }
 
 export function entryHash(e: Omit<AccessEntry, 'hash'>): Hex {
-  const fields = [e.seq, e.time, e.node, e.party, e.collection, e.key, e.subject, e.purpose, e.action, e.outcome, e.reason, e.prev, e.subjectPrev]
+  const fields: (string | number)[] = [e.seq, e.time, e.node, e.party, e.collection, e.key, e.subject, e.purpose, e.action, e.outcome, e.reason, e.prev, e.subjectPrev]
+  // Appended only when present, so entries written before callers were recorded keep their hash.
+  if (e.caller !== undefined) fields.push(e.caller)
   return keccakHex(new TextEncoder().encode(JSON.stringify(fields)))
 }
 

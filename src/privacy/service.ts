@@ -176,7 +176,7 @@ export class PrivacyService {
   }
 
   /** Writes a record: anchor on chain, store here, send to every other member node. */
-  async put(input: PutInput): Promise<PutResult> {
+  async put(input: PutInput, caller?: string): Promise<PutResult> {
     const { c } = await this.membership(input.collection)
     const purposes = [...new Set(input.purposes)]
     const known = new Set(c.grants.map((g) => g.purpose))
@@ -203,7 +203,7 @@ export class PrivacyService {
     // Anchored first: a receiving member checks the record against the anchor before storing it.
     const { txHash } = await this.chain.send('anchor', [toBytes32(c.id), kid, hash, subjectId32(c.id, record.subject), purposes.map(toBytes32), BigInt(record.expiresAt)])
     await this.store.put(record)
-    await this.log.append({ party: await this.myParty(), collection: c.id, key: record.key, subject: record.subject, purpose: purposes.join(','), action: 'write', outcome: 'granted', reason: '' })
+    await this.log.append({ party: await this.myParty(), collection: c.id, key: record.key, subject: record.subject, purpose: purposes.join(','), action: 'write', outcome: 'granted', reason: '', ...(caller !== undefined ? { caller } : {}) })
     const members = (await this.chain.memberNodes(c.members)).filter((n) => n.address !== this.node.address)
     const plaintext = encodeRecord(record)
     const aad = recordAad(c.id, record.key, hash)
@@ -273,13 +273,14 @@ export class PrivacyService {
     return new TextEncoder().encode(JSON.stringify({ ok: true, recordHash: anchor.recordHash }))
   }
 
-  /** Reads a record for a declared purpose; every read and refusal is logged. */
-  async get(collectionId: string, key: string, purpose: string): Promise<ReadResult> {
+  /** Reads a record for a declared purpose; every read and refusal is logged, with the API caller. */
+  async get(collectionId: string, key: string, purpose: string, caller?: string): Promise<ReadResult> {
+    const by = caller !== undefined ? { caller } : {}
     const meta = await this.store.meta(collectionId, key).catch(() => undefined)
     const subject = meta?.subject ?? ''
     const party = (await this.chain.partyOf(this.node.address)) ?? ''
     const refuse = async (err: Error): Promise<never> => {
-      await this.log.append({ party, collection: collectionId, key, subject, purpose, action: 'read', outcome: 'refused', reason: errorMessage(err) })
+      await this.log.append({ party, collection: collectionId, key, subject, purpose, action: 'read', outcome: 'refused', reason: errorMessage(err), ...by })
       throw err
     }
     const c = await this.collection(collectionId)
@@ -296,7 +297,7 @@ export class PrivacyService {
     }
     if (!record.purposes.includes(purpose)) return refuse(new PurposeNotAllowedError(`record "${key}" was not collected for purpose "${purpose}" (its purposes: ${record.purposes.join(', ')})`))
     if (record.expiresAt <= now()) return refuse(new PrivateDataError('RESOURCE_NOT_FOUND', `record "${key}" is past its retention and is being purged`))
-    await this.log.append({ party, collection: collectionId, key, subject: record.subject, purpose, action: 'read', outcome: 'granted', reason: `legal basis: ${granted.basis}` })
+    await this.log.append({ party, collection: collectionId, key, subject: record.subject, purpose, action: 'read', outcome: 'granted', reason: `legal basis: ${granted.basis}`, ...by })
     return { collection: record.collection, key: record.key, subject: record.subject, purposes: record.purposes, data: record.data, expiresAt: record.expiresAt, writer: record.writer, writtenAt: record.writtenAt, recordHash: recordHash(record) }
   }
 

@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import type { PrivacyService } from '../privacy/service.js'
 import { recordKey, shortId, subjectId } from '../privacy/record.js'
-import { method, noParams, type RpcMethods } from './types.js'
+import { method, noParams, type RpcContext, type RpcMethods } from './types.js'
 
 const PutSchema = z.object({
   collection: shortId,
@@ -23,8 +23,8 @@ export function privMethods(privacy: PrivacyService): RpcMethods {
   return {
     priv_getCollections: noParams(() => privacy.collections()),
     priv_getCollection: method(z.tuple([shortId]), ([id]) => privacy.collection(id)),
-    priv_putRecord: method(z.tuple([PutSchema]), ([input]) => privacy.put(input)),
-    priv_getRecord: method(z.tuple([shortId, recordKey, shortId]), ([collection, key, purpose]) => privacy.get(collection, key, purpose)),
+    priv_putRecord: method(z.tuple([PutSchema]), ([input], ctx) => privacy.put(input, callerLabel(ctx))),
+    priv_getRecord: method(z.tuple([shortId, recordKey, shortId]), ([collection, key, purpose], ctx) => privacy.get(collection, key, purpose, callerLabel(ctx))),
     priv_listRecords: method(z.tuple([shortId]), ([collection]) => privacy.list(collection)),
     priv_deleteRecord: method(z.tuple([shortId, recordKey]), ([collection, key]) => privacy.requestErasure(collection, { key })),
     priv_requestErasure: method(z.tuple([ErasureSchema]), ([req]) => privacy.requestErasure(req.collection, 'key' in req ? { key: req.key } : { subject: req.subject })),
@@ -36,4 +36,11 @@ export function privMethods(privacy: PrivacyService): RpcMethods {
     priv_verifyAccessLog: method(z.tuple([z.unknown().optional()]), ([exported]) => privacy.verifyAccessLog(exported)),
     priv_getEncryptionKey: noParams(() => privacy.encryptionPublicKey),
   }
+}
+
+/** The API caller as the access log records it: `apiKey:fund-ops@10.0.0.5`, `anonymous@127.0.0.1`. */
+export function callerLabel(ctx: RpcContext): string {
+  const c = ctx.caller
+  const who = c ? (c.name !== undefined ? `${c.kind}:${c.name}` : c.kind) : 'anonymous'
+  return `${who}@${c?.remoteAddress ?? ctx.remoteAddress ?? 'unknown'}`
 }

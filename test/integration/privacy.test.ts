@@ -168,6 +168,8 @@ describe('private data collections on a governed network', () => {
       ['read', 'billing', 'granted'],
       ['read', 'treatment', 'refused'],
     ])
+    // Each read names the API caller that asked (here anonymous on the loopback listener).
+    expect(log.entries.map((e) => e.caller)).toEqual(['anonymous@127.0.0.1', 'anonymous@127.0.0.1'])
     expect(log.node).toBe(net.nodes[INSURER]!.address)
     expect(await ok(INSURER, 'priv_verifyAccessLog', [log])).toEqual({ valid: true, errors: [] })
     expect(await ok(INSURER, 'priv_verifyAccessLog', [])).toEqual({ valid: true, errors: [] })

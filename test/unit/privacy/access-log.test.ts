@@ -47,6 +47,21 @@ describe('access log', () => {
     await log.close()
   })
 
+  it('records the API caller in the entry and its hash: a changed or removed caller fails verification', async () => {
+    const { log } = await openLog()
+    await log.append({ ...ev('alice'), caller: 'apiKey:insurer-ops@10.0.0.7' })
+    const x = await log.exportSubject('alice')
+    expect(x.entries[0]!.caller).toBe('apiKey:insurer-ops@10.0.0.7')
+    expect(verifyAccessLogExport(x).valid).toBe(true)
+    const renamed = structuredClone(x)
+    renamed.entries[0]!.caller = 'anonymous@10.0.0.7'
+    expect(verifyAccessLogExport(renamed).errors).toContain('entry 0 (seq 0): its hash does not match its content')
+    const dropped = structuredClone(x)
+    delete dropped.entries[0]!.caller
+    expect(verifyAccessLogExport(dropped).valid).toBe(false)
+    await log.close()
+  })
+
   it('a modified, removed or truncated export fails verification', async () => {
     const { log } = await openLog()
     for (let i = 0; i < 3; i++) await log.append(ev('alice', i === 1 ? 'refused' : 'granted'))
