@@ -388,13 +388,16 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
 
   private async listen(listen: { host: string; port: number }, tls: TlsIdentity): Promise<void> {
     const inboundTimeoutMs = this.opts.inboundTimeoutMs ?? 10_000
+    // Our own deadline per connection (admitPending) closes stalled ones and counts why; these are
+    // only a backstop, a little later so they do not race it.
+    const backstopMs = inboundTimeoutMs + 1000
     const server = createServer({
       cert: tls.certPem,
       key: tls.keyPem,
       minVersion: 'TLSv1.3',
-      handshakeTimeout: inboundTimeoutMs,
-      requestTimeout: inboundTimeoutMs,
-      headersTimeout: inboundTimeoutMs,
+      handshakeTimeout: backstopMs,
+      requestTimeout: backstopMs,
+      headersTimeout: backstopMs,
     })
     const wss = new WebSocketServer({ noServer: true, maxPayload: this.maxFrameBytes, perMessageDeflate: false, clientTracking: false })
     server.on('request', (_req, res) => {
@@ -787,13 +790,14 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     }
     const handler = this.handlers.get(frame.protocol)
     if (!handler) return reply({ code: 'NO_HANDLER' })
-    if (peer.inflight >= (this.opts.maxInflightRequestsPerPeer ?? 32)) return reply({ code: 'BUSY' })
+    // Budget first: a flood answered BUSY for being in flight must still pay for each request.
     const budget = this.budgetOf(peer.address)
     const over = budget.takeRequest(this.share(peer.address))
     if (over) {
       reply({ code: 'BUSY' })
       return this.dropOverBudget(peer, over)
     }
+    if (peer.inflight >= (this.opts.maxInflightRequestsPerPeer ?? 32)) return reply({ code: 'BUSY' })
     peer.inflight++
     const payload = frame.payload.slice()
     Promise.resolve()
