@@ -47,6 +47,7 @@ export type InvalidFrameReason =
   | 'BAD_WEBSOCKET'
   | 'UNEXPECTED_HANDSHAKE'
   | 'UNSOLICITED_RESPONSE'
+  | 'UNKNOWN_PROTOCOL'
 
 export const MAX_PROTOCOL_LENGTH = 64
 const PROTOCOL_RE = /^[a-z0-9][a-z0-9/_.-]*$/

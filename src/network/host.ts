@@ -4,10 +4,19 @@
  * Owns: the optional TLS listener, dialling static peers (directly or through an HTTP CONNECT
  * proxy) with reconnect, the signed handshake on every connection, one connection per node address,
  * frame routing (direct messages, de-duplicated gossip, request/response), misbehaviour scoring and
- * bans, keepalive pings, and a clean stop. It does not interpret payloads: consensus, tx gossip and
+ * bans, per-peer budgets for unsolicited traffic (budget.ts), limits and deadlines on inbound
+ * connections that are not yet authenticated, keepalive pings, and a clean stop. It does not interpret payloads: consensus, tx gossip and
  * block sync register protocols on it and validate what they receive. In particular a gossip payload
  * is delivered once and is *not* relayed automatically; the app relays it with `gossip()` after
  * validating it, so invalid messages die at the first honest node.
+ *
+ * Fairness rules (issue #9): a current validator (`isValidator`) is never banned or disconnected for
+ * its score, since banning validators can cut this node from the quorum it needs; past the threshold
+ * it is throttled instead (its budgets shrink to `throttledShare` and the excess is dropped). Every
+ * stage of an inbound connection (TLS, WebSocket upgrade, signed handshake) runs under one deadline,
+ * and connections still in those stages are capped per IP and in total; at a cap the oldest pending
+ * one of the busiest IP gives way, so silent sockets can neither pile up nor keep a good peer out,
+ * and an established connection is never touched by anything unauthenticated.
  *
  * Frame layout: frame.ts. Handshake: handshake.ts.
  */
@@ -31,6 +40,7 @@ import { channelBinding, runHandshake, type HandshakeOutcome } from './handshake
 import { Peer, type PeerDirection, type PeerInfo } from './peer.js'
 import { resolveProxy } from './proxy.js'
 import { DEFAULT_BACKOFF, StaticPeerDialer, type BackoffOptions, type StaticPeer } from './reconnect.js'
+import { DEFAULT_PEER_BUDGET, PeerBudget, type BudgetKind, type PeerBudgetOptions } from './budget.js'
 import { DEFAULT_SCORING, PeerScores, type ScoringOptions } from './scoring.js'
 import { SeenCache } from './seen-cache.js'
 import type { TlsIdentity } from './tls.js'
@@ -62,6 +72,8 @@ export type P2PHostEvents = {
   'peer:connect': [address: Address, info: PeerInfo]
   'peer:disconnect': [address: Address, reason: string]
   'peer:banned': [address: Address, until: number]
+  /** A validator reached the ban threshold: it stays connected, with reduced budgets, until `until`. */
+  'peer:throttled': [address: Address, until: number]
   'handshake:failed': [failure: HandshakeFailure]
 }
 
@@ -72,6 +84,8 @@ export interface P2PHostOptions {
   genesisHash: Hex | Uint8Array
   /** The node allow-list (static now, governance later). Called on every handshake and by refreshAllowList(). */
   isAllowed: (address: Address) => boolean
+  /** Current validators: never banned nor disconnected for their score, throttled instead. Default none. */
+  isValidator?: (address: Address) => boolean
   /** Where to listen; omit to listen on nothing and only dial out. */
   listen?: { host: string; port: number }
   /** Required when listening. */
@@ -83,8 +97,10 @@ export interface P2PHostOptions {
   noProxy?: string
   /** Largest frame in either direction (ws maxPayload); default 16 MiB. */
   maxFrameBytes?: number
-  /** Default 5 s. */
+  /** The signed handshake, in both directions; default 5 s. */
   handshakeTimeoutMs?: number
+  /** An inbound connection must be an authenticated peer this long after TCP accept (TLS, upgrade, handshake); default 10 s. */
+  inboundTimeoutMs?: number
   /** TCP + proxy + TLS + upgrade; default 10 s. */
   dialTimeoutMs?: number
   /** Default for request(); 10 s. */
@@ -94,8 +110,10 @@ export interface P2PHostOptions {
   pingIntervalMs?: number
   /** Established connections; default 64. */
   maxPeers?: number
-  /** Inbound connections still in the handshake; default 32. */
+  /** Inbound connections not yet authenticated (TLS, upgrade or handshake); default 64. */
   maxPendingHandshakes?: number
+  /** The same, from one IP address; default 8. */
+  maxPendingHandshakesPerIp?: number
   /** Requests from one peer being handled at once; more get BUSY. Default 32. */
   maxInflightRequestsPerPeer?: number
   /** Bytes queued to one slow peer before frames to it are dropped; default 64 MiB. */
@@ -106,6 +124,12 @@ export interface P2PHostOptions {
   invalidFramePenalty?: number
   /** Points for a frame over maxFrameBytes (the connection is closed by ws); default 50. */
   oversizedFramePenalty?: number
+  /** Per-peer budgets of unsolicited traffic (budget.ts). */
+  budget?: Partial<PeerBudgetOptions>
+  /** Points per frame dropped over a budget; default 5. */
+  overBudgetPenalty?: number
+  /** Points for a message on a protocol nobody subscribed to (see subscribe()); default 5. */
+  unknownProtocolPenalty?: number
 }
 
 export interface P2PHostModules {
@@ -138,6 +162,14 @@ export interface P2PStats {
   droppedOutbound: number
   penalisedPeers: { address: Address; score: number }[]
   bannedPeers: { address: Address; until: number }[]
+  /** Validators past the ban threshold: kept connected, with reduced budgets. */
+  throttledPeers: { address: Address; until: number }[]
+  /** Received frames dropped because the peer was over a budget, by budget. */
+  overBudget: Record<string, number>
+  /** Inbound connections closed before authentication, by reason (TIMEOUT_TLS, TIMEOUT_UPGRADE, TIMEOUT_HANDSHAKE, PENDING_PER_IP, PENDING_TOTAL). */
+  inboundDropped: Record<string, number>
+  /** Inbound connections not yet authenticated, now. */
+  pendingInbound: number
 }
 
 const addressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address')
@@ -164,7 +196,9 @@ const optionsSchema = z.object({
   reconnect: z.object({ baseMs: positive.optional(), maxMs: positive.optional() }).optional(),
   pingIntervalMs: positive.optional(),
   maxPeers: positive.optional(),
+  inboundTimeoutMs: positive.optional(),
   maxPendingHandshakes: positive.optional(),
+  maxPendingHandshakesPerIp: positive.optional(),
   maxInflightRequestsPerPeer: positive.optional(),
   maxSendBufferBytes: positive.optional(),
   gossipCache: z.object({ maxEntries: positive.optional(), ttlMs: positive.optional() }).optional(),
@@ -173,6 +207,19 @@ const optionsSchema = z.object({
     .optional(),
   invalidFramePenalty: z.number().nonnegative().optional(),
   oversizedFramePenalty: z.number().nonnegative().optional(),
+  budget: z
+    .object({
+      gossipBytesPerSecond: z.number().positive().optional(),
+      gossipBurstBytes: z.number().positive().optional(),
+      requestsPerSecond: z.number().positive().optional(),
+      requestBurst: z.number().positive().optional(),
+      servedBytesPerSecond: z.number().positive().optional(),
+      servedBurstBytes: z.number().positive().optional(),
+      throttledShare: z.number().positive().max(1).optional(),
+    })
+    .optional(),
+  overBudgetPenalty: z.number().nonnegative().optional(),
+  unknownProtocolPenalty: z.number().nonnegative().optional(),
 })
 
 /** A connection from the moment its handshake starts until its socket has closed. */
@@ -187,6 +234,14 @@ interface Conn {
   state: 'handshake' | 'open' | 'closed'
   abort: AbortController
   peer?: Peer
+}
+
+/** An inbound TCP connection from accept until it is an open peer (or closed). */
+interface PendingInbound {
+  socket: Socket
+  ip: string
+  stage: 'TLS' | 'UPGRADE' | 'HANDSHAKE'
+  timer: NodeJS.Timeout
 }
 
 function bump(map: Map<string, number>, key: string, by = 1): void {
@@ -224,6 +279,15 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
   private readonly sockets = new Set<WebSocket>()
   private readonly tcpSockets = new Set<Socket>()
   private readonly handlers = new Map<string, RequestHandler>()
+  /** Protocols the app listens to; when non-empty, messages on others are dropped and penalised. */
+  private readonly subscribed = new Set<string>()
+  private readonly budgetOpts: PeerBudgetOptions
+  /** Budgets by node address (kept across reconnects; forgotten when full again after a disconnect). */
+  private readonly budgets = new Map<Address, PeerBudget>()
+  /** Inbound connections not yet authenticated, by remote ip:port, oldest first. */
+  private readonly pending = new Map<string, PendingInbound>()
+  private readonly overBudget = new Map<string, number>()
+  private readonly inboundDropped = new Map<string, number>()
 
   private readonly invalidFrames = new Map<string, number>()
   private readonly refused = new Map<string, number>()
@@ -253,6 +317,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.reconnect }
     this.scores = new PeerScores({ ...DEFAULT_SCORING, ...opts.scoring })
+    this.budgetOpts = { ...DEFAULT_PEER_BUDGET, ...opts.budget }
     this.seen = new SeenCache({ maxEntries: opts.gossipCache?.maxEntries ?? 50_000, ttlMs: opts.gossipCache?.ttlMs ?? 5 * 60_000 })
     for (const peer of opts.staticPeers ?? []) this.addDialer(peer)
   }
@@ -294,6 +359,8 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     await waitClosed([...this.sockets], 500)
     for (const ws of this.sockets) ws.terminate()
     for (const socket of this.tcpSockets) socket.destroy()
+    for (const p of this.pending.values()) clearTimeout(p.timer)
+    this.pending.clear()
     this.sockets.clear()
     this.tcpSockets.clear()
     this.conns.clear()
@@ -320,13 +387,17 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
   }
 
   private async listen(listen: { host: string; port: number }, tls: TlsIdentity): Promise<void> {
+    const inboundTimeoutMs = this.opts.inboundTimeoutMs ?? 10_000
+    // Our own deadline per connection (admitPending) closes stalled ones and counts why; these are
+    // only a backstop, a little later so they do not race it.
+    const backstopMs = inboundTimeoutMs + 1000
     const server = createServer({
       cert: tls.certPem,
       key: tls.keyPem,
       minVersion: 'TLSv1.3',
-      handshakeTimeout: this.handshakeTimeoutMs,
-      requestTimeout: this.handshakeTimeoutMs,
-      headersTimeout: this.handshakeTimeoutMs,
+      handshakeTimeout: backstopMs,
+      requestTimeout: backstopMs,
+      headersTimeout: backstopMs,
     })
     const wss = new WebSocketServer({ noServer: true, maxPayload: this.maxFrameBytes, perMessageDeflate: false, clientTracking: false })
     server.on('request', (_req, res) => {
@@ -336,9 +407,11 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(wss, req, socket, head))
     server.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'inbound TLS failed'))
     server.on('clientError', (_err, socket) => socket.destroy())
+    server.on('secureConnection', (socket: TLSSocket) => this.advance(socket, 'UPGRADE'))
     server.on('connection', (socket: Socket) => {
       this.tcpSockets.add(socket)
       socket.once('close', () => this.tcpSockets.delete(socket))
+      this.admitPending(socket, inboundTimeoutMs)
     })
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new ConfigError('p2p.listen', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`, { cause: err })))
@@ -349,12 +422,76 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     this.wss = wss
   }
 
+  /**
+   * Counts a new inbound TCP connection as pending and starts its deadline. At the per-IP cap the
+   * oldest pending connection of the same IP is closed; at the total cap the oldest one of the IP
+   * with the most pending. So a flood only ever pushes out its own kind, and a fresh connection
+   * (a restarted peer redialling) always gets its chance to authenticate.
+   */
+  private admitPending(socket: Socket, timeoutMs: number): void {
+    const ip = socket.remoteAddress ?? '?'
+    const key = `${ip}:${socket.remotePort ?? '?'}`
+    const perIp = this.opts.maxPendingHandshakesPerIp ?? 8
+    const total = this.opts.maxPendingHandshakes ?? 64
+    const counts = new Map<string, number>()
+    for (const p of this.pending.values()) bump(counts, p.ip)
+    if ((counts.get(ip) ?? 0) >= perIp) this.evictOldest(ip, 'PENDING_PER_IP')
+    else if (this.pending.size >= total) {
+      let busiest = ip
+      for (const [other, n] of counts) if (n > (counts.get(busiest) ?? 0)) busiest = other
+      this.evictOldest(busiest, 'PENDING_TOTAL')
+    }
+    const timer = setTimeout(() => {
+      const p = this.pending.get(key)
+      if (!p) return
+      this.dropPending(key, `TIMEOUT_${p.stage}`)
+    }, timeoutMs)
+    timer.unref()
+    this.pending.set(key, { socket, ip, stage: 'TLS', timer })
+    socket.once('close', () => {
+      const p = this.pending.get(key)
+      if (p?.socket !== socket) return
+      clearTimeout(p.timer)
+      this.pending.delete(key)
+    })
+  }
+
+  private evictOldest(ip: string, reason: string): void {
+    for (const [key, p] of this.pending) {
+      if (p.ip === ip) return this.dropPending(key, reason)
+    }
+  }
+
+  private dropPending(key: string, reason: string): void {
+    const p = this.pending.get(key)
+    if (!p) return
+    clearTimeout(p.timer)
+    this.pending.delete(key)
+    bump(this.inboundDropped, reason)
+    this.log.debug({ remote: key, reason }, 'unauthenticated inbound connection closed')
+    p.socket.destroy()
+  }
+
+  /** Moves a pending inbound connection (found by its remote ip:port) to a later stage. */
+  private advance(socket: Socket, stage: PendingInbound['stage']): void {
+    const p = this.pending.get(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`)
+    if (p) p.stage = stage
+  }
+
+  /** The inbound connection is an authenticated peer now: no more deadline, no longer pending. */
+  private settlePending(remote: string): void {
+    const p = this.pending.get(remote)
+    if (!p) return
+    clearTimeout(p.timer)
+    this.pending.delete(remote)
+  }
+
   private onUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Socket, head: Buffer): void {
-    const pending = [...this.conns].filter((c) => c.state === 'handshake' && c.direction === 'inbound').length
-    if (!this.running || pending >= (this.opts.maxPendingHandshakes ?? 32)) {
+    if (!this.running) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       return
     }
+    this.advance(socket, 'HANDSHAKE')
     wss.handleUpgrade(req, socket, head, (ws) => {
       this.startHandshake(ws, req.socket as TLSSocket, 'inbound').catch(() => {
         // Reported through 'handshake:failed'.
@@ -473,7 +610,8 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
       this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'isAllowed threw; refusing')
     }
     if (!allowed) return 'UNKNOWN_NODE'
-    if (this.scores.bannedUntil(address) !== undefined) return 'BANNED'
+    // A validator banned before it became one is let in (and throttled, not banned, from now on).
+    if (this.scores.bannedUntil(address) !== undefined && !this.isValidator(address)) return 'BANNED'
     const existing = this.byAddress.get(address)
     if (existing && existing !== conn) {
       if (!this.wins(conn, existing)) return 'DUPLICATE'
@@ -522,6 +660,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     })
     conn.peer = peer
     conn.state = 'open'
+    if (conn.direction === 'inbound') this.settlePending(conn.remote)
     ws.on('message', (data, isBinary) => this.onData(peer, toBytes(data), isBinary))
     ws.on('pong', () => {
       peer.alive = true
@@ -533,7 +672,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     })
     const early = outcome.takeOver()
     this.log.info({ peer: address, direction: conn.direction, remote: remoteAddress }, 'peer connected')
-    this.safely(() => this.emit('peer:connect', address, peer.info(this.scores.score(address))))
+    this.safely(() => this.emit('peer:connect', address, peer.info(this.scores.score(address), this.scores.throttledUntil(address))))
     for (const bytes of early) this.onData(peer, bytes, true)
     return address
   }
@@ -551,6 +690,23 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     const decoded = decodeFrame(bytes)
     if (!decoded.ok) return this.invalid(peer, decoded.reason)
     const frame = decoded.frame
+    // Answers to our own requests are paid for by asking; every other frame by the sender's budget.
+    if (frame.kind === FrameKind.RESPONSE || frame.kind === FrameKind.ERROR) {
+      if (!peer.settle(frame.id, frame.kind === FrameKind.RESPONSE ? { payload: frame.payload.slice() } : { code: frame.code })) {
+        bump(this.invalidFrames, 'UNSOLICITED_RESPONSE')
+        if (!this.budgetOf(peer.address).takeGossip(bytes.length, this.share(peer.address))) this.dropOverBudget(peer, 'GOSSIP_BYTES')
+      }
+      return
+    }
+    if (frame.kind === FrameKind.MESSAGE || frame.kind === FrameKind.GOSSIP || frame.kind === FrameKind.REQUEST) {
+      if (!this.budgetOf(peer.address).takeGossip(bytes.length, this.share(peer.address))) {
+        if (frame.kind === FrameKind.REQUEST) peer.send(encodeFrame({ kind: FrameKind.ERROR, id: frame.id, code: 'BUSY' }))
+        return this.dropOverBudget(peer, 'GOSSIP_BYTES')
+      }
+    }
+    if ((frame.kind === FrameKind.MESSAGE || frame.kind === FrameKind.GOSSIP) && this.subscribed.size > 0 && !this.subscribed.has(frame.protocol)) {
+      return this.invalid(peer, 'UNKNOWN_PROTOCOL', this.opts.unknownProtocolPenalty ?? 5)
+    }
     switch (frame.kind) {
       case FrameKind.MESSAGE:
         return this.deliver({ from: peer.address, protocol: frame.protocol, payload: frame.payload.slice(), kind: 'direct' })
@@ -558,12 +714,6 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
         return this.onGossip(peer, frame.protocol, frame.payload)
       case FrameKind.REQUEST:
         return this.onRequest(peer, frame)
-      case FrameKind.RESPONSE:
-        if (!peer.settle(frame.id, { payload: frame.payload.slice() })) bump(this.invalidFrames, 'UNSOLICITED_RESPONSE')
-        return
-      case FrameKind.ERROR:
-        if (!peer.settle(frame.id, { code: frame.code })) bump(this.invalidFrames, 'UNSOLICITED_RESPONSE')
-        return
       case FrameKind.REFUSE:
         // The peer closes this connection (e.g. it kept the other one of a simultaneous dial): the
         // close that follows does the work, and saying goodbye is no misbehaviour.
@@ -579,6 +729,28 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     peer.invalidFrames++
     this.log.debug({ peer: peer.address, reason }, 'invalid frame dropped')
     this.penalise(peer.address, `invalid frame: ${reason}`, points)
+  }
+
+  /** Counts and penalises a frame dropped because its sender was over `budget`. */
+  private dropOverBudget(peer: Peer, budget: BudgetKind): void {
+    bump(this.overBudget, budget)
+    peer.droppedIn++
+    this.log.debug({ peer: peer.address, budget, throttled: this.scores.throttledUntil(peer.address) !== undefined }, 'frame over budget dropped')
+    this.penalise(peer.address, `over budget: ${budget}`, this.opts.overBudgetPenalty ?? 5)
+  }
+
+  private budgetOf(address: Address): PeerBudget {
+    let budget = this.budgets.get(address)
+    if (!budget) {
+      budget = new PeerBudget(this.budgetOpts)
+      this.budgets.set(address, budget)
+    }
+    return budget
+  }
+
+  /** The share of its budgets a peer gets now: all, or `throttledShare` while throttled. */
+  private share(address: Address): number {
+    return this.scores.throttledUntil(address) === undefined ? 1 : this.budgetOpts.throttledShare
   }
 
   private onSocketError(peer: Peer, err: Error & { code?: string }): void {
@@ -618,6 +790,13 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     }
     const handler = this.handlers.get(frame.protocol)
     if (!handler) return reply({ code: 'NO_HANDLER' })
+    // Budget first: a flood answered BUSY for being in flight must still pay for each request.
+    const budget = this.budgetOf(peer.address)
+    const over = budget.takeRequest(this.share(peer.address))
+    if (over) {
+      reply({ code: 'BUSY' })
+      return this.dropOverBudget(peer, over)
+    }
     if (peer.inflight >= (this.opts.maxInflightRequestsPerPeer ?? 32)) return reply({ code: 'BUSY' })
     peer.inflight++
     const payload = frame.payload.slice()
@@ -627,6 +806,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
         (result) => {
           if (!(result instanceof Uint8Array)) return reply({ code: 'HANDLER_FAILED' })
           if (result.length + MAX_HEADER_BYTES > this.maxFrameBytes) return reply({ code: 'RESPONSE_TOO_LARGE' })
+          budget.spendServed(result.length, this.share(peer.address))
           reply({ payload: result })
         },
         (err: unknown) => {
@@ -702,6 +882,16 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     this.handlers.delete(protocol)
   }
 
+  /**
+   * Declares that the app listens to messages and gossip on `protocol`. Once any protocol is
+   * subscribed, frames on the others are dropped and penalised (UNKNOWN_PROTOCOL) instead of being
+   * delivered to listeners that all ignore them.
+   */
+  subscribe(protocol: string): void {
+    assertProtocol(protocol)
+    this.subscribed.add(protocol)
+  }
+
   private frame(frame: Frame): Uint8Array {
     if ('protocol' in frame) assertProtocol(frame.protocol)
     if ('payload' in frame) this.checkSize(frame.payload)
@@ -727,16 +917,34 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
 
   // ---------------------------------------------------------------- peers, scoring, allow-list
 
-  /** Adds misbehaviour points; at the threshold the peer is disconnected and banned for a while. */
+  /**
+   * Adds misbehaviour points; at the threshold the peer is disconnected and banned for a while, or,
+   * if it is a current validator, throttled for that while and kept connected.
+   */
   penalise(peer: Address, reason: string, points: number): void {
     const address = peer.toLowerCase() as Address
-    const banned = this.scores.penalise(address, reason, points)
+    const verdict = this.scores.penalise(address, reason, points, { protected: this.isValidator(address) })
     this.log.debug({ peer: address, reason, points }, 'peer penalised')
-    if (banned) {
+    if (verdict === 'banned') {
       const until = this.scores.bannedUntil(address) ?? Date.now()
       this.log.warn({ peer: address, reason, until: new Date(until).toISOString() }, 'peer banned')
       this.safely(() => this.emit('peer:banned', address, until))
       this.disconnect(address, 'BANNED')
+    } else if (verdict === 'throttled') {
+      const until = this.scores.throttledUntil(address) ?? Date.now()
+      this.log.warn(
+        { peer: address, reason, until: new Date(until).toISOString(), share: this.budgetOpts.throttledShare },
+        'validator throttled instead of banned: it stays connected (the quorum needs it), traffic over its reduced budget is dropped',
+      )
+      this.safely(() => this.emit('peer:throttled', address, until))
+    }
+  }
+
+  private isValidator(address: Address): boolean {
+    try {
+      return this.opts.isValidator?.(address) ?? false
+    } catch {
+      return false
     }
   }
 
@@ -777,7 +985,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
   }
 
   peers(): PeerInfo[] {
-    return this.openPeers().map((p) => p.info(this.scores.score(p.address)))
+    return this.openPeers().map((p) => p.info(this.scores.score(p.address), this.scores.throttledUntil(p.address)))
   }
 
   stats(): P2PStats {
@@ -800,6 +1008,10 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
       droppedOutbound: this.totals.droppedOut,
       penalisedPeers: this.scores.penalised(),
       bannedPeers: this.scores.banned(),
+      throttledPeers: this.scores.throttled(),
+      overBudget: Object.fromEntries(this.overBudget),
+      inboundDropped: Object.fromEntries(this.inboundDropped),
+      pendingInbound: this.pending.size,
     }
   }
 
@@ -846,6 +1058,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     peer.closeReason ??= reason
     peer.failPending(reason)
     if (this.byAddress.get(peer.address) === conn) this.byAddress.delete(peer.address)
+    if (this.budgets.get(peer.address)?.isFull()) this.budgets.delete(peer.address)
     const routine = reason === 'SHUTDOWN' || reason === 'DUPLICATE' || reason === 'remote: SHUTDOWN' || reason === 'remote: DUPLICATE'
     this.log[routine ? 'info' : 'warn']({ peer: peer.address, reason }, 'peer disconnected')
     this.safely(() => this.emit('peer:disconnect', peer.address, reason))

@@ -27,6 +27,10 @@ export interface PeerInfo {
   invalidFrames: number
   /** Misbehaviour points after decay; 0 = clean. The peer is banned at the threshold. */
   score: number
+  /** Frames from the peer dropped because it was over a budget. */
+  droppedIn: number
+  /** A validator past the ban threshold is throttled, not banned: until when (ms since epoch). */
+  throttledUntil?: number
 }
 
 interface PendingRequest {
@@ -57,6 +61,8 @@ export class Peer {
   invalidFrames = 0
   /** Outbound frames dropped because the peer did not read fast enough. */
   droppedOut = 0
+  /** Inbound frames dropped because the peer was over a budget. */
+  droppedIn = 0
   /** Requests from this peer being answered now. */
   inflight = 0
   /** Cleared on each ping, set by any pong or frame; a peer still not alive at the next ping is dead. */
@@ -131,7 +137,7 @@ export class Peer {
     }
   }
 
-  info(score: number): PeerInfo {
+  info(score: number, throttledUntil?: number): PeerInfo {
     return {
       address: this.address,
       direction: this.direction,
@@ -144,6 +150,8 @@ export class Peer {
       messagesOut: this.messagesOut,
       invalidFrames: this.invalidFrames,
       score,
+      droppedIn: this.droppedIn,
+      ...(throttledUntil !== undefined ? { throttledUntil } : {}),
     }
   }
 }

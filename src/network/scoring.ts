@@ -1,7 +1,10 @@
 /**
  * Misbehaviour points per node address, kept across reconnects. Points decay linearly over time; a
  * node that reaches the threshold is banned for a while (the host then disconnects it and refuses
- * its handshakes with BANNED). Owns no sockets: the host acts on what `penalise` returns.
+ * its handshakes with BANNED). A protected node (a current validator: banning validators can cut a
+ * node from the quorum it needs) is throttled for the same while instead: it stays connected and the
+ * host drops its traffic beyond a reduced budget. Owns no sockets: the host acts on what `penalise`
+ * returns.
  */
 import type { Address } from '../types.js'
 
@@ -24,6 +27,7 @@ interface ScoreRecord {
 export class PeerScores {
   private readonly records = new Map<Address, ScoreRecord>()
   private readonly bans = new Map<Address, number>()
+  private readonly throttles = new Map<Address, number>()
   readonly penaltiesByReason = new Map<string, number>()
 
   constructor(
@@ -46,17 +50,43 @@ export class PeerScores {
     return points
   }
 
-  /** Adds points; returns true when this pushed the node over the threshold and it is now banned. */
-  penalise(address: Address, reason: string, points: number): boolean {
+  /**
+   * Adds points. Returns 'banned' (or 'throttled' for a `protected` node) when this pushed the node
+   * over the threshold, else undefined. Points start again from 0 after either.
+   */
+  penalise(address: Address, reason: string, points: number, opts: { protected?: boolean } = {}): 'banned' | 'throttled' | undefined {
     this.penaltiesByReason.set(reason, (this.penaltiesByReason.get(reason) ?? 0) + 1)
     const total = this.score(address) + Math.max(0, points)
     this.records.set(address, { points: total, updatedAt: this.now() })
-    if (total >= this.opts.banThreshold) {
-      this.bans.set(address, this.now() + this.opts.banDurationMs)
-      this.records.delete(address)
-      return true
+    if (total < this.opts.banThreshold) return undefined
+    this.records.delete(address)
+    const until = this.now() + this.opts.banDurationMs
+    if (opts.protected) {
+      this.throttles.set(address, until)
+      return 'throttled'
     }
-    return false
+    this.bans.set(address, until)
+    return 'banned'
+  }
+
+  /** Throttle expiry time (ms since epoch) if `address` is throttled now. */
+  throttledUntil(address: Address): number | undefined {
+    const until = this.throttles.get(address)
+    if (until === undefined) return undefined
+    if (until <= this.now()) {
+      this.throttles.delete(address)
+      return undefined
+    }
+    return until
+  }
+
+  throttled(): { address: Address; until: number }[] {
+    const out: { address: Address; until: number }[] = []
+    for (const address of [...this.throttles.keys()]) {
+      const until = this.throttledUntil(address)
+      if (until !== undefined) out.push({ address, until })
+    }
+    return out
   }
 
   /** Ban expiry time (ms since epoch) if `address` is banned now. */
@@ -70,8 +100,10 @@ export class PeerScores {
     return until
   }
 
+  /** Lifts a ban or a throttle (operator action). */
   unban(address: Address): void {
     this.bans.delete(address)
+    this.throttles.delete(address)
   }
 
   /** Nodes with points now (penalised but not banned). */

@@ -63,6 +63,7 @@ export class BlockSync {
 
   constructor(private readonly m: BlockSyncModules) {
     m.host.handle(BLOCKS, (_from, payload) => this.serve(payload))
+    m.host.subscribe(STATUS)
     m.host.on('peer:connect', (peer) => this.sendStatus(peer))
     m.host.on('peer:disconnect', (peer) => {
       this.peerHeads.delete(peer)

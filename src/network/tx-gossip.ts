@@ -2,25 +2,63 @@
  * Transaction gossip: every transaction that enters the pool (from JSON-RPC or from a peer) is
  * gossiped on `tx`; a received one is offered to the pool, so any node's submission reaches every
  * validator. The host delivers each payload once, so relaying is simply re-gossiping what the pool
- * accepted. A peer that sends bytes that cannot be a valid transaction is penalised; refusals that
- * depend on timing (nonce too low, already known, pool full) are not its fault.
+ * accepted.
+ *
+ * Blame: a peer is penalised only for bytes that cannot be a valid transaction on this chain at all,
+ * whoever checks them (`PEER_FAULT`). A refusal that comes from this node's own settings or state
+ * (its maxTxBytes, minGasPrice, pool and per-sender limits, its head: nonce, balance, governance
+ * permissions) is not the relaying peer's fault: an honest peer with other settings relays such a
+ * transaction in good faith, and penalising it once banned every honest validator of a node with a
+ * smaller maxTxBytes. The table is a Record over every pool code, so a new code must be classified
+ * here or the build fails.
  */
 import type { Logger } from 'pino'
 import type { TxPool } from '../execution/txpool.js'
-import { TxPoolError } from '../execution/txpool-errors.js'
+import { TxPoolError, type TxPoolErrorCode } from '../execution/txpool-errors.js'
 import type { P2PHost } from './host.js'
 
-const TX = 'tx'
-const PEER_FAULTS = new Set(['MALFORMED', 'UNSUPPORTED_TX_TYPE', 'OVERSIZED', 'WRONG_CHAIN_ID', 'INVALID_SIGNATURE', 'UNPROTECTED_TX'])
+export const TX_PROTOCOL = 'tx'
+export const INVALID_TX_PENALTY = 20
+
+/** true: the bytes are no valid transaction of this chain (peer fault); false: a local refusal. */
+export const PEER_FAULT: Record<TxPoolErrorCode, boolean> = {
+  MALFORMED: true,
+  UNSUPPORTED_TX_TYPE: true,
+  WRONG_CHAIN_ID: true,
+  INVALID_SIGNATURE: true,
+  FEE_CAP_BELOW_TIP: true,
+  // This node's settings.
+  OVERSIZED: false,
+  UNPROTECTED_TX: false,
+  UNDERPRICED: false,
+  GAS_LIMIT_EXCEEDED: false,
+  INTRINSIC_GAS_TOO_LOW: false,
+  SENDER_LIMIT: false,
+  POOL_FULL: false,
+  // This node's state (timing: its head and pool may be ahead of or behind the peer's).
+  ALREADY_KNOWN: false,
+  NONCE_TOO_LOW: false,
+  NONCE_TOO_HIGH: false,
+  INSUFFICIENT_FUNDS: false,
+  UNDERPRICED_REPLACEMENT: false,
+}
+
+/** Whether a pool refusal of a gossiped transaction is the sending peer's fault. */
+export function isPeerFault(err: unknown): err is TxPoolError {
+  return err instanceof TxPoolError && PEER_FAULT[err.code] === true
+}
 
 export function wireTxGossip(host: P2PHost, pool: TxPool, logger: Logger): void {
-  pool.on('added', (tx) => host.gossip(TX, tx.serialize()))
+  host.subscribe(TX_PROTOCOL)
+  pool.on('added', (tx) => host.gossip(TX_PROTOCOL, tx.serialize()))
   host.on('message', (msg) => {
-    if (msg.protocol !== TX) return
+    if (msg.protocol !== TX_PROTOCOL) return
     pool.addRaw(msg.payload).catch((err: unknown) => {
-      if (err instanceof TxPoolError && PEER_FAULTS.has(err.code)) {
-        host.penalise(msg.from, `invalid transaction: ${err.code}`, 20)
+      if (isPeerFault(err)) {
+        host.penalise(msg.from, `invalid transaction: ${err.code}`, INVALID_TX_PENALTY)
         logger.debug({ peer: msg.from, code: err.code }, 'peer sent an invalid transaction')
+      } else {
+        logger.trace({ peer: msg.from, code: err instanceof TxPoolError ? err.code : undefined }, 'gossiped transaction refused by local rules')
       }
     })
   })

@@ -62,6 +62,25 @@ export const NodeConfigSchema = z.object({
       tlsCertFile: z.string().default('tls.crt'),
       tlsKeyFile: z.string().default('tls.key'),
       proxy: z.string().url().optional(),
+      /** The signed handshake, both directions. */
+      handshakeTimeoutMs: z.number().int().positive().default(5000),
+      /** From TCP accept to an authenticated peer: TLS, WebSocket upgrade and signed handshake. */
+      inboundTimeoutMs: z.number().int().positive().default(10_000),
+      /** Inbound connections not yet authenticated, in total and from one IP address. */
+      maxPendingHandshakes: z.number().int().positive().default(64),
+      maxPendingHandshakesPerIp: z.number().int().positive().default(8),
+      /** Per-peer budgets of unsolicited traffic (network/budget.ts); over them frames are dropped and penalised. */
+      peerBudget: z
+        .object({
+          gossipBytesPerSecond: z.number().int().positive().default(8 * 1024 * 1024),
+          gossipBurstBytes: z.number().int().positive().default(32 * 1024 * 1024),
+          requestsPerSecond: z.number().positive().default(50),
+          requestBurst: z.number().int().positive().default(500),
+          servedBytesPerSecond: z.number().int().positive().default(16 * 1024 * 1024),
+          servedBurstBytes: z.number().int().positive().default(64 * 1024 * 1024),
+          throttledShare: z.number().positive().max(1).default(0.25),
+        })
+        .prefault({}),
     })
     .prefault({}),
   txpool: z

@@ -213,12 +213,20 @@ export class Node extends EventEmitter<NodeEvents> {
           genesisHash: this.genesisHash,
           // The validators of the head plus the configured nodes (governance replaces this).
           isAllowed: (a) => (this.governance ? this.allowedNodes.has(a) : known.has(a) || this.headValidators.includes(a)),
+          // Never banned for score, throttled instead: banning validators could cut this node from the quorum.
+          isValidator: (a) => this.headValidators.includes(a),
+          handshakeTimeoutMs: p2p.handshakeTimeoutMs,
+          inboundTimeoutMs: p2p.inboundTimeoutMs,
+          maxPendingHandshakes: p2p.maxPendingHandshakes,
+          maxPendingHandshakesPerIp: p2p.maxPendingHandshakesPerIp,
+          budget: p2p.peerBudget,
           ...(p2p.listen ? { listen: p2p.listen, tls: await this.readTls() } : {}),
           staticPeers: p2p.peers,
           ...(p2p.proxy ? { proxy: p2p.proxy } : {}),
         },
         { logger: this.logger },
       )
+      host.subscribe(QBFT_PROTOCOL)
       host.on('message', (msg) => {
         if (msg.protocol === QBFT_PROTOCOL && this.producer.onMessage(msg.payload, msg.from)) host.gossip(QBFT_PROTOCOL, msg.payload)
       })

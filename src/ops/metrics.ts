@@ -62,6 +62,9 @@ export interface P2PMetrics {
   penalties: Counter<'reason'>
   penalisedPeers: Gauge
   bannedPeers: Gauge
+  throttledPeers: Gauge
+  droppedOverBudget: Counter<'budget'>
+  inboundDropped: Counter<'reason'>
   handshakesRefused: Counter<'reason'>
   handshakesRefusedByPeers: Counter<'reason'>
   dialFailures: Counter
@@ -175,6 +178,9 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
       penalties: counter('quorate_p2p_penalties_total', 'Misbehaviour penalties given to peers, by kind of misbehaviour', ['reason']),
       penalisedPeers: gauge('quorate_p2p_penalised_peers', 'Peers with misbehaviour points now (penalised, not banned)'),
       bannedPeers: gauge('quorate_p2p_banned_peers', 'Peers banned now'),
+      throttledPeers: gauge('quorate_p2p_throttled_peers', 'Validators past the ban threshold now: kept connected (never banned), their traffic over a reduced budget dropped'),
+      droppedOverBudget: counter('quorate_p2p_dropped_over_budget_total', 'Received P2P frames dropped because the peer was over a per-peer budget, by budget (GOSSIP_BYTES, REQUESTS, SERVED_BYTES)', ['budget']),
+      inboundDropped: counter('quorate_p2p_inbound_dropped_total', 'Inbound connections closed before they authenticated, by reason (TIMEOUT_TLS, TIMEOUT_UPGRADE, TIMEOUT_HANDSHAKE, PENDING_PER_IP, PENDING_TOTAL)', ['reason']),
       handshakesRefused: counter('quorate_p2p_handshakes_refused_total', 'Handshakes this node refused, by reason', ['reason']),
       handshakesRefusedByPeers: counter('quorate_p2p_handshakes_refused_by_peers_total', 'Handshakes that peers refused (or that failed on their side), by reason', ['reason']),
       dialFailures: counter('quorate_p2p_dial_failures_total', 'Outbound connection attempts that failed before the handshake'),

@@ -193,8 +193,11 @@ export function bindNodeMetrics(node: Node, metrics: QuorateMetrics, opts: NodeM
         totals.follow(p2p.handshakesRefusedByPeers, `refusedBy/${reason}`, count, { reason })
       }
       totals.follow(p2p.dialFailures, 'dialFailures', stats.dialFailures)
+      for (const [budget, count] of Object.entries(stats.overBudget)) totals.follow(p2p.droppedOverBudget, `overBudget/${budget}`, count, { budget })
+      for (const [reason, count] of Object.entries(stats.inboundDropped)) totals.follow(p2p.inboundDropped, `inboundDropped/${reason}`, count, { reason })
       p2p.penalisedPeers.set(stats.penalisedPeers.length)
       p2p.bannedPeers.set(stats.bannedPeers.length)
+      p2p.throttledPeers.set(stats.throttledPeers.length)
     } else {
       p2p.peers.set(0)
     }

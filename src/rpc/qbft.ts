@@ -86,6 +86,8 @@ export function qbftMethods(node: Node): RpcMethods {
         messagesOut: p.messagesOut,
         invalidFrames: p.invalidFrames,
         score: p.score,
+        droppedOverBudget: p.droppedIn,
+        throttledUntil: p.throttledUntil === undefined ? null : new Date(p.throttledUntil).toISOString(),
       })),
     ),
     admin_nodeInfo: noParams(() => {

@@ -3,9 +3,12 @@
  * passes the signed handshake, and then sends what an honest node never would: raw WebSocket frames
  * below the P2PHost's own checks (`dialRawPeer`), or well-framed but wrong protocol payloads through
  * a P2PHost of its own (`RogueHost`): consensus messages, `status` announcements, and answers to the
- * node's `sync/blocks` requests chosen by the test.
+ * node's `sync/blocks` requests chosen by the test. And connections that never finish their handshake
+ * (`openSilentConnection`), which need no key at all.
  */
-import type { TLSSocket } from 'node:tls'
+import { randomBytes } from 'node:crypto'
+import { connect as netConnect, type Socket } from 'node:net'
+import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import type WebSocket from 'ws'
 import { RLP } from '@ethereumjs/rlp'
 import { bytesToBigInt, bytesToHex } from '@ethereumjs/util'
@@ -125,4 +128,61 @@ export class RogueHost {
   async stop(): Promise<void> {
     await this.host.stop()
   }
+}
+
+/** How far a silent connection goes before it stops talking. */
+export type SilentStage = 'tcp' | 'tls' | 'websocket'
+
+export interface SilentConnection {
+  /** Resolves when the node closes it (or it fails), with the time it stayed open. */
+  closed: Promise<{ openMs: number }>
+  destroy(): void
+}
+
+/**
+ * Opens a connection to a P2P port from `localAddress` (any 127.x.y.z on Linux loopback), takes it
+ * to `stage` (TCP connected; TLS done; WebSocket upgraded) and then says nothing: a handshake that
+ * never finishes. Resolves once the stage is reached (or the node closed it before that).
+ */
+export function openSilentConnection(port: number, stage: SilentStage, localAddress = '127.0.0.1'): Promise<SilentConnection> {
+  const started = Date.now()
+  return new Promise<SilentConnection>((resolve) => {
+    let raw: Socket
+    let resolved = false
+    const closed = new Promise<{ openMs: number }>((res) => {
+      const done = (): void => {
+        res({ openMs: Date.now() - started })
+        if (!resolved) {
+          resolved = true
+          resolve(conn)
+        }
+      }
+      if (stage === 'tcp') {
+        raw = netConnect({ host: '127.0.0.1', port, localAddress }, () => ready())
+      } else {
+        raw = tlsConnect({ socket: netConnect({ host: '127.0.0.1', port, localAddress }), rejectUnauthorized: false }, () => {
+          if (stage === 'tls') return ready()
+          const key = randomBytes(16).toString('base64')
+          raw.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+          let head = ''
+          raw.on('data', (chunk: Buffer) => {
+            if (resolved) return
+            head += chunk.toString('latin1')
+            if (head.includes('\r\n\r\n')) {
+              if (head.startsWith('HTTP/1.1 101')) ready()
+              else raw.destroy()
+            }
+          })
+        })
+      }
+      raw.on('error', () => {})
+      raw.once('close', done)
+    })
+    const conn: SilentConnection = { closed, destroy: () => raw.destroy() }
+    const ready = (): void => {
+      if (resolved) return
+      resolved = true
+      resolve(conn)
+    }
+  })
 }
