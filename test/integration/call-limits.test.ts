@@ -33,6 +33,8 @@ beforeAll(async () => {
   cfg.rpc.port = chain.rpcPort
   await writeFile(`${tmp.dir}/config.json`, JSON.stringify(cfg))
   node = await startNodeProcess(tmp.dir, chain.rpcPort)
+  // A first call waits for the call worker to start (about 1 s, not counted by the time limit).
+  await rpc(node.rpcUrl, 'eth_call', [{ to: LOOP, gas: '0x5300' }, 'latest']).catch(() => undefined)
 })
 
 afterAll(async () => {
@@ -90,9 +92,9 @@ describe('eth_call and eth_estimateGas of an endless loop on a real node', () =>
       const seen = await loopWhilePolling(method, params)
       expect(seen.answer.error, JSON.stringify(seen.answer)).toMatchObject({ code: -32000 })
       expect(seen.answer.error?.message).toMatch(/^execution aborted \(timeout = 5s\)/)
-      expect(seen.elapsed).toBeLessThanOrEqual(6000)
+      expect(seen.elapsed, `answered after ${Math.round(seen.elapsed)} ms`).toBeLessThanOrEqual(6000)
       expect(seen.pollFailures).toBe(0)
-      expect(seen.slowest).toBeLessThan(1000)
+      expect(seen.slowest, `slowest eth_blockNumber ${Math.round(seen.slowest)} ms`).toBeLessThan(1000)
       // 200 ms blocks over ~5 s: production went on during the call.
       expect(seen.blocksDuring).toBeGreaterThanOrEqual(5n)
       // And the next call is served (a fresh worker replaced the stopped one).
