@@ -4,18 +4,23 @@
  * never disturbs block building, and runs one request at a time because its state follows the block
  * asked about. Calls run as unsigned transactions from `from` inside a journal checkpoint that is
  * always reverted, so they never change state; runTx gives the exact gas rules of a real transaction.
+ * A call the transaction rules refuse (gas below intrinsic, a contract as sender, ...) is the
+ * client's mistake: CallInvalidError, never an internal error.
+ *
+ * It runs on the thread that calls it: the node keeps one for its own reads (governance, anchors,
+ * the pool's account reads), and the eth_call workers (call-worker.ts) each run one for clients.
+ * Must not: take a client's gas unbounded on the main thread (that is CallPool's job).
  */
 import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { createFeeMarket1559Tx, type FeeMarket1559Tx } from '@ethereumjs/tx'
-import { createAddressFromString, createZeroAddress, equalsBytes, type Address as EthAddress } from '@ethereumjs/util'
+import { createAddressFromString, createZeroAddress, equalsBytes, EthereumJSError, type Address as EthAddress } from '@ethereumjs/util'
 import { runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
 import { bytesToHex } from '@ethereumjs/util'
 import { QuorateError } from '../errors.js'
-import type { ChainStore } from '../chain/store.js'
 import type { Address, Hex } from '../types.js'
 import { Mutex } from '../util/mutex.js'
-import { createExecutionVM } from './executor.js'
+import { createExecutionVM, type ExecutionSource } from './executor.js'
 import { decodeRevertReason } from './revert.js'
 
 export interface CallRequest {
@@ -42,6 +47,28 @@ export class ExecutionFailedError extends QuorateError {
   }
 }
 
+/** The transaction rules refuse the call as asked (-32000 with the reason, as geth answers). */
+export class CallInvalidError extends QuorateError {
+  override name = 'CallInvalidError'
+  constructor(reason: string) {
+    super('CALL_INVALID', reason)
+  }
+}
+
+/**
+ * ethereumjs throws plain Errors for a transaction it refuses, worded for its own logs
+ * (`<reason> (vm hf=… -> block … -> tx …)`): keep the reason, in geth's words where a client may
+ * match on them.
+ */
+export function callInvalid(err: unknown): CallInvalidError {
+  const raw = err instanceof Error ? err.message : String(err)
+  const reason = raw.replace(/ \(vm hf=[\s\S]*$/, '')
+  const intrinsic = /^INTRINSIC_GAS_TOO_LOW: tx gas limit (\d+) is lower than the minimum gas limit of (\d+)/.exec(reason)
+  if (intrinsic) return new CallInvalidError(`intrinsic gas too low: gas ${intrinsic[1]}, minimum needed ${intrinsic[2]}`)
+  if (reason.includes('EIP-3607')) return new CallInvalidError('sender not an eoa: the from address holds contract code (EIP-3607)')
+  return new CallInvalidError(reason)
+}
+
 export class CallExecutor {
   private readonly lock = new Mutex()
   private root: Uint8Array | undefined
@@ -57,7 +84,7 @@ export class CallExecutor {
     return this.vm.evm
   }
 
-  static async create(common: Common, store: ChainStore): Promise<CallExecutor> {
+  static async create(common: Common, store: ExecutionSource): Promise<CallExecutor> {
     return new CallExecutor(await createExecutionVM(common, store), common)
   }
 
@@ -116,24 +143,32 @@ export class CallExecutor {
   }
 
   private async run(block: Block, req: CallRequest, gas: bigint): Promise<RunTxResult> {
-    const tx = createFeeMarket1559Tx(
-      {
-        to: req.to,
-        gasLimit: gas,
-        value: req.value ?? 0n,
-        data: req.data ?? new Uint8Array(),
-        maxFeePerGas: 0n,
-        maxPriorityFeePerGas: 0n,
-        accessList: req.accessList ?? [],
-        nonce: 0n,
-      },
-      { common: this.common, freeze: false },
-    ) as FeeMarket1559Tx & { getSenderAddress: () => EthAddress }
+    let tx: FeeMarket1559Tx & { getSenderAddress: () => EthAddress }
+    try {
+      tx = createFeeMarket1559Tx(
+        {
+          to: req.to,
+          gasLimit: gas,
+          value: req.value ?? 0n,
+          data: req.data ?? new Uint8Array(),
+          maxFeePerGas: 0n,
+          maxPriorityFeePerGas: 0n,
+          accessList: req.accessList ?? [],
+          nonce: 0n,
+        },
+        { common: this.common, freeze: false },
+      ) as FeeMarket1559Tx & { getSenderAddress: () => EthAddress }
+    } catch (err) {
+      throw callInvalid(err)
+    }
     const from = req.from ? createAddressFromString(req.from) : createZeroAddress()
     tx.getSenderAddress = () => from
     await this.vm.evm.journal.checkpoint()
     try {
       return await runTx(this.vm, { tx, block, skipNonce: true, skipBalance: true, skipHardForkValidation: true, skipBlockGasLimitValidation: true })
+    } catch (err) {
+      // ethereumjs's errors are refusals of the transaction (before anything ran); others (storage) pass as they are.
+      throw err instanceof EthereumJSError ? callInvalid(err) : err
     } finally {
       await this.vm.evm.journal.revert()
     }

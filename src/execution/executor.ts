@@ -13,7 +13,7 @@ import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { RLP } from '@ethereumjs/rlp'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import { bytesToHex, equalsBytes, KECCAK256_RLP, ValueEncoding, type Address as EthAddress } from '@ethereumjs/util'
+import { bytesToHex, equalsBytes, KECCAK256_RLP, ValueEncoding, type Address as EthAddress, type DB } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
 import type { EVMMockBlockchainInterface } from '@ethereumjs/evm'
 import { errorMessage, QuorateError } from '../errors.js'
@@ -54,13 +54,22 @@ export interface BuildHeader {
 /** A check a transaction must pass to be in a block (governance plugs permissions in here). */
 export type TxAdmission = (tx: TypedTransaction, parent: Block) => Promise<void>
 
-export function createStateManager(common: Common, store: ChainStore): FlatStateManager {
+/**
+ * What a VM reads from the chain: trie nodes and code, and canonical blocks for BLOCKHASH (only
+ * their hash). The ChainStore is one; the eth_call workers read both through the main thread.
+ */
+export interface ExecutionSource {
+  readonly trieDb: DB<string, Uint8Array>
+  getBlockByNumber(number: bigint): Promise<{ hash(): Uint8Array } | undefined>
+}
+
+export function createStateManager(common: Common, store: ExecutionSource): FlatStateManager {
   const trie = new MerklePatriciaTrie({ db: new TrieNodeCache(store.trieDb), useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common })
   return new FlatStateManager({ trie, common })
 }
 
 /** BLOCKHASH reads canonical blocks from the store. */
-function blockchainOf(store: ChainStore): EVMMockBlockchainInterface {
+function blockchainOf(store: ExecutionSource): EVMMockBlockchainInterface {
   const chain: EVMMockBlockchainInterface = {
     async getBlock(n: number) {
       const block = await store.getBlockByNumber(BigInt(n))
@@ -73,7 +82,7 @@ function blockchainOf(store: ChainStore): EVMMockBlockchainInterface {
   return chain
 }
 
-export async function createExecutionVM(common: Common, store: ChainStore): Promise<VM> {
+export async function createExecutionVM(common: Common, store: ExecutionSource): Promise<VM> {
   return createVM({ common, stateManager: createStateManager(common, store), blockchain: blockchainOf(store) })
 }
 

@@ -53,7 +53,7 @@ export async function checkTxPermission(reader: GovernanceReader, block: Block, 
  * (protected) `_executeCreate`; the @ethereumjs/evm version is pinned, and the governance tests
  * cover direct deployment and CREATE/CREATE2 from a factory.
  */
-export function enforceCodeApproval(evm: EVMInterface, reader: GovernanceReader, blockOf: () => Block | undefined): void {
+export function enforceCodeApproval(evm: EVMInterface, reader: Pick<GovernanceReader, 'isCodeApproved'>, blockOf: () => Block | undefined): void {
   type CreateFn = (message: unknown) => Promise<{ execResult: { exceptionError?: EVMError; returnValue: Uint8Array } }>
   const target = evm as unknown as { _executeCreate: CreateFn }
   const original = target._executeCreate.bind(evm)

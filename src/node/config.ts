@@ -50,6 +50,14 @@ export const NodeConfigSchema = z.object({
         .prefault({}),
       /** Start on a non-loopback rpc.host with no rpc.auth configured (anonymous callers get the read-only namespaces). */
       allowPublicWithoutAuth: z.boolean().default(false),
+      /** Highest gas of one eth_call / eth_estimateGas (geth's --rpc.gascap); a higher gas is lowered to it. 0 = no cap. */
+      gasCap: z.union([z.number().int().nonnegative(), z.string().regex(/^[0-9]+$/)]).default(50_000_000).transform((v) => BigInt(v)),
+      /** Time limit of one eth_call or one whole eth_estimateGas, ms (geth's --rpc.evmtimeout). 0 = none. */
+      evmTimeoutMs: z.number().int().nonnegative().default(5000),
+      /** Worker threads running eth_call / eth_estimateGas. */
+      callWorkers: z.number().int().min(1).max(64).default(1),
+      /** Calls that may wait for a worker; more are refused with -32005. */
+      callQueueSize: z.number().int().nonnegative().default(64),
     })
     .prefault({}),
   p2p: z

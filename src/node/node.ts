@@ -24,6 +24,7 @@ import { GovernanceView } from '../governance/view.js'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { CallExecutor } from '../execution/call.js'
+import { CallPool } from '../execution/call-pool.js'
 import { BlockExecutor, createStateManager } from '../execution/executor.js'
 import { TxPool } from '../execution/txpool.js'
 import { ConfigError, QuorateError } from '../errors.js'
@@ -64,6 +65,7 @@ interface NodeParts {
   store: ChainStore
   executor: BlockExecutor
   calls: CallExecutor
+  callPool: CallPool
   pool: TxPool
   nodeKey: Uint8Array
   logger: Logger
@@ -79,7 +81,10 @@ export class Node extends EventEmitter<NodeEvents> {
   readonly common: Common
   readonly store: ChainStore
   readonly executor: BlockExecutor
+  /** The node's own state reads (governance, anchors, the pool): never a client's EVM code. */
   readonly calls: CallExecutor
+  /** Clients' eth_call and eth_estimateGas: gas-capped, time-limited, in worker threads. */
+  readonly callPool: CallPool
   readonly pool: TxPool
   readonly logger: Logger
   readonly validators: ValidatorSource
@@ -102,6 +107,7 @@ export class Node extends EventEmitter<NodeEvents> {
     this.store = p.store
     this.executor = p.executor
     this.calls = p.calls
+    this.callPool = p.callPool
     this.pool = p.pool
     this.nodeKey = p.nodeKey
     this.logger = p.logger
@@ -178,6 +184,17 @@ export class Node extends EventEmitter<NodeEvents> {
         enforceCodeApproval(executor.evm, governance, () => executor.parent)
         enforceCodeApproval(calls.evm, governance, () => calls.block)
       }
+      const callPool = new CallPool(
+        {
+          chainId: BigInt(genesis.config.chainId),
+          gasLimit: genesis.gasLimit,
+          gasCap: config.rpc.gasCap,
+          timeoutMs: config.rpc.evmTimeoutMs,
+          workers: config.rpc.callWorkers,
+          maxQueued: config.rpc.callQueueSize,
+        },
+        { store, codeApproval: governance && genesis.config.governance?.requireCodeApproval ? governance : undefined, logger: logger.child({ module: 'calls' }) },
+      )
       const pool = new TxPool(
         {
           common,
@@ -191,7 +208,7 @@ export class Node extends EventEmitter<NodeEvents> {
         { getAccount: (a) => calls.getAccount(store.head, a) },
         { logger: logger.child({ module: 'txpool' }) },
       )
-      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash })
+      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, callPool, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash })
       return node
     } catch (err) {
       await store.close()
@@ -249,6 +266,7 @@ export class Node extends EventEmitter<NodeEvents> {
       this.host = host
       await host.start()
     }
+    this.callPool.start()
     this.producer.start()
     this.logger.info(
       { address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId), validator: this.headValidators.includes(this.address), p2p: this.host?.listenUrl() ?? 'outbound only' },
@@ -311,6 +329,7 @@ export class Node extends EventEmitter<NodeEvents> {
     this.sync?.stop()
     await this.host?.stop()
     await this.commitLock.run(async () => undefined)
+    await this.callPool.stop()
     await this.store.close()
     this.logger.info('node stopped')
   }

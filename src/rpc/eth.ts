@@ -1,6 +1,8 @@
 /**
  * The eth_ methods that read chain and state or submit transactions (filters and subscriptions
- * live in filters.ts). Reads go through the node's CallExecutor at the asked block's state.
+ * live in filters.ts). Reads go through the node's CallExecutor at the asked block's state;
+ * eth_call and eth_estimateGas run a client's EVM code, so they go to the CallPool (worker threads,
+ * gas cap, time limit).
  */
 import { bigIntToHex, bytesToHex, hexToBytes, intToHex } from '@ethereumjs/util'
 import { z } from 'zod'
@@ -27,7 +29,7 @@ function toCall(req: CallRequest) {
 }
 
 export function ethMethods(node: Node): RpcMethods {
-  const { store, calls, pool } = node
+  const { store, calls, callPool, pool } = node
   const gasPrice = () => bigIntToHex(node.config.txpool.minGasPrice)
 
   async function txByHash(hash: Hash) {
@@ -65,10 +67,10 @@ export function ethMethods(node: Node): RpcMethods {
       return bytesToHex(await calls.getStorage(await requireBlock(store, id), address, slotBytes(slot)))
     }),
     eth_call: method(z.tuple([callRequestSchema, blockIdSchema.optional()]), async ([req, id]) =>
-      bytesToHex(await calls.call(await requireBlock(store, id), toCall(req))),
+      bytesToHex(await callPool.call(await requireBlock(store, id), toCall(req))),
     ),
     eth_estimateGas: method(z.tuple([callRequestSchema, blockIdSchema.optional()]), async ([req, id]) =>
-      bigIntToHex(await calls.estimateGas(await requireBlock(store, id), toCall(req))),
+      bigIntToHex(await callPool.estimateGas(await requireBlock(store, id), toCall(req))),
     ),
     eth_feeHistory: method(z.tuple([quantitySchema, blockTagSchema, z.array(z.number().min(0).max(100)).optional()]), async ([count, newest, percentiles]) => {
       const n = count > MAX_FEE_HISTORY_BLOCKS ? MAX_FEE_HISTORY_BLOCKS : count
