@@ -39,6 +39,8 @@ export const NodeConfigSchema = z.object({
       maxPerSender: z.number().int().positive().default(1000),
       maxTotal: z.number().int().positive().default(10_000),
       maxTxBytes: z.number().int().positive().default(128 * 1024),
+      /** Serialized bytes of all pooled transactions together (64 MiB). */
+      maxBytes: z.number().int().positive().default(64 * 1024 * 1024),
       minGasPrice: z.union([z.number().int().nonnegative(), z.string().regex(/^[0-9]+$/)]).default(0).transform((v) => BigInt(v)),
     })
     .prefault({}),

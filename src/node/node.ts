@@ -185,6 +185,7 @@ export class Node extends EventEmitter<NodeEvents> {
           maxPerSender: config.txpool.maxPerSender,
           maxTotal: config.txpool.maxTotal,
           maxTxBytes: config.txpool.maxTxBytes,
+          maxBytes: config.txpool.maxBytes,
           minGasPrice: config.txpool.minGasPrice,
           ...(admission ? { admit: (tx: TypedTransaction, sender: Address) => checkTxPermission(admission, store.head, tx, sender) } : {}),
         },

@@ -333,6 +333,43 @@ describe('TxPool admission', () => {
     expect((await rejection(pool.add(tx1559(c)))).code).toBe('POOL_FULL')
   })
 
+  it('POOL_FULL by bytes: the pool refuses beyond maxBytes, evicts queued transactions for an executable one, and frees bytes on removal', async () => {
+    const data = new Uint8Array(10_000).fill(1)
+    const big = (s: Signer, nonce = 0n) => tx1559(s, { nonce, data })
+    const size = big(signer()).serialize().length
+    const pool = newPool({ maxTxBytes: 16 * 1024, maxBytes: size * 3 + 200 })
+    const [a, b, c, d] = [signer(), signer(), signer(), signer()]
+    await pool.add(big(a))
+    await pool.add(big(b))
+    const queued1 = big(c, 5n)
+    await pool.add(queued1)
+    expect(pool.bytes).toBe(3 * size)
+    // A fourth large transaction does not fit in bytes although the count limit (10,000) is far.
+    const err = await rejection(pool.add(big(d, 1n)))
+    expect(err.code).toBe('POOL_FULL')
+    expect(err.message).toMatch(/^txpool is full: it holds \d+ bytes/)
+    // A small one still fits.
+    await pool.add(tx1559(d, { nonce: 1n }))
+    // An executable large one pushes out queued transactions until it fits.
+    const events = record(pool)
+    await pool.add(big(d))
+    expect(events[0]).toBe(`removed ${hashOf(queued1)}`)
+    expect(pool.get(hashOf(queued1))).toBeUndefined()
+    expect(pool.bytes).toBeLessThanOrEqual(size * 3 + 200)
+    expect(pool.status()).toEqual({ pending: 4, queued: 0 })
+    // Full of executable transactions: a large one is refused, and a removal frees its bytes.
+    expect((await rejection(pool.add(big(c))))).toMatchObject({ code: 'POOL_FULL' })
+    const before = pool.bytes
+    pool.remove(hashOf(pool.content().pending[a.address]!['0']!), 'test')
+    expect(pool.bytes).toBe(before - size)
+    await pool.add(big(c))
+    expect(pool.bytes).toBe(before)
+  })
+
+  it('maxBytes below maxTxBytes is a configuration error', () => {
+    expect(() => newPool({ maxTxBytes: 1000, maxBytes: 999 })).toThrow(/txpool.maxBytes/)
+  })
+
   it('POOL_FULL eviction may take the queued transaction of the very sender that fills its gap', async () => {
     const pool = newPool({ maxTotal: 2 })
     const [a, b] = [signer(), signer()]
