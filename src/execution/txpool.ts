@@ -95,6 +95,30 @@ export interface TxPoolContent {
   queued: Record<Address, Record<string, TypedTransaction>>
 }
 
+/** A position in the pool's (sender, nonce) order: the first transaction a page starts at. */
+export interface TxPoolCursor {
+  sender: Address
+  nonce: bigint
+}
+
+export interface TxPoolPageRequest {
+  /** Where to start (inclusive); the beginning when absent. */
+  start?: TxPoolCursor
+  /** Only this sender's transactions. */
+  sender?: Address
+  /** Most transactions in the page. */
+  maxTxs: number
+  /** Most total weight in the page; a page holds at least one transaction if any is left. */
+  budget: number
+  /** What one transaction costs of the budget (e.g. the size of its JSON), from its serialized size. */
+  weight: (tx: TypedTransaction, size: number) => number
+}
+
+export interface TxPoolPage extends TxPoolContent {
+  /** Where the next page starts; absent when this page reached the end. */
+  next?: TxPoolCursor
+}
+
 interface Account {
   nonce: bigint
   balance: bigint
@@ -338,6 +362,44 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
       }
     }
     return { pending, queued }
+  }
+
+  /**
+   * A bounded slice of `content()`, in (sender address, nonce) order. The order does not depend on
+   * arrival, so paging with `next` visits every transaction that stays in the pool meanwhile.
+   * Sorts the senders (O(s log s)) but formats nothing: the caller pays only for what it returns.
+   */
+  contentPage(req: TxPoolPageRequest): TxPoolPage {
+    const page: TxPoolPage = { pending: {}, queued: {} }
+    const start = req.start && { sender: req.start.sender.toLowerCase() as Address, nonce: req.start.nonce }
+    let addresses: Address[]
+    if (req.sender !== undefined) {
+      const only = req.sender.toLowerCase() as Address
+      addresses = this.senders.has(only) ? [only] : []
+    } else {
+      addresses = [...this.senders.keys()].sort()
+    }
+    let count = 0
+    let spent = 0
+    for (const address of addresses) {
+      if (start && address < start.sender) continue
+      const sender = this.senders.get(address)!
+      const nonces = [...sender.txs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      for (const nonce of nonces) {
+        if (start && address === start.sender && nonce < start.nonce) continue
+        const entry = sender.txs.get(nonce)!
+        const weight = req.weight(entry.tx, entry.size)
+        if (count >= req.maxTxs || (count > 0 && spent + weight > req.budget)) {
+          page.next = { sender: address, nonce }
+          return page
+        }
+        const bucket = entry.pending ? page.pending : page.queued
+        ;(bucket[address] ??= {})[nonce.toString()] = entry.tx
+        count++
+        spent += weight
+      }
+    }
+    return page
   }
 
   // --- admission ---

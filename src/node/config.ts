@@ -41,6 +41,8 @@ export const NodeConfigSchema = z.object({
       maxTxBytes: z.number().int().positive().default(128 * 1024),
       /** Serialized bytes of all pooled transactions together (64 MiB). */
       maxBytes: z.number().int().positive().default(64 * 1024 * 1024),
+      /** Most JSON bytes (estimated) one txpool_content / txpool_contentFrom / txpool_contentPage answer holds (4 MiB). */
+      contentMaxBytes: z.number().int().positive().default(4 * 1024 * 1024),
       minGasPrice: z.union([z.number().int().nonnegative(), z.string().regex(/^[0-9]+$/)]).default(0).transform((v) => BigInt(v)),
     })
     .prefault({}),

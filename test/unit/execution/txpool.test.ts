@@ -492,6 +492,41 @@ describe('TxPool queue and block selection', () => {
     expect(Object.keys(content.queued[a.address]!)).toEqual(['4'])
   })
 
+  it('contentPage walks the pool in (sender, nonce) order within a count and a weight budget, and resumes at `next`', async () => {
+    const pool = newPool()
+    const senders = [signer(), signer(), signer()]
+    for (const s of senders) for (const n of [0n, 1n, 3n]) await pool.add(tx1559(s, { nonce: n }))
+    const order = senders
+      .map((s) => s.address)
+      .sort()
+      .flatMap((a) => ['0', '1', '3'].map((n) => `${a}:${n}`))
+    const flatten = (p: ReturnType<TxPool['contentPage']>) =>
+      [...Object.entries(p.pending), ...Object.entries(p.queued)]
+        .flatMap(([a, byNonce]) => Object.keys(byNonce).map((n) => `${a}:${n}`))
+        .sort((x, y) => order.indexOf(x) - order.indexOf(y))
+    const weight = () => 10
+    // By count.
+    const seen: string[] = []
+    let start: { sender: Address; nonce: bigint } | undefined
+    for (let i = 0; i < 10; i++) {
+      const page = pool.contentPage({ ...(start ? { start } : {}), maxTxs: 4, budget: 1e9, weight })
+      seen.push(...flatten(page))
+      if (!page.next) break
+      start = page.next
+    }
+    expect(seen).toEqual(order)
+    // By weight: a budget of 25 holds two transactions of weight 10; a first one always fits.
+    expect(flatten(pool.contentPage({ maxTxs: 100, budget: 25, weight }))).toEqual(order.slice(0, 2))
+    expect(flatten(pool.contentPage({ maxTxs: 100, budget: 1, weight }))).toEqual(order.slice(0, 1))
+    // One sender; pending and queued kept apart as in content().
+    const one = pool.contentPage({ sender: senders[1]!.address, maxTxs: 100, budget: 1e9, weight })
+    expect(Object.keys(one.pending)).toEqual([senders[1]!.address])
+    expect(Object.keys(one.pending[senders[1]!.address]!)).toEqual(['0', '1'])
+    expect(Object.keys(one.queued[senders[1]!.address]!)).toEqual(['3'])
+    expect(one.next).toBeUndefined()
+    expect(pool.contentPage({ sender: signer().address, maxTxs: 100, budget: 1e9, weight })).toEqual({ pending: {}, queued: {} })
+  })
+
   it('orders senders by priority fee, then arrival, each in nonce order', async () => {
     const [a, b, c] = [signer(), signer(), signer()]
     const state = new MemState().set(b.address, 7n, 10n ** 18n)
