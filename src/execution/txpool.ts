@@ -402,6 +402,17 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
     return page
   }
 
+  /** Every pooled transaction serialized, in (sender, nonce) order: what the journal saves. */
+  serializedTransactions(): Uint8Array[] {
+    const out: Uint8Array[] = []
+    for (const address of [...this.senders.keys()].sort()) {
+      const sender = this.senders.get(address)!
+      const nonces = [...sender.txs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      for (const nonce of nonces) out.push(sender.txs.get(nonce)!.tx.serialize())
+    }
+    return out
+  }
+
   // --- admission ---
 
   private async addDecoded(tx: TypedTransaction, size: number): Promise<Hex> {

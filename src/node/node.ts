@@ -26,6 +26,7 @@ import { privateKeyToAddress } from '../crypto/keys.js'
 import { CallExecutor } from '../execution/call.js'
 import { BlockExecutor, createStateManager } from '../execution/executor.js'
 import { TxPool } from '../execution/txpool.js'
+import { TxPoolJournal } from '../execution/txpool-journal.js'
 import { ConfigError, QuorateError } from '../errors.js'
 import { P2PHost } from '../network/host.js'
 import { BlockSync } from '../network/sync.js'
@@ -36,6 +37,8 @@ import { readJsonFile, type NodeConfig } from './config.js'
 import { readKeyFile } from './keyfile.js'
 
 export const CLIENT_VERSION = 'Quorate/v0.1.0'
+/** The pool's journal in the data folder (geth's name). */
+export const TXPOOL_JOURNAL_FILE = 'transactions.rlp'
 const QBFT_PROTOCOL = 'qbft'
 
 export interface NodeEvents {
@@ -90,6 +93,8 @@ export class Node extends EventEmitter<NodeEvents> {
   host: P2PHost | undefined
   sync: BlockSync | undefined
   private readonly nodeKey: Uint8Array
+  /** Saves the pool across restarts (txpool.journal); loaded in start(), written last in stop(). */
+  private readonly journal: TxPoolJournal | undefined
   private readonly commitLock = new Mutex()
   private stopping = false
 
@@ -109,6 +114,12 @@ export class Node extends EventEmitter<NodeEvents> {
     this.governance = p.governance
     this.genesisHash = p.genesisHash
     this.validators = p.governance ?? new HeaderValidators()
+    this.journal = p.config.txpool.journal
+      ? new TxPoolJournal(
+          { file: join(p.dataDir, TXPOOL_JOURNAL_FILE), intervalMs: p.config.txpool.journalIntervalMs },
+          { pool: p.pool, logger: p.logger.child({ module: 'txpool-journal' }) },
+        )
+      : undefined
     this.producer = new QbftProducer(
       {
         nodeKey: p.nodeKey,
@@ -242,6 +253,11 @@ export class Node extends EventEmitter<NodeEvents> {
       this.host = host
       await host.start()
     }
+    // Before consensus starts, so the first block can take them; after the host, so they are gossiped.
+    if (this.journal) {
+      await this.journal.load()
+      this.journal.start()
+    }
     this.producer.start()
     this.logger.info(
       { address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId), validator: this.headValidators.includes(this.address), p2p: this.host?.listenUrl() ?? 'outbound only' },
@@ -304,6 +320,7 @@ export class Node extends EventEmitter<NodeEvents> {
     this.sync?.stop()
     await this.host?.stop()
     await this.commitLock.run(async () => undefined)
+    await this.journal?.stop()
     await this.store.close()
     this.logger.info('node stopped')
   }
