@@ -10,10 +10,9 @@
 import { bigIntToHex, bytesToHex, intToHex } from '@ethereumjs/util'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { z } from 'zod'
-import type { Node } from '../node/node.js'
 import { CLIENT_VERSION } from '../node/node.js'
 import { keccak256 } from '../crypto/native.js'
-import type { TxPoolCursor, TxPoolPage, TxPoolPageRequest } from '../execution/txpool.js'
+import type { TxPool, TxPoolCursor, TxPoolPage, TxPoolPageRequest } from '../execution/txpool.js'
 import type { Address } from '../types.js'
 import { formatTransaction } from './format.js'
 import { addressSchema, dataSchema } from './schemas.js'
@@ -21,6 +20,12 @@ import { method, noParams, type RpcMethods } from './types.js'
 
 export interface PeerCounter {
   peerCount(): number
+}
+
+/** What these methods read from the node. */
+export interface MiscNode {
+  readonly chainId: bigint
+  readonly pool: Pick<TxPool, 'status' | 'contentPage'>
 }
 
 export interface MiscOptions {
@@ -68,7 +73,7 @@ function mapContent(content: Record<string, Record<string, TypedTransaction>>) {
   )
 }
 
-export function miscMethods(node: Node, peers: PeerCounter, opts: MiscOptions = {}): RpcMethods {
+export function miscMethods(node: MiscNode, peers: PeerCounter, opts: MiscOptions = {}): RpcMethods {
   const budget = opts.contentMaxBytes ?? DEFAULT_CONTENT_MAX_BYTES
   const page = (req: Partial<TxPoolPageRequest>): TxPoolPage =>
     node.pool.contentPage({ maxTxs: Number.MAX_SAFE_INTEGER, budget, weight: jsonWeight, ...req })
