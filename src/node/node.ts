@@ -96,7 +96,7 @@ export class Node extends EventEmitter<NodeEvents> {
   host: P2PHost | undefined
   sync: BlockSync | undefined
   private readonly nodeKey: Uint8Array
-  /** Saves the pool across restarts (txpool.journal); loaded in start(), written last in stop(). */
+  /** Saves the pool across restarts (txpool.journal); loaded in open(), rewritten from start(), written last in stop(). */
   private readonly journal: TxPoolJournal | undefined
   private readonly commitLock = new Mutex()
   private stopping = false
@@ -212,6 +212,8 @@ export class Node extends EventEmitter<NodeEvents> {
         { logger: logger.child({ module: 'txpool' }) },
       )
       const node = new Node({ dataDir, config, genesis, common, store, executor, calls, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash })
+      // Here, not in start(): the JSON-RPC server answers before start() and must already see the pool.
+      await node.journal?.load()
       return node
     } catch (err) {
       await store.close()
@@ -261,11 +263,7 @@ export class Node extends EventEmitter<NodeEvents> {
       this.host = host
       await host.start()
     }
-    // Before consensus starts, so the first block can take them; after the host, so they are gossiped.
-    if (this.journal) {
-      await this.journal.load()
-      this.journal.start()
-    }
+    this.journal?.start()
     this.producer.start()
     this.logger.info(
       { address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId), validator: this.headValidators.includes(this.address), p2p: this.host?.listenUrl() ?? 'outbound only' },
