@@ -5,14 +5,19 @@
  * The chain folder of a real node process is a small tmpfs (this needs root, as in CI); a ballast
  * file fills it. /ready and /health must then report the `disk` check failing with "disk full",
  * and blocks stop; once the ballast is deleted, the check clears and blocks continue without a
- * restart. The tmpfs is mounted on `<dataDir>/chain` rather than the whole data folder so that the
+ * restart. Transfers keep arriving throughout, so the block whose write fails changes state: after
+ * recovery and a restart, the state of every block must still be readable. The tmpfs is mounted on `<dataDir>/chain` rather than the whole data folder so that the
  * node's log (written by the test harness into the data folder) keeps working while the disk is full.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createFeeMarket1559Tx } from '@ethereumjs/tx'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { createChainCommon } from '../../src/chain/common.js'
 import { tempDir } from '../helpers/tmp.js'
+import type { DevAccount } from '../../src/crypto/dev-accounts.js'
 import { initDevChain, rpc, startNodeProcess, waitFor, type DevChain, type NodeProcess } from '../helpers/node-process.js'
 
 let tmp: Awaited<ReturnType<typeof tempDir>>
@@ -86,6 +91,25 @@ describe('disk full', () => {
     const before = await ready(url)
     expect(diskOf(before.checks)).toMatchObject({ ok: true })
 
+    // Transfers of 1 wei each, one every 50 ms, for as long as the episode lasts.
+    const common = createChainCommon(1337n, 50_000_000n)
+    const [from, to] = chain.accounts as [DevAccount, DevAccount]
+    const accepted: string[] = []
+    let sending = true
+    const load = (async () => {
+      for (let nonce = 0n; sending; ) {
+        const tx = createFeeMarket1559Tx({ nonce, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n, gasLimit: 21_000n, to: to.address, value: 1n }, { common }).sign(hexToBytes(from.privateKey))
+        // Reads may fail for a moment while the node reopens its database: then send the same nonce again.
+        const hash = await rpc<string>(url, 'eth_sendRawTransaction', [bytesToHex(tx.serialize())]).catch(() => undefined)
+        if (hash) {
+          accepted.push(hash)
+          nonce++
+        }
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    })()
+    await waitFor('transfers being mined', async () => Number(await rpc<string>(url, 'eth_getTransactionCount', [from.address, 'latest'])) >= 3)
+
     const ballast = join(mounted!, 'ballast')
     await fillDisk(ballast)
 
@@ -110,12 +134,23 @@ describe('disk full', () => {
     await waitFor('blocks to continue', async () => Number(await rpc<string>(url, 'eth_blockNumber')) >= stuck + 5, 30_000)
     const after = await ready(url)
     expect(after.status).toBe(200)
+    sending = false
+    await load
+    for (const hash of accepted) await waitFor(`receipt of ${hash}`, () => rpc(url, 'eth_getTransactionReceipt', [hash]).then((r) => r ?? undefined))
+    const balanceBefore = BigInt(await rpc<string>(url, 'eth_getBalance', [to.address, '0x0']))
 
     // The chain is intact after the episode: a clean restart opens it and it continues.
     expect(await node.stop()).toBe(0)
     node = await startNodeProcess(chain.dataDir, chain.rpcPort)
     const head = Number(await rpc<string>(node.rpcUrl, 'eth_blockNumber'))
     expect(head).toBeGreaterThanOrEqual(stuck + 5)
+    // Every block's state is on disk, including that of the block written after recovery.
+    for (let n = 1; n <= head; n++) {
+      const received = BigInt(await rpc<string>(node.rpcUrl, 'eth_getBalance', [to.address, `0x${n.toString(16)}`])) - balanceBefore
+      const sent = BigInt(await rpc<string>(node.rpcUrl, 'eth_getTransactionCount', [from.address, `0x${n.toString(16)}`]))
+      expect(received, `balance at block ${n}`).toBe(sent)
+    }
+    expect(BigInt(await rpc<string>(node.rpcUrl, 'eth_getBalance', [to.address, 'latest'])) - balanceBefore).toBe(BigInt(accepted.length))
     await waitFor('blocks after the restart', async () => Number(await rpc<string>(node!.rpcUrl, 'eth_blockNumber')) > head)
     await node.kill()
     node = undefined
