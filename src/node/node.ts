@@ -341,8 +341,10 @@ export class Node extends EventEmitter<NodeEvents> {
    * sync go on from there without a restart. Nothing is committed meanwhile (the store refuses).
    */
   private storeFailed(record: BlockRecord, source: BlockSource): void {
+    const first = !this.blockedCommit
     if (!this.blockedCommit || record.block.header.number < this.blockedCommit.record.block.header.number) this.blockedCommit = { record, source }
-    this.logger.error({ err: this.store.failure?.message, number: Number(record.block.header.number) }, 'the chain store cannot write; retrying until it can')
+    // Once per episode at error level: sync keeps offering blocks while the store refuses them.
+    this.logger[first ? 'error' : 'debug']({ err: this.store.failure?.message, number: Number(record.block.header.number) }, 'the chain store cannot write; retrying until it can')
     this.scheduleRecovery()
   }
 
