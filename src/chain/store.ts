@@ -8,14 +8,20 @@
  *
  * Keys (utf8): `H` head hash · `n:<num hex16>` canonical hash · `b:<hash>` block RLP (header with
  * round 0 and no seals) · `s:<hash>` RLP [round, [commit seals]] · `r:<hash>` receipts · `t:<txhash>`
- * RLP [number, index] · `t/<trie key>` trie nodes and code.
+ * RLP [number, index] · `t/<trie key>` trie nodes and code · `P` a probe written when recovering.
+ *
+ * Write failures (disk full, I/O errors): LevelDB remembers a failed write or compaction as a
+ * background error and refuses every later write until the database is reopened. So a failed
+ * commit marks the store `failure` (with a reason an operator can act on), puts the block's trie
+ * nodes back so the very same block can be committed again, and refuses further commits until
+ * `recover()` has reopened the database and written a probe. Reads keep working meanwhile.
  */
 import { ClassicLevel } from 'classic-level'
 import { createBlockFromRLP, type Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import { bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, hexToBytes, type BatchDBOp, type DB } from '@ethereumjs/util'
-import { QuorateError } from '../errors.js'
+import { errorMessage, QuorateError } from '../errors.js'
 import type { Hash } from '../types.js'
 import { blockOptions } from './common.js'
 import { decodeReceipts, encodeReceipts, type StoredReceipt } from './receipts.js'
@@ -27,6 +33,21 @@ const numKey = (n: bigint) => `n:${n.toString(16).padStart(16, '0')}`
 
 export class StoreError extends QuorateError {
   override name = 'StoreError'
+}
+
+/** A StoreError for a failed write: STORE_DISK_FULL when the file system is out of space, else STORE_IO_ERROR. */
+export function storeWriteError(err: unknown, what: string): StoreError {
+  const text = errorMessage(err)
+  if (/no space left|ENOSPC|disk full|quota exceeded|EDQUOT/i.test(text)) {
+    return new StoreError('STORE_DISK_FULL', `disk full: cannot write ${what}: ${text}`, {
+      details: 'free space on the data folder\'s file system; the node recovers by itself once there is room',
+      cause: err,
+    })
+  }
+  return new StoreError('STORE_IO_ERROR', `I/O error: cannot write ${what}: ${text}`, {
+    details: 'check the disk and the system log; the node retries and recovers by itself once writes succeed',
+    cause: err,
+  })
 }
 
 /**
@@ -48,6 +69,10 @@ export class TrieDb implements DB<string, Uint8Array> {
   }
   async batch(ops: BatchDBOp<string, Uint8Array>[]): Promise<void> {
     for (const op of ops) if (op.type === 'put') this.pending.set(op.key, op.value)
+  }
+  /** Puts back nodes whose write failed, so the block can be committed again. */
+  restore(nodes: [string, Uint8Array][]): void {
+    for (const [key, value] of nodes) if (!this.pending.has(key)) this.pending.set(key, value)
   }
   shallowCopy(): DB<string, Uint8Array> {
     return this
@@ -79,6 +104,7 @@ export class ChainStore {
   readonly trieDb: TrieDb
   private headBlock: Block | undefined
   private readonly recent = new Map<string, Block>()
+  private writeFailure: StoreError | undefined
 
   private constructor(
     private readonly level: Level,
@@ -160,8 +186,11 @@ export class ChainStore {
     if (this.headBlock && number !== this.headBlock.header.number + 1n) {
       throw new StoreError('NOT_NEXT_BLOCK', `block ${number} does not follow the head ${this.headBlock.header.number}`)
     }
+    // LevelDB would refuse anyway; refusing here keeps a broken store from half-trying.
+    if (this.writeFailure) throw this.writeFailure
+    const nodes = this.trieDb.drain()
     const batch = this.level.batch()
-    for (const [key, value] of this.trieDb.drain()) batch.put(`t/${key}`, value)
+    for (const [key, value] of nodes) batch.put(`t/${key}`, value)
     batch.put(`b:${hash}`, block.serialize())
     batch.put(`s:${hash}`, RLP.encode([bigIntToUnpaddedBytes(BigInt(finality.round)), finality.seals]))
     batch.put(`r:${hash}`, encodeReceipts(receipts))
@@ -170,8 +199,38 @@ export class ChainStore {
     })
     batch.put(numKey(number), hexToBytes(hash))
     batch.put('H', hexToBytes(hash))
-    await batch.write()
+    try {
+      await batch.write()
+    } catch (err) {
+      this.trieDb.restore(nodes)
+      this.writeFailure = storeWriteError(err, `block ${number}`)
+      throw this.writeFailure
+    }
     this.headBlock = this.remember(block)
+  }
+
+  /** Why writes are refused (disk full, I/O error), or undefined while the store is healthy. */
+  get failure(): StoreError | undefined {
+    return this.writeFailure
+  }
+
+  /**
+   * After a write failure: reopens the database (clearing LevelDB's background error) and writes a
+   * probe. True when the store takes writes again; false (with `failure` updated) when it does not yet.
+   */
+  async recover(): Promise<boolean> {
+    if (!this.writeFailure) return true
+    try {
+      if (this.level.status === 'open') await this.level.close()
+      if (this.level.status !== 'open') await this.level.open()
+      await this.level.put('P', Uint8Array.of(1))
+      await this.level.del('P')
+      this.writeFailure = undefined
+      return true
+    } catch (err) {
+      this.writeFailure = storeWriteError(err, 'a recovery probe')
+      return false
+    }
   }
 
   async close(): Promise<void> {

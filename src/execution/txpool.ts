@@ -54,6 +54,12 @@ export interface TxPoolOptions {
   maxTotal?: number
   /** Size of one serialized transaction; default 128 KiB. */
   maxTxBytes?: number
+  /**
+   * Serialized bytes of all pooled transactions together; default 64 MiB (geth: 5,120 slots of
+   * 32 KiB = 160 MiB for 4,096 + 1,024 slots). With only a count limit, 10,000 transactions of
+   * 128 KiB could hold 1.3 GB in the heap.
+   */
+  maxBytes?: number
   /** Percent more a replacement must pay; default 10. */
   priceBumpPercent?: number
   /** Lowest priority fee (gas price for legacy transactions) accepted; default 0. */
@@ -89,6 +95,30 @@ export interface TxPoolContent {
   queued: Record<Address, Record<string, TypedTransaction>>
 }
 
+/** A position in the pool's (sender, nonce) order: the first transaction a page starts at. */
+export interface TxPoolCursor {
+  sender: Address
+  nonce: bigint
+}
+
+export interface TxPoolPageRequest {
+  /** Where to start (inclusive); the beginning when absent. */
+  start?: TxPoolCursor
+  /** Only this sender's transactions. */
+  sender?: Address
+  /** Most transactions in the page. */
+  maxTxs: number
+  /** Most total weight in the page; a page holds at least one transaction if any is left. */
+  budget: number
+  /** What one transaction costs of the budget (e.g. the size of its JSON), from its serialized size. */
+  weight: (tx: TypedTransaction, size: number) => number
+}
+
+export interface TxPoolPage extends TxPoolContent {
+  /** Where the next page starts; absent when this page reached the end. */
+  next?: TxPoolCursor
+}
+
 interface Account {
   nonce: bigint
   balance: bigint
@@ -109,6 +139,8 @@ interface Entry {
   /** Arrival order, for ties in price. */
   seq: number
   pending: boolean
+  /** Serialized size in bytes, counted against `maxBytes`. */
+  size: number
 }
 
 interface Sender {
@@ -123,6 +155,7 @@ interface Sender {
 }
 
 const KiB = 1024
+export const DEFAULT_TXPOOL_MAX_BYTES = 64 * KiB * KiB
 /** No transaction costs less gas: once less is left, a block is full. */
 const MIN_TX_GAS = 21_000n
 const TYPE_NAMES: Record<number, string> = {
@@ -137,6 +170,7 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
   private readonly maxPerSender: number
   private readonly maxTotal: number
   private readonly maxTxBytes: number
+  private readonly maxBytes: number
   private readonly priceBump: bigint
   private readonly minGasPrice: bigint
   private readonly maxFutureGap: bigint
@@ -154,6 +188,9 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
   private readonly senders = new Map<Address, Sender>()
   private pendingCount = 0
   private queuedCount = 0
+  /** Serialized bytes of every pooled transaction, and of the queued ones (what eviction can free). */
+  private totalBytes = 0
+  private queuedBytes = 0
   private seq = 0
 
   constructor(opts: TxPoolOptions, state: AccountReader, modules: TxPoolModules = {}) {
@@ -164,6 +201,10 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
     this.maxPerSender = positiveInt('txpool.maxPerSender', opts.maxPerSender ?? 64)
     this.maxTotal = positiveInt('txpool.maxTotal', opts.maxTotal ?? 10_000)
     this.maxTxBytes = positiveInt('txpool.maxTxBytes', opts.maxTxBytes ?? 128 * KiB)
+    this.maxBytes = positiveInt('txpool.maxBytes', opts.maxBytes ?? DEFAULT_TXPOOL_MAX_BYTES)
+    if (this.maxBytes < this.maxTxBytes) {
+      throw new ConfigError('txpool.maxBytes', `must be at least txpool.maxTxBytes (${this.maxTxBytes}), got ${this.maxBytes}`)
+    }
     this.priceBump = BigInt(nonNegativeInt('txpool.priceBumpPercent', opts.priceBumpPercent ?? 10))
     this.maxFutureGap = BigInt(nonNegativeInt('txpool.maxFutureGap', opts.maxFutureGap ?? 64))
     this.minGasPrice = opts.minGasPrice ?? 0n
@@ -177,6 +218,11 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
 
   get size(): number {
     return this.byHash.size
+  }
+
+  /** Serialized bytes of all pooled transactions (bounded by `maxBytes`). */
+  get bytes(): number {
+    return this.totalBytes
   }
 
   /** Decodes a serialized transaction (legacy RLP or EIP-2718 typed envelope) and adds it. */
@@ -318,12 +364,62 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
     return { pending, queued }
   }
 
+  /**
+   * A bounded slice of `content()`, in (sender address, nonce) order. The order does not depend on
+   * arrival, so paging with `next` visits every transaction that stays in the pool meanwhile.
+   * Sorts the senders (O(s log s)) but formats nothing: the caller pays only for what it returns.
+   */
+  contentPage(req: TxPoolPageRequest): TxPoolPage {
+    const page: TxPoolPage = { pending: {}, queued: {} }
+    const start = req.start && { sender: req.start.sender.toLowerCase() as Address, nonce: req.start.nonce }
+    let addresses: Address[]
+    if (req.sender !== undefined) {
+      const only = req.sender.toLowerCase() as Address
+      addresses = this.senders.has(only) ? [only] : []
+    } else {
+      addresses = [...this.senders.keys()].sort()
+    }
+    let count = 0
+    let spent = 0
+    for (const address of addresses) {
+      if (start && address < start.sender) continue
+      const sender = this.senders.get(address)!
+      const nonces = [...sender.txs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      for (const nonce of nonces) {
+        if (start && address === start.sender && nonce < start.nonce) continue
+        const entry = sender.txs.get(nonce)!
+        const weight = req.weight(entry.tx, entry.size)
+        if (count >= req.maxTxs || (count > 0 && spent + weight > req.budget)) {
+          page.next = { sender: address, nonce }
+          return page
+        }
+        const bucket = entry.pending ? page.pending : page.queued
+        ;(bucket[address] ??= {})[nonce.toString()] = entry.tx
+        count++
+        spent += weight
+      }
+    }
+    return page
+  }
+
+  /** Every pooled transaction serialized, in (sender, nonce) order: what the journal saves. */
+  serializedTransactions(): Uint8Array[] {
+    const out: Uint8Array[] = []
+    for (const address of [...this.senders.keys()].sort()) {
+      const sender = this.senders.get(address)!
+      const nonces = [...sender.txs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      for (const nonce of nonces) out.push(sender.txs.get(nonce)!.tx.serialize())
+    }
+    return out
+  }
+
   // --- admission ---
 
   private async addDecoded(tx: TypedTransaction, size: number): Promise<Hex> {
     if (size > this.maxTxBytes) throw oversized(size, this.maxTxBytes)
     if (!tx.isSigned()) throw unsigned()
     const entry = this.statelessChecks(tx)
+    entry.size = size
     for (;;) {
       const epoch = this.epoch
       const account = await this.account(entry.sender)
@@ -396,6 +492,7 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
       cost: tx.gasLimit * feeCap + tx.value,
       seq: 0,
       pending: false,
+      size: 0,
     }
   }
 
@@ -453,6 +550,7 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
           `replacement transaction underpriced: nonce ${nonce} of ${address} is taken by ${existing.hash} (fee cap ${existing.feeCap}, priority fee ${existing.tip} wei per gas); a replacement must pay at least ${this.priceBump}% more: fee cap ≥ ${needFeeCap} and priority fee ≥ ${needTip}`,
         )
       }
+      if (this.totalBytes - existing.size + entry.size > this.maxBytes) throw this.fullOfBytes(entry.size)
       return
     }
     const count = sender ? this.liveCount(sender, account.nonce) : 0
@@ -468,6 +566,16 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
         `txpool is full: it holds ${this.byHash.size} transactions (the limit is ${this.maxTotal}); retry after the next block`,
       )
     }
+    // Queued transactions give way to an executable one, for bytes as for the count.
+    const freeable = nonce === runEnd ? this.queuedBytes : 0
+    if (this.totalBytes + entry.size > this.maxBytes + freeable) throw this.fullOfBytes(entry.size)
+  }
+
+  private fullOfBytes(size: number): TxPoolError {
+    return new TxPoolError(
+      'POOL_FULL',
+      `txpool is full: it holds ${this.totalBytes} bytes of transactions and this one adds ${size} (the limit is ${this.maxBytes} bytes); retry after the next block, or send less calldata`,
+    )
   }
 
   private insert(entry: Entry, account: Account): void {
@@ -491,6 +599,8 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
     if (old) {
       this.byHash.delete(old.hash)
       entry.pending = old.pending
+      this.totalBytes += entry.size - old.size
+      if (!entry.pending) this.queuedBytes += entry.size - old.size
       sender.txs.set(entry.nonce, entry)
       this.byHash.set(entry.hash, entry)
       this.emit('removed', old.hash, `replaced by ${entry.hash}`)
@@ -500,10 +610,13 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
     }
 
     if (this.byHash.size >= this.maxTotal) this.evictQueued(sender)
+    while (this.totalBytes + entry.size > this.maxBytes && this.evictQueued(sender));
     sender.txs.set(entry.nonce, entry)
     this.byHash.set(entry.hash, entry)
+    this.totalBytes += entry.size
     if (entry.nonce !== sender.pendingEnd) {
       this.queuedCount++
+      this.queuedBytes += entry.size
       this.emit('added', entry.tx, entry.hash)
       return
     }
@@ -524,6 +637,7 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
         e.pending = true
         this.pendingCount++
         this.queuedCount--
+        this.queuedBytes -= e.size
         promoted.push(e)
       }
       sender.pendingEnd++
@@ -539,15 +653,16 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
         e.pending = false
         this.pendingCount--
         this.queuedCount++
+        this.queuedBytes += e.size
       }
     }
   }
 
   /**
    * Makes room for an executable transaction in a full pool: drops the queued transaction furthest
-   * ahead of its account nonce. Scans the pool, but only when it is full.
+   * ahead of its account nonce. Scans the pool, but only when it is full. False when nothing is queued.
    */
-  private evictQueued(inserting: Sender): void {
+  private evictQueued(inserting: Sender): boolean {
     let victim: Entry | undefined
     let victimGap = -1n
     for (const sender of this.senders.values()) {
@@ -559,10 +674,11 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
         }
       }
     }
-    if (!victim) return
+    if (!victim) return false
     const sender = this.senders.get(victim.sender)!
     this.drop(sender, victim, 'evicted: the pool was full and an executable transaction arrived')
     if (sender.txs.size === 0 && sender !== inserting) this.senders.delete(sender.address)
+    return true
   }
 
   // --- heads ---
@@ -607,8 +723,13 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
   private drop(sender: Sender, entry: Entry, reason: string): void {
     sender.txs.delete(entry.nonce)
     this.byHash.delete(entry.hash)
-    if (entry.pending) this.pendingCount--
-    else this.queuedCount--
+    this.totalBytes -= entry.size
+    if (entry.pending) {
+      this.pendingCount--
+    } else {
+      this.queuedCount--
+      this.queuedBytes -= entry.size
+    }
     this.logger?.debug({ hash: entry.hash, sender: entry.sender, nonce: entry.nonce.toString(), reason }, 'tx removed')
     this.emit('removed', entry.hash, reason)
   }

@@ -50,8 +50,9 @@ export async function checkTxPermission(reader: GovernanceReader, block: Block, 
  * is undone by the EVM's journal, as for any revert.
  *
  * ethereumjs has no hook between running init code and storing the code, so this wraps the EVM's
- * (protected) `_executeCreate`; the @ethereumjs/evm version is pinned, and the governance tests
- * cover direct deployment and CREATE/CREATE2 from a factory.
+ * (protected) `_executeCreate`; every @ethereumjs package is pinned to an exact version, the governance tests
+ * cover direct deployment and CREATE/CREATE2 from a factory, and test/unit/governance/
+ * evm-extension-point.test.ts fails if the wrapped method changes or stops taking effect.
  */
 export function enforceCodeApproval(evm: EVMInterface, reader: Pick<GovernanceReader, 'isCodeApproved'>, blockOf: () => Block | undefined): void {
   type CreateFn = (message: unknown) => Promise<{ execResult: { exceptionError?: EVMError; returnValue: Uint8Array } }>

@@ -96,6 +96,14 @@ export const NodeConfigSchema = z.object({
       maxPerSender: z.number().int().positive().default(1000),
       maxTotal: z.number().int().positive().default(10_000),
       maxTxBytes: z.number().int().positive().default(128 * 1024),
+      /** Serialized bytes of all pooled transactions together (64 MiB). */
+      maxBytes: z.number().int().positive().default(64 * 1024 * 1024),
+      /** Most JSON bytes (estimated) one txpool_content / txpool_contentFrom / txpool_contentPage answer holds (4 MiB). */
+      contentMaxBytes: z.number().int().positive().default(4 * 1024 * 1024),
+      /** Save the pool to `<dataDir>/transactions.rlp` and reload it at start (geth's journal). */
+      journal: z.boolean().default(true),
+      /** How often the journal is rewritten when the pool changed (10 s); a kill -9 loses at most this much. */
+      journalIntervalMs: z.number().int().positive().default(10_000),
       minGasPrice: z.union([z.number().int().nonnegative(), z.string().regex(/^[0-9]+$/)]).default(0).transform((v) => BigInt(v)),
     })
     .prefault({}),

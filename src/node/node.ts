@@ -15,7 +15,7 @@ import type { Logger } from 'pino'
 import { createChainCommon } from '../chain/common.js'
 import { createGenesisBlock, parseGenesis, writeGenesisState, type Genesis } from '../chain/genesis.js'
 import { GENESIS_FINALITY } from '../chain/finality.js'
-import { ChainStore, type BlockRecord } from '../chain/store.js'
+import { ChainStore, StoreError, storeWriteError, type BlockRecord } from '../chain/store.js'
 import { QbftProducer } from '../consensus/qbft-producer.js'
 import { HeaderValidators, type ValidatorSource } from '../consensus/validators.js'
 import { GOVERNANCE_ADDRESS } from '../governance/address.js'
@@ -27,16 +27,22 @@ import { CallExecutor } from '../execution/call.js'
 import { CallPool } from '../execution/call-pool.js'
 import { BlockExecutor, createStateManager } from '../execution/executor.js'
 import { TxPool } from '../execution/txpool.js'
-import { ConfigError, QuorateError } from '../errors.js'
+import { TxPoolJournal } from '../execution/txpool-journal.js'
+import { ConfigError, errorMessage, QuorateError } from '../errors.js'
 import { P2PHost } from '../network/host.js'
 import { BlockSync } from '../network/sync.js'
 import { wireTxGossip } from '../network/tx-gossip.js'
 import type { Address, Hash } from '../types.js'
+import type { StorageFault } from '../ops/health.js'
 import { Mutex } from '../util/mutex.js'
 import { readJsonFile, type NodeConfig } from './config.js'
 import { readKeyFile } from './keyfile.js'
 
 export const CLIENT_VERSION = 'Quorate/v0.1.0'
+/** The pool's journal in the data folder (geth's name). */
+export const TXPOOL_JOURNAL_FILE = 'transactions.rlp'
+/** How often a store that refused writes is reopened and probed. */
+export const STORE_RECOVERY_INTERVAL_MS = 1_000
 const QBFT_PROTOCOL = 'qbft'
 
 export interface NodeEvents {
@@ -95,8 +101,15 @@ export class Node extends EventEmitter<NodeEvents> {
   host: P2PHost | undefined
   sync: BlockSync | undefined
   private readonly nodeKey: Uint8Array
+  /** Saves the pool across restarts (txpool.journal); loaded in open(), rewritten from start(), written last in stop(). */
+  private readonly journal: TxPoolJournal | undefined
   private readonly commitLock = new Mutex()
   private stopping = false
+  /** Write failures of stores other than the chain (journal, privacy), by component. */
+  private readonly faults = new Map<string, string>()
+  /** The block whose commit the chain store refused; committed again once the store recovers. */
+  private blockedCommit: { record: BlockRecord; source: BlockSource } | undefined
+  private recoveryTimer: NodeJS.Timeout | undefined
 
   private constructor(p: NodeParts) {
     super()
@@ -115,6 +128,12 @@ export class Node extends EventEmitter<NodeEvents> {
     this.governance = p.governance
     this.genesisHash = p.genesisHash
     this.validators = p.governance ?? new HeaderValidators()
+    this.journal = p.config.txpool.journal
+      ? new TxPoolJournal(
+          { file: join(p.dataDir, TXPOOL_JOURNAL_FILE), intervalMs: p.config.txpool.journalIntervalMs },
+          { pool: p.pool, logger: p.logger.child({ module: 'txpool-journal' }), onWrite: (err) => this.reportStorage('txpool journal', err) },
+        )
+      : undefined
     this.producer = new QbftProducer(
       {
         nodeKey: p.nodeKey,
@@ -202,6 +221,7 @@ export class Node extends EventEmitter<NodeEvents> {
           maxPerSender: config.txpool.maxPerSender,
           maxTotal: config.txpool.maxTotal,
           maxTxBytes: config.txpool.maxTxBytes,
+          maxBytes: config.txpool.maxBytes,
           minGasPrice: config.txpool.minGasPrice,
           ...(admission ? { admit: (tx: TypedTransaction, sender: Address) => checkTxPermission(admission, store.head, tx, sender) } : {}),
         },
@@ -209,6 +229,8 @@ export class Node extends EventEmitter<NodeEvents> {
         { logger: logger.child({ module: 'txpool' }) },
       )
       const node = new Node({ dataDir, config, genesis, common, store, executor, calls, callPool, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash })
+      // Here, not in start(): the JSON-RPC server answers before start() and must already see the pool.
+      await node.journal?.load()
       return node
     } catch (err) {
       await store.close()
@@ -267,6 +289,7 @@ export class Node extends EventEmitter<NodeEvents> {
       await host.start()
     }
     this.callPool.start()
+    this.journal?.start()
     this.producer.start()
     this.logger.info(
       { address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId), validator: this.headValidators.includes(this.address), p2p: this.host?.listenUrl() ?? 'outbound only' },
@@ -304,7 +327,12 @@ export class Node extends EventEmitter<NodeEvents> {
     return this.commitLock.run(async () => {
       const { block } = record
       if (block.header.number <= this.store.head.header.number) return
-      await this.store.commit(record)
+      try {
+        await this.store.commit(record)
+      } catch (err) {
+        if (this.store.failure) this.storeFailed(record, source)
+        throw err
+      }
       this.logger.info(
         { number: Number(block.header.number), hash: bytesToHex(block.hash()) as Hash, txs: block.transactions.length, gasUsed: Number(block.header.gasUsed), round: record.finality.round, seals: record.finality.seals.length },
         'block final',
@@ -318,6 +346,56 @@ export class Node extends EventEmitter<NodeEvents> {
     })
   }
 
+  /** Stores that refuse writes now (disk full, I/O error), for /ready and /health. */
+  storageFaults(): StorageFault[] {
+    const out: StorageFault[] = []
+    const chain = this.store.failure
+    if (chain) out.push({ component: 'chain store', reason: chain.message })
+    for (const [component, reason] of this.faults) out.push({ component, reason })
+    return out
+  }
+
+  /** A store's write outcome: an error marks it failing (with a reason), undefined clears it. */
+  reportStorage(component: string, err: unknown): void {
+    if (err === undefined) this.faults.delete(component)
+    else this.faults.set(component, err instanceof StoreError ? err.message : storeWriteError(err, component).message)
+  }
+
+  /**
+   * The chain store refused a block (disk full, I/O error): remember the block and reopen the store
+   * every STORE_RECOVERY_INTERVAL_MS until it takes writes, then commit the block; consensus and
+   * sync go on from there without a restart. Nothing is committed meanwhile (the store refuses).
+   */
+  private storeFailed(record: BlockRecord, source: BlockSource): void {
+    const first = !this.blockedCommit
+    if (!this.blockedCommit || record.block.header.number < this.blockedCommit.record.block.header.number) this.blockedCommit = { record, source }
+    // Once per episode at error level: sync keeps offering blocks while the store refuses them.
+    this.logger[first ? 'error' : 'debug']({ err: this.store.failure?.message, number: Number(record.block.header.number) }, 'the chain store cannot write; retrying until it can')
+    this.scheduleRecovery()
+  }
+
+  private scheduleRecovery(): void {
+    if (this.recoveryTimer || this.stopping) return
+    this.recoveryTimer = setTimeout(() => void this.tryRecovery(), STORE_RECOVERY_INTERVAL_MS)
+  }
+
+  private async tryRecovery(): Promise<void> {
+    this.recoveryTimer = undefined
+    if (this.stopping) return
+    let ok = false
+    try {
+      ok = await this.commitLock.run(() => this.store.recover())
+    } catch (err) {
+      this.logger.error({ err: errorMessage(err) }, 'recovering the chain store failed')
+    }
+    if (!ok) return this.scheduleRecovery()
+    this.logger.info('the chain store takes writes again')
+    const blocked = this.blockedCommit
+    this.blockedCommit = undefined
+    // A new failure here schedules recovery again (commitBlock → storeFailed).
+    if (blocked) await this.commitBlock(blocked.record, blocked.source).catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'committing the held block failed'))
+  }
+
   peerCount(): number {
     return this.host?.peers().length ?? 0
   }
@@ -325,11 +403,13 @@ export class Node extends EventEmitter<NodeEvents> {
   async stop(): Promise<void> {
     if (this.stopping) return
     this.stopping = true
+    clearTimeout(this.recoveryTimer)
     await this.producer.stop()
     this.sync?.stop()
     await this.host?.stop()
     await this.commitLock.run(async () => undefined)
     await this.callPool.stop()
+    await this.journal?.stop()
     await this.store.close()
     this.logger.info('node stopped')
   }

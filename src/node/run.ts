@@ -58,7 +58,7 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
       cors: config.rpc.cors.includes('*') ? '*' : config.rpc.cors,
       maxRequestBytes: config.rpc.maxRequestBytes,
       maxBatchSize: config.rpc.maxBatchSize,
-      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }), ...qbftMethods(node), ...(node.governance ? govMethods(node, node.governance) : {}), ...(privacy ? privMethods(privacy) : {}) },
+      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }, { contentMaxBytes: config.txpool.contentMaxBytes }), ...qbftMethods(node), ...(node.governance ? govMethods(node, node.governance) : {}), ...(privacy ? privMethods(privacy) : {}) },
       banner: { client: CLIENT_VERSION, chainId: Number(node.chainId) },
       httpRoutes: [dashboardRoute({ logger: logger.child({ module: 'dashboard' }) }), metricsRoute(metrics), ...health.routes()],
     },

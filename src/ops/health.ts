@@ -1,8 +1,9 @@
 /**
  * Liveness and readiness of a node, for load balancers, orchestrators and operators.
  *
- * - `GET /health`: the process is alive and answering HTTP. Always 200 `{"status":"ok"}`; it does
- *   not look at the chain, so a restart loop is never triggered by a network problem.
+ * - `GET /health`: the process is alive and answering HTTP. Always 200 `{"status":"ok", checks}`
+ *   with the `disk` check only; it does not look at the chain, so a restart loop is never
+ *   triggered by a network problem (nor by a full disk: the node recovers by itself).
  * - `GET /ready`: the node can serve current data and take part. 200 `{"status":"ready", checks}`
  *   when every check passes, else 503 `{"status":"not ready", checks}`; each check says whether it
  *   passed, the value it saw, its threshold and, when it failed, why.
@@ -17,6 +18,9 @@
  * - `not_stalled`: a new final block within `stalledAfterMs`, default max(3 × emptyBlockPeriodMs,
  *   30 s): three empty-block periods is longer than a healthy network ever goes without a block,
  *   and 30 s rides out a few round changes. Before the first block after start, the start counts.
+ *   When the disk check fails, a stall is blamed on the disk, not on the quorum.
+ * - `disk`: no store of the node is refusing writes (disk full, I/O error); value is the number of
+ *   stores failing, each named in the reason. Clears when the node has recovered the store.
  *
  * It owns these rules and the two HTTP handlers; it changes nothing in the node.
  */
@@ -50,9 +54,17 @@ export interface ReadinessSnapshot {
   /** When the head last changed (ms since epoch); the node's start before its first block. */
   lastBlockAt: number
   emptyBlockPeriodMs: number
+  /** Stores that cannot write now; none when absent. */
+  storageFaults?: StorageFault[]
 }
 
-export type ReadinessCheckName = 'synced' | 'peered' | 'not_stalled'
+/** A store of the node that refuses writes, and why (e.g. "disk full: …"). */
+export interface StorageFault {
+  component: string
+  reason: string
+}
+
+export type ReadinessCheckName = 'synced' | 'peered' | 'not_stalled' | 'disk'
 
 export interface ReadinessCheck {
   name: ReadinessCheckName
@@ -105,8 +117,12 @@ export function evaluateReadiness(s: ReadinessSnapshot, thresholds: ReadinessThr
         },
   )
 
+  const disk = diskCheck(s.storageFaults ?? [])
   const limit = stalledAfterMs(s.emptyBlockPeriodMs, thresholds)
   const since = Math.max(0, s.now - s.lastBlockAt)
+  const stallCause = disk.ok
+    ? 'consensus has no quorum of validators, or this node cannot reach them'
+    : 'this node cannot write blocks to its disk (see the disk check)'
   checks.push(
     since <= limit
       ? { name: 'not_stalled', ok: true, value: since / 1000, threshold: limit / 1000 }
@@ -115,11 +131,17 @@ export function evaluateReadiness(s: ReadinessSnapshot, thresholds: ReadinessThr
           ok: false,
           value: since / 1000,
           threshold: limit / 1000,
-          reason: `no new final block for ${Math.round(since / 1000)} s (head ${s.height}), more than ${limit / 1000} s: consensus has no quorum of validators, or this node cannot reach them`,
+          reason: `no new final block for ${Math.round(since / 1000)} s (head ${s.height}), more than ${limit / 1000} s: ${stallCause}`,
         },
   )
+  checks.push(disk)
 
   return { ready: checks.every((c) => c.ok), checks }
+}
+
+export function diskCheck(faults: StorageFault[]): ReadinessCheck {
+  if (faults.length === 0) return { name: 'disk', ok: true, value: 0, threshold: 0 }
+  return { name: 'disk', ok: false, value: faults.length, threshold: 0, reason: faults.map((f) => `${f.component}: ${f.reason}`).join('; ') }
 }
 
 /** Readiness of a running node, and the /health and /ready routes. */
@@ -161,6 +183,7 @@ export class NodeHealth {
       otherNodes: known.size + unnamedPeers,
       lastBlockAt: this.lastBlockAt,
       emptyBlockPeriodMs: node.genesis.config.emptyBlockPeriodMs,
+      storageFaults: node.storageFaults(),
     }
   }
 
@@ -170,7 +193,11 @@ export class NodeHealth {
 
   routes(paths: { health?: string; ready?: string } = {}): HttpRoute[] {
     return [
-      { method: 'GET', path: paths.health ?? '/health', handler: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+      {
+        method: 'GET',
+        path: paths.health ?? '/health',
+        handler: (_req, res) => sendJson(res, 200, { status: 'ok', checks: [diskCheck(this.node.storageFaults())] }),
+      },
       {
         method: 'GET',
         path: paths.ready ?? '/ready',

@@ -50,6 +50,8 @@ export interface ConsensusMetrics {
 export interface TxPoolMetrics {
   transactions: Gauge<'state'>
   maxTransactions: Gauge
+  bytes: Gauge
+  maxBytes: Gauge
   rejected: Counter<'reason'>
   submitToFinal: Histogram
 }
@@ -167,6 +169,8 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     txpool: {
       transactions: gauge('quorate_txpool_transactions', 'Transactions in the pool: pending (executable now) and queued (behind a nonce gap)', ['state']),
       maxTransactions: gauge('quorate_txpool_max_transactions', 'Most transactions the pool holds (txpool.maxTotal); beyond it new ones are refused with POOL_FULL'),
+      bytes: gauge('quorate_txpool_bytes', 'Serialized bytes of all pooled transactions'),
+      maxBytes: gauge('quorate_txpool_max_bytes', 'Most bytes of transactions the pool holds (txpool.maxBytes); beyond it new ones are refused with POOL_FULL'),
       rejected: counter('quorate_txpool_rejected_total', 'Transactions the pool refused, by reason (the TxPoolError code, or the permission error code)', ['reason']),
       submitToFinal: histogram('quorate_tx_submit_to_final_seconds', 'Seconds from a transaction entering this node\'s pool (by RPC or gossip) to the final block that includes it', SUBMIT_TO_FINAL_BUCKETS),
     },

@@ -65,6 +65,7 @@ export function bindNodeMetrics(node: Node, metrics: QuorateMetrics, opts: NodeM
 
   metrics.node.info.set({ version: CLIENT_VERSION, chain_id: node.chainId.toString(), address: self, name: node.config.name }, 1)
   txpool.maxTransactions.set(node.config.txpool.maxTotal)
+  txpool.maxBytes.set(node.config.txpool.maxBytes)
   // Known reasons start at 0, so rate() and increase() see the first refusal.
   for (const code of TX_POOL_ERROR_CODES) txpool.rejected.inc({ reason: code }, 0)
   for (const reason of REFUSAL_REASONS) {
@@ -168,6 +169,7 @@ export function bindNodeMetrics(node: Node, metrics: QuorateMetrics, opts: NodeM
     const pool = node.pool.status()
     txpool.transactions.set({ state: 'pending' }, pool.pending)
     txpool.transactions.set({ state: 'queued' }, pool.queued)
+    txpool.bytes.set(node.pool.bytes)
 
     const host = node.host
     if (host) {

@@ -333,6 +333,43 @@ describe('TxPool admission', () => {
     expect((await rejection(pool.add(tx1559(c)))).code).toBe('POOL_FULL')
   })
 
+  it('POOL_FULL by bytes: the pool refuses beyond maxBytes, evicts queued transactions for an executable one, and frees bytes on removal', async () => {
+    const data = new Uint8Array(10_000).fill(1)
+    const big = (s: Signer, nonce = 0n) => tx1559(s, { nonce, data })
+    const size = big(signer()).serialize().length
+    const pool = newPool({ maxTxBytes: 16 * 1024, maxBytes: size * 3 + 200 })
+    const [a, b, c, d] = [signer(), signer(), signer(), signer()]
+    await pool.add(big(a))
+    await pool.add(big(b))
+    const queued1 = big(c, 5n)
+    await pool.add(queued1)
+    expect(pool.bytes).toBe(3 * size)
+    // A fourth large transaction does not fit in bytes although the count limit (10,000) is far.
+    const err = await rejection(pool.add(big(d, 1n)))
+    expect(err.code).toBe('POOL_FULL')
+    expect(err.message).toMatch(/^txpool is full: it holds \d+ bytes/)
+    // A small one still fits.
+    await pool.add(tx1559(d, { nonce: 1n }))
+    // An executable large one pushes out queued transactions until it fits.
+    const events = record(pool)
+    await pool.add(big(d))
+    expect(events[0]).toBe(`removed ${hashOf(queued1)}`)
+    expect(pool.get(hashOf(queued1))).toBeUndefined()
+    expect(pool.bytes).toBeLessThanOrEqual(size * 3 + 200)
+    expect(pool.status()).toEqual({ pending: 4, queued: 0 })
+    // Full of executable transactions: a large one is refused, and a removal frees its bytes.
+    expect((await rejection(pool.add(big(c))))).toMatchObject({ code: 'POOL_FULL' })
+    const before = pool.bytes
+    pool.remove(hashOf(pool.content().pending[a.address]!['0']!), 'test')
+    expect(pool.bytes).toBe(before - size)
+    await pool.add(big(c))
+    expect(pool.bytes).toBe(before)
+  })
+
+  it('maxBytes below maxTxBytes is a configuration error', () => {
+    expect(() => newPool({ maxTxBytes: 1000, maxBytes: 999 })).toThrow(/txpool.maxBytes/)
+  })
+
   it('POOL_FULL eviction may take the queued transaction of the very sender that fills its gap', async () => {
     const pool = newPool({ maxTotal: 2 })
     const [a, b] = [signer(), signer()]
@@ -453,6 +490,41 @@ describe('TxPool queue and block selection', () => {
     const content = pool.content()
     expect(Object.keys(content.pending[a.address]!)).toEqual(['0', '1', '2'])
     expect(Object.keys(content.queued[a.address]!)).toEqual(['4'])
+  })
+
+  it('contentPage walks the pool in (sender, nonce) order within a count and a weight budget, and resumes at `next`', async () => {
+    const pool = newPool()
+    const senders = [signer(), signer(), signer()]
+    for (const s of senders) for (const n of [0n, 1n, 3n]) await pool.add(tx1559(s, { nonce: n }))
+    const order = senders
+      .map((s) => s.address)
+      .sort()
+      .flatMap((a) => ['0', '1', '3'].map((n) => `${a}:${n}`))
+    const flatten = (p: ReturnType<TxPool['contentPage']>) =>
+      [...Object.entries(p.pending), ...Object.entries(p.queued)]
+        .flatMap(([a, byNonce]) => Object.keys(byNonce).map((n) => `${a}:${n}`))
+        .sort((x, y) => order.indexOf(x) - order.indexOf(y))
+    const weight = () => 10
+    // By count.
+    const seen: string[] = []
+    let start: { sender: Address; nonce: bigint } | undefined
+    for (let i = 0; i < 10; i++) {
+      const page = pool.contentPage({ ...(start ? { start } : {}), maxTxs: 4, budget: 1e9, weight })
+      seen.push(...flatten(page))
+      if (!page.next) break
+      start = page.next
+    }
+    expect(seen).toEqual(order)
+    // By weight: a budget of 25 holds two transactions of weight 10; a first one always fits.
+    expect(flatten(pool.contentPage({ maxTxs: 100, budget: 25, weight }))).toEqual(order.slice(0, 2))
+    expect(flatten(pool.contentPage({ maxTxs: 100, budget: 1, weight }))).toEqual(order.slice(0, 1))
+    // One sender; pending and queued kept apart as in content().
+    const one = pool.contentPage({ sender: senders[1]!.address, maxTxs: 100, budget: 1e9, weight })
+    expect(Object.keys(one.pending)).toEqual([senders[1]!.address])
+    expect(Object.keys(one.pending[senders[1]!.address]!)).toEqual(['0', '1'])
+    expect(Object.keys(one.queued[senders[1]!.address]!)).toEqual(['3'])
+    expect(one.next).toBeUndefined()
+    expect(pool.contentPage({ sender: signer().address, maxTxs: 100, budget: 1e9, weight })).toEqual({ pending: {}, queued: {} })
   })
 
   it('orders senders by priority fee, then arrival, each in nonce order', async () => {

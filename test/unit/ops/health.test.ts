@@ -34,6 +34,7 @@ describe('evaluateReadiness', () => {
       ['synced', true],
       ['peered', true],
       ['not_stalled', true],
+      ['disk', true],
     ])
     expect(report.checks.every((c) => c.reason === undefined)).toBe(true)
   })
@@ -54,6 +55,16 @@ describe('evaluateReadiness', () => {
     expect(evaluateReadiness({ ...healthy, peers: 0, otherNodes: 0 }).ready).toBe(true)
     expect(check(evaluateReadiness({ ...healthy, peers: 1 }, { minPeers: 2 }).checks, 'peered').ok).toBe(false)
     expect(check(evaluateReadiness({ ...healthy, peers: 1, otherNodes: 1 }, { minPeers: 2 }).checks, 'peered')).toMatchObject({ ok: true, threshold: 1 })
+  })
+
+  it('fails the disk check when a store refuses writes, and then blames a stall on the disk, not on the quorum', () => {
+    const full = { ...healthy, lastBlockAt: healthy.now - 31_000, storageFaults: [{ component: 'chain store', reason: 'disk full: cannot write block 7' }] }
+    const report = evaluateReadiness(full)
+    expect(report.ready).toBe(false)
+    expect(check(report.checks, 'disk')).toMatchObject({ ok: false, value: 1, threshold: 0, reason: 'chain store: disk full: cannot write block 7' })
+    expect(check(report.checks, 'not_stalled').reason).toMatch(/cannot write blocks to its disk/)
+    expect(check(report.checks, 'not_stalled').reason).not.toMatch(/quorum/)
+    expect(check(evaluateReadiness({ ...full, storageFaults: [] }).checks, 'not_stalled').reason).toMatch(/no quorum/)
   })
 
   it('calls a node stalled after max(3 × emptyBlockPeriodMs, 30 s) without a new block', () => {
@@ -109,7 +120,7 @@ describe('/health and /ready of a real node', () => {
   }
 
   it('answers /health 200 while /ready is 503 because the only peer is missing', async () => {
-    expect(await get('/health')).toEqual({ status: 200, body: { status: 'ok' } })
+    expect(await get('/health')).toEqual({ status: 200, body: { status: 'ok', checks: [{ name: 'disk', ok: true, value: 0, threshold: 0 }] } })
     const ready = await get('/ready')
     expect(ready.status).toBe(503)
     expect(ready.body.status).toBe('not ready')

@@ -108,6 +108,8 @@ describe('node metrics on a real node', () => {
     expect(valueOf(s, 'quorate_txpool_transactions', { state: 'pending' })).toBe(0)
     expect(valueOf(s, 'quorate_txpool_transactions', { state: 'queued' })).toBe(0)
     expect(valueOf(s, 'quorate_txpool_max_transactions')).toBe(777)
+    expect(valueOf(s, 'quorate_txpool_max_bytes')).toBe(64 * 1024 * 1024)
+    expect(valueOf(s, 'quorate_txpool_bytes')).toBe(0)
   })
 
   it('reads the optional governance and privacy sources at scrape time', async () => {
