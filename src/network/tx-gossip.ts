@@ -11,6 +11,10 @@
  * transaction in good faith, and penalising it once banned every honest validator of a node with a
  * smaller maxTxBytes. The table is a Record over every pool code, so a new code must be classified
  * here or the build fails.
+ *
+ * A peer that connects is sent what the pool holds (as geth announces its pool to a new peer), up
+ * to a byte budget well under a peer's gossip burst: transactions that were reloaded from the
+ * journal at start, or that arrived while no peer was connected, would otherwise never leave.
  */
 import type { Logger } from 'pino'
 import type { TxPool } from '../execution/txpool.js'
@@ -19,6 +23,8 @@ import type { P2PHost } from './host.js'
 
 export const TX_PROTOCOL = 'tx'
 export const INVALID_TX_PENALTY = 20
+/** Most bytes of pooled transactions sent to a peer when it connects. */
+export const POOL_HANDOVER_BYTES = 4 * 1024 * 1024
 
 /** true: the bytes are no valid transaction of this chain (peer fault); false: a local refusal. */
 export const PEER_FAULT: Record<TxPoolErrorCode, boolean> = {
@@ -51,6 +57,14 @@ export function isPeerFault(err: unknown): err is TxPoolError {
 export function wireTxGossip(host: P2PHost, pool: TxPool, logger: Logger): void {
   host.subscribe(TX_PROTOCOL)
   pool.on('added', (tx) => host.gossip(TX_PROTOCOL, tx.serialize()))
+  host.on('peer:connect', (peer) => {
+    let budget = POOL_HANDOVER_BYTES
+    for (const raw of pool.serializedTransactions()) {
+      budget -= raw.length
+      // send() is false when the peer's send buffer is full: the rest can wait for new blocks' gossip.
+      if (budget < 0 || !host.isConnected(peer) || !host.send(peer, TX_PROTOCOL, raw)) break
+    }
+  })
   host.on('message', (msg) => {
     if (msg.protocol !== TX_PROTOCOL) return
     pool.addRaw(msg.payload).catch((err: unknown) => {

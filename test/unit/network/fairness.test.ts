@@ -81,6 +81,26 @@ describe('network fairness: local refusals are no peer fault', () => {
   })
 })
 
+describe('transaction gossip hands the pool to a peer that connects', () => {
+  it('transactions pooled before any peer was connected (e.g. reloaded from the journal) reach a peer when it connects', async () => {
+    const [a, b, sender] = [makeNode(), makeNode(), makeNode()]
+    const ha = await startHost({ node: a })
+    const poolA = newPool(128 * 1024)
+    wireTxGossip(ha, poolA, silentLogger())
+    hosts.push(ha)
+    for (let n = 0n; n < 5n; n++) await poolA.add(bigTx(sender, n, 100))
+    const hb = await startHost({ node: b, listening: false })
+    const poolB = newPool(128 * 1024)
+    wireTxGossip(hb, poolB, silentLogger())
+    hosts.push(hb)
+    await hb.connect(ha.listenUrl()!, a.address)
+    await until(() => poolB.size === 5, 3000, 'the pool handed over')
+    expect(poolB.serializedTransactions().map((t) => bytesToHex(t))).toEqual(poolA.serializedTransactions().map((t) => bytesToHex(t)))
+    expect(ha.stats().penalisedPeers).toEqual([])
+    expect(hb.stats().penalisedPeers).toEqual([])
+  })
+})
+
 describe('network fairness: validators are throttled, never banned', () => {
   it('a validator past the ban threshold stays connected and visible as throttled; its traffic over the reduced budget is dropped; a non-validator is banned', async () => {
     const [h, validator, observer] = [makeNode(), makeNode(), makeNode()]
