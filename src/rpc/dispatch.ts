@@ -152,6 +152,11 @@ export class RpcDispatcher {
     const params: unknown[] = Array.isArray(rawParams) ? [...(rawParams as unknown[])] : []
     // Trailing nulls mean "not given", as geth reads them: optional trailing params accept null.
     while (params.length > 0 && params[params.length - 1] === null) params.pop()
+    const illFormed = illFormedStringAt(params)
+    if (illFormed !== undefined) {
+      // JSON may carry "\ud800"; such a string breaks UTF-8 encoders deep in handlers (issue #9 answered -32603).
+      return { error: { code: RpcErrorCode.INVALID_PARAMS, message: `invalid argument ${illFormed}: a string holds a lone UTF-16 surrogate (like "\\ud800"); send valid Unicode text` } }
+    }
     let scope: CallScope | undefined
     try {
       const parsed = await m.params.safeParseAsync(params)
@@ -190,6 +195,33 @@ function errorText(id: JsonRpcId, error: JsonRpcErrorObject): string {
     // Only `data` can fail to serialise (e.g. a cycle): answer without it.
     return JSON.stringify({ jsonrpc: '2.0', id, error: { code: error.code, message: error.message } })
   }
+}
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one (String#isWellFormed is ES2024). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Where in the params a string (or object key) is not well-formed Unicode: `0`, `1: data`; undefined if none. */
+function illFormedStringAt(params: readonly unknown[]): string | undefined {
+  const stack: { value: unknown; path: PropertyKey[] }[] = params.map((value, i) => ({ value, path: [i] }))
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return where(path)
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }))
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(k)) return where(path)
+        stack.push({ value: v, path: [...path, k] })
+      }
+    }
+  }
+  return undefined
+}
+
+function where(path: PropertyKey[]): string {
+  const [index, ...field] = path
+  return `${String(index)}${field.length > 0 ? `: ${fieldPath(field)}` : ''}`
 }
 
 /** An answer for a batch item that is not run: an error if it expects one, nothing if it is a notification. */

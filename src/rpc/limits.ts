@@ -61,6 +61,7 @@ export type LimitReason = 'response_size' | 'pending_memory' | 'batch_time'
 export class ResponseBudget {
   private spent = 0
   private held = 0
+  private full = false
 
   constructor(private readonly opts: ResponseBudgetOptions) {}
 
@@ -71,7 +72,7 @@ export class ResponseBudget {
 
   /** Why the next batch item must not run (answered instead of running it), or undefined. */
   refusal(): RpcError | undefined {
-    if (this.spent >= this.opts.maxBytes) return this.sizeExceeded()
+    if (this.full || this.spent >= this.opts.maxBytes) return this.sizeExceeded()
     if (this.opts.deadline !== undefined && Date.now() > this.opts.deadline) {
       this.opts.onLimited?.('batch_time')
       return new RpcError(
@@ -106,8 +107,10 @@ export class ResponseBudget {
     this.held = 0
   }
 
-  /** The error for a single result larger than what is left of the budget. */
+  /** The error for a result larger than what is left of the budget; the batch's later items do not run. */
   sizeExceeded(): RpcError {
+    // The remaining items would be built only to be dropped.
+    this.full = true
     this.opts.onLimited?.('response_size')
     return new RpcError(
       RpcErrorCode.LIMIT_EXCEEDED,
