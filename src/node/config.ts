@@ -29,6 +29,7 @@ export const NodeConfigSchema = z.object({
       maxWsConnections: z.number().int().positive().default(100),
       idleTimeoutMs: z.number().int().positive().default(30_000),
       requestTimeoutMs: z.number().int().positive().default(30_000),
+      maxConcurrentRequestsPerIp: z.number().int().positive().default(8),
       wsMaxQueuedMessages: z.number().int().positive().default(16),
       wsMaxQueuedBytes: z.number().int().positive().default(1024 * 1024),
       wsMaxBufferedBytes: z.number().int().positive().default(16 * 1024 * 1024),

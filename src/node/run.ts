@@ -60,6 +60,7 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
       maxWsConnections: config.rpc.maxWsConnections,
       idleTimeoutMs: config.rpc.idleTimeoutMs,
       requestTimeoutMs: config.rpc.requestTimeoutMs,
+      maxConcurrentRequestsPerIp: config.rpc.maxConcurrentRequestsPerIp,
       wsMaxQueuedMessages: config.rpc.wsMaxQueuedMessages,
       wsMaxQueuedBytes: config.rpc.wsMaxQueuedBytes,
       wsMaxBufferedBytes: config.rpc.wsMaxBufferedBytes,

@@ -46,6 +46,10 @@ export interface WsConnectionOptions {
   maxQueuedBytes: number
   /** The budget of one message's response. */
   budget: () => ResponseBudget
+  /** Waits for a work slot of the client's address; returns its release. */
+  slot: () => Promise<() => void>
+  /** True while the node-wide memory of unsent responses is taken: a client with unsent data then waits. */
+  memoryFull: () => boolean
 }
 
 export class WsConnection implements RpcConnection {
@@ -252,9 +256,17 @@ export class WsConnection implements RpcConnection {
     this.working = true
     try {
       while (this.queue.length > 0 && !this.isClosed) {
-        if (this.ws.bufferedAmount > this.opts.maxBufferedBytes) {
+        const buffered = this.ws.bufferedAmount
+        if (buffered > this.opts.maxBufferedBytes || (buffered > 0 && this.opts.memoryFull())) {
           // The client is behind: answer nothing more until it reads (or the stall check drops it).
-          await new Promise<void>((resolve) => this.flushWaiters.push(resolve))
+          // (Re-checked every 250 ms too: a ping in the buffer has no send callback to wake us.)
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 250)
+            this.flushWaiters.push(() => {
+              clearTimeout(timer)
+              resolve()
+            })
+          })
           continue
         }
         const { text, bytes } = this.queue.shift()!
@@ -270,14 +282,20 @@ export class WsConnection implements RpcConnection {
   private async handle(text: string): Promise<void> {
     // Subscriptions made by successful calls of this message go live once its response is out.
     const created: Subscription[] = []
+    const release = await this.opts.slot()
+    if (this.isClosed) return release()
     const budget = this.opts.budget()
     try {
       const out = await this.dispatcher.handle(text, () => this.openCall(created), { signal: this.abort.signal, budget })
-      if (out !== undefined) this.send(out, () => budget.release())
-      else budget.release()
+      if (out !== undefined) {
+        budget.settle(Buffer.byteLength(out))
+        this.send(out, () => budget.release())
+      } else budget.release()
     } catch (err) {
       budget.release()
       throw err
+    } finally {
+      release()
     }
     for (const sub of created) this.activate(sub)
   }

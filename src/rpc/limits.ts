@@ -42,6 +42,10 @@ export class ResponseMemory {
   give(n: number): void {
     this.used = Math.max(0, this.used - n)
   }
+
+  get full(): boolean {
+    return this.used >= this.limit
+  }
 }
 
 export interface ResponseBudgetOptions {
@@ -61,7 +65,8 @@ export type LimitReason = 'response_size' | 'pending_memory' | 'batch_time'
 export class ResponseBudget {
   private spent = 0
   private held = 0
-  private full = false
+  /** Once a limit is hit, the batch's later items answer the same error without running. */
+  private stopped: { error: RpcError; reason: LimitReason } | undefined
 
   constructor(private readonly opts: ResponseBudgetOptions) {}
 
@@ -72,16 +77,15 @@ export class ResponseBudget {
 
   /** Why the next batch item must not run (answered instead of running it), or undefined. */
   refusal(): RpcError | undefined {
-    if (this.full || this.spent >= this.opts.maxBytes) return this.sizeExceeded()
+    if (this.stopped) {
+      this.opts.onLimited?.(this.stopped.reason)
+      return this.stopped.error
+    }
     if (this.opts.deadline !== undefined && Date.now() > this.opts.deadline) {
-      this.opts.onLimited?.('batch_time')
-      return new RpcError(
-        RpcErrorCode.LIMIT_EXCEEDED,
-        'batch time limit reached (rpc.batchTimeoutMs): this request was not run; send the rest in another batch',
-      )
+      return this.stop('batch_time', 'batch time limit reached (rpc.batchTimeoutMs): this request was not run; send the rest in another batch')
     }
     const memory = this.opts.memory
-    if (memory && memory.bytes >= memory.limit && this.spent >= SMALL_RESPONSE_BYTES) return this.busy(memory)
+    if (memory?.full && this.spent >= SMALL_RESPONSE_BYTES) return this.busy(memory)
     return undefined
   }
 
@@ -94,11 +98,18 @@ export class ResponseBudget {
     const memory = this.opts.memory
     if (memory && memory.bytes + bytes > memory.limit && this.spent + bytes > SMALL_RESPONSE_BYTES) return this.busy(memory)
     this.spent += bytes
-    if (memory) {
-      memory.take(bytes)
-      this.held += bytes
-    }
+    memory?.take(bytes)
+    this.held += bytes
     return undefined
+  }
+
+  /**
+   * The whole response text is `bytes` long (results plus error answers and framing): holds
+   * exactly that in the node-wide pool until `release`.
+   */
+  settle(bytes: number): void {
+    this.opts.memory?.take(bytes - this.held)
+    this.held = bytes
   }
 
   /** Gives the response's bytes back to the node-wide pool (it was sent, or never will be). Idempotent. */
@@ -109,27 +120,60 @@ export class ResponseBudget {
 
   /** The error for a result larger than what is left of the budget; the batch's later items do not run. */
   sizeExceeded(): RpcError {
-    // The remaining items would be built only to be dropped.
-    this.full = true
-    this.opts.onLimited?.('response_size')
-    return new RpcError(
-      RpcErrorCode.LIMIT_EXCEEDED,
+    return this.stop(
+      'response_size',
       `response size limit of ${mib(this.opts.maxBytes)} reached (rpc.maxResponseBytes): this request was not answered; ` +
         'ask for less per request (e.g. hashes instead of full transactions, a smaller block range) or split the batch',
     )
   }
 
   private busy(memory: ResponseMemory): RpcError {
-    this.opts.onLimited?.('pending_memory')
-    return new RpcError(
-      RpcErrorCode.LIMIT_EXCEEDED,
+    return this.stop(
+      'pending_memory',
       `the node holds ${mib(memory.bytes)} of responses not yet read by clients (rpc.maxPendingResponseBytes is ${mib(memory.limit)}): ` +
         'this request was not run; retry shortly, and read responses before sending more',
     )
+  }
+
+  private stop(reason: LimitReason, message: string): RpcError {
+    const error = new RpcError(RpcErrorCode.LIMIT_EXCEEDED, message)
+    this.stopped = { error, reason }
+    this.opts.onLimited?.(reason)
+    return error
   }
 }
 
 /** Thrown by a size-limited serialisation as soon as its output is sure to exceed the limit. */
 export class ResponseTooLargeError extends Error {
   override name = 'ResponseTooLargeError'
+}
+
+export const DEFAULT_MAX_CONCURRENT_PER_IP = 8
+
+/**
+ * Messages in work at once per client address, the others wait in arrival order. One address
+ * opening 100 WebSocket connections gets no more of the node's CPU and memory than one opening a
+ * few: the work of each message in progress is bounded by the budgets above, so this bounds the
+ * address's share, and other addresses' requests run between its items.
+ */
+export class WorkSlots {
+  private readonly busy = new Map<string, { running: number; waiting: (() => void)[] }>()
+
+  constructor(readonly perKey: number) {}
+
+  /** Resolves when a slot is free for `key`; call the returned function once the work is done. */
+  async acquire(key: string): Promise<() => void> {
+    let entry = this.busy.get(key)
+    if (!entry) this.busy.set(key, (entry = { running: 0, waiting: [] }))
+    if (entry.running >= this.perKey) await new Promise<void>((resolve) => entry.waiting.push(resolve))
+    else entry.running++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const next = entry.waiting.shift()
+      if (next) next() // the slot passes straight to the next in line
+      else if (--entry.running === 0) this.busy.delete(key)
+    }
+  }
 }

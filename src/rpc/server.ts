@@ -14,7 +14,15 @@ import { silentLogger, type Logger } from '../ops/logger.js'
 import { DEFAULT_WS_MAX_QUEUED_BYTES, DEFAULT_WS_MAX_QUEUED_MESSAGES, WsConnection } from './connection.js'
 import { RpcDispatcher, stringifyJson, type CallScope } from './dispatch.js'
 import { RpcErrorCode } from './errors.js'
-import { DEFAULT_BATCH_TIMEOUT_MS, DEFAULT_MAX_PENDING_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_BYTES, ResponseBudget, ResponseMemory } from './limits.js'
+import {
+  DEFAULT_BATCH_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT_PER_IP,
+  DEFAULT_MAX_PENDING_RESPONSE_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  ResponseBudget,
+  ResponseMemory,
+  WorkSlots,
+} from './limits.js'
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, SocketGuard } from './sockets.js'
 import type { RpcMethods, RpcObserver } from './types.js'
 
@@ -75,6 +83,8 @@ export interface RpcServerOptions {
   maxPendingResponseBytes?: number
   /** Batch items not started within this answer -32005. 0 disables. Default 30 s. */
   batchTimeoutMs?: number
+  /** HTTP requests and WebSocket messages in work at once per client IP address (others wait). Default 8. */
+  maxConcurrentRequestsPerIp?: number
   /** WebSocket messages waiting to be answered per connection, at most. Default 16. */
   wsMaxQueuedMessages?: number
   /** Bytes of WebSocket messages waiting per connection, at most (one is always taken). Default 1 MiB. */
@@ -116,6 +126,7 @@ export class RpcServer {
   private readonly wsMaxQueuedBytes: number
   private readonly wsSendTimeoutMs: number
   private readonly memory: ResponseMemory
+  private readonly slots: WorkSlots
   private readonly sockets: SocketGuard
   private readonly metrics: RpcLimitMetrics | undefined
   private readonly banner: Record<string, unknown>
@@ -146,6 +157,7 @@ export class RpcServer {
     this.wsMaxQueuedBytes = positiveInt('wsMaxQueuedBytes', opts.wsMaxQueuedBytes ?? DEFAULT_WS_MAX_QUEUED_BYTES)
     this.wsSendTimeoutMs = positiveInt('wsSendTimeoutMs', opts.wsSendTimeoutMs ?? DEFAULT_WS_SEND_TIMEOUT_MS)
     this.metrics = modules.metrics
+    this.slots = new WorkSlots(positiveInt('maxConcurrentRequestsPerIp', opts.maxConcurrentRequestsPerIp ?? DEFAULT_MAX_CONCURRENT_PER_IP))
     this.sockets = new SocketGuard(
       {
         maxConnections: positiveInt('maxConnections', opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
@@ -362,19 +374,28 @@ export class RpcServer {
       end: () => {},
     })
     // A client that hangs up stops its batch; the response's bytes are held until it is sent or dropped.
+    const release = await this.slots.acquire(remoteAddress ?? 'unknown')
+    if (res.destroyed) return release()
     const gone = new AbortController()
     const budget = this.budget()
     res.once('close', () => {
       gone.abort()
       budget.release()
     })
-    const out = await this.dispatcher.handle(body.toString('utf8'), open, { signal: gone.signal, budget })
+    let out: string | undefined
+    try {
+      out = await this.dispatcher.handle(body.toString('utf8'), open, { signal: gone.signal, budget })
+    } finally {
+      release()
+    }
     if (res.destroyed) return budget.release()
     if (out === undefined) {
       res.writeHead(204).end()
       return
     }
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out) }).end(out)
+    const length = Buffer.byteLength(out)
+    budget.settle(length)
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': length }).end(out)
   }
 
   private preflight(req: IncomingMessage, res: ServerResponse): void {
@@ -475,6 +496,8 @@ export class RpcServer {
         maxQueuedMessages: this.wsMaxQueuedMessages,
         maxQueuedBytes: this.wsMaxQueuedBytes,
         budget: () => this.budget(),
+        memoryFull: () => this.memory.full,
+        slot: () => this.slots.acquire(req.socket.remoteAddress ?? 'unknown'),
       },
       this.logger,
     )
