@@ -58,6 +58,23 @@ export const NodeConfigSchema = z.object({
       callWorkers: z.number().int().min(1).max(64).default(1),
       /** Calls that may wait for a worker; more are refused with -32005. */
       callQueueSize: z.number().int().nonnegative().default(64),
+      /** Limits of issue #9; docs/rpc.md "Limits" says what each answers. */
+      maxResponseBytes: z.number().int().positive().default(25 * 1024 * 1024),
+      maxPendingResponseBytes: z.number().int().positive().default(256 * 1024 * 1024),
+      batchTimeoutMs: z.number().int().nonnegative().default(30_000),
+      maxConnections: z.number().int().positive().default(1000),
+      maxConnectionsPerIp: z.number().int().positive().default(200),
+      maxWsConnections: z.number().int().positive().default(100),
+      idleTimeoutMs: z.number().int().positive().default(30_000),
+      requestTimeoutMs: z.number().int().positive().default(30_000),
+      maxConcurrentRequestsPerIp: z.number().int().positive().default(8),
+      wsMaxQueuedMessages: z.number().int().positive().default(16),
+      wsMaxQueuedBytes: z.number().int().positive().default(1024 * 1024),
+      wsMaxBufferedBytes: z.number().int().positive().default(16 * 1024 * 1024),
+      wsSendTimeoutMs: z.number().int().positive().default(10_000),
+      maxFilters: z.number().int().positive().default(10_000),
+      maxFiltersPerClient: z.number().int().positive().default(100),
+      filterTimeoutMs: z.number().int().positive().default(5 * 60_000),
     })
     .prefault({}),
   p2p: z

@@ -42,8 +42,12 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
     await node.stop()
     throw err
   })
-  const filters = new Filters(node)
   const metrics = createMetrics(new Registry(), { onHookError: (err) => logger.warn({ err: errorMessage(err) }, 'a metrics source failed') })
+  const filters = new Filters(
+    node,
+    { maxFilters: config.rpc.maxFilters, maxFiltersPerClient: config.rpc.maxFiltersPerClient, ttlMs: config.rpc.filterTimeoutMs },
+    { metrics: metrics.rpcLimits },
+  )
   const gov = node.governance && new GovernanceQueries(node.governance)
   const metricsBinding = bindNodeMetrics(node, metrics, {
     logger: logger.child({ module: 'metrics' }),
@@ -58,11 +62,24 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
       cors: config.rpc.cors.includes('*') ? '*' : config.rpc.cors,
       maxRequestBytes: config.rpc.maxRequestBytes,
       maxBatchSize: config.rpc.maxBatchSize,
+      maxResponseBytes: config.rpc.maxResponseBytes,
+      maxPendingResponseBytes: config.rpc.maxPendingResponseBytes,
+      batchTimeoutMs: config.rpc.batchTimeoutMs,
+      maxConnections: config.rpc.maxConnections,
+      maxConnectionsPerIp: config.rpc.maxConnectionsPerIp,
+      maxWsConnections: config.rpc.maxWsConnections,
+      idleTimeoutMs: config.rpc.idleTimeoutMs,
+      requestTimeoutMs: config.rpc.requestTimeoutMs,
+      maxConcurrentRequestsPerIp: config.rpc.maxConcurrentRequestsPerIp,
+      wsMaxQueuedMessages: config.rpc.wsMaxQueuedMessages,
+      wsMaxQueuedBytes: config.rpc.wsMaxQueuedBytes,
+      wsMaxBufferedBytes: config.rpc.wsMaxBufferedBytes,
+      wsSendTimeoutMs: config.rpc.wsSendTimeoutMs,
       methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }, { contentMaxBytes: config.txpool.contentMaxBytes }), ...qbftMethods(node), ...(node.governance ? govMethods(node, node.governance) : {}), ...(privacy ? privMethods(privacy) : {}) },
       banner: { client: CLIENT_VERSION, chainId: Number(node.chainId) },
       httpRoutes: [dashboardRoute({ logger: logger.child({ module: 'dashboard' }) }), metricsRoute(metrics), ...health.routes()],
     },
-    { logger: rpcLogger, access },
+    { logger: rpcLogger, access, metrics: metrics.rpcLimits },
   )
   try {
     await rpc.start()

@@ -87,6 +87,13 @@ export interface PrivacyMetrics {
   purges: Counter
 }
 
+export interface RpcLimitMetrics {
+  /** Sockets, WebSocket handshakes and filters refused by a JSON-RPC limit, by limit. */
+  refused: Counter<'reason'>
+  /** Requests answered -32005 instead of being run or built, by limit. */
+  limited: Counter<'reason'>
+}
+
 export interface QuorateMetrics {
   readonly registry: Registry
   node: { info: Gauge<'version' | 'chain_id' | 'address' | 'name'> }
@@ -97,6 +104,7 @@ export interface QuorateMetrics {
   sync: SyncMetrics
   governance: GovernanceMetrics
   privacy: PrivacyMetrics
+  rpcLimits: RpcLimitMetrics
   /** Runs `hook` once per scrape, before values are read; returns a function that removes it. */
   onScrape(hook: ScrapeHook): () => void
   /** Runs the scrape hooks now (what a scrape does first); concurrent calls share one run. */
@@ -200,6 +208,10 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     privacy: {
       records: gauge('quorate_private_records', 'Private data records this node holds (0 until private data is wired in)'),
       purges: counter('quorate_private_purges_total', 'Private data records purged on this node (erasure or retention expiry)'),
+    },
+    rpcLimits: {
+      refused: counter('quorate_rpc_refused_total', 'JSON-RPC connections and filters refused by a limit (max_connections, max_connections_per_ip, max_ws_connections, idle_evicted, ws_stalled, filters)', ['reason']),
+      limited: counter('quorate_rpc_limited_total', 'JSON-RPC requests answered -32005 instead of being run (response_size, pending_memory, batch_time)', ['reason']),
     },
     onScrape(hook) {
       hooks.add(hook)

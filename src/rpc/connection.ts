@@ -2,16 +2,23 @@
  * One WebSocket JSON-RPC connection: reads messages, hands them to the dispatcher, writes the
  * answers, and owns the connection's subscriptions (their teardown on close is this file's job).
  * It knows nothing of HTTP or of what a subscription is about.
+ *
+ * Work is bounded per connection (issue #9: 100 clients that stopped reading kept the node busy
+ * with their queued batches until it died): messages are answered one at a time in arrival order
+ * from a small queue; when the queue is full the socket is not read (TCP pushes back on the
+ * client); while the client leaves more than `maxBufferedBytes` unread, nothing more is answered;
+ * and on close the queue is dropped and the batch in progress stops at its next item.
  */
 import { randomBytes } from 'node:crypto'
 import type { RawData, WebSocket } from 'ws'
 import { QuorateError } from '../errors.js'
 import type { Logger } from '../ops/logger.js'
 import { stringifyJson, type CallScope, type RpcDispatcher } from './dispatch.js'
+import type { ResponseBudget } from './limits.js'
 import type { RpcCaller, RpcConnection } from './types.js'
 
-/** Messages handled at once per connection; beyond this the socket stops being read. */
-const MAX_IN_FLIGHT = 64
+export const DEFAULT_WS_MAX_QUEUED_MESSAGES = 16
+export const DEFAULT_WS_MAX_QUEUED_BYTES = 1024 * 1024
 
 interface Subscription {
   readonly id: string
@@ -26,10 +33,25 @@ export interface WsConnectionOptions {
   id: string
   remoteAddress: string | undefined
   maxSubscriptions: number
-  /** A client that lets this much pile up unsent is dropped (it is not reading). */
+  /**
+   * While more than this waits to be sent, no further message is answered; a subscription
+   * notification finding more than this plus `maxResponseBytes` unsent drops the client.
+   */
   maxBufferedBytes: number
   /** Who opened the connection (authenticated once, at the upgrade); checked before each call. */
   caller?: RpcCaller
+  /** Largest response (rpc.maxResponseBytes): one may sit in the send buffer on top of the above. */
+  maxResponseBytes: number
+  /** Messages waiting to be answered, at most (beyond it the socket is not read). */
+  maxQueuedMessages: number
+  /** Bytes of messages waiting to be answered, at most (one message is always accepted). */
+  maxQueuedBytes: number
+  /** The budget of one message's response. */
+  budget: () => ResponseBudget
+  /** Waits for a work slot of the client's address; returns its release. */
+  slot: () => Promise<() => void>
+  /** True while the node-wide memory of unsent responses is taken: a client with unsent data then waits. */
+  memoryFull: () => boolean
 }
 
 export class WsConnection implements RpcConnection {
@@ -39,7 +61,16 @@ export class WsConnection implements RpcConnection {
   alive = true
   private readonly subs = new Map<string, Subscription>()
   private isClosed = false
-  private inFlight = 0
+  private readonly queue: { text: string; bytes: number }[] = []
+  private queuedBytes = 0
+  private working = false
+  private readonly abort = new AbortController()
+  /** Resolved when a send is flushed or the connection closes: the queue waits on it while the client is behind. */
+  private flushWaiters: (() => void)[] = []
+  private readonly pendingReleases = new Set<() => void>()
+  /** For the server's stall check: bytes unsent at the last check and since when nothing moved. */
+  private lastBuffered = 0
+  private stalledSince = 0
 
   constructor(
     private readonly ws: WebSocket,
@@ -83,7 +114,7 @@ export class WsConnection implements RpcConnection {
       sub.held.push(text)
       return true
     }
-    return this.send(text)
+    return this.sendNotification(text)
   }
 
   unsubscribe(subscriptionId: string): boolean {
@@ -104,10 +135,31 @@ export class WsConnection implements RpcConnection {
     this.dispose()
   }
 
-  /** Tears down every subscription; called when the socket closes (idempotent). */
+  /** Bytes the client has not taken yet (ws's buffer and the socket's). */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount
+  }
+
+  /**
+   * True when something waits to be sent and nothing has moved for `timeoutMs` (the client stopped
+   * reading). The server calls this periodically and drops such clients.
+   */
+  stalled(now: number, timeoutMs: number): boolean {
+    const buffered = this.ws.bufferedAmount
+    if (buffered === 0 || this.lastBuffered === 0 || buffered < this.lastBuffered) this.stalledSince = now
+    this.lastBuffered = buffered
+    return buffered > 0 && now - this.stalledSince > timeoutMs
+  }
+
+  /** Tears down every subscription and drops queued work; called when the socket closes (idempotent). */
   dispose(): void {
     if (this.isClosed) return
     this.isClosed = true
+    this.abort.abort()
+    this.queue.length = 0
+    this.queuedBytes = 0
+    this.wakeFlushWaiters()
+    for (const release of [...this.pendingReleases]) release()
     const subs = [...this.subs.values()]
     this.subs.clear()
     for (const sub of subs) this.runUnsubscribe(sub)
@@ -137,7 +189,7 @@ export class WsConnection implements RpcConnection {
     const held = sub.held
     sub.held = []
     if (this.subs.get(sub.id) !== sub) return
-    for (const text of held) if (!this.send(text)) return
+    for (const text of held) if (!this.sendNotification(text)) return
   }
 
   private runUnsubscribe(sub: Subscription): void {
@@ -153,35 +205,100 @@ export class WsConnection implements RpcConnection {
     }
   }
 
-  private send(text: string): boolean {
-    if (this.isClosed || this.ws.readyState !== this.ws.OPEN) return false
-    if (this.ws.bufferedAmount > this.opts.maxBufferedBytes) {
-      this.logger.warn({ conn: this.id, buffered: this.ws.bufferedAmount }, 'dropping a WebSocket client that does not read its messages')
+  /** A notification for a client that lets too much pile up unsent drops it: it is not reading. */
+  private sendNotification(text: string): boolean {
+    if (this.ws.bufferedAmount > this.opts.maxBufferedBytes + this.opts.maxResponseBytes) {
+      this.logger.warn({ conn: this.id, remote: this.remoteAddress, buffered: this.ws.bufferedAmount }, 'dropping a WebSocket client that does not read its messages')
       this.terminate()
       return false
     }
-    this.ws.send(text)
+    return this.send(text)
+  }
+
+  /** `onFlushed` runs once: when the text is handed to the OS, when sending fails, or at close. */
+  private send(text: string, onFlushed?: () => void): boolean {
+    let done = false
+    const flushed = (): void => {
+      if (done) return
+      done = true
+      this.pendingReleases.delete(flushed)
+      onFlushed?.()
+      this.wakeFlushWaiters()
+    }
+    if (this.isClosed || this.ws.readyState !== this.ws.OPEN) {
+      flushed()
+      return false
+    }
+    this.pendingReleases.add(flushed)
+    this.ws.send(text, flushed)
     return true
   }
 
+  private wakeFlushWaiters(): void {
+    const waiters = this.flushWaiters
+    this.flushWaiters = []
+    for (const wake of waiters) wake()
+  }
+
   private onMessage(data: RawData): void {
+    if (this.isClosed) return
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
-    const text = buf.toString('utf8')
-    this.inFlight++
-    if (this.inFlight >= MAX_IN_FLIGHT) this.ws.pause()
-    this.handle(text)
-      .catch((err: unknown) => this.logger.error({ conn: this.id, err }, 'WebSocket message handling failed'))
-      .finally(() => {
-        this.inFlight--
-        if (this.ws.isPaused && this.inFlight < MAX_IN_FLIGHT) this.ws.resume()
-      })
+    this.queue.push({ text: buf.toString('utf8'), bytes: buf.length })
+    this.queuedBytes += buf.length
+    if (this.queueFull()) this.ws.pause()
+    if (!this.working) void this.work()
+  }
+
+  private queueFull(): boolean {
+    return this.queue.length >= this.opts.maxQueuedMessages || this.queuedBytes >= this.opts.maxQueuedBytes
+  }
+
+  /** Answers queued messages one at a time, in arrival order, while the client keeps up. */
+  private async work(): Promise<void> {
+    this.working = true
+    try {
+      while (this.queue.length > 0 && !this.isClosed) {
+        const buffered = this.ws.bufferedAmount
+        if (buffered > this.opts.maxBufferedBytes || (buffered > 0 && this.opts.memoryFull())) {
+          // The client is behind: answer nothing more until it reads (or the stall check drops it).
+          // (Re-checked every 250 ms too: a ping in the buffer has no send callback to wake us.)
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 250)
+            this.flushWaiters.push(() => {
+              clearTimeout(timer)
+              resolve()
+            })
+          })
+          continue
+        }
+        const { text, bytes } = this.queue.shift()!
+        this.queuedBytes -= bytes
+        if (this.ws.isPaused && !this.queueFull()) this.ws.resume()
+        await this.handle(text).catch((err: unknown) => this.logger.error({ conn: this.id, err }, 'WebSocket message handling failed'))
+      }
+    } finally {
+      this.working = false
+    }
   }
 
   private async handle(text: string): Promise<void> {
     // Subscriptions made by successful calls of this message go live once its response is out.
     const created: Subscription[] = []
-    const out = await this.dispatcher.handle(text, () => this.openCall(created), this.opts.caller)
-    if (out !== undefined) this.send(out)
+    const release = await this.opts.slot()
+    if (this.isClosed) return release()
+    const budget = this.opts.budget()
+    try {
+      const out = await this.dispatcher.handle(text, () => this.openCall(created), { signal: this.abort.signal, budget, ...(this.opts.caller ? { caller: this.opts.caller } : {}) })
+      if (out !== undefined) {
+        budget.settle(Buffer.byteLength(out))
+        this.send(out, () => budget.release())
+      } else budget.release()
+    } catch (err) {
+      budget.release()
+      throw err
+    } finally {
+      release()
+    }
     for (const sub of created) this.activate(sub)
   }
 

@@ -8,6 +8,7 @@ import type { z } from 'zod'
 import { QuorateError } from '../errors.js'
 import { silentLogger, type Logger } from '../ops/logger.js'
 import { RpcErrorCode, methodNotFound, toJsonRpcError } from './errors.js'
+import { ResponseTooLargeError, type ResponseBudget } from './limits.js'
 import type { JsonRpcErrorObject, JsonRpcId, RpcAccess, RpcCaller, RpcContext, RpcMethod, RpcMethods, RpcObserver } from './types.js'
 
 export const DEFAULT_MAX_BATCH_SIZE = 1000
@@ -17,6 +18,16 @@ export interface CallScope {
   ctx: RpcContext
   /** Called once after the handler settles (not called when the params are rejected). */
   end(ok: boolean): void
+}
+
+/** Bounds on answering one message (see limits.ts); without them nothing is bounded but the batch size. */
+export interface HandleOptions {
+  /** Aborted when the client is gone: batch items not started yet are not run, and nothing is answered. */
+  signal?: AbortSignal
+  /** Size and time budget of the response; results beyond it answer -32005 and are not built. */
+  budget?: ResponseBudget
+  /** Who sent the message: checked against the access policy before each call. */
+  caller?: RpcCaller
 }
 
 export interface RpcDispatcherOptions {
@@ -72,10 +83,10 @@ export class RpcDispatcher {
 
   /**
    * Answers one HTTP body or WebSocket message. Returns the JSON text to send back, or undefined
-   * when nothing is due (only notifications). `openCall` gives each handler call its context;
-   * `caller` (who sent the message) is checked against the access policy before each call.
+   * when nothing is due (only notifications, or the client is gone). `openCall` gives each
+   * handler call its context.
    */
-  async handle(text: string, openCall: () => CallScope, caller?: RpcCaller): Promise<string | undefined> {
+  async handle(text: string, openCall: () => CallScope, opts: HandleOptions = {}): Promise<string | undefined> {
     let parsed: unknown
     try {
       parsed = JSON.parse(text)
@@ -83,7 +94,8 @@ export class RpcDispatcher {
       this.logger.debug({ err }, 'JSON-RPC parse error')
       return errorText(null, { code: RpcErrorCode.PARSE_ERROR, message: `parse error: ${err instanceof Error ? err.message : 'invalid JSON'}` })
     }
-    if (!Array.isArray(parsed)) return this.handleRequest(parsed, openCall, caller)
+    const { budget, signal, caller } = opts
+    if (!Array.isArray(parsed)) return this.handleRequest(parsed, openCall, caller, budget)
     if (parsed.length === 0) return errorText(null, { code: RpcErrorCode.INVALID_REQUEST, message: 'invalid request: empty batch' })
     if (parsed.length > this.maxBatchSize) {
       return errorText(null, {
@@ -94,13 +106,17 @@ export class RpcDispatcher {
     // One after the other: the order of side effects (e.g. several sendRawTransaction) is the batch order.
     const parts: string[] = []
     for (const req of parsed) {
-      const out = await this.handleRequest(req, openCall, caller)
+      // A closed connection's batch stops here: nobody would read the rest (issue #9: queued work kept a dead client's memory alive).
+      if (signal?.aborted) return undefined
+      const refusal = budget?.refusal()
+      const out = refusal ? refusedText(req, refusal) : await this.handleRequest(req, openCall, caller, budget)
       if (out !== undefined) parts.push(out)
     }
+    if (signal?.aborted) return undefined
     return parts.length === 0 ? undefined : `[${parts.join(',')}]`
   }
 
-  private async handleRequest(req: unknown, openCall: () => CallScope, caller: RpcCaller | undefined): Promise<string | undefined> {
+  private async handleRequest(req: unknown, openCall: () => CallScope, caller: RpcCaller | undefined, budget?: ResponseBudget): Promise<string | undefined> {
     if (typeof req !== 'object' || req === null || Array.isArray(req)) {
       return errorText(null, { code: RpcErrorCode.INVALID_REQUEST, message: 'invalid request: expected a JSON-RPC request object' })
     }
@@ -120,7 +136,7 @@ export class RpcDispatcher {
     const name = r.method
     const reply = (out: { result: unknown } | { error: JsonRpcErrorObject }): string | undefined => {
       if (!hasId) return undefined // a notification gets no response, not even an error
-      return 'error' in out ? errorText(id, out.error) : this.resultText(id, out.result, name)
+      return 'error' in out ? errorText(id, out.error) : this.resultText(id, out.result, name, budget)
     }
 
     const started = performance.now()
@@ -149,6 +165,11 @@ export class RpcDispatcher {
     const params: unknown[] = Array.isArray(rawParams) ? [...(rawParams as unknown[])] : []
     // Trailing nulls mean "not given", as geth reads them: optional trailing params accept null.
     while (params.length > 0 && params[params.length - 1] === null) params.pop()
+    const illFormed = illFormedStringAt(params)
+    if (illFormed !== undefined) {
+      // JSON may carry "\ud800"; such a string breaks UTF-8 encoders deep in handlers (issue #9 answered -32603).
+      return { error: { code: RpcErrorCode.INVALID_PARAMS, message: `invalid argument ${illFormed}: a string holds a lone UTF-16 surrogate (like "\\ud800"); send valid Unicode text` } }
+    }
     let scope: CallScope | undefined
     try {
       const parsed = await m.params.safeParseAsync(params)
@@ -167,10 +188,13 @@ export class RpcDispatcher {
     }
   }
 
-  private resultText(id: JsonRpcId, result: unknown, name: string): string {
+  private resultText(id: JsonRpcId, result: unknown, name: string, budget?: ResponseBudget): string {
     try {
-      return stringifyJson({ jsonrpc: '2.0', id, result })
+      const text = stringifyJson({ jsonrpc: '2.0', id, result }, budget?.remaining)
+      const refused = budget?.charge(Buffer.byteLength(text))
+      return refused ? errorText(id, toJsonRpcError(refused)) : text
     } catch (err) {
+      if (err instanceof ResponseTooLargeError && budget) return errorText(id, toJsonRpcError(budget.sizeExceeded()))
       this.logger.error({ method: name, err }, 'JSON-RPC result could not be serialised')
       return errorText(id, { code: RpcErrorCode.INTERNAL_ERROR, message: 'internal error: the result could not be serialised' })
     }
@@ -186,16 +210,59 @@ function errorText(id: JsonRpcId, error: JsonRpcErrorObject): string {
   }
 }
 
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one (String#isWellFormed is ES2024). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Where in the params a string (or object key) is not well-formed Unicode: `0`, `1: data`; undefined if none. */
+function illFormedStringAt(params: readonly unknown[]): string | undefined {
+  const stack: { value: unknown; path: PropertyKey[] }[] = params.map((value, i) => ({ value, path: [i] }))
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return where(path)
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }))
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(k)) return where(path)
+        stack.push({ value: v, path: [...path, k] })
+      }
+    }
+  }
+  return undefined
+}
+
+function where(path: PropertyKey[]): string {
+  const [index, ...field] = path
+  return `${String(index)}${field.length > 0 ? `: ${fieldPath(field)}` : ''}`
+}
+
+/** An answer for a batch item that is not run: an error if it expects one, nothing if it is a notification. */
+function refusedText(req: unknown, refusal: Error): string | undefined {
+  if (typeof req !== 'object' || req === null || Array.isArray(req) || !Object.hasOwn(req, 'id')) return undefined
+  const rawId = (req as Record<string, unknown>).id
+  const id: JsonRpcId = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : null
+  return errorText(id, toJsonRpcError(refusal))
+}
+
 /**
  * JSON.stringify with Ethereum encodings for the values handlers naturally hold:
  * bigint → hex quantity, Uint8Array (and Buffer) → hex data.
+ * With `maxChars`, throws ResponseTooLargeError as soon as the text is sure to be longer (the
+ * count of keys and strings seen so far says so), instead of building it whole first.
  */
-export function stringifyJson(value: unknown): string {
+export function stringifyJson(value: unknown, maxChars?: number): string {
+  let seen = 0
   return JSON.stringify(value, function (this: unknown, key: string, v: unknown): unknown {
     const raw = key === '' ? v : (this as Record<string, unknown>)[key]
-    if (typeof raw === 'bigint') return raw < 0n ? `-0x${(-raw).toString(16)}` : `0x${raw.toString(16)}`
-    if (raw instanceof Uint8Array) return bytesToHex(raw)
-    return v
+    let out = v
+    if (typeof raw === 'bigint') out = raw < 0n ? `-0x${(-raw).toString(16)}` : `0x${raw.toString(16)}`
+    else if (raw instanceof Uint8Array) out = bytesToHex(raw)
+    if (maxChars !== undefined) {
+      seen += key.length + (typeof out === 'string' ? out.length + 4 : 4)
+      if (seen > maxChars) throw new ResponseTooLargeError(`response exceeds ${maxChars} characters`)
+    }
+    return out
   })
 }
 

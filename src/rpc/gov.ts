@@ -126,6 +126,15 @@ export class GovernanceQueries {
   }
 }
 
+const MAX_UINT256 = (1n << 256n) - 1n
+const PROPOSAL_ID_MSG = 'expected a proposal id: a positive integer (number, decimal string or 0x hex) of at most 2^256 - 1'
+
+/** A proposal id as the contract holds it (uint256): anything larger is the client's error, not an ABI failure. */
+const proposalIdSchema = z
+  .union([z.number().int().positive(), z.string().regex(/^(0x[0-9a-fA-F]{1,64}|\d{1,78})$/)], { error: PROPOSAL_ID_MSG })
+  .transform((v) => BigInt(v))
+  .refine((n) => n > 0n && n <= MAX_UINT256, { error: PROPOSAL_ID_MSG })
+
 export function govMethods(node: Node, view: GovernanceView): RpcMethods {
   const q = new GovernanceQueries(view)
   const head = () => node.head
@@ -137,6 +146,6 @@ export function govMethods(node: Node, view: GovernanceView): RpcMethods {
     gov_getPolicies: noParams(() => q.policies(head())),
     gov_getValidators: noParams(() => view.validatorsAfter(head())),
     gov_getProposals: method(z.tuple([z.object({ state: z.enum(PROPOSAL_STATES).optional() }).optional()]), ([filter]) => q.proposals(head(), filter?.state)),
-    gov_getProposal: method(z.tuple([z.union([z.number().int().positive(), z.string().regex(/^(0x[0-9a-fA-F]+|\d+)$/)])]), ([id]) => q.proposal(head(), BigInt(id))),
+    gov_getProposal: method(z.tuple([proposalIdSchema]), ([id]) => q.proposal(head(), id)),
   }
 }

@@ -7,18 +7,33 @@
  * and answers 401 to bad credentials; what each caller may call is the policy's decision.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { QuorateError } from '../errors.js'
+import type { RpcLimitMetrics } from '../ops/metrics.js'
 import { silentLogger, type Logger } from '../ops/logger.js'
-import { WsConnection } from './connection.js'
+import { DEFAULT_WS_MAX_QUEUED_BYTES, DEFAULT_WS_MAX_QUEUED_MESSAGES, WsConnection } from './connection.js'
 import { RpcDispatcher, stringifyJson, type CallScope } from './dispatch.js'
 import { RpcErrorCode, toJsonRpcError } from './errors.js'
+import {
+  DEFAULT_BATCH_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT_PER_IP,
+  DEFAULT_MAX_PENDING_RESPONSE_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  ResponseBudget,
+  ResponseMemory,
+  WorkSlots,
+} from './limits.js'
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, SocketGuard } from './sockets.js'
 import type { RpcAccess, RpcCaller, RpcIdentity, RpcMethods, RpcObserver } from './types.js'
 
 export const DEFAULT_MAX_REQUEST_BYTES = 5 * 1024 * 1024
-export const DEFAULT_MAX_CONNECTIONS = 100
+export { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP } from './sockets.js'
+export const DEFAULT_MAX_WS_CONNECTIONS = 100
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+/** A WebSocket client whose unsent data has not moved for this long is dropped. */
+export const DEFAULT_WS_SEND_TIMEOUT_MS = 10_000
 export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 1000
 export const DEFAULT_WS_PING_INTERVAL_MS = 30_000
 export const DEFAULT_WS_MAX_BUFFERED_BYTES = 16 * 1024 * 1024
@@ -54,12 +69,34 @@ export interface RpcServerOptions {
   maxRequestBytes?: number
   /** Largest batch. Default 1000. */
   maxBatchSize?: number
-  /** Open WebSocket connections at most. Default 100. */
+  /** Open sockets (HTTP and WebSocket) at most; when full an idle one makes room, else 503. Default 1000. */
   maxConnections?: number
+  /** Open sockets from one IP address at most. Default 200. */
+  maxConnectionsPerIp?: number
+  /** Open WebSocket connections at most. Default 100. */
+  maxWsConnections?: number
+  /** A socket with no request in progress (or whose client does not read its response) is closed after this. Default 30 s. */
+  idleTimeoutMs?: number
+  /** Time to receive a whole HTTP request (headers and body). Default 30 s. */
+  requestTimeoutMs?: number
+  /** Largest response to one request or batch; beyond it requests answer -32005. Default 25 MiB. */
+  maxResponseBytes?: number
+  /** Responses built and not yet taken by their clients, node-wide, at most. Default 256 MiB. */
+  maxPendingResponseBytes?: number
+  /** Batch items not started within this answer -32005. 0 disables. Default 30 s. */
+  batchTimeoutMs?: number
+  /** HTTP requests and WebSocket messages in work at once per client IP address (others wait). Default 8. */
+  maxConcurrentRequestsPerIp?: number
+  /** WebSocket messages waiting to be answered per connection, at most. Default 16. */
+  wsMaxQueuedMessages?: number
+  /** Bytes of WebSocket messages waiting per connection, at most (one is always taken). Default 1 MiB. */
+  wsMaxQueuedBytes?: number
+  /** A WebSocket client whose unsent data does not move for this long is dropped. Default 10 s. */
+  wsSendTimeoutMs?: number
   maxSubscriptionsPerConnection?: number
   /** Heartbeat that drops dead WebSocket peers (and their subscriptions). 0 disables. Default 30 s. */
   wsPingIntervalMs?: number
-  /** A WebSocket client with more than this waiting to be sent is dropped. Default 16 MiB. */
+  /** While a WebSocket client has more than this waiting to be sent, none of its messages is answered. Default 16 MiB. */
   wsMaxBufferedBytes?: number
   httpRoutes?: readonly HttpRoute[]
   /** Extra fields for the JSON banner answered on `GET /` (e.g. version, chainId). */
@@ -74,6 +111,7 @@ export interface RpcServerModules {
    * method is open, and Authorization headers are ignored.
    */
   access?: RpcAccess
+  metrics?: RpcLimitMetrics
 }
 
 export class RpcServer {
@@ -83,10 +121,21 @@ export class RpcServer {
   private readonly requestedPort: number
   private readonly cors: '*' | ReadonlySet<string> | undefined
   private readonly maxRequestBytes: number
-  private readonly maxConnections: number
+  private readonly maxWsConnections: number
   private readonly maxSubscriptions: number
   private readonly pingIntervalMs: number
   private readonly maxBufferedBytes: number
+  private readonly requestTimeoutMs: number
+  private readonly idleTimeoutMs: number
+  private readonly maxResponseBytes: number
+  private readonly batchTimeoutMs: number
+  private readonly wsMaxQueuedMessages: number
+  private readonly wsMaxQueuedBytes: number
+  private readonly wsSendTimeoutMs: number
+  private readonly memory: ResponseMemory
+  private readonly slots: WorkSlots
+  private readonly sockets: SocketGuard
+  private readonly metrics: RpcLimitMetrics | undefined
   private readonly banner: Record<string, unknown>
   private readonly access: RpcAccess | undefined
   private readonly routes: HttpRoute[] = []
@@ -96,6 +145,7 @@ export class RpcServer {
   private server: Server | undefined
   private wss: WebSocketServer | undefined
   private pingTimer: NodeJS.Timeout | undefined
+  private stallTimer: NodeJS.Timeout | undefined
   private bound: AddressInfo | undefined
 
   constructor(opts: RpcServerOptions = {}, modules: RpcServerModules = {}) {
@@ -105,7 +155,35 @@ export class RpcServer {
     this.requestedPort = opts.port ?? 8545
     this.cors = opts.cors === undefined || opts.cors === '*' ? opts.cors : opts.cors.includes('*') ? '*' : new Set(opts.cors.map(normalizeOrigin))
     this.maxRequestBytes = positiveInt('maxRequestBytes', opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)
-    this.maxConnections = positiveInt('maxConnections', opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS)
+    this.maxWsConnections = positiveInt('maxWsConnections', opts.maxWsConnections ?? DEFAULT_MAX_WS_CONNECTIONS)
+    this.requestTimeoutMs = positiveInt('requestTimeoutMs', opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
+    this.idleTimeoutMs = positiveInt('idleTimeoutMs', opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)
+    this.maxResponseBytes = positiveInt('maxResponseBytes', opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES)
+    this.memory = new ResponseMemory(positiveInt('maxPendingResponseBytes', opts.maxPendingResponseBytes ?? DEFAULT_MAX_PENDING_RESPONSE_BYTES))
+    this.batchTimeoutMs = opts.batchTimeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS
+    if (this.batchTimeoutMs !== 0) positiveInt('batchTimeoutMs', this.batchTimeoutMs)
+    this.wsMaxQueuedMessages = positiveInt('wsMaxQueuedMessages', opts.wsMaxQueuedMessages ?? DEFAULT_WS_MAX_QUEUED_MESSAGES)
+    this.wsMaxQueuedBytes = positiveInt('wsMaxQueuedBytes', opts.wsMaxQueuedBytes ?? DEFAULT_WS_MAX_QUEUED_BYTES)
+    this.wsSendTimeoutMs = positiveInt('wsSendTimeoutMs', opts.wsSendTimeoutMs ?? DEFAULT_WS_SEND_TIMEOUT_MS)
+    this.metrics = modules.metrics
+    this.slots = new WorkSlots(positiveInt('maxConcurrentRequestsPerIp', opts.maxConcurrentRequestsPerIp ?? DEFAULT_MAX_CONCURRENT_PER_IP))
+    this.sockets = new SocketGuard(
+      {
+        maxConnections: positiveInt('maxConnections', opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
+        maxConnectionsPerIp: positiveInt('maxConnectionsPerIp', opts.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP),
+        idleTimeoutMs: this.idleTimeoutMs,
+      },
+      {
+        refused: (reason, ip) => {
+          this.metrics?.refused.inc({ reason })
+          this.logger.warn({ reason, remote: ip, open: this.sockets.size }, 'JSON-RPC connection refused: connection limit reached')
+        },
+        evicted: (ip) => {
+          this.metrics?.refused.inc({ reason: 'idle_evicted' })
+          this.logger.debug({ remote: ip }, 'closed an idle JSON-RPC connection to admit a new one')
+        },
+      },
+    )
     this.maxSubscriptions = positiveInt('maxSubscriptionsPerConnection', opts.maxSubscriptionsPerConnection ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION)
     this.maxBufferedBytes = positiveInt('wsMaxBufferedBytes', opts.wsMaxBufferedBytes ?? DEFAULT_WS_MAX_BUFFERED_BYTES)
     this.pingIntervalMs = opts.wsPingIntervalMs ?? DEFAULT_WS_PING_INTERVAL_MS
@@ -137,9 +215,25 @@ export class RpcServer {
 
   async start(): Promise<void> {
     if (this.server) throw new QuorateError('RPC_ALREADY_STARTED', 'the JSON-RPC server is already started')
-    const server = createServer((req, res) => {
-      this.onRequest(req, res).catch((err: unknown) => this.failResponse(res, err))
-    })
+    // Node's own request limits: headers and whole request within requestTimeoutMs, checked every second.
+    const server = createServer(
+      {
+        requestTimeout: this.requestTimeoutMs,
+        headersTimeout: Math.min(this.requestTimeoutMs, this.idleTimeoutMs),
+        connectionsCheckingInterval: Math.min(1000, this.requestTimeoutMs),
+      },
+      (req, res) => {
+        if (this.sockets.wasRefused(req.socket)) {
+          req.socket.destroy()
+          return
+        }
+        this.sockets.requestStarted(req.socket, res)
+        this.onRequest(req, res).catch((err: unknown) => this.failResponse(res, err))
+      },
+    )
+    server.on('connection', (socket: Socket) => this.sockets.admit(socket))
+    // With a listener here Node no longer closes timed-out sockets itself: the guard decides.
+    server.on('timeout', (socket: Socket) => this.sockets.onTimeout(socket))
     const wss = new WebSocketServer({ noServer: true, maxPayload: this.maxRequestBytes, clientTracking: false })
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       try {
@@ -171,6 +265,8 @@ export class RpcServer {
       this.pingTimer = setInterval(() => this.heartbeat(), this.pingIntervalMs)
       this.pingTimer.unref()
     }
+    this.stallTimer = setInterval(() => this.dropStalled(), Math.max(100, Math.min(1000, this.wsSendTimeoutMs / 4)))
+    this.stallTimer.unref()
     this.logger.info({ host: this.bound.address, port: this.bound.port }, 'JSON-RPC server listening (HTTP and WebSocket)')
   }
 
@@ -180,6 +276,8 @@ export class RpcServer {
     this.server = undefined
     if (this.pingTimer) clearInterval(this.pingTimer)
     this.pingTimer = undefined
+    if (this.stallTimer) clearInterval(this.stallTimer)
+    this.stallTimer = undefined
     for (const conn of this.connections) conn.terminate()
     this.connections.clear()
     const wss = this.wss
@@ -210,8 +308,29 @@ export class RpcServer {
     return `ws://${hostForUrl(this.address().host)}:${this.port}/`
   }
 
+  /** Open WebSocket connections. */
   get connectionCount(): number {
     return this.connections.size
+  }
+
+  /** Open sockets, HTTP and WebSocket. */
+  get socketCount(): number {
+    return this.sockets.size
+  }
+
+  /** Bytes of responses built and not yet taken by their clients. */
+  get pendingResponseBytes(): number {
+    return this.memory.bytes
+  }
+
+  /** The budget of one request or batch response. */
+  private budget(): ResponseBudget {
+    return new ResponseBudget({
+      maxBytes: this.maxResponseBytes,
+      memory: this.memory,
+      ...(this.batchTimeoutMs > 0 ? { deadline: Date.now() + this.batchTimeoutMs } : {}),
+      onLimited: (reason) => this.metrics?.limited.inc({ reason }),
+    })
   }
 
   // ---- HTTP ----
@@ -274,13 +393,29 @@ export class RpcServer {
       ctx: { transport: 'http', ...(remoteAddress !== undefined ? { remoteAddress } : {}), ...(caller ? { caller } : {}) },
       end: () => {},
     })
-    const out = await this.dispatcher.handle(body.toString('utf8'), open, caller)
-    if (res.destroyed) return
+    // A client that hangs up stops its batch; the response's bytes are held until it is sent or dropped.
+    const release = await this.slots.acquire(remoteAddress ?? 'unknown')
+    if (res.destroyed) return release()
+    const gone = new AbortController()
+    const budget = this.budget()
+    res.once('close', () => {
+      gone.abort()
+      budget.release()
+    })
+    let out: string | undefined
+    try {
+      out = await this.dispatcher.handle(body.toString('utf8'), open, { signal: gone.signal, budget, ...(caller ? { caller } : {}) })
+    } finally {
+      release()
+    }
+    if (res.destroyed) return budget.release()
     if (out === undefined) {
       res.writeHead(204).end()
       return
     }
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out) }).end(out)
+    const length = Buffer.byteLength(out)
+    budget.settle(length)
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': length }).end(out)
   }
 
   private preflight(req: IncomingMessage, res: ServerResponse): void {
@@ -352,6 +487,8 @@ export class RpcServer {
 
   private onUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (err) => this.logger.debug({ err }, 'socket error during WebSocket upgrade'))
+    if (this.sockets.wasRefused(req.socket)) return void socket.destroy()
+    this.sockets.upgraded(req.socket)
     const path = parseUrl(req)?.pathname
     if (path !== '/') return rejectUpgrade(socket, 404, 'WebSocket JSON-RPC is served on /')
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return rejectUpgrade(socket, 400, 'only WebSocket upgrades are supported')
@@ -360,9 +497,10 @@ export class RpcServer {
     if (origin !== undefined && !this.originAllowed(origin) && !sameHost(origin, req.headers.host)) {
       return rejectUpgrade(socket, 403, `origin ${origin} is not allowed; add it to the RPC cors list`)
     }
-    if (this.connections.size + this.pendingUpgrades >= this.maxConnections) {
-      this.logger.warn({ limit: this.maxConnections }, 'WebSocket connection refused: connection limit reached')
-      return rejectUpgrade(socket, 503, `too many WebSocket connections (limit ${this.maxConnections}); try again later`)
+    if (this.connections.size + this.pendingUpgrades >= this.maxWsConnections) {
+      this.metrics?.refused.inc({ reason: 'max_ws_connections' })
+      this.logger.warn({ limit: this.maxWsConnections, remote: req.socket.remoteAddress }, 'WebSocket connection refused: connection limit reached')
+      return rejectUpgrade(socket, 503, `too many WebSocket connections (rpc.maxWsConnections is ${this.maxWsConnections}); try again later`)
     }
     this.pendingUpgrades++
     let counted = true
@@ -409,6 +547,12 @@ export class RpcServer {
         maxSubscriptions: this.maxSubscriptions,
         maxBufferedBytes: this.maxBufferedBytes,
         ...(caller ? { caller } : {}),
+        maxResponseBytes: this.maxResponseBytes,
+        maxQueuedMessages: this.wsMaxQueuedMessages,
+        maxQueuedBytes: this.wsMaxQueuedBytes,
+        budget: () => this.budget(),
+        memoryFull: () => this.memory.full,
+        slot: () => this.slots.acquire(req.socket.remoteAddress ?? 'unknown'),
       },
       this.logger,
     )
@@ -419,6 +563,18 @@ export class RpcServer {
       conn.dispose()
       this.logger.debug({ conn: conn.id, code }, 'WebSocket connection closed')
     })
+  }
+
+  /** Drops WebSocket clients whose unsent data has not moved for wsSendTimeoutMs: they stopped reading. */
+  private dropStalled(): void {
+    const now = Date.now()
+    for (const conn of this.connections) {
+      if (!conn.stalled(now, this.wsSendTimeoutMs)) continue
+      this.metrics?.refused.inc({ reason: 'ws_stalled' })
+      this.logger.warn({ conn: conn.id, remote: conn.remoteAddress, buffered: conn.bufferedAmount }, 'dropping a WebSocket client that does not read its messages')
+      this.connections.delete(conn)
+      conn.terminate()
+    }
   }
 
   private heartbeat(): void {

@@ -4,7 +4,7 @@
  */
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createLogger } from '../../../src/ops/logger.js'
 import { tempDir } from '../../helpers/tmp.js'
 
@@ -76,5 +76,32 @@ describe('ops/logger', () => {
       [40, 'degraded'],
       [50, 'needs an operator'],
     ])
+  })
+
+  it('rate-limits warn and error lines per message, then says how many were suppressed (client traffic cannot grow the log)', () => {
+    let now = 1_000_000
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => now)
+    try {
+      const logger = createLogger({ level: 'info', destination: fd, rateLimit: { burst: 5, perMinute: 6 } })
+      const rpc = logger.child({ module: 'rpc' })
+      for (let i = 0; i < 1000; i++) rpc.error({ err: { message: `boom ${i}`, stack: 'x'.repeat(500) } }, 'JSON-RPC handler failed unexpectedly')
+      for (let i = 0; i < 3; i++) logger.info({ i }, 'block final')
+      logger.warn('another message')
+      const first = lines()
+      expect(first.filter((l) => l.msg === 'JSON-RPC handler failed unexpectedly')).toHaveLength(5)
+      expect(first.filter((l) => l.msg === 'block final')).toHaveLength(3)
+      expect(first.filter((l) => l.msg === 'another message')).toHaveLength(1)
+      // 10 s later one token is back: the next line carries the count of the 995 held back.
+      now += 10_000
+      rpc.error({ err: { message: 'again' } }, 'JSON-RPC handler failed unexpectedly')
+      const all = lines()
+      expect(all.find((l) => l.msg === '995 similar log lines suppressed')).toMatchObject({ level: 50, module: 'rpc', suppressed: 995, suppressedMsg: 'JSON-RPC handler failed unexpectedly' })
+      expect(all.filter((l) => l.msg === 'JSON-RPC handler failed unexpectedly')).toHaveLength(6)
+      // fatal is never held back
+      for (let i = 0; i < 20; i++) logger.fatal('stopping')
+      expect(lines().filter((l) => l.msg === 'stopping')).toHaveLength(20)
+    } finally {
+      clock.mockRestore()
+    }
   })
 })

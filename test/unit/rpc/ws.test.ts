@@ -77,7 +77,7 @@ describe('rpc/server over WebSocket', () => {
     fx = createFixture()
     server = await startServer(fx.methods, {
       maxRequestBytes: 4096,
-      maxConnections: 4,
+      maxWsConnections: 4,
       maxSubscriptionsPerConnection: 3,
       cors: ['https://app.example.org'],
       wsPingIntervalMs: 0,
@@ -176,7 +176,7 @@ describe('rpc/server over WebSocket', () => {
     await vi.waitFor(() => expect(fx.bus.listenerCount('tick')).toBe(0))
   })
 
-  it('refuses connections above maxConnections with 503, and accepts again after one closes', async () => {
+  it('refuses connections above maxWsConnections with 503, and accepts again after one closes', async () => {
     const open = await Promise.all([connect(), connect(), connect(), connect()])
     expect(await refusedStatus(server.wsUrl)).toBe(503)
     await open[0]!.close()
