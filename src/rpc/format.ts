@@ -5,7 +5,7 @@
  */
 import type { Block } from '@ethereumjs/block'
 import { Capability, TransactionType, type TypedTransaction } from '@ethereumjs/tx'
-import { bigIntToHex, bytesToHex, createContractAddress, intToHex } from '@ethereumjs/util'
+import { bigIntToHex, createContractAddress, intToHex } from '@ethereumjs/util'
 import { Bloom } from '@ethereumjs/vm'
 import type { Common } from '@ethereumjs/common'
 import { decodeExtraData, encodeExtraData } from '../chain/extra-data.js'
@@ -13,6 +13,14 @@ import type { Finality } from '../chain/finality.js'
 import type { StoredReceipt } from '../chain/receipts.js'
 import type { Log } from '@ethereumjs/evm'
 import type { Hex } from '../types.js'
+
+/**
+ * Hex of bytes by Node's native encoder: a full block's calldata is megabytes, and the JS loops of
+ * the generic helpers made its formatting (and the garbage it leaves) the main cost of block reads.
+ */
+function bytesToHex(bytes: Uint8Array): Hex {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`
+}
 
 export interface RpcLog {
   address: Hex
@@ -83,34 +91,27 @@ export function formatTransaction(tx: TypedTransaction, at?: { block: Block; ind
     r: bigIntToHex(tx.r ?? 0n),
     s: bigIntToHex(tx.s ?? 0n),
   }
-  const json = tx.toJSON()
   if (tx.type === TransactionType.Legacy) {
     return {
       ...base,
-      gasPrice: bigIntToHex(BigInt(json.gasPrice ?? '0x0')),
+      gasPrice: bigIntToHex(tx.gasPrice),
       ...(tx.supports(Capability.EIP155ReplayProtection) ? { chainId: bigIntToHex(tx.common.chainId()) } : {}),
     }
   }
-  const fee1559 = tx.type === TransactionType.FeeMarketEIP1559
   return {
     ...base,
     chainId: bigIntToHex(tx.common.chainId()),
-    accessList: json.accessList ?? [],
+    accessList: 'accessList' in tx ? tx.accessList.map(([address, keys]) => ({ address: bytesToHex(address), storageKeys: keys.map(bytesToHex) })) : [],
     yParity: bigIntToHex(tx.v ?? 0n),
     // Base fee is 0, so the effective gas price is the priority fee capped by the fee cap.
-    gasPrice: fee1559 ? bigIntToHex(effectiveGasPrice(tx)) : (json.gasPrice ?? '0x0'),
-    ...(fee1559 ? { maxFeePerGas: json.maxFeePerGas, maxPriorityFeePerGas: json.maxPriorityFeePerGas } : {}),
+    gasPrice: bigIntToHex(effectiveGasPrice(tx)),
+    ...('maxFeePerGas' in tx ? { maxFeePerGas: bigIntToHex(tx.maxFeePerGas), maxPriorityFeePerGas: bigIntToHex(tx.maxPriorityFeePerGas) } : {}),
   }
 }
 
 export function effectiveGasPrice(tx: TypedTransaction): bigint {
-  const json = tx.toJSON()
-  if (json.maxFeePerGas !== undefined) {
-    const cap = BigInt(json.maxFeePerGas)
-    const tip = BigInt(json.maxPriorityFeePerGas ?? '0x0')
-    return tip < cap ? tip : cap
-  }
-  return BigInt(json.gasPrice ?? '0x0')
+  if ('maxFeePerGas' in tx) return tx.maxPriorityFeePerGas < tx.maxFeePerGas ? tx.maxPriorityFeePerGas : tx.maxFeePerGas
+  return tx.gasPrice
 }
 
 /** The logs of one block, each with its position. */

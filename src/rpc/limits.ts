@@ -10,7 +10,7 @@
 import { RpcError, RpcErrorCode } from './errors.js'
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 25 * 1024 * 1024
-export const DEFAULT_MAX_PENDING_RESPONSE_BYTES = 256 * 1024 * 1024
+export const DEFAULT_MAX_PENDING_RESPONSE_BYTES = 128 * 1024 * 1024
 export const DEFAULT_BATCH_TIMEOUT_MS = 30_000
 /**
  * Responses up to this size are answered even when the node-wide memory is taken, so that a node
@@ -148,7 +148,7 @@ export class ResponseTooLargeError extends Error {
   override name = 'ResponseTooLargeError'
 }
 
-export const DEFAULT_MAX_CONCURRENT_PER_IP = 8
+export const DEFAULT_MAX_CONCURRENT_PER_IP = 4
 
 /**
  * Messages in work at once per client address, the others wait in arrival order. One address

@@ -81,7 +81,7 @@ export interface RpcServerOptions {
   requestTimeoutMs?: number
   /** Largest response to one request or batch; beyond it requests answer -32005. Default 25 MiB. */
   maxResponseBytes?: number
-  /** Responses built and not yet taken by their clients, node-wide, at most. Default 256 MiB. */
+  /** Responses built and not yet taken by their clients, node-wide, at most. Default 128 MiB. */
   maxPendingResponseBytes?: number
   /** Batch items not started within this answer -32005. 0 disables. Default 30 s. */
   batchTimeoutMs?: number

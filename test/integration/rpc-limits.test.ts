@@ -9,6 +9,8 @@
  */
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { TxSender } from '../helpers/governance.js'
@@ -17,6 +19,7 @@ import { tempDir } from '../helpers/tmp.js'
 import type { Hex } from '../../src/types.js'
 
 const GB = 1024 ** 3
+const FLOOD = fileURLToPath(new URL('../helpers/ws-flood.mjs', import.meta.url))
 let tmp: Awaited<ReturnType<typeof tempDir>>
 let node: NodeProcess
 /** The number (hex) of a block of ~25 transactions with 120 KB of calldata each: ~6 MB as JSON with full transactions. */
@@ -54,7 +57,7 @@ const fullBlockBatch = (n: number): object[] => Array.from({ length: n }, (_, i)
 
 beforeAll(async () => {
   tmp = await tempDir()
-  const chain = await initDevChain(tmp.dir, { blockPeriodMs: 1000, config: { rpc: { port: 0, maxConcurrentRequestsPerIp: 2, maxPendingResponseBytes: 128 * 1024 * 1024 } } })
+  const chain = await initDevChain(tmp.dir, { blockPeriodMs: 1000, config: { rpc: { port: 0 } } })
   const cfg = JSON.parse(readFileSync(`${tmp.dir}/config.json`, 'utf8')) as { rpc: { port: number } }
   cfg.rpc.port = chain.rpcPort
   writeFileSync(`${tmp.dir}/config.json`, JSON.stringify(cfg))
@@ -166,55 +169,38 @@ describe('JSON-RPC limits on a real node (issue #9)', () => {
     expect(log.split('\n').filter((l) => l.includes('connection refused')).length).toBeLessThan(50)
   }, 60_000)
   it('100 WebSocket clients that stop reading and flood batches of full-block reads leave RSS bounded and the node serving', async () => {
-    const batch = JSON.stringify(fullBlockBatch(1000))
-    let stop = false
-    let connects = 0
-    let drops = 0
-    const sockets = new Set<WebSocket>()
-    const flood = (): void => {
-      if (stop) return
-      // From another address than the probes: per-address limits are what keep the node serving others.
-      const ws = new WebSocket(node.wsUrl, { localAddress: '127.0.0.5' })
-      connects++
-      sockets.add(ws)
-      ws.on('error', () => {})
-      ws.on('open', () => {
-        ws.pause() // reads nothing from here on
-        const pump = (): void => {
-          if (stop || ws.readyState !== WebSocket.OPEN) return
-          while (ws.bufferedAmount < 1024 * 1024) ws.send(batch)
-          setTimeout(pump, 50)
-        }
-        pump()
-      })
-      ws.on('close', () => {
-        sockets.delete(ws)
-        drops++
-        setTimeout(flood, 200) // and comes back
-      })
-    }
-    for (let i = 0; i < 100; i++) flood()
-    let maxRss = 0
-    let slowest = 0
+    const batchFile = join(tmp.dir, 'flood-batch.json')
+    writeFileSync(batchFile, JSON.stringify(fullBlockBatch(1000)))
+    // From another process and address than the probes: per-address limits are what keep the node
+    // serving others, and the probes must time the node, not a flooding event loop of their own.
+    const flood = spawn(process.execPath, [FLOOD, node.wsUrl, '127.0.0.5', '100', batchFile], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    flood.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    const exited = new Promise<void>((resolve) => flood.once('exit', () => resolve()))
+    const rss: number[] = []
+    const probes: number[] = []
     try {
       const until = Date.now() + 30_000
       while (Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 500))
-        maxRss = Math.max(maxRss, rssBytes(node.child.pid!))
-        // Unbounded, no probe was answered and the node died. Bounded, probes have taken from 0.5 s to
-        // over 10 s on this shared 2-core machine while the flood runs (see the report of issue #9):
-        // what is asserted is that the node stays up and answers once the flood stops.
-        slowest = Math.max(slowest, await probe(30_000).catch(() => 30_000))
+        await new Promise((r) => setTimeout(r, 250))
+        rss.push(rssBytes(node.child.pid!))
+        probes.push(await probe(30_000).catch(() => 30_000))
       }
     } finally {
-      stop = true
-      for (const ws of sockets) ws.terminate()
+      flood.kill('SIGTERM')
+      await exited
     }
-    console.log(`flood: max RSS ${(maxRss / 2 ** 20).toFixed(0)} MiB, slowest eth_blockNumber ${slowest} ms, ${connects} connections, ${drops} dropped`)
-    // Unbounded, this attack took the node to 4.4 GB and killed it. The work and the unsent responses
-    // are bounded now; what RSS shows beyond them is garbage V8 has not collected yet (measured
-    // 0.5–1.6 GiB on a loaded 2-core machine), so the bound asserted is 2 GiB, not the issue's 1 GB.
-    expect(maxRss).toBeLessThan(2 * GB)
+    const { connects, drops } = JSON.parse(out) as { connects: number; drops: number }
+    const sorted = [...probes].sort((a, b) => a - b)
+    const median = sorted[Math.floor(sorted.length / 2)]!
+    console.log(`flood: RSS max ${(Math.max(...rss) / 2 ** 20).toFixed(0)} MiB; eth_blockNumber median ${median} ms, slowest ${sorted.at(-1)} ms over ${probes.length} probes; ${connects} connections, ${drops} dropped`)
+    // Unbounded, this attack took the node to 4.4 GB and killed it, and no probe was answered. Bounded,
+    // what RSS shows beyond the bounded work and unsent responses is garbage V8 collects lazily under
+    // its default heap limit (1.1–1.6 GiB measured here; under 0.9 GiB with --max-old-space-size=768,
+    // see docs/operations.md "Memory").
+    expect(Math.max(...rss)).toBeLessThan(2 * GB)
+    expect(median).toBeLessThan(1000)
+    expect(sorted.at(-1)!).toBeLessThan(10_000)
     expect(drops).toBeGreaterThan(0) // non-readers are dropped, not kept
     await probe(15_000)
   }, 60_000)
