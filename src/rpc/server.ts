@@ -180,7 +180,8 @@ export class RpcServer {
         },
         evicted: (ip) => {
           this.metrics?.refused.inc({ reason: 'idle_evicted' })
-          this.logger.debug({ remote: ip }, 'closed an idle JSON-RPC connection to admit a new one')
+          // warn, so that a socket flood is not silent; the logger rate-limits repeats of one message.
+          this.logger.warn({ remote: ip, open: this.sockets.size }, 'JSON-RPC connection limit reached: closed an idle connection to admit a new one')
         },
       },
     )
