@@ -474,7 +474,7 @@ export class RpcServer {
       return await access.authenticate({ authorization, queryToken })
     } catch (err) {
       const answer = toJsonRpcError(err, this.logger, 'authenticate')
-      this.logger.info({ remote, reason: answer.message }, 'JSON-RPC credentials refused')
+      this.logger.warn({ remote, reason: answer.message }, 'JSON-RPC credentials refused')
       return { code: answer.code, message: answer.message }
     }
   }
