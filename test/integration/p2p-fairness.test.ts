@@ -11,6 +11,7 @@
  *   restarted node from connecting.
  */
 import { readFile, writeFile } from 'node:fs/promises'
+import type { P2PStats } from '../../src/network/host.js'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RLP } from '@ethereumjs/rlp'
@@ -27,16 +28,6 @@ const CHAIN_ID = 1337n
 const [SMALL, ENTRY, GOSSIP_BUDGET, SYNC_BUDGET, ROGUE_KEY, LATE] = [0, 1, 2, 3, 4, 5]
 const VALIDATORS = [0, 1, 2, 3]
 
-interface P2PStats {
-  invalidFrames: Record<string, number>
-  penalties: Record<string, number>
-  penalisedPeers: { address: Address; score: number }[]
-  bannedPeers: { address: Address; until: number }[]
-  throttledPeers: { address: Address; until: number }[]
-  overBudget: Record<string, number>
-  inboundDropped: Record<string, number>
-  pendingInbound: number
-}
 interface NodeInfo {
   genesis: Hex
   p2p: P2PStats
