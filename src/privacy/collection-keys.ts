@@ -61,16 +61,17 @@ export class CollectionKeys {
     private readonly self: Address,
     private readonly keys: EncryptionKeyPair,
     private readonly chain: CollectionKeyChain,
-    private readonly host: CollectionKeyHost | undefined,
-    private readonly opts: { timeoutMs: number } = { timeoutMs: 5000 },
+    /** A getter: the node's host exists only once the node started. */
+    private readonly host: () => CollectionKeyHost | undefined,
+    private readonly opts: { timeoutMs: number; log?: (msg: string, fields: Record<string, unknown>) => void } = { timeoutMs: 5000 },
   ) {}
 
   start(): void {
-    this.host?.handle(COLLECTION_KEY_PROTOCOL, (from, payload) => this.answer(from, payload))
+    this.host()?.handle(COLLECTION_KEY_PROTOCOL, (from, payload) => this.answer(from, payload))
   }
 
   stop(): void {
-    this.host?.unhandle(COLLECTION_KEY_PROTOCOL)
+    this.host()?.unhandle(COLLECTION_KEY_PROTOCOL)
   }
 
   /** The keyed on-chain ids of a collection; this node must be a member (else NotMemberError). */
@@ -96,10 +97,11 @@ export class CollectionKeys {
       // Ask the keeper first, then any other connected member node that may hold it.
       const order = [...(keeper ? [keeper] : []), ...nodes.map((n) => n.address).filter((a) => a !== keeper && a !== this.self)]
       const errors: string[] = []
+      const host = this.host()
       for (const peer of order) {
-        if (!this.host?.isConnected(peer)) continue
+        if (!host?.isConnected(peer)) continue
         try {
-          const answer = await this.host.request(peer, COLLECTION_KEY_PROTOCOL, new TextEncoder().encode(JSON.stringify({ collection })), this.opts.timeoutMs)
+          const answer = await host.request(peer, COLLECTION_KEY_PROTOCOL, new TextEncoder().encode(JSON.stringify({ collection })), this.opts.timeoutMs)
           const envelope = EnvelopeSchema.parse(JSON.parse(new TextDecoder().decode(answer))) as Envelope
           const secret = open(this.keys.secretKey, envelope, aad(collection, this.self))
           if (secret.length !== 32) throw new Error('not a 32-byte secret')
@@ -109,6 +111,7 @@ export class CollectionKeys {
           errors.push(`${peer}: ${err instanceof Error ? err.message : String(err)}`)
         }
       }
+      this.opts.log?.('collection secret not available yet', { collection, keeper, asked: errors })
       throw new PrivateDataError('PRIVATE_COLLECTION_KEY_UNAVAILABLE', `this node does not hold the secret of collection "${collection}" and no member node that holds it is connected`, {
         details: `the keeper is ${keeper ?? '(no active node of the controlling party)'}${errors.length ? `; asked: ${errors.join('; ')}` : ''}`,
       })

@@ -95,7 +95,7 @@ export class PrivacyService {
     private readonly opts: Required<PrivacyOptions>,
   ) {
     this.chain = new PrivacyChain(node, nodeKey)
-    this.collectionKeys = new CollectionKeys(join(node.dataDir, 'private', 'collection-keys'), node.address.toLowerCase() as Address, keys, this.chain, node.host, { timeoutMs: opts.ackTimeoutMs })
+    this.collectionKeys = new CollectionKeys(join(node.dataDir, 'private', 'collection-keys'), node.address.toLowerCase() as Address, keys, this.chain, () => node.host, { timeoutMs: opts.ackTimeoutMs, log: (msg, fields) => logger.info(fields, msg) })
   }
 
   static async open(node: Node, modules: { logger: Logger }, opts: PrivacyOptions = {}): Promise<PrivacyService> {
