@@ -371,8 +371,22 @@ describe('private data collections on a governed network', () => {
     for (const i of [HOSPITAL, INSURER, LAB]) expect(await folderContains(net.nodes[i]!.dataDir, SECRET_3)).toEqual([])
   }, 60_000)
 
-  it('the non-member node stored nothing: no record, no pending envelope, no tombstone', async () => {
+  it('the non-member node stored nothing: no record, no pending envelope, no tombstone; asking a member for the collection secret is refused', async () => {
     await net.stop(OUTSIDER)
+    // The outsider's own node key (an active node, just not of a member party) asks the keeper directly.
+    const key = await readKeyFile(join(net.nodes[OUTSIDER]!.dataDir, 'node.key'))
+    const genesis = await ok<{ hash: Hex }>(HOSPITAL, 'eth_getBlockByNumber', ['0x0', false])
+    const host = new P2PHost({ privateKey: key, chainId: 1337n, genesisHash: genesis.hash, isAllowed: () => true, proxy: false })
+    await host.start()
+    try {
+      const hospital = net.nodes[HOSPITAL]!
+      await host.connect(hospital.p2pUrl!, hospital.address)
+      const refused = await host.request(hospital.address, 'private/collection-key', new TextEncoder().encode(JSON.stringify({ collection: 'patients' })), 10_000).catch((e: unknown) => e)
+      expect(refused).toBeInstanceOf(RemoteRequestError)
+      expect((refused as RemoteRequestError).remoteCode).toBe('PRIVATE_NOT_MEMBER')
+    } finally {
+      await host.stop()
+    }
     const store = await PrivateStore.open(join(net.nodes[OUTSIDER]!.dataDir, 'private', 'records'))
     try {
       expect(await store.list()).toEqual([])
