@@ -7,7 +7,8 @@
  */
 import { createLegacyTx } from '@ethereumjs/tx'
 import { bytesToHex, createAddressFromString, hexToBytes } from '@ethereumjs/util'
-import { decodeFunctionResult, encodeFunctionData, type Abi } from 'viem'
+import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, type Abi } from 'viem'
+import { QuorateError } from '../errors.js'
 import { governanceArtifacts } from '../governance/artifacts.js'
 import { GOVERNANCE_ADDRESS } from '../governance/address.js'
 import { bytes32ToPartyId } from '../governance/decisions.js'
@@ -54,7 +55,7 @@ interface AnchorTuple {
   keyId: Hex
   recordHash: Hex
   subjectId: Hex
-  purposes: readonly Hex[]
+  purposesHash: Hex
   expiresAt: bigint
   writer: Address
   anchoredAt: bigint
@@ -122,19 +123,26 @@ export class PrivacyChain {
     return out
   }
 
-  async anchor(collection: string, keyId: Hex): Promise<AnchorInfo & { purposes: string[]; erasureRequest: number }> {
+  /** The anchor of a record by its keyed id (record.ts `collectionIds`). */
+  async anchor(collection: string, keyId: Hex): Promise<AnchorInfo & { erasureRequest: number }> {
     const a = await this.read<AnchorTuple>(PRIVATE_DATA_ANCHORS_ADDRESS, this.anchorsAbi, 'getAnchor', [toBytes32(collection), keyId])
     return {
       keyId: a.keyId,
       recordHash: a.recordHash,
       subjectId: a.subjectId,
+      purposesHash: a.purposesHash,
       writer: a.writer.toLowerCase() as Address,
       expiresAt: Number(a.expiresAt),
       anchoredAt: Number(a.anchoredAt),
       erasedAt: Number(a.erasedAt),
-      purposes: a.purposes.map(bytes32ToPartyId),
       erasureRequest: Number(a.erasureRequest),
     }
+  }
+
+  /** The latest access-log head a node anchored with `anchorAccessLogHead` (count 0: none). */
+  async accessLogHead(node: Address): Promise<{ head: Hex; count: number; blockNumber: number }> {
+    const [head, count, blockNumber] = await this.read<readonly [Hex, bigint, bigint]>(PRIVATE_DATA_ANCHORS_ADDRESS, this.anchorsAbi, 'accessLogHead', [node])
+    return { head, count: Number(count), blockNumber: Number(blockNumber) }
   }
 
   async deletionConfirmations(collection: string, keyId: Hex): Promise<Address[]> {
@@ -149,7 +157,7 @@ export class PrivacyChain {
       try {
         await this.node.calls.call(this.node.head, { from: this.node.address, to: PRIVATE_DATA_ANCHORS_ADDRESS, data: hexToBytes(data), gas: TX_GAS })
       } catch (err) {
-        throw new PrivateDataError('PRIVATE_ANCHOR_REFUSED', `${functionName} refused: ${err instanceof Error ? err.message.replace(/^execution reverted: /, '') : String(err)}`)
+        throw new PrivateDataError('PRIVATE_ANCHOR_REFUSED', `${functionName} refused: ${this.customError(err) ?? (err instanceof Error ? err.message.replace(/^execution reverted: /, '') : String(err))}`)
       }
       const { nonce } = await this.node.calls.getAccount(this.node.head, this.node.address)
       // The pool may still hold our previous transaction: never reuse its nonce.
@@ -162,6 +170,19 @@ export class PrivacyChain {
       this.nextNonce = useNonce + 1n
       return this.waitForReceipt(txHash, functionName)
     })
+  }
+
+  /** The contract's custom error (e.g. `AccessLogHeadRegressed(5, 3)`) from a reverted call, if it is one. */
+  private customError(err: unknown): string | undefined {
+    const data = err instanceof QuorateError && typeof err.data === 'string' ? (err.data as Hex) : undefined
+    if (!data || data.length < 10) return undefined
+    try {
+      const e = decodeErrorResult({ abi: this.anchorsAbi, data })
+      if (e.errorName === 'Error' || e.errorName === 'Panic') return undefined
+      return `${e.errorName}(${(e.args ?? []).map(String).join(', ')})`
+    } catch {
+      return undefined
+    }
   }
 
   private async waitForReceipt(txHash: Hash, what: string, timeoutMs = 30_000) {

@@ -25,7 +25,7 @@ export class PrivateDataClientError extends QuorateError {
 }
 
 export interface ErasureStatus {
-  anchor: { keyId: Hex; recordHash: Hex; subjectId: Hex; writer: Address; expiresAt: number; anchoredAt: number; erasedAt: number; purposes: string[]; erasureRequest: number }
+  anchor: { keyId: Hex; recordHash: Hex; subjectId: Hex; writer: Address; expiresAt: number; anchoredAt: number; erasedAt: number; purposesHash: Hex; erasureRequest: number }
   confirmations: Address[]
 }
 

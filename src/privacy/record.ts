@@ -3,7 +3,13 @@
  * hash covers every field including a random salt, so the hash on chain cannot be confirmed by
  * guessing a low-entropy value (a birth date, a name); once the salt is erased the anchor no longer
  * links to anyone. Ids of collections and purposes are short strings stored on chain as bytes32.
+ * Key ids, subject ids and the purposes commitment on chain are keyed hashes under the collection
+ * secret (collection-keys.ts): only member nodes can compute or test them.
  */
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { hmac } from '@noble/hashes/hmac.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@ethereumjs/util'
 import { stringToHex } from 'viem'
 import { z } from 'zod'
 import { keccakHex } from '../crypto/keys.js'
@@ -61,14 +67,31 @@ export function toBytes32(id: string): Hex {
   return stringToHex(id, { size: 32 })
 }
 
-/** The on-chain id of a record key (the key itself may be personal, so only its hash is anchored). */
-export function keyId(key: string): Hex {
-  return keccakHex(new TextEncoder().encode(key))
+/**
+ * The on-chain ids of one collection's records, keyed by the collection secret. Without the secret a
+ * subject id cannot be tested against a guess (a BSN has 10^9 values: a plain hash falls in
+ * seconds). Each use gets its own HKDF subkey, so one id never doubles as another.
+ */
+export interface CollectionIds {
+  /** The on-chain id of a record key (the key itself may be personal). */
+  keyId(key: string): Hex
+  /** The on-chain id of a subject (for erasure by subject; equal for the same subject). */
+  subjectId(subject: string): Hex
+  /** Commitment to a record's purposes, bound to its key so equal purpose sets do not link records. */
+  purposesHash(key: string, purposes: readonly string[]): Hex
 }
 
-/** The on-chain id of a subject within a collection (for erasure requests by subject). */
-export function subjectId32(collection: string, subject: string): Hex {
-  return keccakHex(new TextEncoder().encode(JSON.stringify([collection, subject])))
+export function collectionIds(collection: string, secret: Uint8Array): CollectionIds {
+  if (secret.length !== 32) throw new Error('a collection secret is 32 bytes')
+  const salt = new TextEncoder().encode(collection)
+  const sub = (use: string) => hkdf(sha256, secret, salt, new TextEncoder().encode(`quorate/private-data/${use}/v1`), 32)
+  const [kKey, kSubject, kPurposes] = [sub('key-id'), sub('subject-id'), sub('purposes')]
+  const mac = (k: Uint8Array, v: unknown) => bytesToHex(hmac(sha256, k, new TextEncoder().encode(JSON.stringify(v)))) as Hex
+  return {
+    keyId: (key) => mac(kKey, key),
+    subjectId: (subject) => mac(kSubject, subject),
+    purposesHash: (key, purposes) => mac(kPurposes, [key, purposes]),
+  }
 }
 
 /** Associated data of every ciphertext of a record: binds it to collection, key and hash. */

@@ -4,7 +4,8 @@
  * and deletion-confirmation transactions. It reacts to the chain: an ErasureRequested event makes
  * every member erase and confirm, and records past their retention are purged and confirmed the
  * same way. It enforces membership and purposes for reads; it never sends a record to a node
- * outside the collection, and keeps no plaintext outside the at-rest encrypted store.
+ * outside the collection, and keeps no plaintext outside the at-rest encrypted store. On-chain ids
+ * are keyed by the collection secret (CollectionKeys), which only member nodes hold.
  */
 import { join } from 'node:path'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
@@ -20,11 +21,12 @@ import { Mutex } from '../util/mutex.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from './address.js'
 import { AccessLog, verifyAccessLogExport, type AccessLogExport, type Verification } from './access-log.js'
 import { PrivacyChain, type CollectionInfo } from './anchors.js'
+import { CollectionKeys } from './collection-keys.js'
 import { DeliverySchema, verifyDelivery } from './delivery.js'
 import { seal, type EncryptionKeyPair } from './envelope.js'
 import { NotMemberError, PrivateDataError, PurposeNotAllowedError } from './errors.js'
 import { ENCRYPTION_KEY_FILE, readEncryptionKeyFile } from './keys.js'
-import { encodeRecord, keyId, recordAad, recordHash, subjectId32, toBytes32, type PrivateRecord, type RecordMeta } from './record.js'
+import { encodeRecord, recordAad, recordHash, toBytes32, type PrivateRecord, type RecordMeta } from './record.js'
 import { PrivateStore } from './store.js'
 
 export const DELIVER_PROTOCOL = 'private/deliver'
@@ -75,6 +77,8 @@ const now = () => Math.floor(Date.now() / 1000)
 
 export class PrivacyService {
   private readonly chain: PrivacyChain
+  /** The per-collection secrets that key on-chain ids (shared only with member nodes). */
+  readonly collectionKeys: CollectionKeys
   private readonly eraseLock = new Mutex()
   private timer: NodeJS.Timeout | undefined
   private stopped = false
@@ -91,6 +95,7 @@ export class PrivacyService {
     private readonly opts: Required<PrivacyOptions>,
   ) {
     this.chain = new PrivacyChain(node, nodeKey)
+    this.collectionKeys = new CollectionKeys(join(node.dataDir, 'private', 'collection-keys'), node.address.toLowerCase() as Address, keys, this.chain, () => node.host, { timeoutMs: opts.ackTimeoutMs, log: (msg, fields) => logger.info(fields, msg) })
   }
 
   static async open(node: Node, modules: { logger: Logger }, opts: PrivacyOptions = {}): Promise<PrivacyService> {
@@ -111,6 +116,7 @@ export class PrivacyService {
   /** Call after the node started: answers deliveries, follows the chain, retries and sweeps. */
   start(): void {
     this.node.host?.handle(DELIVER_PROTOCOL, (from, payload) => this.receive(from, payload))
+    this.collectionKeys.start()
     this.node.host?.on('peer:connect', this.onConnect)
     this.node.on('block', this.onBlock)
     this.timer = setInterval(() => void this.sweep(), this.opts.sweepIntervalMs)
@@ -125,7 +131,7 @@ export class PrivacyService {
     if (!party) return
     const groups = new Map<string, { collection: string; request: number; held: RecordMeta[] }>()
     for (const m of await this.store.list()) {
-      const anchor = await this.chain.anchor(m.collection, keyId(m.key))
+      const anchor = await this.chain.anchor(m.collection, (await this.collectionKeys.ids(m.collection)).keyId(m.key))
       if (anchor.erasedAt === 0) continue
       const id = `${m.collection}/${anchor.erasureRequest}`
       const g = groups.get(id) ?? { collection: m.collection, request: anchor.erasureRequest, held: [] }
@@ -136,7 +142,8 @@ export class PrivacyService {
       const reason = g.request === 0 ? 'retention expired' : `erasure request ${g.request}`
       await this.store.erase(g.held, reason, now())
       for (const m of g.held) await this.log.append({ party, collection: m.collection, key: m.key, subject: m.subject, purpose: '', action: g.request === 0 ? 'purge' : 'erase', outcome: 'granted', reason })
-      await this.chain.send('confirmDeletion', [toBytes32(g.collection), g.held.map((m) => keyId(m.key)), BigInt(g.request)])
+      const ids = await this.collectionKeys.ids(g.collection)
+      await this.chain.send('confirmDeletion', [toBytes32(g.collection), g.held.map((m) => ids.keyId(m.key)), BigInt(g.request)])
       this.logger.info({ collection: g.collection, request: g.request, records: g.held.length }, 'carried out an erasure decided while this node was away')
     }
   }
@@ -147,6 +154,7 @@ export class PrivacyService {
     this.node.off('block', this.onBlock)
     this.node.host?.off('peer:connect', this.onConnect)
     this.node.host?.unhandle(DELIVER_PROTOCOL)
+    this.collectionKeys.stop()
     await this.eraseLock.run(async () => undefined)
     await this.store.close()
     await this.log.close()
@@ -199,9 +207,10 @@ export class PrivacyService {
       salt: bytesToHex(randomBytes(32)) as Hex,
     }
     const hash = recordHash(record)
-    const kid = keyId(record.key)
+    const ids = await this.collectionKeys.ids(c.id)
+    const kid = ids.keyId(record.key)
     // Anchored first: a receiving member checks the record against the anchor before storing it.
-    const { txHash } = await this.chain.send('anchor', [toBytes32(c.id), kid, hash, subjectId32(c.id, record.subject), purposes.map(toBytes32), BigInt(record.expiresAt)])
+    const { txHash } = await this.chain.send('anchor', [toBytes32(c.id), kid, hash, ids.subjectId(record.subject), ids.purposesHash(record.key, purposes), BigInt(record.expiresAt)])
     await this.store.put(record)
     await this.log.append({ party: await this.myParty(), collection: c.id, key: record.key, subject: record.subject, purpose: purposes.join(','), action: 'write', outcome: 'granted', reason: '', ...(caller !== undefined ? { caller } : {}) })
     const members = (await this.chain.memberNodes(c.members)).filter((n) => n.address !== this.node.address)
@@ -251,9 +260,10 @@ export class PrivacyService {
   /** The `private/deliver` handler: accept only a record that matches its anchor, from its writer, for a member. */
   private async receive(from: Address, payload: Uint8Array): Promise<Uint8Array> {
     const d = DeliverySchema.parse(JSON.parse(new TextDecoder().decode(payload)))
-    const { party } = await this.membership(d.collection)
+    const { c, party } = await this.membership(d.collection)
     if ((await this.store.tombstone(d.collection, d.key)) !== undefined) throw new PrivateDataError('PRIVATE_RECORD_ERASED', 'the record was erased here')
-    const kid = keyId(d.key)
+    const ids = await this.collectionKeys.ids(d.collection)
+    const kid = ids.keyId(d.key)
     // The anchor is in a block the writer saw final; this node may be a block behind.
     let anchor = await this.chain.anchor(d.collection, kid)
     for (let i = 0; i < 50 && anchor.anchoredAt === 0; i++) {
@@ -263,7 +273,11 @@ export class PrivacyService {
     if (anchor.writer !== from.toLowerCase()) throw new PrivateDataError('PRIVATE_HASH_MISMATCH', 'the sender is not the writer of the anchored record')
     let record: PrivateRecord
     try {
-      record = verifyDelivery(this.keys.secretKey, d, anchor)
+      record = verifyDelivery(this.keys.secretKey, d, anchor, ids)
+      // The chain sees only a keyed commitment to the purposes, so the collection's purposes are checked here.
+      const known = new Set(c.grants.map((g) => g.purpose))
+      const unknown = record.purposes.filter((p) => !known.has(p))
+      if (unknown.length) throw new PurposeNotAllowedError(`record ${d.collection}/${d.key} names purpose ${unknown.join(', ')}, not a purpose of the collection`)
     } catch (err) {
       this.logger.warn({ from, collection: d.collection, err: errorMessage(err) }, 'rejected a private record')
       throw err
@@ -313,10 +327,11 @@ export class PrivacyService {
     if (party !== c.controller) throw new PrivateDataError('PRIVATE_NOT_CONTROLLER', `only the controlling party "${c.controller}" may request erasure in collection "${c.id}"`)
     if ((target.key === undefined) === (target.subject === undefined)) throw new PrivateDataError('INVALID_INPUT', 'name either a key or a subject to erase')
     const zero = `0x${'00'.repeat(32)}`
+    const ids = await this.collectionKeys.ids(c.id)
     const { txHash, logs } = await this.chain.send('requestErasure', [
       toBytes32(c.id),
-      target.key !== undefined ? keyId(target.key) : zero,
-      target.subject !== undefined ? subjectId32(c.id, target.subject) : zero,
+      target.key !== undefined ? ids.keyId(target.key) : zero,
+      target.subject !== undefined ? ids.subjectId(target.subject) : zero,
     ])
     const ev = logs.map((l) => this.decode(l)).find((e) => e?.eventName === 'ErasureRequested')
     return { requestId: Number((ev?.args as { id?: bigint } | undefined)?.id ?? 0n), txHash: txHash as Hex }
@@ -331,12 +346,13 @@ export class PrivacyService {
     return exported === undefined ? this.log.verify() : verifyAccessLogExport(exported)
   }
 
-  deletionConfirmations(collection: string, key: string): Promise<Address[]> {
-    return this.chain.deletionConfirmations(collection, keyId(key))
+  /** Needs the collection secret: only a member node can find a record's anchor by its key. */
+  async deletionConfirmations(collection: string, key: string): Promise<Address[]> {
+    return this.chain.deletionConfirmations(collection, (await this.collectionKeys.ids(collection)).keyId(key))
   }
 
-  anchorOf(collection: string, key: string) {
-    return this.chain.anchor(collection, keyId(key))
+  async anchorOf(collection: string, key: string) {
+    return this.chain.anchor(collection, (await this.collectionKeys.ids(collection)).keyId(key))
   }
 
   private decode(l: { topics: Hex[]; data: Hex }) {
@@ -366,10 +382,11 @@ export class PrivacyService {
     if (!collection) return
     const party = await this.chain.partyOf(this.node.address)
     if (!party || !collection.members.includes(party)) return
-    const held = (await this.store.list(collection.id)).filter((m) => (kid !== `0x${'00'.repeat(32)}` ? keyId(m.key) === kid : subjectId32(collection.id, m.subject) === sid))
+    const ids = await this.collectionKeys.ids(collection.id)
+    const held = (await this.store.list(collection.id)).filter((m) => (kid !== `0x${'00'.repeat(32)}` ? ids.keyId(m.key) === kid : ids.subjectId(m.subject) === sid))
     await this.store.erase(held, `erasure request ${requestId}`, now())
     for (const m of held) await this.log.append({ party, collection: collection.id, key: m.key, subject: m.subject, purpose: '', action: 'erase', outcome: 'granted', reason: `erasure request ${requestId}` })
-    const keyIds = held.length ? held.map((m) => keyId(m.key)) : kid !== `0x${'00'.repeat(32)}` ? [kid] : []
+    const keyIds = held.length ? held.map((m) => ids.keyId(m.key)) : kid !== `0x${'00'.repeat(32)}` ? [kid] : []
     if (keyIds.length === 0) return
     await this.chain.send('confirmDeletion', [collection32, keyIds, BigInt(requestId)])
     this.logger.info({ request: requestId, collection: collection.id, records: held.length }, 'erased private records and confirmed on chain')
@@ -387,7 +404,7 @@ export class PrivacyService {
         await this.store.erase(expired, 'retention expired', now())
         for (const m of expired) await this.log.append({ party, collection: m.collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason: 'retention expired' })
         const byCollection = new Map<string, Hex[]>()
-        for (const m of expired) byCollection.set(m.collection, [...(byCollection.get(m.collection) ?? []), keyId(m.key)])
+        for (const m of expired) byCollection.set(m.collection, [...(byCollection.get(m.collection) ?? []), (await this.collectionKeys.ids(m.collection)).keyId(m.key)])
         for (const [c, keys] of byCollection) await this.chain.send('confirmDeletion', [toBytes32(c), keys, 0n])
         this.logger.info({ records: expired.length }, 'purged private records past retention')
       })

@@ -6,9 +6,11 @@
  * a read for a purpose the party may not use is refused and logged, the access log exports and
  * verifies (and a modified one does not), a member offline during the put receives the record when
  * it returns, erasure removes plaintext and ciphertext from every member (confirmed on chain, the
- * anchor stays), and retention expiry purges without a request.
+ * anchor stays), and retention expiry purges without a request. On-chain ids are keyed by the
+ * collection secret, which only member nodes hold: the outsider, reading every anchor from the
+ * chain, sees no purpose in clear and cannot brute-force a BSN-shaped subject id back to the BSN.
  */
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Consortium } from '../../src/governance/consortium.js'
@@ -20,8 +22,14 @@ import { hexToBytes } from '@ethereumjs/util'
 import { readKeyFile } from '../../src/node/keyfile.js'
 import { P2PHost } from '../../src/network/host.js'
 import { RemoteRequestError } from '../../src/network/errors.js'
-import { seal } from '../../src/privacy/envelope.js'
-import { encodeRecord, recordAad, type PrivateRecord } from '../../src/privacy/record.js'
+import { open, seal, type Envelope } from '../../src/privacy/envelope.js'
+import { collectionIds, encodeRecord, recordAad, toBytes32, type PrivateRecord } from '../../src/privacy/record.js'
+import { keccakHex } from '../../src/crypto/keys.js'
+import { governanceArtifacts } from '../../src/governance/artifacts.js'
+import { PRIVATE_DATA_ANCHORS_ADDRESS } from '../../src/privacy/address.js'
+import { readEncryptionKeyFile } from '../../src/privacy/keys.js'
+import { decodeEventLog, decodeFunctionResult, encodeFunctionData, type Abi } from 'viem'
+import { bruteForceBsn } from '../helpers/bsn.js'
 import type { Address, Hex } from '../../src/types.js'
 import { TestNetwork } from '../helpers/network.js'
 import { CLI, waitFor } from '../helpers/node-process.js'
@@ -154,7 +162,9 @@ describe('private data collections on a governed network', () => {
     const r = await call(OUTSIDER, 'priv_getRecord', ['patients', 'p-1', 'billing'])
     expect(r.error?.message).toMatch(/not a member of this collection/)
     expect((await call(OUTSIDER, 'priv_listRecords', ['patients'])).error?.message).toMatch(/not a member of this collection/)
-    const status = await ok<{ anchor: { recordHash: Hex; anchoredAt: number } }>(OUTSIDER, 'priv_getErasureStatus', ['patients', 'p-1'])
+    // Finding a record's anchor by its key needs the collection secret: a non-member cannot.
+    expect((await call(OUTSIDER, 'priv_getErasureStatus', ['patients', 'p-1'])).error?.message).toMatch(/not a member of this collection/)
+    const status = await ok<{ anchor: { recordHash: Hex; anchoredAt: number } }>(LAB, 'priv_getErasureStatus', ['patients', 'p-1'])
     expect(status.anchor.recordHash).toBe(put1.recordHash)
     expect(await folderContains(net.nodes[OUTSIDER]!.dataDir, SECRET_1)).toEqual([])
     expect(await folderContains(net.nodes[OUTSIDER]!.dataDir, 'subj-alice')).toEqual([])
@@ -231,7 +241,7 @@ describe('private data collections on a governed network', () => {
     const status = await waitFor(
       'every member to confirm the erasure',
       async () => {
-        const s = await ok<{ anchor: { recordHash: Hex; erasedAt: number; erasureRequest: number }; confirmations: Address[] }>(OUTSIDER, 'priv_getErasureStatus', ['patients', 'p-1'])
+        const s = await ok<{ anchor: { recordHash: Hex; erasedAt: number; erasureRequest: number }; confirmations: Address[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'p-1'])
         return [...s.confirmations].sort().join() === members.join() ? s : undefined
       },
       30_000,
@@ -254,7 +264,7 @@ describe('private data collections on a governed network', () => {
     await net.stop(LAB)
     const { requestId } = await ok<{ requestId: number }>(HOSPITAL, 'priv_requestErasure', [{ collection: 'patients', subject: 'subj-bob' }])
     expect(requestId).toBe(2)
-    await waitFor('the online members to confirm', async () => (await ok<{ confirmations: Address[] }>(OUTSIDER, 'priv_getErasureStatus', ['patients', 'p-2'])).confirmations.length === 2, 30_000)
+    await waitFor('the online members to confirm', async () => (await ok<{ confirmations: Address[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'p-2'])).confirmations.length === 2, 30_000)
     // The lab, down, still holds it (encrypted at rest).
     const labStore = await PrivateStore.open(join(net.nodes[LAB]!.dataDir, 'private', 'records'))
     const labCipher2 = await labStore.rawPart('c', 'patients', 'p-2')
@@ -264,7 +274,7 @@ describe('private data collections on a governed network', () => {
     await net.start(LAB)
     const members = [HOSPITAL, INSURER, LAB].map((i) => net.nodes[i]!.address).sort()
     await waitFor('every member to erase the subject', async () => {
-      const s = await ok<{ confirmations: Address[] }>(OUTSIDER, 'priv_getErasureStatus', ['patients', 'p-2'])
+      const s = await ok<{ confirmations: Address[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'p-2'])
       return [...s.confirmations].sort().join() === members.join()
     }, 30_000)
     for (const i of [HOSPITAL, INSURER, LAB]) expect(await folderContains(net.nodes[i]!.dataDir, SECRET_2)).toEqual([])
@@ -295,13 +305,64 @@ describe('private data collections on a governed network', () => {
     expect(JSON.parse(bad.stdout).valid).toBe(false)
   }, 60_000)
 
+  it('a non-member reading every anchor from the chain sees no purposes and cannot brute-force a BSN subject id without the collection secret', async () => {
+    const BSN = '123456782'
+    await ok<PutResult>(HOSPITAL, 'priv_putRecord', [{ collection: 'patients', key: 'claim-77', subject: BSN, purposes: ['billing', 'treatment'], data: 'disability claim' }])
+    // The outsider's view: every RecordAnchored log of the anchors contract, and each anchor it names.
+    const abi: Abi = governanceArtifacts().PrivateDataAnchors.abi
+    // p-1, p-2, p-4 and claim-77 (the outsider may be a block behind the writer).
+    const anchored = await waitFor('the four anchors on the outsider', async () => {
+      const logs = await ok<{ topics: Hex[]; data: Hex }[]>(OUTSIDER, 'eth_getLogs', [{ address: PRIVATE_DATA_ANCHORS_ADDRESS, fromBlock: '0x0', toBlock: 'latest' }])
+      const evs = logs.map((l) => decodeEventLog({ abi, topics: l.topics as [Hex, ...Hex[]], data: l.data })).filter((e) => e.eventName === 'RecordAnchored')
+      return evs.length >= 4 ? evs : undefined
+    })
+    const subjectIds: Hex[] = []
+    for (const ev of anchored) {
+      const { collection, keyId } = ev.args as unknown as { collection: Hex; keyId: Hex }
+      const raw = await ok<Hex>(OUTSIDER, 'eth_call', [{ to: PRIVATE_DATA_ANCHORS_ADDRESS, data: encodeFunctionData({ abi, functionName: 'getAnchor', args: [collection, keyId] }) }, 'latest'])
+      for (const purpose of ['billing', 'treatment']) expect(raw, `purpose ${purpose} in clear`).not.toContain(toBytes32(purpose).slice(2, 18))
+      const a = decodeFunctionResult({ abi, functionName: 'getAnchor', data: raw }) as { subjectId: Hex; anchoredAt: bigint }
+      expect(a.anchoredAt).toBeGreaterThan(0n)
+      expect(Object.keys(a)).not.toContain('purposes')
+      subjectIds.push(a.subjectId)
+    }
+    // 100,000 valid BSNs around the real one, under the former unkeyed scheme: nothing.
+    const START = 123_456_782 - 550_000
+    const unkeyed = (b: string) => keccakHex(new TextEncoder().encode(JSON.stringify(['patients', b])))
+    expect(bruteForceBsn(subjectIds, START, 100_000, unkeyed)).toEqual({ found: undefined, tried: 100_000 })
+    // Control: had the chain held the unkeyed id, the same walk finds the BSN.
+    expect(bruteForceBsn([...subjectIds, unkeyed(BSN)], START, 100_000, unkeyed).found).toBe(BSN)
+    // Control: a member node's collection secret (opened with that node's encryption key) finds it on the real chain.
+    const hospital = net.nodes[HOSPITAL]!
+    const keyFile = join(hospital.dataDir, 'private', 'collection-keys', 'patients.key')
+    const { secretKey } = await readEncryptionKeyFile(join(hospital.dataDir, 'encryption.key'))
+    const secret = open(secretKey, JSON.parse(await readFile(keyFile, 'utf8')) as Envelope, new TextEncoder().encode(JSON.stringify(['quorate/private-data/collection-key/v1', 'patients', hospital.address.toLowerCase()])))
+    const ids = collectionIds('patients', secret)
+    expect(bruteForceBsn(subjectIds, START, 100_000, (b) => ids.subjectId(b)).found).toBe(BSN)
+    // Every member node holds the same secret, owner-only; the outsider holds none, in no form.
+    for (const i of [HOSPITAL, INSURER, LAB]) {
+      const n = net.nodes[i]!
+      const file = join(n.dataDir, 'private', 'collection-keys', 'patients.key')
+      expect((await stat(file)).mode & 0o777, `key file mode on node ${i}`).toBe(0o600)
+      const own = await readEncryptionKeyFile(join(n.dataDir, 'encryption.key'))
+      const theirs = open(own.secretKey, JSON.parse(await readFile(file, 'utf8')) as Envelope, new TextEncoder().encode(JSON.stringify(['quorate/private-data/collection-key/v1', 'patients', n.address.toLowerCase()])))
+      expect(Buffer.from(theirs).equals(Buffer.from(secret)), `secret on node ${i}`).toBe(true)
+    }
+    expect(await folderContains(net.nodes[OUTSIDER]!.dataDir, Buffer.from(secret))).toEqual([])
+    expect(await folderContains(net.nodes[OUTSIDER]!.dataDir, Buffer.from(secret).toString('hex'))).toEqual([])
+    await expect(stat(join(net.nodes[OUTSIDER]!.dataDir, 'private', 'collection-keys'))).rejects.toThrow()
+    // Members still erase by subject under the keyed id.
+    await ok(HOSPITAL, 'priv_requestErasure', [{ collection: 'patients', subject: BSN }])
+    await waitFor('every member to erase the BSN subject', async () => (await ok<{ confirmations: Address[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'claim-77'])).confirmations.length === 3, 30_000)
+  }, 90_000)
+
   it('a record past its retention is purged by every member without a request', async () => {
     await ok<PutResult>(HOSPITAL, 'priv_putRecord', [{ collection: 'patients', key: 'p-3', subject: 'subj-carol', purposes: ['treatment'], data: SECRET_3, retentionSeconds: 3 }])
     const members = [HOSPITAL, INSURER, LAB].map((i) => net.nodes[i]!.address).sort()
     const status = await waitFor(
       'every member to purge the expired record',
       async () => {
-        const s = await ok<{ anchor: { erasureRequest: number; erasedAt: number }; confirmations: Address[] }>(OUTSIDER, 'priv_getErasureStatus', ['patients', 'p-3'])
+        const s = await ok<{ anchor: { erasureRequest: number; erasedAt: number }; confirmations: Address[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'p-3'])
         return [...s.confirmations].sort().join() === members.join() ? s : undefined
       },
       30_000,
@@ -310,8 +371,22 @@ describe('private data collections on a governed network', () => {
     for (const i of [HOSPITAL, INSURER, LAB]) expect(await folderContains(net.nodes[i]!.dataDir, SECRET_3)).toEqual([])
   }, 60_000)
 
-  it('the non-member node stored nothing: no record, no pending envelope, no tombstone', async () => {
+  it('the non-member node stored nothing: no record, no pending envelope, no tombstone; asking a member for the collection secret is refused', async () => {
     await net.stop(OUTSIDER)
+    // The outsider's own node key (an active node, just not of a member party) asks the keeper directly.
+    const key = await readKeyFile(join(net.nodes[OUTSIDER]!.dataDir, 'node.key'))
+    const genesis = await ok<{ hash: Hex }>(HOSPITAL, 'eth_getBlockByNumber', ['0x0', false])
+    const host = new P2PHost({ privateKey: key, chainId: 1337n, genesisHash: genesis.hash, isAllowed: () => true, proxy: false })
+    await host.start()
+    try {
+      const hospital = net.nodes[HOSPITAL]!
+      await host.connect(hospital.p2pUrl!, hospital.address)
+      const refused = await host.request(hospital.address, 'private/collection-key', new TextEncoder().encode(JSON.stringify({ collection: 'patients' })), 10_000).catch((e: unknown) => e)
+      expect(refused).toBeInstanceOf(RemoteRequestError)
+      expect((refused as RemoteRequestError).remoteCode).toBe('PRIVATE_NOT_MEMBER')
+    } finally {
+      await host.stop()
+    }
     const store = await PrivateStore.open(join(net.nodes[OUTSIDER]!.dataDir, 'private', 'records'))
     try {
       expect(await store.list()).toEqual([])

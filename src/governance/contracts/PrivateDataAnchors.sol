@@ -4,30 +4,38 @@ pragma solidity 0.8.30;
 import {ConsortiumGovernance} from "./ConsortiumGovernance.sol";
 
 /// @title PrivateDataAnchors
-/// @notice The on-chain side of private data collections: for each record, its hash, purposes,
-/// expiry and writer (never the data, the key or the subject in clear); erasure requests by the
-/// collection's controlling party; and each member node's confirmation that it deleted a record.
-/// The anchor stays after erasure as evidence that the record existed and was purged.
+/// @notice The on-chain side of private data collections: for each record, its hash, a keyed
+/// commitment to its purposes, expiry and writer (never the data, the key, the subject or the
+/// purposes in clear); erasure requests by the collection's controlling party; each member node's
+/// confirmation that it deleted a record; and each node's latest access-log head. The anchor stays
+/// after erasure as evidence that the record existed and was purged.
 ///
 /// Design notes (the why):
 /// - It lives at a fixed address in the genesis (no constructor state) and reads the collections,
 ///   node parties and admins from the governance contract at its fixed address, so the rules are
 ///   the ones governance votes on, as of the block that runs the transaction.
-/// - Keys and subjects are anchored as hashes (a key may itself be personal data); the record hash
-///   covers a random salt kept off chain, so it cannot be confirmed by guessing the data.
+/// - Key ids, subject ids and the purposes commitment are HMAC-SHA256 values under a secret shared
+///   only by the collection's member nodes (docs/privacy.md): a plain hash of a low-entropy id (a
+///   BSN) is reversed by brute force in seconds. So this contract cannot check purposes against the
+///   collection; the receiving members do, before they store a record. The record hash covers a
+///   random salt kept off chain, so it cannot be confirmed by guessing the data.
+/// - Access-log heads only move forward per node: a shortened log cannot be re-anchored.
+/// - New checks use custom errors; the older require strings are kept because clients and tests
+///   match them.
 /// - An erased key is never anchored again: the evidence of its erasure must not be overwritten.
 contract PrivateDataAnchors {
     address internal constant GOVERNANCE = 0x0000000000000000000000000000000000001000;
-    uint256 internal constant MAX_PURPOSES = 16;
     uint256 internal constant MAX_KEYS_PER_CONFIRMATION = 100;
 
     struct Anchor {
         bytes32 collection;
         bytes32 keyId;
         bytes32 recordHash;
-        /// keccak256 of the collection and the pseudonymous subject id (for erasure by subject).
+        /// HMAC of the pseudonymous subject id under the collection secret (for erasure by subject).
         bytes32 subjectId;
-        bytes32[] purposes;
+        /// HMAC of the key and the purposes under the collection secret: members check a delivered
+        /// record against it; others learn nothing about the purposes.
+        bytes32 purposesHash;
         uint64 expiresAt;
         address writer;
         uint64 anchoredAt;
@@ -50,12 +58,29 @@ contract PrivateDataAnchors {
     event RecordAnchored(bytes32 indexed collection, bytes32 indexed keyId, bytes32 recordHash, address indexed writer);
     event ErasureRequested(uint256 indexed id, bytes32 indexed collection, bytes32 keyId, bytes32 subjectId);
     event DeletionConfirmed(bytes32 indexed collection, bytes32 indexed keyId, address indexed node, uint256 request);
+    event AccessLogHeadAnchored(address indexed node, bytes32 head, uint64 count);
+
+    /// The sender of anchorAccessLogHead is not an active node of an active party.
+    error NotActiveNode(address sender);
+    /// A head must name a non-empty log (head and count both set).
+    error EmptyAccessLogHead();
+    /// A node's log only grows: the count must be at least the last anchored one.
+    error AccessLogHeadRegressed(uint64 anchoredCount, uint64 count);
+    /// An anchor needs a key id, record hash, subject id and purposes commitment.
+    error EmptyAnchorField();
+
+    struct AccessLogHead {
+        bytes32 head;
+        uint64 count;
+        uint64 blockNumber;
+    }
 
     mapping(bytes32 => Anchor) private _anchors;
     mapping(uint256 => ErasureRequest) private _requests;
     uint256 public erasureRequestCount;
     mapping(bytes32 => address[]) private _confirmers;
     mapping(bytes32 => mapping(address => bool)) private _confirmed;
+    mapping(address => AccessLogHead) private _logHeads;
 
     /// @notice Anchors (or replaces) a record. Only an active node of a member party may anchor.
     function anchor(
@@ -63,18 +88,12 @@ contract PrivateDataAnchors {
         bytes32 keyId,
         bytes32 recordHash,
         bytes32 subjectId,
-        bytes32[] calldata purposes,
+        bytes32 purposesHash,
         uint64 expiresAt
     ) external {
         ConsortiumGovernance.Collection memory c = _collection(collection);
         _requireMember(c, _nodeParty(msg.sender));
-        require(keyId != bytes32(0) && recordHash != bytes32(0) && subjectId != bytes32(0), "anchors: key, hash and subject must not be empty");
-        require(purposes.length > 0 && purposes.length <= MAX_PURPOSES, "anchors: a record needs 1 to 16 purposes");
-        for (uint256 i = 0; i < purposes.length; i++) {
-            bool granted = false;
-            for (uint256 j = 0; j < c.grantPurposes.length; j++) if (c.grantPurposes[j] == purposes[i]) granted = true;
-            require(granted, "anchors: purpose is not a purpose of the collection");
-        }
+        if (keyId == bytes32(0) || recordHash == bytes32(0) || subjectId == bytes32(0) || purposesHash == bytes32(0)) revert EmptyAnchorField();
         require(expiresAt > block.timestamp, "anchors: the record is already past its retention");
         require(expiresAt <= block.timestamp + c.retentionSeconds, "anchors: retention is longer than the collection allows");
         Anchor storage a = _anchors[_id(collection, keyId)];
@@ -83,7 +102,7 @@ contract PrivateDataAnchors {
         a.keyId = keyId;
         a.recordHash = recordHash;
         a.subjectId = subjectId;
-        a.purposes = purposes;
+        a.purposesHash = purposesHash;
         a.expiresAt = expiresAt;
         a.writer = msg.sender;
         a.anchoredAt = uint64(block.timestamp);
@@ -131,6 +150,26 @@ contract PrivateDataAnchors {
                 emit DeletionConfirmed(collection, keyIds[i], msg.sender, requestId);
             }
         }
+    }
+
+    /// @notice Anchors the calling node's access-log head (hash of its last entry and entry count), so
+    /// a log later shortened or rewritten no longer matches the chain. Only active nodes; the count
+    /// never goes back.
+    function anchorAccessLogHead(bytes32 head, uint64 count) external {
+        if (_nodeParty(msg.sender) == bytes32(0)) revert NotActiveNode(msg.sender);
+        if (head == bytes32(0) || count == 0) revert EmptyAccessLogHead();
+        AccessLogHead storage h = _logHeads[msg.sender];
+        if (count < h.count) revert AccessLogHeadRegressed(h.count, count);
+        h.head = head;
+        h.count = count;
+        h.blockNumber = uint64(block.number);
+        emit AccessLogHeadAnchored(msg.sender, head, count);
+    }
+
+    /// The latest access-log head a node anchored (all zero if none).
+    function accessLogHead(address node) external view returns (bytes32 head, uint64 count, uint64 blockNumber) {
+        AccessLogHead storage h = _logHeads[node];
+        return (h.head, h.count, h.blockNumber);
     }
 
     /// An unknown record gives an anchor with anchoredAt 0.

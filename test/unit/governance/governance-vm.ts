@@ -111,6 +111,8 @@ export interface TxOutcome {
   ok: boolean
   /** Decoded Error(string) of a revert, if any. */
   reason: string | undefined
+  /** The raw revert data (custom errors decode from it with viem's decodeErrorResult). */
+  returnData: Hex
   events: DecodedEvent[]
   gasUsed: bigint
   createdAddress: Address | undefined
@@ -237,6 +239,7 @@ export class GovernanceChain {
     return {
       ok: !failed,
       reason: failed ? revertReason(result.execResult.returnValue) : undefined,
+      returnData: bytesToHex(result.execResult.returnValue) as Hex,
       events: failed ? [] : this.decodeLogs(result.receipt.logs),
       gasUsed: result.totalGasSpent,
       createdAddress: result.createdAddress ? (result.createdAddress.toString() as Address) : undefined,

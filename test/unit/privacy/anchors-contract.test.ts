@@ -1,16 +1,17 @@
 /**
  * The on-chain rules of private data, in a scratch EVM: SetCollection (decision 13) with its
  * checks, node keys' `call` permission, and PrivateDataAnchors: only member nodes anchor, only the
- * controlling party requests erasure, purposes and retention are bounded by the collection,
- * deletions are confirmed per node, an erased key is never anchored again.
+ * controlling party requests erasure, retention is bounded by the collection, purposes are only a
+ * keyed commitment, deletions are confirmed per node, an erased key is never anchored again; and
+ * anchorAccessLogHead keeps each node's latest access-log head, which only moves forward.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createAddressFromString, hexToBytes } from '@ethereumjs/util'
-import { encodeFunctionData, type Abi } from 'viem'
+import { decodeErrorResult, encodeFunctionData, type Abi } from 'viem'
 import { governanceArtifacts } from '../../../src/governance/artifacts.js'
 import { decodeDecision, encodeDecision } from '../../../src/governance/decisions.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from '../../../src/privacy/address.js'
-import { keyId, subjectId32, toBytes32 } from '../../../src/privacy/record.js'
+import { collectionIds, toBytes32 } from '../../../src/privacy/record.js'
 import type { Hex } from '../../../src/types.js'
 import { Decision, GovernanceChain, keys, pid, policies, State, ZERO_KEY } from '../governance/governance-vm.js'
 
@@ -21,10 +22,16 @@ const anchorsAbi: Abi = governanceArtifacts().PrivateDataAnchors.abi
 const H = `0x${'ab'.repeat(32)}` as Hex
 
 let chain: GovernanceChain
+const ids = collectionIds('patients', new Uint8Array(32).fill(9))
+const keyId = ids.keyId
+const customError = (o: { returnData: Hex }) => {
+  const e = decodeErrorResult({ abi: anchorsAbi, data: o.returnData })
+  return `${e.errorName}(${(e.args ?? []).map(String).join(', ')})`
+}
 
 const anchorsTx = (from: (typeof k)[number], functionName: string, args: readonly unknown[]) =>
   chain.send(from, PRIVATE_DATA_ANCHORS_ADDRESS, encodeFunctionData({ abi: anchorsAbi, functionName, args }))
-const anchorArgs = (key: string, purposes = ['treatment'], retention = 3600n) => [toBytes32('patients'), keyId(key), H, subjectId32('patients', 'alice'), purposes.map(toBytes32), chain.time + retention]
+const anchorArgs = (key: string, purposes = ['treatment'], retention = 3600n) => [toBytes32('patients'), keyId(key), H, ids.subjectId('alice'), ids.purposesHash(key, purposes), chain.time + retention]
 
 const setCollection = (over: Partial<Parameters<typeof encodeDecision>[0] & { decision: 'SetCollection' }> = {}) =>
   encodeDecision({
@@ -93,22 +100,52 @@ describe('SetCollection and PrivateDataAnchors', () => {
     expect(await chain.read<number>('permissionsOf', [k[9]!.address])).toBe(0)
   })
 
-  it('only an active node of a member party anchors, for the collection\'s purposes and within its retention', async () => {
+  it('only an active node of a member party anchors, within the collection\'s retention, with every field set', async () => {
     expect((await anchorsTx(OUTSIDER_NODE, 'anchor', anchorArgs('p-1'))).reason).toBe('anchors: not a member of this collection')
     expect((await anchorsTx(HOSPITAL_ADMIN, 'anchor', anchorArgs('p-1'))).reason).toBe('anchors: sender is not an active node')
-    expect((await anchorsTx(HOSPITAL_NODE, 'anchor', anchorArgs('p-1', ['marketing']))).reason).toBe('anchors: purpose is not a purpose of the collection')
+    const empty = anchorArgs('p-1')
+    empty[4] = ZERO_KEY
+    expect(customError(await anchorsTx(HOSPITAL_NODE, 'anchor', empty))).toBe('EmptyAnchorField()')
     expect((await anchorsTx(HOSPITAL_NODE, 'anchor', anchorArgs('p-1', ['treatment'], 86_401n))).reason).toBe('anchors: retention is longer than the collection allows')
     const ok = await anchorsTx(HOSPITAL_NODE, 'anchor', anchorArgs('p-1'))
     expect(ok.ok).toBe(true)
-    const a = await chain.read<{ recordHash: Hex; writer: string; erasedAt: bigint }>('getAnchor', [toBytes32('patients'), keyId('p-1')], anchorsAbi, PRIVATE_DATA_ANCHORS_ADDRESS)
-    expect(a).toMatchObject({ recordHash: H, erasedAt: 0n })
+    const a = await chain.read<Record<string, unknown> & { writer: string }>('getAnchor', [toBytes32('patients'), keyId('p-1')], anchorsAbi, PRIVATE_DATA_ANCHORS_ADDRESS)
+    expect(a).toMatchObject({ recordHash: H, erasedAt: 0n, subjectId: ids.subjectId('alice'), purposesHash: ids.purposesHash('p-1', ['treatment']) })
     expect(a.writer.toLowerCase()).toBe(HOSPITAL_NODE.address.toLowerCase())
+    // What anyone reading the chain sees: no purpose in clear, in no field.
+    expect(Object.keys(a)).not.toContain('purposes')
+    expect(JSON.stringify(a, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).not.toContain(toBytes32('treatment').slice(2, 20))
+  })
+
+  it('anchorAccessLogHead keeps each node\'s latest head, never lets the count go back, and refuses non-nodes', async () => {
+    const head = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex
+    const none = await chain.read<readonly [Hex, bigint, bigint]>('accessLogHead', [INSURER_NODE.address], anchorsAbi, PRIVATE_DATA_ANCHORS_ADDRESS)
+    expect(none).toEqual([ZERO_KEY, 0n, 0n])
+    const first = await anchorsTx(INSURER_NODE, 'anchorAccessLogHead', [head(1), 3n])
+    expect(first.ok).toBe(true)
+    // One log from the anchors contract (the helper decodes only governance events by name).
+    expect(first.events.map((e) => e.eventName)).toEqual([`external:${PRIVATE_DATA_ANCHORS_ADDRESS}`])
+    const [h1, c1, b1] = await chain.read<readonly [Hex, bigint, bigint]>('accessLogHead', [INSURER_NODE.address], anchorsAbi, PRIVATE_DATA_ANCHORS_ADDRESS)
+    expect([h1, c1]).toEqual([head(1), 3n])
+    expect(b1).toBeGreaterThan(0n)
+    expect((await anchorsTx(INSURER_NODE, 'anchorAccessLogHead', [head(2), 5n])).ok).toBe(true)
+    const [h2, c2, b2] = await chain.read<readonly [Hex, bigint, bigint]>('accessLogHead', [INSURER_NODE.address], anchorsAbi, PRIVATE_DATA_ANCHORS_ADDRESS)
+    expect([h2, c2]).toEqual([head(2), 5n])
+    expect(b2).toBeGreaterThan(b1)
+    // A shortened log cannot be re-anchored; an empty head is refused; only active nodes anchor.
+    expect(customError(await anchorsTx(INSURER_NODE, 'anchorAccessLogHead', [head(3), 4n]))).toBe('AccessLogHeadRegressed(5, 4)')
+    expect(customError(await anchorsTx(INSURER_NODE, 'anchorAccessLogHead', [ZERO_KEY, 6n]))).toBe('EmptyAccessLogHead()')
+    expect(customError(await anchorsTx(INSURER_NODE, 'anchorAccessLogHead', [head(3), 0n]))).toBe('EmptyAccessLogHead()')
+    expect(customError(await anchorsTx(INSURER_ADMIN, 'anchorAccessLogHead', [head(3), 9n]))).toMatch(new RegExp(`^NotActiveNode\\(${INSURER_ADMIN.address}\\)$`, 'i'))
+    // Heads are per node: the hospital's is untouched.
+    expect((await chain.read<readonly [Hex, bigint, bigint]>('accessLogHead', [HOSPITAL_NODE.address], anchorsAbi, PRIVATE_DATA_ANCHORS_ADDRESS))[1]).toBe(0n)
+    expect((await chain.read<readonly [Hex, bigint, bigint]>('accessLogHead', [INSURER_NODE.address], anchorsAbi, PRIVATE_DATA_ANCHORS_ADDRESS))[1]).toBe(5n)
   })
 
   it('erasure: only the controlling party asks; members confirm; the anchor stays and the key is never reused', async () => {
     const args = [toBytes32('patients'), keyId('p-1'), ZERO_KEY]
     expect((await anchorsTx(INSURER_NODE, 'requestErasure', args)).reason).toBe('anchors: only the controlling party of the collection may request erasure')
-    expect((await anchorsTx(HOSPITAL_ADMIN, 'requestErasure', [toBytes32('patients'), keyId('p-1'), subjectId32('patients', 'alice')])).reason).toBe('anchors: name either a key or a subject')
+    expect((await anchorsTx(HOSPITAL_ADMIN, 'requestErasure', [toBytes32('patients'), keyId('p-1'), ids.subjectId('alice')])).reason).toBe('anchors: name either a key or a subject')
     expect((await anchorsTx(HOSPITAL_ADMIN, 'requestErasure', args)).ok).toBe(true)
     expect((await anchorsTx(OUTSIDER_NODE, 'confirmDeletion', [toBytes32('patients'), [keyId('p-1')], 1n])).reason).toBe('anchors: not a member of this collection')
     expect((await anchorsTx(INSURER_NODE, 'confirmDeletion', [toBytes32('patients'), [keyId('p-2')], 1n])).reason).toBe('anchors: no such record')
