@@ -15,7 +15,7 @@ import type { Consortium } from '../../src/governance/consortium.js'
 import { GovernanceClient } from '../../src/governance/client.js'
 import type { NetworkNode } from '../../src/node/init.js'
 import type { AccessLogExport } from '../../src/privacy/access-log.js'
-import { PrivateStore } from '../../src/privacy/store.js'
+import { openPrivateStore } from '../../src/privacy/store.js'
 import { hexToBytes } from '@ethereumjs/util'
 import { readKeyFile } from '../../src/node/keyfile.js'
 import { P2PHost } from '../../src/network/host.js'
@@ -183,7 +183,7 @@ describe('private data collections on a governed network', () => {
   it('a member node offline during a put receives the record when it comes back', async () => {
     await net.stop(LAB)
     // While it is down, take the at-rest ciphertext of p-1 from its store (checked after erasure).
-    const store = await PrivateStore.open(join(net.nodes[LAB]!.dataDir, 'private', 'records'))
+    const store = await openPrivateStore(join(net.nodes[LAB]!.dataDir, 'private'), await readKeyFile(join(net.nodes[LAB]!.dataDir, 'node.key')))
     labCiphertext = (await store.rawPart('c', 'patients', 'p-1'))!
     await store.close()
     expect(labCiphertext).toMatch(/^0x[0-9a-f]{100,}$/)
@@ -256,7 +256,7 @@ describe('private data collections on a governed network', () => {
     expect(requestId).toBe(2)
     await waitFor('the online members to confirm', async () => (await ok<{ confirmations: Address[] }>(OUTSIDER, 'priv_getErasureStatus', ['patients', 'p-2'])).confirmations.length === 2, 30_000)
     // The lab, down, still holds it (encrypted at rest).
-    const labStore = await PrivateStore.open(join(net.nodes[LAB]!.dataDir, 'private', 'records'))
+    const labStore = await openPrivateStore(join(net.nodes[LAB]!.dataDir, 'private'), await readKeyFile(join(net.nodes[LAB]!.dataDir, 'node.key')))
     const labCipher2 = await labStore.rawPart('c', 'patients', 'p-2')
     await labStore.close()
     expect(labCipher2).toMatch(/^0x[0-9a-f]+$/)
@@ -312,7 +312,7 @@ describe('private data collections on a governed network', () => {
 
   it('the non-member node stored nothing: no record, no pending envelope, no tombstone', async () => {
     await net.stop(OUTSIDER)
-    const store = await PrivateStore.open(join(net.nodes[OUTSIDER]!.dataDir, 'private', 'records'))
+    const store = await openPrivateStore(join(net.nodes[OUTSIDER]!.dataDir, 'private'), await readKeyFile(join(net.nodes[OUTSIDER]!.dataDir, 'node.key')))
     try {
       expect(await store.list()).toEqual([])
       expect(await store.allPending()).toEqual([])
