@@ -9,12 +9,13 @@
 import { join } from 'node:path'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { randomBytes } from '@noble/ciphers/utils.js'
-import { decodeEventLog } from 'viem'
+import { decodeEventLog, encodeEventTopics } from 'viem'
 import type { Logger } from 'pino'
 import { readKeyFile } from '../node/keyfile.js'
 import type { Node } from '../node/node.js'
 import type { BlockRecord } from '../chain/store.js'
 import { errorMessage } from '../errors.js'
+import { MAX_LOG_RANGE, queryLogs } from '../rpc/logs.js'
 import type { Address, Hex } from '../types.js'
 import { Mutex } from '../util/mutex.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from './address.js'
@@ -191,6 +192,35 @@ export class PrivacyService {
         await this.store.settleConfirm(open, { ok: false, error: errorMessage(err), nextAttemptAt: Date.now() + delay })
         this.logger.warn({ collection: first.collection, request: first.request, attempt: first.attempts + 1, retryInMs: delay, err: errorMessage(err) }, 'deletion confirmation failed; will retry')
       }
+    }
+  }
+
+  /**
+   * Erasure status per member node: confirmed (at which block, if within the last MAX_LOG_RANGE
+   * blocks) or pending since the erasure; and this node's own confirmations still owed for the
+   * record (attempts, last error, next attempt).
+   */
+  async erasureStatus(collection: string, key: string) {
+    const anchor = await this.chain.anchor(collection, keyId(key))
+    const c = await this.chain.collection(collection)
+    const nodes = c ? await this.chain.memberNodes(c.members) : []
+    const confirmed = new Set(await this.chain.deletionConfirmations(collection, keyId(key)))
+    const atBlock = new Map<string, number>()
+    if (confirmed.size > 0) {
+      const head = this.node.store.head.header.number
+      const topics = encodeEventTopics({ abi: this.chain.anchorsAbi, eventName: 'DeletionConfirmed', args: { collection: toBytes32(collection), keyId: keyId(key) } } as Parameters<typeof encodeEventTopics>[0])
+      const from = head >= MAX_LOG_RANGE ? head - MAX_LOG_RANGE + 1n : 0n
+      const logs = await queryLogs(this.node.store, { fromBlock: { kind: 'number', number: from }, toBlock: { kind: 'number', number: head }, address: [PRIVATE_DATA_ANCHORS_ADDRESS as Address], topics: topics.map((t) => (t === null ? null : [t as Hex])) })
+      for (const l of logs) if (l.topics[3]) atBlock.set(`0x${l.topics[3].slice(26)}`.toLowerCase(), Number(l.blockNumber))
+    }
+    const kid = keyId(key)
+    const owed = (await this.store.toConfirm()).filter((t) => t.collection === collection && t.keyId === kid)
+    return {
+      members: nodes.map((n) => {
+        const done = confirmed.has(n.address)
+        return { node: n.address, party: n.party, status: done ? 'confirmed' : anchor.erasedAt > 0 ? 'pending' : 'not requested', ...(done ? { confirmedAtBlock: atBlock.get(n.address) ?? null } : anchor.erasedAt > 0 ? { pendingSince: anchor.erasedAt } : {}) }
+      }),
+      thisNode: owed.map(({ request, since, attempts, lastError, nextAttemptAt }) => ({ request, since, attempts, nextAttemptAt, ...(lastError !== undefined ? { lastError } : {}) })),
     }
   }
 
