@@ -15,8 +15,8 @@
  * Receipts are JSON files under `<data>/private/erasures/<request>.json` (request 0: retention
  * purges), readable while the node runs (no LevelDB lock), files 0600.
  */
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname, join, relative } from 'node:path'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex } from '@ethereumjs/util'
 import { z } from 'zod'
@@ -73,6 +73,7 @@ export async function readReceipt(privateDir: string, request: number): Promise<
 /** Adds erased records to the request's receipt (atomically: tmp file, then rename). */
 export async function appendReceipt(privateDir: string, request: number, records: ErasedRecordProof[]): Promise<void> {
   const file = receiptFile(privateDir, request)
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 })
   const prev = (await readReceipt(privateDir, request)) ?? { request, records: [] }
   const seen = new Set(prev.records.map((r) => r.recordHash))
   const next: ErasureReceipt = { request, records: [...prev.records, ...records.filter((r) => !seen.has(r.recordHash))] }
