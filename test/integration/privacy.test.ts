@@ -385,11 +385,14 @@ describe('private data collections on a governed network', () => {
       30_000,
     )
     expect(failing.lastError).toMatch(/insufficient|balance|funds/i)
-    const before = await ok<{ members: { node: Address; status: string; pendingSince?: number }[] }>(OUTSIDER, 'priv_getErasureStatus', ['patients', 'p-10'])
+    const before = await waitFor('the other members to confirm', async () => {
+      const s = await ok<{ confirmations: Address[]; members: { node: Address; status: string; pendingSince?: number }[] }>(OUTSIDER, 'priv_getErasureStatus', ['patients', 'p-10'])
+      return s.confirmations.length === 2 ? s : undefined
+    })
     expect(before.members.find((m) => m.node === lab)).toMatchObject({ status: 'pending', pendingSince: expect.any(Number) })
     expect((await call(LAB, 'priv_getRecord', ['patients', 'p-10', 'treatment'])).error?.message).toMatch(/was erased/)
     // The cause is fixed (the lab's node key is funded); nobody touches the lab.
-    const funder = net.accounts[8]!
+    const funder = net.accounts[LAB]! // the lab party's admin: a registered account
     const nonce = Number(await ok<Hex>(HOSPITAL, 'eth_getTransactionCount', [funder.address, 'pending']))
     const raw = await privateKeyToAccount(funder.privateKey as Hex).signTransaction({ type: 'legacy', chainId: 1337, nonce, gasPrice: 1n, gas: 21_000n, to: lab, value: 10n ** 18n })
     await ok(HOSPITAL, 'eth_sendRawTransaction', [raw])
