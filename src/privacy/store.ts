@@ -91,7 +91,31 @@ export class PrivateStore {
       throw new QuorateError('PRIVATE_STORE_UNAVAILABLE', `cannot open the private data store in ${dir}`, { cause: err, details: 'is another node process using this data folder?' })
     }
     await restrictFiles(dir)
-    return new PrivateStore(db, dir, vault)
+    const store = new PrivateStore(db, dir, vault)
+    await store.lock.run(() => store.migrate())
+    return store
+  }
+
+  /**
+   * Stores written before the key vault kept data keys beside the ciphertext (`k!<id>`) and
+   * tombstones under the record key (`e!<collection>!<key>`): the keys move to the vault, the
+   * tombstones to hashed keys, and the database is rewritten so the old bytes leave the files.
+   */
+  private async migrate(): Promise<void> {
+    const ops: Op[] = []
+    for await (const [key, value] of this.db.iterator({ gte: 'k!', lt: 'k!\xff' })) {
+      const dataKey = hexToBytes(value as Hex)
+      await this.vault.put(key.slice(2), dataKey)
+      dataKey.fill(0)
+      ops.push({ type: 'del', key })
+    }
+    for await (const [key, value] of this.db.iterator({ gte: 'e!', lt: 'e!\xff' })) {
+      if (!key.slice(2).includes('!')) continue
+      ops.push({ type: 'del', key }, { type: 'put', key: `e!${bytesToHex(sha256(new TextEncoder().encode(key.slice(2)))).slice(2)}`, value })
+    }
+    if (ops.length === 0) return
+    await this.db.batch(ops)
+    await this.rewrite()
   }
 
   /** Stores a record (replacing an older version of the same key) under a fresh data key. */

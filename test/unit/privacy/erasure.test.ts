@@ -145,3 +145,34 @@ describe('erasure: crypto-shredding, physical deletion, proof', () => {
     await store.close()
   })
 })
+
+describe('store written before the key vault', () => {
+  it('moves data keys into the vault and tombstones to hashed keys, and rewrites the old bytes away', async () => {
+    const tmp = await tempDir()
+    try {
+      const dir = join(tmp.dir, 'private')
+      const { ClassicLevel } = await import('classic-level')
+      const vault = await KeyVault.open(join(dir, 'keys'), localKeyWrapper(new Uint8Array(32).fill(9), 'test'))
+      // Write through a current store, then put it back in the old layout (key beside the ciphertext).
+      const current = await PrivateStore.open(join(dir, 'records'), vault)
+      await current.put(record('k1', 'PLAIN-old'))
+      const dataKey = (await vault.get('patients!k1'))!
+      await current.close()
+      await vault.destroy('patients!k1')
+      const reopened = new ClassicLevel<string, string>(join(dir, 'records'), { valueEncoding: 'utf8', compression: false })
+      await reopened.open()
+      await reopened.put('k!patients!k1', bytesToHex(dataKey))
+      await reopened.put('e!patients!gone-key', JSON.stringify({ recordHash: `0x${'ab'.repeat(32)}`, erasedAt: 1, reason: 'r' }))
+      await reopened.close()
+      expect((await filesWith(join(dir, 'records'), bytesToHex(dataKey).slice(2))).length).toBeGreaterThan(0)
+      const store = await PrivateStore.open(join(dir, 'records'), vault)
+      expect((await store.get('patients', 'k1'))?.data).toBe('PLAIN-old')
+      expect(await store.tombstone('patients', 'gone-key')).toMatchObject({ reason: 'r' })
+      expect(await filesWith(join(dir, 'records'), bytesToHex(dataKey).slice(2))).toEqual([])
+      expect(await filesWith(join(dir, 'records'), 'gone-key')).toEqual([])
+      await store.close()
+    } finally {
+      await tmp.cleanup()
+    }
+  })
+})
