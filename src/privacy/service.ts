@@ -3,7 +3,9 @@
  * under `<data>/private`), the `private/deliver` P2P protocol, and the node key's anchor, erasure
  * and deletion-confirmation transactions. It reacts to the chain: an ErasureRequested event makes
  * every member erase and confirm, and records past their retention are purged and confirmed the
- * same way. It enforces membership and purposes for reads; it never sends a record to a node
+ * same way. A deletion stays owed (a durable marker in the store) until its confirmation is in a
+ * final block: confirmations are retried with backoff and at start-up, never dropped on a failure.
+ * It enforces membership and purposes for reads; it never sends a record to a node
  * outside the collection, and keeps no plaintext outside the at-rest encrypted store.
  */
 import { join } from 'node:path'
