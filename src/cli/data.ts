@@ -1,14 +1,16 @@
 /**
  * `quorate data`: private data collections from the command line, through a node's priv_* RPC.
- * put / get / list / erase / log / verify; each prints JSON (records and logs are structured).
+ * put / get / list / erase / log / verify, and verify-erasure (offline, on a data folder); each prints JSON (records and logs are structured).
  * A refusal (not a member, purpose not allowed, not the controller) ends with exit code 1 and the
  * node's message.
  */
 import { readFile, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import { errorMessage } from '../errors.js'
 import { verifyAccessLogExport } from '../privacy/access-log.js'
 import { PrivateDataClient } from '../privacy/client.js'
+import { readReceipt, scanForErased } from '../privacy/erasure-proof.js'
 
 function positive(name: string) {
   return (v: string): number => {
@@ -116,6 +118,27 @@ export function dataCommand(): Command {
               })()
         if (!result.valid) process.exitCode = 1
         return result
+      }),
+    )
+  data
+    .command('verify-erasure')
+    .description("scan every file of a node's data folder for the bytes of the records an erasure request removed (offline; works while the node runs)")
+    .argument('<request>', 'the erasure request id (0: records purged at the end of their retention)', (v: string) => {
+      if (!/^\d+$/.test(v)) throw new InvalidArgumentError('<request> must be a non-negative integer')
+      return Number(v)
+    })
+    .requiredOption('--data-dir <dir>', 'the node data folder')
+    .option('--text <text>', 'also look for this text (the plaintext, the subject, the record key: the node never kept them); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--text-file <file>', 'also look for the contents of this file; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .action((request: number, o: { dataDir: string; text: string[]; textFile: string[] }) =>
+      run(async () => {
+        const dataDir = resolve(o.dataDir)
+        const receipt = await readReceipt(join(dataDir, 'private'), request)
+        if (!receipt) throw new InvalidArgumentError(`${dataDir} holds no erasure receipt for request ${request} (private/erasures/${request}.json): this node erased nothing for it`)
+        const texts = [...o.text, ...(await Promise.all(o.textFile.map((f) => readFile(f, 'utf8'))))]
+        const scan = await scanForErased(dataDir, receipt, texts)
+        if (!scan.clean) process.exitCode = 1
+        return scan
       }),
     )
   return data

@@ -162,8 +162,10 @@ export class PrivacyChain {
       const { nonce } = await this.node.calls.getAccount(this.node.head, this.node.address)
       // The pool may still hold our previous transaction: never reuse its nonce.
       const useNonce = nonce > this.nextNonce ? nonce : this.nextNonce
+      // Privacy transactions pay this node's minimum gas price like any other (no exemption a
+      // spammer could use); on a chain with a price the node key must hold a balance.
       const tx = createLegacyTx(
-        { nonce: useNonce, gasPrice: 0n, gasLimit: TX_GAS, to: createAddressFromString(PRIVATE_DATA_ANCHORS_ADDRESS), data: hexToBytes(data) },
+        { nonce: useNonce, gasPrice: this.node.config.txpool.minGasPrice, gasLimit: TX_GAS, to: createAddressFromString(PRIVATE_DATA_ANCHORS_ADDRESS), data: hexToBytes(data) },
         { common: this.node.common },
       ).sign(this.nodeKey)
       const txHash = (await this.node.pool.add(tx)) as Hash

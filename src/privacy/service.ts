@@ -3,19 +3,22 @@
  * under `<data>/private`), the `private/deliver` P2P protocol, and the node key's anchor, erasure
  * and deletion-confirmation transactions. It reacts to the chain: an ErasureRequested event makes
  * every member erase and confirm, and records past their retention are purged and confirmed the
- * same way. It enforces membership and purposes for reads; it never sends a record to a node
- * outside the collection, and keeps no plaintext outside the at-rest encrypted store. On-chain ids
- * are keyed by the collection secret (CollectionKeys), which only member nodes hold.
+ * same way. A deletion stays owed (a durable marker in the store) until its confirmation is in a
+ * final block: confirmations are retried with backoff and at start-up, never dropped on a failure.
+ * It enforces membership and purposes for reads; it never sends a record to a node outside the
+ * collection, and keeps no plaintext outside the at-rest encrypted store. On-chain ids are keyed by
+ * the collection secret (CollectionKeys), which only member nodes hold.
  */
 import { join } from 'node:path'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { randomBytes } from '@noble/ciphers/utils.js'
-import { decodeEventLog } from 'viem'
+import { decodeEventLog, encodeEventTopics } from 'viem'
 import type { Logger } from 'pino'
 import { readKeyFile } from '../node/keyfile.js'
 import type { Node } from '../node/node.js'
 import type { BlockRecord } from '../chain/store.js'
 import { errorMessage } from '../errors.js'
+import { MAX_LOG_RANGE, queryLogs } from '../rpc/logs.js'
 import type { Address, Hex } from '../types.js'
 import { Mutex } from '../util/mutex.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from './address.js'
@@ -27,7 +30,8 @@ import { seal, type EncryptionKeyPair } from './envelope.js'
 import { NotMemberError, PrivateDataError, PurposeNotAllowedError } from './errors.js'
 import { ENCRYPTION_KEY_FILE, readEncryptionKeyFile } from './keys.js'
 import { encodeRecord, recordAad, recordHash, toBytes32, type PrivateRecord, type RecordMeta } from './record.js'
-import { PrivateStore } from './store.js'
+import { appendReceipt, readReceipt, scanForErased, type ErasureScan } from './erasure-proof.js'
+import { openPrivateStore, type PrivateStore, type ToConfirm } from './store.js'
 
 export const DELIVER_PROTOCOL = 'private/deliver'
 
@@ -101,7 +105,7 @@ export class PrivacyService {
   static async open(node: Node, modules: { logger: Logger }, opts: PrivacyOptions = {}): Promise<PrivacyService> {
     const nodeKey = await readKeyFile(join(node.dataDir, node.config.nodeKeyFile))
     const keys = await readEncryptionKeyFile(join(node.dataDir, ENCRYPTION_KEY_FILE))
-    const store = await PrivateStore.open(join(node.dataDir, 'private', 'records'))
+    const store = await openPrivateStore(join(node.dataDir, 'private'), nodeKey)
     const log = await AccessLog.open(join(node.dataDir, 'private', 'access-log'), nodeKey).catch(async (err: unknown) => {
       await store.close()
       throw err
@@ -122,7 +126,10 @@ export class PrivacyService {
     this.timer = setInterval(() => void this.sweep(), this.opts.sweepIntervalMs)
     this.timer.unref()
     // Erasures decided while this node was down (or between a crash and now) are carried out here.
-    void this.eraseLock.run(() => this.reconcile()).catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'private data reconciliation failed'))
+    void this.eraseLock.run(async () => {
+      await this.reconcile()
+      await this.confirmPending()
+    }).catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'private data reconciliation failed'))
   }
 
   /** Erases (and confirms) every held record whose anchor another member already marked erased. */
@@ -140,12 +147,107 @@ export class PrivacyService {
     }
     for (const g of groups.values()) {
       const reason = g.request === 0 ? 'retention expired' : `erasure request ${g.request}`
-      await this.store.erase(g.held, reason, now())
+      await this.eraseHeld(g.held, g.request, reason)
       for (const m of g.held) await this.log.append({ party, collection: m.collection, key: m.key, subject: m.subject, purpose: '', action: g.request === 0 ? 'purge' : 'erase', outcome: 'granted', reason })
-      const ids = await this.collectionKeys.ids(g.collection)
-      await this.chain.send('confirmDeletion', [toBytes32(g.collection), g.held.map((m) => ids.keyId(m.key)), BigInt(g.request)])
       this.logger.info({ collection: g.collection, request: g.request, records: g.held.length }, 'carried out an erasure decided while this node was away')
     }
+  }
+
+  /**
+   * Erases held records with a durable "to confirm" marker each, and adds their fingerprints to
+   * the request's erasure receipt (`<data>/private/erasures/<request>.json`). The confirmation
+   * itself is sent by `confirmPending`, now and again until it is on chain.
+   */
+  private async eraseHeld(held: RecordMeta[], request: number, reason: string): Promise<void> {
+    const marked = []
+    for (const m of held) marked.push({ ...m, confirm: { keyId: (await this.collectionKeys.ids(m.collection)).keyId(m.key), request } })
+    const proofs = await this.store.erase(
+      marked,
+      reason,
+      now(),
+    )
+    if (proofs.length) await appendReceipt(this.privateDir, request, proofs.map((p) => ({ ...p, erasedAt: now(), reason })))
+  }
+
+  private get privateDir(): string {
+    return join(this.node.dataDir, 'private')
+  }
+
+  /**
+   * Sends the deletion confirmations still owed (one transaction per collection and request), at
+   * start-up and on every sweep; a failure (pool refusal, revert, timeout) keeps the markers and
+   * retries after a backoff (2 s doubling, at most 5 min). A confirmation another attempt already
+   * put on chain is recognised and dropped.
+   */
+  private async confirmPending(): Promise<void> {
+    const due = (await this.store.toConfirm()).filter((t) => t.nextAttemptAt <= Date.now())
+    const groups = new Map<string, ToConfirm[]>()
+    for (const t of due) groups.set(`${t.collection}/${t.request}`, [...(groups.get(`${t.collection}/${t.request}`) ?? []), t])
+    for (const items of groups.values()) {
+      if (this.stopped) return
+      const first = items[0]!
+      const open: ToConfirm[] = []
+      for (const t of items) {
+        const confirmed = await this.chain.deletionConfirmations(t.collection, t.keyId).catch(() => [] as Address[])
+        if (confirmed.includes(this.node.address.toLowerCase() as Address)) await this.store.settleConfirm([t], { ok: true })
+        else open.push(t)
+      }
+      if (open.length === 0) continue
+      try {
+        const { blockNumber } = await this.chain.send('confirmDeletion', [toBytes32(first.collection), open.map((t) => t.keyId), BigInt(first.request)])
+        await this.store.settleConfirm(open, { ok: true })
+        this.logger.info({ collection: first.collection, request: first.request, records: open.length, block: blockNumber, attempts: first.attempts + 1 }, 'deletion confirmed on chain')
+      } catch (err) {
+        const delay = Math.min(2000 * 2 ** first.attempts, 300_000)
+        await this.store.settleConfirm(open, { ok: false, error: errorMessage(err), nextAttemptAt: Date.now() + delay })
+        this.logger.warn({ collection: first.collection, request: first.request, attempt: first.attempts + 1, retryInMs: delay, err: errorMessage(err) }, 'deletion confirmation failed; will retry')
+      }
+    }
+  }
+
+  /**
+   * Erasure status per member node: confirmed (at which block, if within the last MAX_LOG_RANGE
+   * blocks) or pending since the erasure; and this node's own confirmations still owed for the
+   * record (attempts, last error, next attempt).
+   */
+  async erasureStatus(collection: string, key: string) {
+    const kid = (await this.collectionKeys.ids(collection)).keyId(key)
+    const anchor = await this.chain.anchor(collection, kid)
+    const c = await this.chain.collection(collection)
+    const nodes = c ? await this.chain.memberNodes(c.members) : []
+    const confirmed = new Set(await this.chain.deletionConfirmations(collection, kid))
+    const atBlock = new Map<string, number>()
+    if (confirmed.size > 0) {
+      const head = this.node.store.head.header.number
+      const topics = encodeEventTopics({ abi: this.chain.anchorsAbi, eventName: 'DeletionConfirmed', args: { collection: toBytes32(collection), keyId: kid } } as Parameters<typeof encodeEventTopics>[0])
+      const from = head >= MAX_LOG_RANGE ? head - MAX_LOG_RANGE + 1n : 0n
+      const logs = await queryLogs(this.node.store, { fromBlock: { kind: 'number', number: from }, toBlock: { kind: 'number', number: head }, address: [PRIVATE_DATA_ANCHORS_ADDRESS as Address], topics: topics.map((t) => (t === null ? null : [t as Hex])) })
+      for (const l of logs) if (l.topics[3]) atBlock.set(`0x${l.topics[3].slice(26)}`.toLowerCase(), Number(l.blockNumber))
+    }
+    const owed = (await this.store.toConfirm()).filter((t) => t.collection === collection && t.keyId === kid)
+    return {
+      members: nodes.map((n) => {
+        const done = confirmed.has(n.address)
+        return { node: n.address, party: n.party, status: done ? 'confirmed' : anchor.erasedAt > 0 ? 'pending' : 'not requested', ...(done ? { confirmedAtBlock: atBlock.get(n.address) ?? null } : anchor.erasedAt > 0 ? { pendingSince: anchor.erasedAt } : {}) }
+      }),
+      thisNode: owed.map(({ request, since, attempts, lastError, nextAttemptAt }) => ({ request, since, attempts, nextAttemptAt, ...(lastError !== undefined ? { lastError } : {}) })),
+    }
+  }
+
+  /** This node's deletion confirmations still owed: pending since, attempts, last error. */
+  async pendingConfirmations(): Promise<ToConfirm[]> {
+    return this.store.toConfirm()
+  }
+
+  /**
+   * Scans this node's whole data folder for the bytes of the records erased by `request` (0:
+   * retention purges): their fingerprints from the erasure receipt, and the given texts
+   * (plaintext, subject, record key: never kept, so the operator supplies them).
+   */
+  async verifyErasure(request: number, texts: string[] = []): Promise<ErasureScan> {
+    const receipt = await readReceipt(this.privateDir, request)
+    if (!receipt) throw new PrivateDataError('RESOURCE_NOT_FOUND', `this node erased no record for erasure request ${request}`)
+    return scanForErased(this.node.dataDir, receipt, texts)
   }
 
   async stop(): Promise<void> {
@@ -384,12 +486,12 @@ export class PrivacyService {
     if (!party || !collection.members.includes(party)) return
     const ids = await this.collectionKeys.ids(collection.id)
     const held = (await this.store.list(collection.id)).filter((m) => (kid !== `0x${'00'.repeat(32)}` ? ids.keyId(m.key) === kid : ids.subjectId(m.subject) === sid))
-    await this.store.erase(held, `erasure request ${requestId}`, now())
+    await this.eraseHeld(held, requestId, `erasure request ${requestId}`)
     for (const m of held) await this.log.append({ party, collection: collection.id, key: m.key, subject: m.subject, purpose: '', action: 'erase', outcome: 'granted', reason: `erasure request ${requestId}` })
-    const keyIds = held.length ? held.map((m) => ids.keyId(m.key)) : kid !== `0x${'00'.repeat(32)}` ? [kid] : []
-    if (keyIds.length === 0) return
-    await this.chain.send('confirmDeletion', [collection32, keyIds, BigInt(requestId)])
-    this.logger.info({ request: requestId, collection: collection.id, records: held.length }, 'erased private records and confirmed on chain')
+    // A record this node never held is confirmed too (it holds nothing of it): same durable marker.
+    if (held.length === 0 && kid !== `0x${'00'.repeat(32)}`) await this.store.markToConfirm([{ collection: collection.id, keyId: kid, request: requestId, since: now() }])
+    this.logger.info({ request: requestId, collection: collection.id, records: held.length }, 'erased private records; confirming on chain')
+    await this.confirmPending()
   }
 
   /** Purges records past retention (and confirms), and retries deliveries to connected nodes. */
@@ -399,14 +501,13 @@ export class PrivacyService {
       await this.eraseLock.run(async () => {
         const chainTime = Number(this.node.head.header.timestamp)
         const expired = (await this.store.list()).filter((m) => m.expiresAt <= chainTime)
-        if (expired.length === 0) return
-        const party = (await this.chain.partyOf(this.node.address)) ?? ''
-        await this.store.erase(expired, 'retention expired', now())
-        for (const m of expired) await this.log.append({ party, collection: m.collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason: 'retention expired' })
-        const byCollection = new Map<string, Hex[]>()
-        for (const m of expired) byCollection.set(m.collection, [...(byCollection.get(m.collection) ?? []), (await this.collectionKeys.ids(m.collection)).keyId(m.key)])
-        for (const [c, keys] of byCollection) await this.chain.send('confirmDeletion', [toBytes32(c), keys, 0n])
-        this.logger.info({ records: expired.length }, 'purged private records past retention')
+        if (expired.length > 0) {
+          const party = (await this.chain.partyOf(this.node.address)) ?? ''
+          await this.eraseHeld(expired, 0, 'retention expired')
+          for (const m of expired) await this.log.append({ party, collection: m.collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason: 'retention expired' })
+          this.logger.info({ records: expired.length }, 'purged private records past retention')
+        }
+        await this.confirmPending()
       })
       for (const p of this.node.host?.peers() ?? []) await this.retryPending(p.address)
     } catch (err) {

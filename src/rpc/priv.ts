@@ -31,6 +31,7 @@ export function privMethods(privacy: PrivacyService): RpcMethods {
     priv_getErasureStatus: method(z.tuple([shortId, recordKey]), async ([collection, key]) => ({
       anchor: await privacy.anchorOf(collection, key),
       confirmations: await privacy.deletionConfirmations(collection, key),
+      ...(await privacy.erasureStatus(collection, key)),
     })),
     priv_getAccessLog: method(z.tuple([subjectId]), ([subject]) => privacy.accessLog(subject)),
     priv_verifyAccessLog: method(z.tuple([z.unknown().optional()]), ([exported]) => privacy.verifyAccessLog(exported)),

@@ -10,14 +10,16 @@
  * collection secret, which only member nodes hold: the outsider, reading every anchor from the
  * chain, sees no purpose in clear and cannot brute-force a BSN-shaped subject id back to the BSN.
  */
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { cp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { privateKeyToAccount } from 'viem/accounts'
+import { defaultKeyWrapper, KeyVault } from '../../src/privacy/key-vault.js'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Consortium } from '../../src/governance/consortium.js'
 import { GovernanceClient } from '../../src/governance/client.js'
 import type { NetworkNode } from '../../src/node/init.js'
 import type { AccessLogExport } from '../../src/privacy/access-log.js'
-import { PrivateStore } from '../../src/privacy/store.js'
+import { openPrivateStore } from '../../src/privacy/store.js'
 import { hexToBytes } from '@ethereumjs/util'
 import { readKeyFile } from '../../src/node/keyfile.js'
 import { P2PHost } from '../../src/network/host.js'
@@ -193,7 +195,7 @@ describe('private data collections on a governed network', () => {
   it('a member node offline during a put receives the record when it comes back', async () => {
     await net.stop(LAB)
     // While it is down, take the at-rest ciphertext of p-1 from its store (checked after erasure).
-    const store = await PrivateStore.open(join(net.nodes[LAB]!.dataDir, 'private', 'records'))
+    const store = await openPrivateStore(join(net.nodes[LAB]!.dataDir, 'private'), await readKeyFile(join(net.nodes[LAB]!.dataDir, 'node.key')))
     labCiphertext = (await store.rawPart('c', 'patients', 'p-1'))!
     await store.close()
     expect(labCiphertext).toMatch(/^0x[0-9a-f]{100,}$/)
@@ -266,7 +268,7 @@ describe('private data collections on a governed network', () => {
     expect(requestId).toBe(2)
     await waitFor('the online members to confirm', async () => (await ok<{ confirmations: Address[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'p-2'])).confirmations.length === 2, 30_000)
     // The lab, down, still holds it (encrypted at rest).
-    const labStore = await PrivateStore.open(join(net.nodes[LAB]!.dataDir, 'private', 'records'))
+    const labStore = await openPrivateStore(join(net.nodes[LAB]!.dataDir, 'private'), await readKeyFile(join(net.nodes[LAB]!.dataDir, 'node.key')))
     const labCipher2 = await labStore.rawPart('c', 'patients', 'p-2')
     await labStore.close()
     expect(labCipher2).toMatch(/^0x[0-9a-f]+$/)
@@ -371,6 +373,94 @@ describe('private data collections on a governed network', () => {
     for (const i of [HOSPITAL, INSURER, LAB]) expect(await folderContains(net.nodes[i]!.dataDir, SECRET_3)).toEqual([])
   }, 60_000)
 
+  /** A record's bytes as each member holds them, read from a copy of its live private folder (the node keeps running). */
+  async function heldBytes(i: number, key: string): Promise<{ ciphertext: string; dataKey: Buffer }> {
+    const copy = join(tmp.dir, `copy-${i}-${key}`)
+    await cp(join(net.nodes[i]!.dataDir, 'private'), copy, { recursive: true })
+    await rm(join(copy, 'erasures'), { recursive: true, force: true })
+    const store = await openPrivateStore(copy, await readKeyFile(join(net.nodes[i]!.dataDir, 'node.key')))
+    try {
+      const ciphertext = (await store.rawPart('c', 'patients', key))!
+      const vault = await KeyVault.open(join(copy, 'keys'), await defaultKeyWrapper(join(copy, 'keys'), await readKeyFile(join(net.nodes[i]!.dataDir, 'node.key')), undefined))
+      const dataKey = Buffer.from((await vault.get(`patients!${key}`))!)
+      return { ciphertext, dataKey }
+    } finally {
+      await store.close()
+      await rm(copy, { recursive: true, force: true })
+    }
+  }
+
+  const dataCli = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+      execFile(process.execPath, [CLI, 'data', ...args], (err, stdout, stderr) => res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }))
+    })
+
+  it('after an erasure no member folder holds plaintext, ciphertext, data key or subject: the writer never restarted, checked by raw scan and by `quorate data verify-erasure`', async () => {
+    const SECRET = 'PLAINTEXT-5e1f0c2a-erase-me-everywhere'
+    const SUBJECT = 'subj-erin-7731'
+    const put = await ok<PutResult>(HOSPITAL, 'priv_putRecord', [{ collection: 'patients', key: 'p-9', subject: SUBJECT, purposes: ['treatment', 'billing'], data: SECRET }])
+    expect(put.pending).toEqual([])
+    const held = new Map<number, { ciphertext: string; dataKey: Buffer }>()
+    for (const i of [HOSPITAL, INSURER, LAB]) held.set(i, await heldBytes(i, 'p-9'))
+    // Positive control: the ciphertext is on disk now (the data key is not, only wrapped).
+    for (const i of [HOSPITAL, INSURER, LAB]) expect((await folderContains(net.nodes[i]!.dataDir, held.get(i)!.ciphertext.slice(2))).length).toBeGreaterThan(0)
+    const { requestId } = await ok<{ requestId: number }>(HOSPITAL, 'priv_deleteRecord', ['patients', 'p-9'])
+    const members = [HOSPITAL, INSURER, LAB].map((i) => net.nodes[i]!.address).sort()
+    await waitFor('every member to confirm', async () => [...(await ok<{ confirmations: Address[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'p-9'])).confirmations].sort().join() === members.join(), 30_000)
+    const status = await ok<{ members: { node: Address; status: string; confirmedAtBlock: number | null }[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'p-9'])
+    for (const m of status.members) expect(m).toMatchObject({ status: 'confirmed', confirmedAtBlock: expect.any(Number) })
+    for (const i of [HOSPITAL, INSURER, LAB]) {
+      const dir = net.nodes[i]!.dataDir
+      for (const [k, h] of held) {
+        expect(await folderContains(dir, h.ciphertext.slice(2)), `node ${k}'s ciphertext on node ${i}`).toEqual([])
+        expect(await folderContains(dir, h.dataKey), `node ${k}'s data key on node ${i}`).toEqual([])
+        expect(await folderContains(dir, h.dataKey.toString('hex')), `node ${k}'s data key (hex) on node ${i}`).toEqual([])
+      }
+      expect(await folderContains(dir, SECRET), `plaintext on node ${i}`).toEqual([])
+      // The subject stays only in the access log (the evidence of who read what, by design).
+      expect((await folderContains(dir, SUBJECT)).filter((f) => !f.includes(`${join('private', 'access-log')}`)), `subject on node ${i}`).toEqual([])
+      const scan = await dataCli(['verify-erasure', String(requestId), '--data-dir', dir, '--text', SECRET])
+      expect(scan.code, scan.stderr + scan.stdout).toBe(0)
+      expect(JSON.parse(scan.stdout)).toMatchObject({ clean: true, findings: [] })
+      expect(JSON.parse(scan.stdout).fingerprints).toBeGreaterThan(0)
+    }
+  }, 90_000)
+
+  it('a member whose confirmation fails (minimum gas price, no balance) confirms by itself once funded', async () => {
+    // The lab now asks a gas price of 1 wei: its privacy transactions pay it, and its node key holds nothing.
+    await net.stop(LAB)
+    const cfgFile = join(net.nodes[LAB]!.dataDir, 'config.json')
+    const cfg = JSON.parse(await readFile(cfgFile, 'utf8')) as Record<string, unknown>
+    await writeFileAsync(cfgFile, JSON.stringify({ ...cfg, txpool: { ...(cfg.txpool as object), minGasPrice: 1 } }))
+    await net.start(LAB)
+    await waitFor('the lab back in the network', async () => (await call<unknown[]>(HOSPITAL, 'priv_putRecord', [{ collection: 'patients', key: 'p-10', subject: 'subj-gas', purposes: ['treatment'], data: 'gas-test' }])).result !== undefined, 30_000)
+    await waitFor('the lab to hold p-10', async () => (await call(LAB, 'priv_getRecord', ['patients', 'p-10', 'treatment'])).result !== undefined, 30_000)
+    const { requestId } = await ok<{ requestId: number }>(HOSPITAL, 'priv_deleteRecord', ['patients', 'p-10'])
+    const lab = net.nodes[LAB]!.address
+    const failing = await waitFor(
+      'the lab to erase and fail to confirm',
+      async () => {
+        const s = await ok<{ thisNode: { request: number; attempts: number; lastError?: string }[] }>(LAB, 'priv_getErasureStatus', ['patients', 'p-10'])
+        return s.thisNode.find((t) => t.request === requestId && t.attempts >= 1)
+      },
+      30_000,
+    )
+    expect(failing.lastError).toMatch(/insufficient|balance|funds/i)
+    const before = await waitFor('the other members to confirm', async () => {
+      const s = await ok<{ confirmations: Address[]; members: { node: Address; status: string; pendingSince?: number }[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'p-10'])
+      return s.confirmations.length === 2 ? s : undefined
+    })
+    expect(before.members.find((m) => m.node === lab)).toMatchObject({ status: 'pending', pendingSince: expect.any(Number) })
+    expect((await call(LAB, 'priv_getRecord', ['patients', 'p-10', 'treatment'])).error?.message).toMatch(/was erased/)
+    // The cause is fixed (the lab's node key is funded); nobody touches the lab.
+    const funder = net.accounts[LAB]! // the lab party's admin: a registered account
+    const nonce = Number(await ok<Hex>(HOSPITAL, 'eth_getTransactionCount', [funder.address, 'pending']))
+    const raw = await privateKeyToAccount(funder.privateKey as Hex).signTransaction({ type: 'legacy', chainId: 1337, nonce, gasPrice: 1n, gas: 21_000n, to: lab, value: 10n ** 18n })
+    await ok(HOSPITAL, 'eth_sendRawTransaction', [raw])
+    await waitFor('the lab to confirm on its own', async () => (await ok<{ confirmations: Address[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'p-10'])).confirmations.includes(lab), 90_000)
+    expect((await ok<{ thisNode: unknown[] }>(LAB, 'priv_getErasureStatus', ['patients', 'p-10'])).thisNode).toEqual([])
+  }, 180_000)
+
   it('the non-member node stored nothing: no record, no pending envelope, no tombstone; asking a member for the collection secret is refused', async () => {
     await net.stop(OUTSIDER)
     // The outsider's own node key (an active node, just not of a member party) asks the keeper directly.
@@ -387,7 +477,7 @@ describe('private data collections on a governed network', () => {
     } finally {
       await host.stop()
     }
-    const store = await PrivateStore.open(join(net.nodes[OUTSIDER]!.dataDir, 'private', 'records'))
+    const store = await openPrivateStore(join(net.nodes[OUTSIDER]!.dataDir, 'private'), await readKeyFile(join(net.nodes[OUTSIDER]!.dataDir, 'node.key')))
     try {
       expect(await store.list()).toEqual([])
       expect(await store.allPending()).toEqual([])

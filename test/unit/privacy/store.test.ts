@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateEncryptionKey, seal } from '../../../src/privacy/envelope.js'
 import { decodeRecord, encodeRecord, recordHash, type PrivateRecord } from '../../../src/privacy/record.js'
-import { PrivateStore } from '../../../src/privacy/store.js'
+import { openPrivateStore } from '../../../src/privacy/store.js'
+import { generatePrivateKey } from '../../../src/crypto/keys.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 const WRITER = '0x00000000000000000000000000000000000000aa'
@@ -39,7 +40,7 @@ describe('private record and store', () => {
   it('stores records encrypted at rest, lists them and reads them back', async () => {
     const tmp = await tempDir()
     cleanup = tmp.cleanup
-    const store = await PrivateStore.open(join(tmp.dir, 'private'))
+    const store = await openPrivateStore(join(tmp.dir, 'private'), generatePrivateKey())
     const secret = 'PLAINTEXT-7f3a9c1e-blood-type-AB-negative'
     const meta = await store.put(record('k1', secret))
     await store.put(record('k2', 'other', { collection: 'claims' }))
@@ -58,7 +59,8 @@ describe('private record and store', () => {
     const tmp = await tempDir()
     cleanup = tmp.cleanup
     const dir = join(tmp.dir, 'private')
-    const store = await PrivateStore.open(dir)
+    const nodeKey = generatePrivateKey()
+    const store = await openPrivateStore(dir, nodeKey)
     const r = record('k1', 'erase-me')
     const meta = await store.put(r)
     const peer = generateEncryptionKey()
@@ -74,7 +76,7 @@ describe('private record and store', () => {
     expect((await store.allPending()).map((p) => p.key)).toEqual(['k2'])
     await store.close()
     // The pending envelope for k1 is gone; the one for k2 (same bytes) was kept, so drop it too and check the files.
-    const again = await PrivateStore.open(dir)
+    const again = await openPrivateStore(dir, nodeKey)
     await again.erase([{ collection: 'patients', key: 'k2', recordHash: meta.recordHash }], 'test', 124)
     await again.close()
     expect(await folderContains(dir, envelope.ct.slice(2, 42))).toBe(false)
