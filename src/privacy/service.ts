@@ -3,8 +3,10 @@
  * under `<data>/private`), the `private/deliver` P2P protocol, and the node key's anchor, erasure
  * and deletion-confirmation transactions. It reacts to the chain: an ErasureRequested event makes
  * every member erase and confirm, and records past their retention are purged and confirmed the
- * same way. It enforces membership and purposes for reads; it never sends a record to a node
- * outside the collection, and keeps no plaintext outside the at-rest encrypted store.
+ * same way. It enforces membership and purposes for reads; it sends a record only to nodes of
+ * member parties holding a grant for one of its purposes (and refuses to store one it receives
+ * otherwise), purges and confirms what it holds of a collection its party was voted out of, and
+ * keeps no plaintext outside the at-rest encrypted store.
  */
 import { join } from 'node:path'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
@@ -15,12 +17,13 @@ import { readKeyFile } from '../node/keyfile.js'
 import type { Node } from '../node/node.js'
 import type { BlockRecord } from '../chain/store.js'
 import { errorMessage } from '../errors.js'
+import { RemoteRequestError } from '../network/errors.js'
 import type { Address, Hex } from '../types.js'
 import { Mutex } from '../util/mutex.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from './address.js'
 import { AccessLog, verifyAccessLogExport, type AccessLogExport, type Verification } from './access-log.js'
 import { PrivacyChain, type CollectionInfo } from './anchors.js'
-import { DeliverySchema, verifyDelivery } from './delivery.js'
+import { DeliverySchema, mayHold, recipients, verifyDelivery, type Withheld } from './delivery.js'
 import { seal, type EncryptionKeyPair } from './envelope.js'
 import { NotMemberError, PrivateDataError, PurposeNotAllowedError } from './errors.js'
 import { ENCRYPTION_KEY_FILE, readEncryptionKeyFile } from './keys.js'
@@ -57,6 +60,8 @@ export interface PutResult {
   delivered: Address[]
   /** Member nodes not reachable now: the record is sent when they connect. */
   pending: Address[]
+  /** Member nodes never sent the record: their party holds no grant for any of its purposes. */
+  withheld: Withheld[]
 }
 
 export interface ReadResult {
@@ -204,7 +209,9 @@ export class PrivacyService {
     const { txHash } = await this.chain.send('anchor', [toBytes32(c.id), kid, hash, subjectId32(c.id, record.subject), purposes.map(toBytes32), BigInt(record.expiresAt)])
     await this.store.put(record)
     await this.log.append({ party: await this.myParty(), collection: c.id, key: record.key, subject: record.subject, purpose: purposes.join(','), action: 'write', outcome: 'granted', reason: '', ...(caller !== undefined ? { caller } : {}) })
-    const members = (await this.chain.memberNodes(c.members)).filter((n) => n.address !== this.node.address)
+    const others = (await this.chain.memberNodes(c.members)).filter((n) => n.address !== this.node.address)
+    const { send: members, withheld } = recipients(c, purposes, others)
+    if (withheld.length) this.logger.info({ collection: c.id, withheld: withheld.map((w) => w.node) }, 'private record withheld from members without a grant for its purposes')
     const plaintext = encodeRecord(record)
     const aad = recordAad(c.id, record.key, hash)
     const delivered: Address[] = []
@@ -222,7 +229,7 @@ export class PrivacyService {
         }
       }),
     )
-    return { collection: c.id, key: record.key, recordHash: hash, keyId: kid, expiresAt: record.expiresAt, txHash: txHash as Hex, delivered, pending }
+    return { collection: c.id, key: record.key, recordHash: hash, keyId: kid, expiresAt: record.expiresAt, txHash: txHash as Hex, delivered, pending, withheld }
   }
 
   /** Sends one pending delivery; true once acknowledged (the pending copy is then dropped). */
@@ -235,6 +242,12 @@ export class PrivacyService {
       await this.store.removePending(node, d.collection, d.key)
       return true
     } catch (err) {
+      // Refused by rule (no longer a member, or no grant for the record's purposes): never retried.
+      if (err instanceof RemoteRequestError && (err.remoteCode === 'PRIVATE_NOT_MEMBER' || err.remoteCode === 'PRIVATE_PURPOSE_NOT_ALLOWED')) {
+        await this.store.removePending(node, d.collection, d.key)
+        this.logger.info({ node, collection: d.collection, refused: err.remoteCode }, 'private record refused by the member node by rule; dropped')
+        return false
+      }
       this.logger.info({ node, collection: d.collection, err: errorMessage(err) }, 'private record not delivered yet; will retry')
       return false
     }
@@ -251,7 +264,7 @@ export class PrivacyService {
   /** The `private/deliver` handler: accept only a record that matches its anchor, from its writer, for a member. */
   private async receive(from: Address, payload: Uint8Array): Promise<Uint8Array> {
     const d = DeliverySchema.parse(JSON.parse(new TextDecoder().decode(payload)))
-    const { party } = await this.membership(d.collection)
+    const { c, party } = await this.membership(d.collection)
     if ((await this.store.tombstone(d.collection, d.key)) !== undefined) throw new PrivateDataError('PRIVATE_RECORD_ERASED', 'the record was erased here')
     const kid = keyId(d.key)
     // The anchor is in a block the writer saw final; this node may be a block behind.
@@ -267,6 +280,11 @@ export class PrivacyService {
     } catch (err) {
       this.logger.warn({ from, collection: d.collection, err: errorMessage(err) }, 'rejected a private record')
       throw err
+    }
+    // Checked on the verified record: a writer cannot make this node hold what its party may not use.
+    if (!mayHold(c, party, record.purposes)) {
+      this.logger.warn({ from, collection: d.collection, purposes: record.purposes }, 'refused a private record collected for no purpose granted to this party')
+      throw new PurposeNotAllowedError(`party "${party}" holds no grant for any purpose of this record (${record.purposes.join(', ')}) in collection "${c.id}": not stored`)
     }
     await this.store.put(record)
     this.logger.info({ from, collection: d.collection, party }, 'stored a private record')
@@ -335,6 +353,11 @@ export class PrivacyService {
     return this.chain.deletionConfirmations(collection, keyId(key))
   }
 
+  /** Nodes of parties voted out of the collection that confirmed purging the record. */
+  removalPurgeConfirmations(collection: string, key: string): Promise<Address[]> {
+    return this.chain.removalPurgeConfirmations(collection, keyId(key))
+  }
+
   anchorOf(collection: string, key: string) {
     return this.chain.anchor(collection, keyId(key))
   }
@@ -375,6 +398,33 @@ export class PrivacyService {
     this.logger.info({ request: requestId, collection: collection.id, records: held.length }, 'erased private records and confirmed on chain')
   }
 
+  /**
+   * Follow-through of a SetCollection vote that removed this node's party from a collection: what
+   * it holds of that collection is erased as an erasure is (ciphertext, data key, pending
+   * deliveries; a tombstone stays), logged, and confirmed on chain (`confirmRemovalPurge`). A
+   * suspended party (no active node) keeps its records: suspension is not removal.
+   */
+  private async purgeRemovedCollections(): Promise<void> {
+    const held = await this.store.list()
+    if (held.length === 0) return
+    const party = await this.chain.partyOf(this.node.address)
+    if (!party) return
+    const collections = new Map((await this.chain.collections()).map((c) => [c.id, c]))
+    const removed = new Map<string, RecordMeta[]>()
+    for (const m of held) {
+      const c = collections.get(m.collection)
+      if (!c || c.members.includes(party)) continue
+      removed.set(c.id, [...(removed.get(c.id) ?? []), m])
+    }
+    for (const [collection, records] of removed) {
+      const reason = `party "${party}" was removed from collection "${collection}"`
+      await this.store.erase(records, reason, now())
+      for (const m of records) await this.log.append({ party, collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason })
+      for (let i = 0; i < records.length; i += 100) await this.chain.send('confirmRemovalPurge', [toBytes32(collection), records.slice(i, i + 100).map((m) => keyId(m.key))])
+      this.logger.info({ collection, records: records.length }, 'purged the records of a collection this party was removed from, and confirmed on chain')
+    }
+  }
+
   /** Purges records past retention (and confirms), and retries deliveries to connected nodes. */
   private async sweep(): Promise<void> {
     if (this.stopped) return
@@ -391,6 +441,7 @@ export class PrivacyService {
         for (const [c, keys] of byCollection) await this.chain.send('confirmDeletion', [toBytes32(c), keys, 0n])
         this.logger.info({ records: expired.length }, 'purged private records past retention')
       })
+      await this.eraseLock.run(() => this.purgeRemovedCollections())
       for (const p of this.node.host?.peers() ?? []) await this.retryPending(p.address)
     } catch (err) {
       this.logger.warn({ err: errorMessage(err) }, 'private data sweep failed; will retry')

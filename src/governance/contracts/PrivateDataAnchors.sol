@@ -50,12 +50,17 @@ contract PrivateDataAnchors {
     event RecordAnchored(bytes32 indexed collection, bytes32 indexed keyId, bytes32 recordHash, address indexed writer);
     event ErasureRequested(uint256 indexed id, bytes32 indexed collection, bytes32 keyId, bytes32 subjectId);
     event DeletionConfirmed(bytes32 indexed collection, bytes32 indexed keyId, address indexed node, uint256 request);
+    event RemovalPurgeConfirmed(bytes32 indexed collection, bytes32 indexed keyId, address indexed node);
 
     mapping(bytes32 => Anchor) private _anchors;
     mapping(uint256 => ErasureRequest) private _requests;
     uint256 public erasureRequestCount;
     mapping(bytes32 => address[]) private _confirmers;
     mapping(bytes32 => mapping(address => bool)) private _confirmed;
+    /// Nodes of parties removed from a collection that confirmed purging a record (kept apart from
+    /// _confirmers: the record stays live for the remaining members).
+    mapping(bytes32 => address[]) private _removalPurgers;
+    mapping(bytes32 => mapping(address => bool)) private _removalPurged;
 
     /// @notice Anchors (or replaces) a record. Only an active node of a member party may anchor.
     function anchor(
@@ -131,6 +136,30 @@ contract PrivateDataAnchors {
                 emit DeletionConfirmed(collection, keyIds[i], msg.sender, requestId);
             }
         }
+    }
+
+    /// @notice A node of a party that is no longer a member of the collection (a SetCollection vote
+    /// removed it) confirms that it purged the records of the collection it held.
+    function confirmRemovalPurge(bytes32 collection, bytes32[] calldata keyIds) external {
+        require(keyIds.length > 0 && keyIds.length <= MAX_KEYS_PER_CONFIRMATION, "anchors: confirm 1 to 100 keys at a time");
+        ConsortiumGovernance.Collection memory c = _collection(collection);
+        bytes32 party = _nodeParty(msg.sender);
+        require(party != bytes32(0), "anchors: sender is not an active node");
+        for (uint256 i = 0; i < c.members.length; i++) require(c.members[i] != party, "anchors: the party is still a member of this collection");
+        for (uint256 i = 0; i < keyIds.length; i++) {
+            bytes32 id = _id(collection, keyIds[i]);
+            require(_anchors[id].anchoredAt != 0, "anchors: no such record");
+            if (!_removalPurged[id][msg.sender]) {
+                _removalPurged[id][msg.sender] = true;
+                _removalPurgers[id].push(msg.sender);
+                emit RemovalPurgeConfirmed(collection, keyIds[i], msg.sender);
+            }
+        }
+    }
+
+    /// The nodes of removed parties that confirmed purging a record.
+    function removalPurgeConfirmations(bytes32 collection, bytes32 keyId) external view returns (address[] memory) {
+        return _removalPurgers[_id(collection, keyId)];
     }
 
     /// An unknown record gives an anchor with anchoredAt 0.
