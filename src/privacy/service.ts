@@ -81,6 +81,8 @@ const now = () => Math.floor(Date.now() / 1000)
 export class PrivacyService {
   private readonly chain: PrivacyChain
   private readonly eraseLock = new Mutex()
+  /** Purges for a collection this party was voted out of, not yet confirmed on chain: collection → key ids. */
+  private readonly unconfirmedRemovals = new Map<string, Set<Hex>>()
   private timer: NodeJS.Timeout | undefined
   private stopped = false
   private readonly onBlock = (r: BlockRecord) => void this.handleBlock(r)
@@ -405,6 +407,7 @@ export class PrivacyService {
    * suspended party (no active node) keeps its records: suspension is not removal.
    */
   private async purgeRemovedCollections(): Promise<void> {
+    await this.confirmRemovals()
     const held = await this.store.list()
     if (held.length === 0) return
     const party = await this.chain.partyOf(this.node.address)
@@ -420,8 +423,29 @@ export class PrivacyService {
       const reason = `party "${party}" was removed from collection "${collection}"`
       await this.store.erase(records, reason, now())
       for (const m of records) await this.log.append({ party, collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason })
-      for (let i = 0; i < records.length; i += 100) await this.chain.send('confirmRemovalPurge', [toBytes32(collection), records.slice(i, i + 100).map((m) => keyId(m.key))])
-      this.logger.info({ collection, records: records.length }, 'purged the records of a collection this party was removed from, and confirmed on chain')
+      const pending = this.unconfirmedRemovals.get(collection) ?? new Set<Hex>()
+      for (const m of records) pending.add(keyId(m.key))
+      this.unconfirmedRemovals.set(collection, pending)
+      this.logger.info({ collection, records: records.length }, 'purged the records of a collection this party was removed from')
+    }
+    await this.confirmRemovals()
+  }
+
+  /** Sends the removal purges not yet confirmed; a failed confirmation is retried next sweep. */
+  private async confirmRemovals(): Promise<void> {
+    for (const [collection, keys] of this.unconfirmedRemovals) {
+      while (keys.size > 0) {
+        const batch = [...keys].slice(0, 100)
+        try {
+          await this.chain.send('confirmRemovalPurge', [toBytes32(collection), batch])
+        } catch (err) {
+          this.logger.warn({ collection, records: keys.size, err: errorMessage(err) }, 'removal purge not confirmed on chain yet; will retry')
+          break
+        }
+        for (const k of batch) keys.delete(k)
+        this.logger.info({ collection, records: batch.length }, 'confirmed on chain the purge of a collection this party was removed from')
+      }
+      if (keys.size === 0) this.unconfirmedRemovals.delete(collection)
     }
   }
 
