@@ -18,7 +18,7 @@ import { GOVERNANCE_ADDRESS } from '../governance/address.js'
 import { governanceArtifacts } from '../governance/artifacts.js'
 import { GovernanceActionError, GovernanceClient, revertReason } from '../governance/client.js'
 import { DECISIONS, PARTY_KINDS, PERMISSIONS, type Decision, type Permission } from '../governance/consortium.js'
-import type { DecisionArgs, PartyKind } from '../governance/decisions.js'
+import { LEGAL_BASES, validateCollection, type DecisionArgs, type PartyKind } from '../governance/decisions.js'
 import type { Address, Hex } from '../types.js'
 import { parseWith } from '../validation.js'
 import { readAdminKey, type AdminKey, type AdminKeySources } from './keys.js'
@@ -314,7 +314,15 @@ const CollectionFileSchema = z.object({
   /** "7y", "90d", "12h" or seconds. */
   retention: z.union([z.number().int().positive(), z.string().regex(/^\d+[smhdy]$/, 'expected a duration like 90d or 7y')]),
   members: z.array(z.string().min(1).max(31)).min(1),
-  grants: z.array(z.object({ party: z.string().min(1), purpose: z.string().min(1).max(31), basis: z.string().min(1).max(100) })).min(1),
+  grants: z
+    .array(
+      z.strictObject({
+        party: z.string().min(1).max(31),
+        purpose: z.string().min(1).max(31),
+        basis: z.enum(LEGAL_BASES, { error: (iss) => `legal basis ${JSON.stringify(iss.input)} is not one of: ${LEGAL_BASES.join(', ')}` }),
+      }),
+    )
+    .min(1),
 })
 
 /** A set-collection proposal's collection, from a YAML or JSON file (errors name the field). */
@@ -328,7 +336,9 @@ async function readCollectionFile(file: string): Promise<Omit<Extract<DecisionAr
   const c = parseWith(CollectionFileSchema, parseYaml(text), file)
   const unit = { s: 1, m: 60, h: 3600, d: 86_400, y: 365 * 86_400 } as const
   const retentionSeconds = typeof c.retention === 'number' ? c.retention : Number(c.retention.slice(0, -1)) * unit[c.retention.slice(-1) as keyof typeof unit]
-  return { id: c.id, controller: c.controller, retentionSeconds, members: c.members, grants: c.grants }
+  const collection = { id: c.id, controller: c.controller, retentionSeconds, members: c.members, grants: c.grants }
+  validateCollection(collection)
+  return collection
 }
 
 /** The flags of each decision this command builds (a decision type added later is refused until listed here). */
@@ -555,17 +565,26 @@ function summary(decision: string, args: Record<string, unknown>): string {
     case 'SetAccountPermissions':
       return `${str(args.account)} of ${str(args.party)}: ${str(args.permissions) || 'none'}`
     case 'SetCollection':
-      return `collection ${str(args.id)} of ${str(args.controller)}, members ${str(args.members)}, retention ${formatDuration(Number(args.retentionSeconds))}`
+      return `collection ${str(args.id)} of ${str(args.controller)}, members ${str(args.members)}, retention ${formatDuration(Number(args.retentionSeconds))}, ${Array.isArray(args.grants) ? args.grants.length : 0} grant(s)`
     default:
       return JSON.stringify(args)
   }
 }
 
-/** The argument rows of a decision, for `gov show`. */
+/** The argument rows of a decision, for `gov show`; a collection's grants get one row each. */
 function argRows(args: Record<string, unknown>): [string, string][] {
   return Object.entries(args)
     .filter(([k, v]) => k !== 'decision' && !(k === 'encryptionKey' && /^0x0+$/.test(String(v))))
-    .map(([k, v]) => [k, k === 'votingPeriodSeconds' ? `${str(v)} s (${formatDuration(Number(v))})` : str(v) || '(none)'])
+    .flatMap(([k, v]): [string, string][] => {
+      if (k === 'grants') return grantLines(v).map((line, i): [string, string] => [i === 0 ? k : '', line])
+      return [[k, k === 'votingPeriodSeconds' || k === 'retentionSeconds' ? `${str(v)} s (${formatDuration(Number(v))})` : str(v) || '(none)']]
+    })
+}
+
+/** A collection's grants as `party: purpose (legal basis)`, e.g. `insurer: billing (contract)`. */
+function grantLines(v: unknown): string[] {
+  if (!Array.isArray(v) || v.length === 0) return ['(none)']
+  return v.map((g: { party?: unknown; purpose?: unknown; basis?: unknown }) => `${str(g.party)}: ${str(g.purpose)} (${str(g.basis)})`)
 }
 
 /** The state as a person should read it: an open proposal past its deadline can only be closed. */

@@ -23,11 +23,34 @@ export type DecisionArgs =
   | { decision: 'SetAccountPermissions'; account: Address; party: string; permissions: Permission[] }
   | { decision: 'SetCollection'; id: string; controller: string; retentionSeconds: number; members: string[]; grants: CollectionGrant[] }
 
+/**
+ * The GDPR Art. 6(1) legal bases a grant may name: the one list docs/privacy.md documents and
+ * every SetCollection proposal built here is checked against (the contract stores the basis as an
+ * opaque bytes32, so this check, before sending, is what keeps a typo out of a vote).
+ */
+export const LEGAL_BASES = ['consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interests'] as const
+export type LegalBasis = (typeof LEGAL_BASES)[number]
+
+export function isLegalBasis(b: string): b is LegalBasis {
+  return (LEGAL_BASES as readonly string[]).includes(b)
+}
+
 /** A member party may process a collection's records for `purpose`, on the GDPR legal basis `basis`. */
 export interface CollectionGrant {
   party: string
   purpose: string
   basis: string
+}
+
+/**
+ * Refuses a collection whose grants name a legal basis outside LEGAL_BASES. Membership rules
+ * (controller and grantees are members) are the contract's: a vote that breaks them fails with
+ * the contract's reason.
+ */
+export function validateCollection(c: { id: string; grants: readonly CollectionGrant[] }): void {
+  for (const [i, g] of c.grants.entries()) {
+    if (!isLegalBasis(g.basis)) throw new QuorateError('INVALID_INPUT', `collection "${c.id}": grants[${i}] names legal basis "${g.basis}", which is not one of: ${LEGAL_BASES.join(', ')}`)
+  }
 }
 
 const LAYOUT: Record<Decision, string> = {
@@ -65,6 +88,7 @@ export function permissionBits(perms: readonly Permission[]): number {
 
 /** The `propose` payload of a decision. */
 export function encodeDecision(args: DecisionArgs): Hex {
+  if (args.decision === 'SetCollection') validateCollection(args)
   const params = parseAbiParameters(LAYOUT[args.decision])
   const values = ((): readonly unknown[] => {
     switch (args.decision) {

@@ -150,6 +150,12 @@ export class PrivacyChain {
     return list.map((a) => a.toLowerCase() as Address)
   }
 
+  /** Nodes of parties removed from the collection that confirmed purging the record. */
+  async removalPurgeConfirmations(collection: string, keyId: Hex): Promise<Address[]> {
+    const list = await this.read<readonly Address[]>(PRIVATE_DATA_ANCHORS_ADDRESS, this.anchorsAbi, 'removalPurgeConfirmations', [toBytes32(collection), keyId])
+    return list.map((a) => a.toLowerCase() as Address)
+  }
+
   /** Sends a transaction to the anchors contract from the node key; resolves with its receipt logs once final. */
   send(functionName: string, args: readonly unknown[]): Promise<{ txHash: Hash; blockNumber: number; logs: { topics: Hex[]; data: Hex }[] }> {
     return this.txLock.run(async () => {

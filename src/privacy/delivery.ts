@@ -1,8 +1,10 @@
 /**
- * Accepting a delivered record: the envelope must open with this node's key, and the record inside
- * must be the one anchored on chain (same hash, collection, key, writer, subject and purposes under
- * the collection's keyed ids, anchor not erased). Pure: the caller looks the anchor up, holds the
- * collection secret, and stores the result.
+ * Who may receive a record, and accepting a delivered one. Minimisation: a record goes only to the
+ * nodes of member parties that hold a grant for one of its purposes (a member without such a grant
+ * could never read it, so it must not hold it). A delivered record's envelope must open with this
+ * node's key, and the record inside must be the one anchored on chain (same hash, collection, key,
+ * writer, subject and purposes under the collection's keyed ids, anchor not erased). Pure: the
+ * caller looks collections and anchors up, holds the collection secret, and stores the result.
  */
 import { z } from 'zod'
 import type { Address, Hex } from '../types.js'
@@ -17,6 +19,39 @@ export const DeliverySchema = z.object({
   envelope: z.object({ v: z.literal(1), epk: hexString, nonce: hexString, ct: hexString }),
 })
 export type Delivery = z.output<typeof DeliverySchema>
+
+/** The parts of a collection that decide who may hold a record. */
+export interface CollectionRules {
+  id: string
+  members: readonly string[]
+  grants: readonly { party: string; purpose: string }[]
+}
+
+/** True when `party` is a member holding a grant for at least one of `purposes`. */
+export function mayHold(c: CollectionRules, party: string, purposes: readonly string[]): boolean {
+  return c.members.includes(party) && c.grants.some((g) => g.party === party && purposes.includes(g.purpose))
+}
+
+/** A node left out of a delivery by rule, and why (for the put result and the logs). */
+export interface Withheld {
+  node: Address
+  party: string
+  reason: string
+}
+
+/**
+ * Splits the member nodes (other than the writer's) into those that receive a record collected
+ * for `purposes` and those withheld because their party holds no grant for any of them.
+ */
+export function recipients<N extends { address: Address; party: string }>(c: CollectionRules, purposes: readonly string[], nodes: readonly N[]): { send: N[]; withheld: Withheld[] } {
+  const send: N[] = []
+  const withheld: Withheld[] = []
+  for (const n of nodes) {
+    if (mayHold(c, n.party, purposes)) send.push(n)
+    else withheld.push({ node: n.address, party: n.party, reason: `party "${n.party}" holds no grant for ${purposes.map((p) => `"${p}"`).join(', ')} in collection "${c.id}"` })
+  }
+  return { send, withheld }
+}
 
 /** What the anchors contract holds about a record. */
 export interface AnchorInfo {

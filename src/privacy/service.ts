@@ -5,9 +5,11 @@
  * every member erase and confirm, and records past their retention are purged and confirmed the
  * same way. A deletion stays owed (a durable marker in the store) until its confirmation is in a
  * final block: confirmations are retried with backoff and at start-up, never dropped on a failure.
- * It enforces membership and purposes for reads; it never sends a record to a node outside the
- * collection, and keeps no plaintext outside the at-rest encrypted store. On-chain ids are keyed by
- * the collection secret (CollectionKeys), which only member nodes hold.
+ * It enforces membership and purposes for reads; it sends a record only to nodes of member parties
+ * holding a grant for one of its purposes (and refuses to store one it receives otherwise), purges
+ * and confirms what it holds of a collection its party was voted out of, and keeps no plaintext
+ * outside the at-rest encrypted store. On-chain ids are keyed by the collection secret
+ * (CollectionKeys), which only member nodes hold.
  */
 import { join } from 'node:path'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
@@ -19,13 +21,14 @@ import type { Node } from '../node/node.js'
 import type { BlockRecord } from '../chain/store.js'
 import { errorMessage } from '../errors.js'
 import { MAX_LOG_RANGE, queryLogs } from '../rpc/logs.js'
+import { RemoteRequestError } from '../network/errors.js'
 import type { Address, Hex } from '../types.js'
 import { Mutex } from '../util/mutex.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from './address.js'
 import { AccessLog, verifyAccessLogExport, type AccessLogExport, type Verification } from './access-log.js'
 import { PrivacyChain, type CollectionInfo } from './anchors.js'
 import { CollectionKeys } from './collection-keys.js'
-import { DeliverySchema, verifyDelivery } from './delivery.js'
+import { DeliverySchema, mayHold, recipients, verifyDelivery, type Withheld } from './delivery.js'
 import { seal, type EncryptionKeyPair } from './envelope.js'
 import { NotMemberError, PrivateDataError, PurposeNotAllowedError } from './errors.js'
 import { ENCRYPTION_KEY_FILE, readEncryptionKeyFile } from './keys.js'
@@ -63,6 +66,8 @@ export interface PutResult {
   delivered: Address[]
   /** Member nodes not reachable now: the record is sent when they connect. */
   pending: Address[]
+  /** Member nodes never sent the record: their party holds no grant for any of its purposes. */
+  withheld: Withheld[]
 }
 
 export interface ReadResult {
@@ -84,6 +89,8 @@ export class PrivacyService {
   /** The per-collection secrets that key on-chain ids (shared only with member nodes). */
   readonly collectionKeys: CollectionKeys
   private readonly eraseLock = new Mutex()
+  /** Purges for a collection this party was voted out of, not yet confirmed on chain: collection → key ids. */
+  private readonly unconfirmedRemovals = new Map<string, Set<Hex>>()
   private timer: NodeJS.Timeout | undefined
   private stopped = false
   private readonly onBlock = (r: BlockRecord) => void this.handleBlock(r)
@@ -315,7 +322,9 @@ export class PrivacyService {
     const { txHash } = await this.chain.send('anchor', [toBytes32(c.id), kid, hash, ids.subjectId(record.subject), ids.purposesHash(record.key, purposes), BigInt(record.expiresAt)])
     await this.store.put(record)
     await this.log.append({ party: await this.myParty(), collection: c.id, key: record.key, subject: record.subject, purpose: purposes.join(','), action: 'write', outcome: 'granted', reason: '', ...(caller !== undefined ? { caller } : {}) })
-    const members = (await this.chain.memberNodes(c.members)).filter((n) => n.address !== this.node.address)
+    const others = (await this.chain.memberNodes(c.members)).filter((n) => n.address !== this.node.address)
+    const { send: members, withheld } = recipients(c, purposes, others)
+    if (withheld.length) this.logger.info({ collection: c.id, withheld: withheld.map((w) => w.node) }, 'private record withheld from members without a grant for its purposes')
     const plaintext = encodeRecord(record)
     const aad = recordAad(c.id, record.key, hash)
     const delivered: Address[] = []
@@ -333,7 +342,7 @@ export class PrivacyService {
         }
       }),
     )
-    return { collection: c.id, key: record.key, recordHash: hash, keyId: kid, expiresAt: record.expiresAt, txHash: txHash as Hex, delivered, pending }
+    return { collection: c.id, key: record.key, recordHash: hash, keyId: kid, expiresAt: record.expiresAt, txHash: txHash as Hex, delivered, pending, withheld }
   }
 
   /** Sends one pending delivery; true once acknowledged (the pending copy is then dropped). */
@@ -346,6 +355,12 @@ export class PrivacyService {
       await this.store.removePending(node, d.collection, d.key)
       return true
     } catch (err) {
+      // Refused by rule (no longer a member, or no grant for the record's purposes): never retried.
+      if (err instanceof RemoteRequestError && (err.remoteCode === 'PRIVATE_NOT_MEMBER' || err.remoteCode === 'PRIVATE_PURPOSE_NOT_ALLOWED')) {
+        await this.store.removePending(node, d.collection, d.key)
+        this.logger.info({ node, collection: d.collection, refused: err.remoteCode }, 'private record refused by the member node by rule; dropped')
+        return false
+      }
       this.logger.info({ node, collection: d.collection, err: errorMessage(err) }, 'private record not delivered yet; will retry')
       return false
     }
@@ -383,6 +398,11 @@ export class PrivacyService {
     } catch (err) {
       this.logger.warn({ from, collection: d.collection, err: errorMessage(err) }, 'rejected a private record')
       throw err
+    }
+    // Checked on the verified record: a writer cannot make this node hold what its party may not use.
+    if (!mayHold(c, party, record.purposes)) {
+      this.logger.warn({ from, collection: d.collection, purposes: record.purposes }, 'refused a private record collected for no purpose granted to this party')
+      throw new PurposeNotAllowedError(`party "${party}" holds no grant for any purpose of this record (${record.purposes.join(', ')}) in collection "${c.id}": not stored`)
     }
     await this.store.put(record)
     this.logger.info({ from, collection: d.collection, party }, 'stored a private record')
@@ -453,6 +473,11 @@ export class PrivacyService {
     return this.chain.deletionConfirmations(collection, (await this.collectionKeys.ids(collection)).keyId(key))
   }
 
+  /** Nodes of parties voted out of the collection that confirmed purging the record. */
+  async removalPurgeConfirmations(collection: string, key: string): Promise<Address[]> {
+    return this.chain.removalPurgeConfirmations(collection, (await this.collectionKeys.ids(collection)).keyId(key))
+  }
+
   async anchorOf(collection: string, key: string) {
     return this.chain.anchor(collection, (await this.collectionKeys.ids(collection)).keyId(key))
   }
@@ -494,6 +519,56 @@ export class PrivacyService {
     await this.confirmPending()
   }
 
+  /**
+   * Follow-through of a SetCollection vote that removed this node's party from a collection: what
+   * it holds of that collection is erased as an erasure is (ciphertext, data key, pending
+   * deliveries; a tombstone stays), logged, and confirmed on chain (`confirmRemovalPurge`). A
+   * suspended party (no active node) keeps its records: suspension is not removal.
+   */
+  private async purgeRemovedCollections(): Promise<void> {
+    await this.confirmRemovals()
+    const held = await this.store.list()
+    if (held.length === 0) return
+    const party = await this.chain.partyOf(this.node.address)
+    if (!party) return
+    const collections = new Map((await this.chain.collections()).map((c) => [c.id, c]))
+    const removed = new Map<string, RecordMeta[]>()
+    for (const m of held) {
+      const c = collections.get(m.collection)
+      if (!c || c.members.includes(party)) continue
+      removed.set(c.id, [...(removed.get(c.id) ?? []), m])
+    }
+    for (const [collection, records] of removed) {
+      const reason = `party "${party}" was removed from collection "${collection}"`
+      await this.store.erase(records, reason, now())
+      for (const m of records) await this.log.append({ party, collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason })
+      const pending = this.unconfirmedRemovals.get(collection) ?? new Set<Hex>()
+      const ids = await this.collectionKeys.ids(collection)
+      for (const m of records) pending.add(ids.keyId(m.key))
+      this.unconfirmedRemovals.set(collection, pending)
+      this.logger.info({ collection, records: records.length }, 'purged the records of a collection this party was removed from')
+    }
+    await this.confirmRemovals()
+  }
+
+  /** Sends the removal purges not yet confirmed; a failed confirmation is retried next sweep. */
+  private async confirmRemovals(): Promise<void> {
+    for (const [collection, keys] of this.unconfirmedRemovals) {
+      while (keys.size > 0) {
+        const batch = [...keys].slice(0, 100)
+        try {
+          await this.chain.send('confirmRemovalPurge', [toBytes32(collection), batch])
+        } catch (err) {
+          this.logger.warn({ collection, records: keys.size, err: errorMessage(err) }, 'removal purge not confirmed on chain yet; will retry')
+          break
+        }
+        for (const k of batch) keys.delete(k)
+        this.logger.info({ collection, records: batch.length }, 'confirmed on chain the purge of a collection this party was removed from')
+      }
+      if (keys.size === 0) this.unconfirmedRemovals.delete(collection)
+    }
+  }
+
   /** Purges records past retention (and confirms), and retries deliveries to connected nodes. */
   private async sweep(): Promise<void> {
     if (this.stopped) return
@@ -509,6 +584,7 @@ export class PrivacyService {
         }
         await this.confirmPending()
       })
+      await this.eraseLock.run(() => this.purgeRemovedCollections())
       for (const p of this.node.host?.peers() ?? []) await this.retryPending(p.address)
     } catch (err) {
       this.logger.warn({ err: errorMessage(err) }, 'private data sweep failed; will retry')

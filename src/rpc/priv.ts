@@ -8,7 +8,46 @@ import type { PrivacyService } from '../privacy/service.js'
 import { recordKey, shortId, subjectId } from '../privacy/record.js'
 import { method, noParams, type RpcContext, type RpcMethods } from './types.js'
 
-const PutSchema = z.object({
+/**
+ * A params object that refuses fields it does not know (-32602 naming the field, with the known
+ * field it most likely meant): a misspelt `retention` must not silently become the default.
+ */
+export function strictParams<S extends z.ZodRawShape>(shape: S) {
+  const known = Object.keys(shape)
+  return z.strictObject(shape, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? iss.keys.map((k) => unknownField(k, known)).join('; ') : undefined),
+  })
+}
+
+function unknownField(field: string, known: readonly string[]): string {
+  const near = closest(field, known)
+  return `unknown field "${field}"${near ? ` (did you mean "${near}"?)` : ''}; known fields: ${known.join(', ')}`
+}
+
+/** The known field that starts like `field` (or it like a known one), else one within 2 edits. */
+function closest(field: string, known: readonly string[]): string | undefined {
+  const f = field.toLowerCase()
+  const prefix = known.find((k) => k.toLowerCase().startsWith(f) || f.startsWith(k.toLowerCase()))
+  if (prefix) return prefix
+  let best: { k: string; d: number } | undefined
+  for (const k of known) {
+    const d = editDistance(f, k.toLowerCase())
+    if (d <= 2 && (!best || d < best.d)) best = { k, d }
+  }
+  return best?.k
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i]
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = cur
+  }
+  return prev[b.length]!
+}
+
+const PutSchema = strictParams({
   collection: shortId,
   key: recordKey,
   subject: subjectId,
@@ -17,7 +56,9 @@ const PutSchema = z.object({
   retentionSeconds: z.number().int().positive().optional(),
 })
 
-const ErasureSchema = z.union([z.object({ collection: shortId, key: recordKey }).strict(), z.object({ collection: shortId, subject: subjectId }).strict()])
+const ErasureSchema = strictParams({ collection: shortId, key: recordKey.optional(), subject: subjectId.optional() }).refine((r) => (r.key === undefined) !== (r.subject === undefined), {
+  message: 'name either "key" or "subject", not both',
+})
 
 export function privMethods(privacy: PrivacyService): RpcMethods {
   return {
@@ -27,11 +68,12 @@ export function privMethods(privacy: PrivacyService): RpcMethods {
     priv_getRecord: method(z.tuple([shortId, recordKey, shortId]), ([collection, key, purpose], ctx) => privacy.get(collection, key, purpose, callerLabel(ctx))),
     priv_listRecords: method(z.tuple([shortId]), ([collection]) => privacy.list(collection)),
     priv_deleteRecord: method(z.tuple([shortId, recordKey]), ([collection, key]) => privacy.requestErasure(collection, { key })),
-    priv_requestErasure: method(z.tuple([ErasureSchema]), ([req]) => privacy.requestErasure(req.collection, 'key' in req ? { key: req.key } : { subject: req.subject })),
+    priv_requestErasure: method(z.tuple([ErasureSchema]), ([req]) => privacy.requestErasure(req.collection, req.key !== undefined ? { key: req.key } : { subject: req.subject! })),
     priv_getErasureStatus: method(z.tuple([shortId, recordKey]), async ([collection, key]) => ({
       anchor: await privacy.anchorOf(collection, key),
       confirmations: await privacy.deletionConfirmations(collection, key),
       ...(await privacy.erasureStatus(collection, key)),
+      removedPartyPurges: await privacy.removalPurgeConfirmations(collection, key),
     })),
     priv_getAccessLog: method(z.tuple([subjectId]), ([subject]) => privacy.accessLog(subject)),
     priv_verifyAccessLog: method(z.tuple([z.unknown().optional()]), ([exported]) => privacy.verifyAccessLog(exported)),

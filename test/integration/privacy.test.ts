@@ -199,7 +199,7 @@ describe('private data collections on a governed network', () => {
     labCiphertext = (await store.rawPart('c', 'patients', 'p-1'))!
     await store.close()
     expect(labCiphertext).toMatch(/^0x[0-9a-f]{100,}$/)
-    const put2 = await ok<PutResult>(HOSPITAL, 'priv_putRecord', [{ collection: 'patients', key: 'p-2', subject: 'subj-bob', purposes: ['treatment'], data: SECRET_2 }])
+    const put2 = await ok<PutResult>(HOSPITAL, 'priv_putRecord', [{ collection: 'patients', key: 'p-2', subject: 'subj-bob', purposes: ['treatment', 'billing'], data: SECRET_2 }])
     expect(put2.pending).toEqual([net.nodes[LAB]!.address])
     await net.start(LAB)
     const got = await waitFor('the record on the returning node', async () => (await call<{ data: string }>(LAB, 'priv_getRecord', ['patients', 'p-2', 'treatment'])).result, 30_000)
@@ -359,7 +359,7 @@ describe('private data collections on a governed network', () => {
   }, 90_000)
 
   it('a record past its retention is purged by every member without a request', async () => {
-    await ok<PutResult>(HOSPITAL, 'priv_putRecord', [{ collection: 'patients', key: 'p-3', subject: 'subj-carol', purposes: ['treatment'], data: SECRET_3, retentionSeconds: 3 }])
+    await ok<PutResult>(HOSPITAL, 'priv_putRecord', [{ collection: 'patients', key: 'p-3', subject: 'subj-carol', purposes: ['treatment', 'billing'], data: SECRET_3, retentionSeconds: 3 }])
     const members = [HOSPITAL, INSURER, LAB].map((i) => net.nodes[i]!.address).sort()
     const status = await waitFor(
       'every member to purge the expired record',

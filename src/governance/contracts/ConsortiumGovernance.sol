@@ -849,7 +849,7 @@ contract ConsortiumGovernance is ICodeApprovals {
     // ---------------------------------------------------------------- actions: private data collections
 
     /// Creates or replaces a collection. Members must be current parties; each grant names a member,
-    /// a purpose and a legal basis; the controller must be a member.
+    /// a purpose and a legal basis (one of the GDPR Art. 6(1) bases); the controller must be a member.
     function _setCollection(
         bytes32 id,
         bytes32 controller,
@@ -876,6 +876,7 @@ contract ConsortiumGovernance is ICodeApprovals {
         require(controllerIsMember, "governance: the controller must be a member of the collection");
         for (uint256 i = 0; i < grantParties.length; i++) {
             require(grantPurposes[i] != bytes32(0) && grantBases[i] != bytes32(0), "governance: purpose and legal basis must not be empty");
+            require(_isLegalBasis(grantBases[i]), "governance: legal basis is not one of the GDPR Art. 6(1) bases");
             bool member = false;
             for (uint256 j = 0; j < members.length; j++) if (members[j] == grantParties[i]) member = true;
             require(member, "governance: a purpose is granted to a party that is not a member");
@@ -893,6 +894,13 @@ contract ConsortiumGovernance is ICodeApprovals {
         c.grantPurposes = grantPurposes;
         c.grantBases = grantBases;
         emit CollectionSet(id);
+    }
+
+    /// The GDPR Art. 6(1) bases, as LEGAL_BASES in src/governance/decisions.ts (a unit test holds
+    /// the two lists equal): a vote cannot record a basis the documentation does not name.
+    function _isLegalBasis(bytes32 b) private pure returns (bool) {
+        return b == bytes32("consent") || b == bytes32("contract") || b == bytes32("legal-obligation") || b == bytes32("vital-interests")
+            || b == bytes32("public-task") || b == bytes32("legitimate-interests");
     }
 
     function _decimal(uint256 value) private pure returns (string memory) {

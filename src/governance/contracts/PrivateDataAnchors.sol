@@ -74,6 +74,7 @@ contract PrivateDataAnchors {
         uint64 count;
         uint64 blockNumber;
     }
+    event RemovalPurgeConfirmed(bytes32 indexed collection, bytes32 indexed keyId, address indexed node);
 
     mapping(bytes32 => Anchor) private _anchors;
     mapping(uint256 => ErasureRequest) private _requests;
@@ -81,6 +82,10 @@ contract PrivateDataAnchors {
     mapping(bytes32 => address[]) private _confirmers;
     mapping(bytes32 => mapping(address => bool)) private _confirmed;
     mapping(address => AccessLogHead) private _logHeads;
+    /// Nodes of parties removed from a collection that confirmed purging a record (kept apart from
+    /// _confirmers: the record stays live for the remaining members).
+    mapping(bytes32 => address[]) private _removalPurgers;
+    mapping(bytes32 => mapping(address => bool)) private _removalPurged;
 
     /// @notice Anchors (or replaces) a record. Only an active node of a member party may anchor.
     function anchor(
@@ -170,6 +175,30 @@ contract PrivateDataAnchors {
     function accessLogHead(address node) external view returns (bytes32 head, uint64 count, uint64 blockNumber) {
         AccessLogHead storage h = _logHeads[node];
         return (h.head, h.count, h.blockNumber);
+    }
+
+    /// @notice A node of a party that is no longer a member of the collection (a SetCollection vote
+    /// removed it) confirms that it purged the records of the collection it held.
+    function confirmRemovalPurge(bytes32 collection, bytes32[] calldata keyIds) external {
+        require(keyIds.length > 0 && keyIds.length <= MAX_KEYS_PER_CONFIRMATION, "anchors: confirm 1 to 100 keys at a time");
+        ConsortiumGovernance.Collection memory c = _collection(collection);
+        bytes32 party = _nodeParty(msg.sender);
+        require(party != bytes32(0), "anchors: sender is not an active node");
+        for (uint256 i = 0; i < c.members.length; i++) require(c.members[i] != party, "anchors: the party is still a member of this collection");
+        for (uint256 i = 0; i < keyIds.length; i++) {
+            bytes32 id = _id(collection, keyIds[i]);
+            require(_anchors[id].anchoredAt != 0, "anchors: no such record");
+            if (!_removalPurged[id][msg.sender]) {
+                _removalPurged[id][msg.sender] = true;
+                _removalPurgers[id].push(msg.sender);
+                emit RemovalPurgeConfirmed(collection, keyIds[i], msg.sender);
+            }
+        }
+    }
+
+    /// The nodes of removed parties that confirmed purging a record.
+    function removalPurgeConfirmations(bytes32 collection, bytes32 keyId) external view returns (address[] memory) {
+        return _removalPurgers[_id(collection, keyId)];
     }
 
     /// An unknown record gives an anchor with anchoredAt 0.

@@ -56,11 +56,11 @@ async function configError(p: Promise<unknown>): Promise<ConfigError> {
   return e as ConfigError
 }
 
-async function collectionFile(): Promise<string> {
+async function collectionFile(basis = 'contract'): Promise<string> {
   const file = join(tmp.dir, 'collection.yaml')
   await writeFile(
     file,
-    ['id: participants', 'controller: pensionfund', 'retention: 7y', 'members: [pensionfund, insurer]', 'grants:', '  - { party: insurer, purpose: disability-claim, basis: "GDPR 6(1)(b) contract" }'].join('\n'),
+    ['id: participants', 'controller: pensionfund', 'retention: 7y', 'members: [pensionfund, insurer]', 'grants:', `  - { party: insurer, purpose: disability-claim, basis: "${basis}" }`].join('\n'),
   )
   return file
 }
@@ -88,7 +88,7 @@ describe('gov propose: decisions from flags', () => {
       controller: 'pensionfund',
       retentionSeconds: 7 * 365 * 86_400,
       members: ['pensionfund', 'insurer'],
-      grants: [{ party: 'insurer', purpose: 'disability-claim', basis: 'GDPR 6(1)(b) contract' }],
+      grants: [{ party: 'insurer', purpose: 'disability-claim', basis: 'contract' }],
     })
     expect(cases[0]).toEqual({ decision: 'AddParty', id: 'newfund', name: 'New Fund', kind: 'member', admins: [A] })
     expect(cases[1]).toEqual(cases[0])
@@ -100,6 +100,15 @@ describe('gov propose: decisions from flags', () => {
       const decoded = decodeDecision(decisionIndex(args.decision), encodeDecision(args))
       expect(decoded).toMatchObject(args)
     }
+  })
+
+  it('set-collection refuses a legal basis outside the documented list before anything is sent', async () => {
+    const err = await configError(buildDecision('set-collection', { collectionFile: await collectionFile('GDPR 6(1)(b) contract') }, ctx))
+    expect(err.message).toMatch(/grants\.0\.basis: legal basis "GDPR 6\(1\)\(b\) contract" is not one of: consent, contract, legal-obligation, vital-interests, public-task, legitimate-interests/)
+    // The encoder every client goes through (CLI, GovernanceClient, SDK) refuses it too.
+    expect(() =>
+      encodeDecision({ decision: 'SetCollection', id: 'c', controller: 'a', retentionSeconds: 60, members: ['a'], grants: [{ party: 'a', purpose: 'p', basis: 'because' }] }),
+    ).toThrow(/legal basis "because", which is not one of: consent, contract/)
   })
 
   it('hashes runtime code from a hex file or a JSON artifact, refusing creation-only artifacts and unlinked code', async () => {
@@ -226,6 +235,14 @@ describe('gov list and gov show against a node', () => {
     expect(out).toMatch(/regulator \(veto\)\s+no\n/)
     expect(out).toMatch(/insurer\s+-\n/)
     expect(out).toContain(`quorate gov vote 3 yes|no --key-file <its admin key> --rpc ${url}`)
+  })
+
+  it("shows a collection's grants as party, purpose and legal basis, one per line", () => {
+    const args = { decision: 'SetCollection', id: 'patients', controller: 'hospital', retentionSeconds: 3600, members: ['hospital', 'insurer'], grants: [{ party: 'hospital', purpose: 'treatment', basis: 'vital-interests' }, { party: 'insurer', purpose: 'billing', basis: 'contract' }] }
+    const out = formatProposal(proposal({ decision: 'SetCollection', args }), parties, NOW)
+    expect(out).not.toContain('[object Object]')
+    expect(out).toMatch(/grants\s+hospital: treatment \(vital-interests\)\n\s+insurer: billing \(contract\)\n/)
+    expect(out).toMatch(/retentionSeconds\s+3600 s \(1h\)/)
   })
 
   it('shows text written by any admin (descriptions, names) without its control characters', () => {
