@@ -64,8 +64,9 @@ export function dataCommand(): Command {
     .argument('<collection>')
     .argument('<key>')
     .requiredOption('--purpose <purpose>', 'why you read it')
+    .option('--subject <id>', 'the data subject the record is about (a refusal is logged under it)')
     .requiredOption(...rpcOption)
-    .action((collection: string, key: string, o: { purpose: string; rpc: string }) => run(() => new PrivateDataClient(o.rpc).get(collection, key, o.purpose)))
+    .action((collection: string, key: string, o: { purpose: string; subject?: string; rpc: string }) => run(() => new PrivateDataClient(o.rpc).get(collection, key, o.purpose, o.subject)))
   data
     .command('list')
     .description('records this node holds in a collection (no data, no subjects)')
