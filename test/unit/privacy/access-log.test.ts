@@ -153,15 +153,15 @@ describe('access log', () => {
   })
 
   it('a log cut at the file level (the write-ahead log truncated) fails verification', async () => {
-    const { log, dir } = await openLog()
+    const { log, dir, key } = await openLog()
     for (let i = 0; i < 6; i++) await log.append(ev(i % 2 ? 'alice' : 'bob'))
     await log.close()
     const wal = (await readdir(dir)).find((f) => f.endsWith('.log'))!
     await truncate(join(dir, wal), (await stat(join(dir, wal))).size - 40)
-    const reopened = await AccessLog.open(dir, generatePrivateKey())
-    const result = await reopened.verify()
-    expect(result.valid).toBe(false)
-    expect(result.errors.join('\n')).toMatch(/entries but 6 were written: its tail is missing/)
+    const reopened = await AccessLog.open(dir, key)
+    // LevelDB itself opens quietly with the last entry gone.
+    expect((await reopened.entries()).length).toBe(5)
+    expect((await reopened.verify()).errors).toEqual(['the log holds 5 entries but 6 were written: its tail is missing'])
     await reopened.close()
   })
 
@@ -201,18 +201,15 @@ describe('access log', () => {
         try {
           opened = await AccessLog.open(copy, key)
           const v = await opened.verify()
+          // A valid verdict is acceptable only if nothing was lost or changed (e.g. LevelDB's own text LOG).
           if (!v.valid) verdict = 'invalid'
-          else {
-            // A valid verdict is acceptable only if nothing was lost or changed (e.g. LevelDB's own text LOG).
-            expect(await opened.entries(), `${file} byte ${p}: valid, so every entry must be intact`).toEqual(original)
-            verdict = 'intact'
-          }
+          else verdict = JSON.stringify(await opened.entries()) === JSON.stringify(original) ? 'intact' : 'VALID BUT CHANGED'
         } catch (err) {
           verdict = (err as { code?: string }).code === 'ACCESS_LOG_UNAVAILABLE' ? 'open failed' : `threw ${String(err)}`
         } finally {
           await opened?.close().catch(() => undefined)
         }
-        expect(verdict, `${file} byte ${p}`).not.toMatch(/^threw/)
+        expect(verdict, `${file} byte ${p}`).not.toMatch(/^threw|^VALID BUT CHANGED/)
         if (verdict !== 'intact') detected++
         ;(verdicts[file] ??= []).push(`${p}:${verdict}`)
       }
