@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { Command, InvalidArgumentError } from 'commander'
 import { errorMessage } from '../errors.js'
-import { verifyAccessLogExport } from '../privacy/access-log.js'
+import { verifyAccessLogExport, type AccessLogExport } from '../privacy/access-log.js'
 import { PrivateDataClient } from '../privacy/client.js'
 
 function positive(name: string) {
@@ -102,14 +102,18 @@ export function dataCommand(): Command {
     )
   data
     .command('verify')
-    .description('verify an exported access log offline (or, with --rpc and no file, the node\'s whole log)')
+    .description('verify an exported access log (offline, or with --rpc also against the head its node anchored on chain); with --rpc and no file, the node\'s whole log')
     .argument('[file]', 'an export written by `quorate data log --out`')
-    .option('--rpc <url>', 'verify the node\'s whole log')
+    .option('--rpc <url>', 'a node that checks against the chain (the export\'s log head anchored on chain), or whose whole log to verify')
     .option('--node <address>', 'the node the export must come from')
     .action((file: string | undefined, o: { rpc?: string; node?: string }) =>
       run(async () => {
-        const result = file !== undefined
-          ? verifyAccessLogExport(JSON.parse(await readFile(file, 'utf8')), o.node as `0x${string}` | undefined)
+        const exported = file !== undefined ? (JSON.parse(await readFile(file, 'utf8')) as AccessLogExport) : undefined
+        const offline = exported !== undefined ? verifyAccessLogExport(exported, o.node as `0x${string}` | undefined) : undefined
+        const result = offline !== undefined
+          ? o.rpc && offline.valid
+            ? await new PrivateDataClient(o.rpc).verifyAccessLog(exported)
+            : offline
           : o.rpc
             ? await new PrivateDataClient(o.rpc).verifyAccessLog()
             : (() => {

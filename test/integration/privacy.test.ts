@@ -160,6 +160,16 @@ describe('private data collections on a governed network', () => {
     expect(await folderContains(net.nodes[OUTSIDER]!.dataDir, 'subj-alice')).toEqual([])
   })
 
+  it("a non-member's refused read names the subject it asked for, and that subject's export from the node shows the refusal", async () => {
+    const r = await call(OUTSIDER, 'priv_getRecord', ['patients', 'p-1', 'billing', 'subj-carol'])
+    expect(r.error?.message).toMatch(/not a member of this collection/)
+    const log = await ok<AccessLogExport>(OUTSIDER, 'priv_getAccessLog', ['subj-carol'])
+    expect(log.entries.map((e) => [e.key, e.action, e.purpose, e.outcome, e.caller])).toEqual([['p-1', 'read', 'billing', 'refused', 'anonymous@127.0.0.1']])
+    expect(log.entries[0]!.reason).toMatch(/not a member of this collection/)
+    expect(await ok(OUTSIDER, 'priv_verifyAccessLog', [log])).toEqual({ valid: true, errors: [] })
+    expect(await ok(OUTSIDER, 'priv_verifyAccessLog', [])).toEqual({ valid: true, errors: [] })
+  })
+
   it('a read for a purpose the party may not use is refused and logged; the log exports and verifies, a modified one does not', async () => {
     const refused = await call(INSURER, 'priv_getRecord', ['patients', 'p-1', 'treatment'])
     expect(refused.error?.message).toMatch(/purpose "treatment" is not allowed for party "insurer"/)
