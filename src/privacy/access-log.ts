@@ -170,7 +170,10 @@ export class AccessLog {
     } catch (err) {
       throw new QuorateError('ACCESS_LOG_UNAVAILABLE', `cannot open the access log in ${dir}`, { cause: err })
     }
-    return new AccessLog(db, dir, nodeKey, clock)
+    const log = new AccessLog(db, dir, nodeKey, clock)
+    // A new log gets its head file now, so that later a missing one is always a finding.
+    if ((await log.readHeadFile()) === undefined && (await log.last()) === undefined) await log.writeHeadFile(ZERO_HASH, 0)
+    return log
   }
 
   /** Appends an event; returns the entry as stored (durable: the batch is synced, then the head file). */
@@ -304,60 +307,62 @@ export class AccessLog {
    * hashes, links and signatures hold, the log reaches the head file and the anchored head.
    */
   async verify(anchored?: AnchoredHead): Promise<Verification> {
-    return this.lock.run(async () => {
-      const errors: string[] = []
-      const hashes: string[] = []
-      const subjectHeads = new Map<string, string>()
-      const indexed = new Set<string>()
-      let prev: string = ZERO_HASH
-      let expected = 0
-      try {
-        for await (const [k, v] of this.db.iterator({ gte: 'l!', lt: 'l!\xff' })) {
-          const keySeq = /^l!\d{12}$/.test(k) ? Number(k.slice(2)) : NaN
-          if (Number.isNaN(keySeq)) {
-            errors.push(`a corrupt key in the log: ${JSON.stringify(k)}`)
-            continue
-          }
-          if (keySeq !== expected) errors.push(`entries ${expected} to ${keySeq - 1} are missing (a gap in the sequence)`)
-          expected = keySeq + 1
-          let e: AccessEntry
-          try {
-            e = this.parse(v)
-          } catch (err) {
-            errors.push(`entry ${keySeq}: corrupt (${errorMessage(err)})`)
-            prev = ''
-            continue
-          }
-          hashes[keySeq] = e.hash
-          if (e.seq !== keySeq) errors.push(`entry ${keySeq}: says it is entry ${e.seq}`)
-          if (e.node !== this.node) errors.push(`entry ${keySeq}: written by another node (${e.node})`)
-          if (entryHash(e) !== e.hash) errors.push(`entry ${keySeq}: its hash does not match its content`)
-          if (!signatureOk(entrySigDigest(e.hash), e.sig, this.node)) errors.push(`entry ${keySeq}: its signature is not the node's`)
-          if (prev !== '' && e.prev !== prev) errors.push(`entry ${keySeq}: does not link to the entry before it`)
-          if (e.subjectPrev !== (subjectHeads.get(e.subject) ?? ZERO_HASH)) errors.push(`entry ${keySeq}: does not link to the previous entry of its subject`)
-          subjectHeads.set(e.subject, e.hash)
-          indexed.add(subjectKey(e.subject, keySeq))
-          prev = e.hash
-        }
-        // The per-subject index that exports start from: exactly one key per entry.
-        for await (const k of this.db.keys({ gte: 's!', lt: 's!\xff' })) {
+    // No lock: appends go on. The head file is read before the entries are iterated, and an append
+    // writes LevelDB before the head file, so the entries read are never older than the head read.
+    const headFile = await this.readHeadFile()
+    const errors: string[] = []
+    const hashes: string[] = []
+    const subjectHeads = new Map<string, string>()
+    const indexed = new Set<string>()
+    let prev: string = ZERO_HASH
+    let expected = 0
+    try {
+      // One iterator (one snapshot) over the entries (l!…) and then the subject index (s!…).
+      for await (const [k, v] of this.db.iterator({ gte: 'l!', lt: 's!\xff' })) {
+        if (k.startsWith('s!')) {
           if (!indexed.delete(k)) errors.push(`the subject index holds ${JSON.stringify(k)}, which is no entry of the log`)
+          continue
         }
-        for (const k of indexed) errors.push(`the subject index lacks ${JSON.stringify(k)}`)
-      } catch (err) {
-        errors.push(`the log cannot be read past entry ${expected - 1}: ${errorMessage(err)}`)
+        const keySeq = /^l!\d{12}$/.test(k) ? Number(k.slice(2)) : NaN
+        if (Number.isNaN(keySeq)) {
+          errors.push(`a corrupt key in the log: ${JSON.stringify(k)}`)
+          continue
+        }
+        if (keySeq !== expected) errors.push(`entries ${expected} to ${keySeq - 1} are missing (a gap in the sequence)`)
+        expected = keySeq + 1
+        let e: AccessEntry
+        try {
+          e = this.parse(v)
+        } catch (err) {
+          errors.push(`entry ${keySeq}: corrupt (${errorMessage(err)})`)
+          prev = ''
+          continue
+        }
+        hashes[keySeq] = e.hash
+        if (e.seq !== keySeq) errors.push(`entry ${keySeq}: says it is entry ${e.seq}`)
+        if (e.node !== this.node) errors.push(`entry ${keySeq}: written by another node (${e.node})`)
+        if (entryHash(e) !== e.hash) errors.push(`entry ${keySeq}: its hash does not match its content`)
+        if (!signatureOk(entrySigDigest(e.hash), e.sig, this.node)) errors.push(`entry ${keySeq}: its signature is not the node's`)
+        if (prev !== '' && e.prev !== prev) errors.push(`entry ${keySeq}: does not link to the entry before it`)
+        if (e.subjectPrev !== (subjectHeads.get(e.subject) ?? ZERO_HASH)) errors.push(`entry ${keySeq}: does not link to the previous entry of its subject`)
+        subjectHeads.set(e.subject, e.hash)
+        indexed.add(subjectKey(e.subject, keySeq))
+        prev = e.hash
       }
-      const count = expected
-      const headFile = await this.readHeadFile()
-      if (typeof headFile === 'string') errors.push(headFile)
-      else if (headFile === undefined && count > 0) errors.push(`the head file ${HEAD_FILE} is missing`)
-      else if (headFile !== undefined) {
-        if (count < headFile.count) errors.push(`the log holds ${count} entries but ${headFile.count} were written: its tail is missing`)
-        else if (headFile.count > 0 && hashes[headFile.count - 1] !== headFile.head) errors.push(`entry ${headFile.count - 1} does not have the hash last written for it (${HEAD_FILE})`)
-      }
-      checkAnchor(anchored, count, (i) => hashes[i], errors)
-      return { valid: errors.length === 0, errors }
-    })
+      // The per-subject index that exports start from holds exactly one key per entry.
+      for (const k of indexed) errors.push(`the subject index lacks ${JSON.stringify(k)}`)
+    } catch (err) {
+      errors.push(`the log cannot be read past entry ${expected - 1}: ${errorMessage(err)}`)
+    }
+    const count = expected
+    if (typeof headFile === 'string') errors.push(headFile)
+    else if (headFile === undefined) errors.push(`the head file ${HEAD_FILE} is missing`)
+    else if (headFile !== undefined) {
+      if (count < headFile.count) errors.push(`the log holds ${count} entries but ${headFile.count} were written: its tail is missing`)
+      else if (headFile.count > 0 && hashes[headFile.count - 1] !== headFile.head) errors.push(`entry ${headFile.count - 1} does not have the hash last written for it (${HEAD_FILE})`)
+    }
+    checkAnchor(anchored, count, (i) => hashes[i], errors)
+    return { valid: errors.length === 0, errors }
   }
 
   /** For tests and tooling only: the raw database (to show that tampering is detected). */

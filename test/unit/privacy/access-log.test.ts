@@ -267,6 +267,22 @@ describe('access log', () => {
     await cut.close()
   })
 
+  it('verification while entries are appended is valid (it does not stop the log, nor race with it)', async () => {
+    const { log } = await openLog()
+    let done = false
+    const appends = (async () => {
+      for (let i = 0; i < 150; i++) await log.append(ev(`s-${i % 5}`))
+      done = true
+    })()
+    const verdicts: Verification[] = []
+    while (!done) verdicts.push(await log.verify())
+    await appends
+    expect(verdicts.length).toBeGreaterThan(5)
+    expect(verdicts.filter((v) => !v.valid).map((v) => v.errors.join('; '))).toEqual([])
+    expect(await log.verify()).toEqual(VALID)
+    await log.close()
+  })
+
   it('a missing or corrupt head file is a failed verification', async () => {
     const { log, dir } = await openLog()
     await log.append(ev('alice'))
