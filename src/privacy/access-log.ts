@@ -137,16 +137,27 @@ const subjectKey = (subject: string, seq: number) => `s!${encodeURIComponent(sub
 const HeadFileSchema = z.object({ head: hexString, count: z.number().int().nonnegative() })
 
 /** The anchored head's check, shared by the log and exports: `hashAt(i)` is the hash of entry i if known. */
-function checkAnchor(anchored: AnchoredHead | undefined, count: number, hashAt: (seq: number) => string | undefined, errors: string[]): void {
+function checkAnchor(anchored: AnchoredHead | undefined, count: number, hashAt: (seq: number) => string | undefined, errors: string[], exported = false): void {
   if (!anchored || anchored.count === 0) return
   const at = `block ${anchored.blockNumber}`
   if (count < anchored.count) {
-    errors.push(`the log holds ${count} entries but ${anchored.count} were anchored on chain at ${at}: truncated or rewritten after ${at}`)
+    const hint = exported ? ' (or exported before it: export again)' : ''
+    errors.push(`the log holds ${count} entries but ${anchored.count} were anchored on chain at ${at}: truncated or rewritten after ${at}${hint}`)
     return
   }
   const h = hashAt(anchored.count - 1)
   if (h === undefined) errors.push(`the entry anchored at ${at} (seq ${anchored.count - 1}) is not covered: cannot check against the chain`)
   else if (h.toLowerCase() !== anchored.head.toLowerCase()) errors.push(`entry ${anchored.count - 1} does not have the hash anchored on chain at ${at}: truncated or rewritten after ${at}`)
+}
+
+/** An entry of the version 1 format: all fields of an entry but no salt and no signature. */
+function isUnsignedFormat(raw: string): boolean {
+  try {
+    const v: unknown = JSON.parse(raw)
+    return typeof v === 'object' && v !== null && !('sig' in v) && !('salt' in v) && AccessEntrySchema.omit({ salt: true, sig: true }).safeParse(v).success
+  } catch {
+    return false
+  }
 }
 
 export class AccessLog {
@@ -163,17 +174,48 @@ export class AccessLog {
   }
 
   /** @param clock unix seconds (injectable for tests) */
+  /**
+   * @param clock unix seconds (injectable for tests)
+   * A log of the unsigned format (before version 2: entries without `sig`, no head file) cannot be
+   * appended to; it is moved aside to `<dir>.v1-<time>` (kept as evidence) and a new log begins:
+   * `movedAside` names it.
+   */
   static async open(dir: string, nodeKey: Uint8Array, clock: () => number = () => Math.floor(Date.now() / 1000)): Promise<AccessLog> {
+    const log = await AccessLog.openDb(dir, nodeKey, clock)
+    const headFile = await log.readHeadFile()
+    if (headFile === undefined) {
+      const last = await log.lastRaw()
+      if (last !== undefined && isUnsignedFormat(last)) {
+        await log.close()
+        const aside = `${dir}.v1-${Date.now()}`
+        await rename(dir, aside)
+        const fresh = await AccessLog.openDb(dir, nodeKey, clock)
+        fresh.movedAside = aside
+        await fresh.writeHeadFile(ZERO_HASH, 0)
+        return fresh
+      }
+      // A new log gets its head file now, so that later a missing one is always a finding.
+      if (last === undefined) await log.writeHeadFile(ZERO_HASH, 0)
+    }
+    return log
+  }
+
+  /** Where an unsigned (version 1) log found at open was moved. */
+  movedAside: string | undefined
+
+  private static async openDb(dir: string, nodeKey: Uint8Array, clock: () => number): Promise<AccessLog> {
     const db = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8', compression: false })
     try {
       await db.open()
     } catch (err) {
       throw new QuorateError('ACCESS_LOG_UNAVAILABLE', `cannot open the access log in ${dir}`, { cause: err })
     }
-    const log = new AccessLog(db, dir, nodeKey, clock)
-    // A new log gets its head file now, so that later a missing one is always a finding.
-    if ((await log.readHeadFile()) === undefined && (await log.last()) === undefined) await log.writeHeadFile(ZERO_HASH, 0)
-    return log
+    return new AccessLog(db, dir, nodeKey, clock)
+  }
+
+  private async lastRaw(): Promise<string | undefined> {
+    for await (const v of this.db.values({ gte: 'l!', lt: 'l!\xff', reverse: true, limit: 1 })) return v
+    return undefined
   }
 
   /** Appends an event; returns the entry as stored (durable: the batch is synced, then the head file). */
@@ -415,7 +457,7 @@ export function verifyAccessLogExport(input: unknown, expectedNode?: Address, an
   if (anchored && anchored.count > 0 && anchored.count - 1 < x.from && x.count >= anchored.count) {
     errors.push(`the export starts at entry ${x.from}, after the head anchored on chain at block ${anchored.blockNumber} (${anchored.count} entries): it cannot be checked against it`)
   } else {
-    checkAnchor(anchored, x.count, (i) => hashes.get(i), errors)
+    checkAnchor(anchored, x.count, (i) => hashes.get(i), errors, true)
   }
   return { valid: errors.length === 0, errors }
 }

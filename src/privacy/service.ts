@@ -133,6 +133,7 @@ export class PrivacyService {
       await store.close()
       throw err
     })
+    if (log.movedAside) modules.logger.warn({ movedTo: log.movedAside }, 'the access log was of the unsigned format: moved aside (kept as evidence); a new, signed log begins')
     return new PrivacyService(node, nodeKey, keys, store, log, modules.logger, {
       sweepIntervalMs: opts.sweepIntervalMs ?? 2000,
       ackTimeoutMs: opts.ackTimeoutMs ?? 5000,

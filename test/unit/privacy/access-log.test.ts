@@ -283,6 +283,31 @@ describe('access log', () => {
     await log.close()
   })
 
+  it('a log of the unsigned format is moved aside at open (kept), and a new signed log begins', async () => {
+    const dir = join(await folder(), 'log')
+    const { ClassicLevel } = await import('classic-level')
+    const old = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8' })
+    const v1 = { seq: 0, time: 1, node: '0x00000000000000000000000000000000000000aa', party: 'p', collection: 'c', key: 'k', subject: 's', purpose: 'x', action: 'read', outcome: 'granted', reason: '', prev: `0x${'00'.repeat(32)}`, subjectPrev: `0x${'00'.repeat(32)}`, hash: `0x${'11'.repeat(32)}` }
+    await old.put('l!000000000000', JSON.stringify(v1))
+    await old.close()
+    const log = await AccessLog.open(dir, generatePrivateKey())
+    expect(log.movedAside).toMatch(/log\.v1-\d+$/)
+    expect(await log.entries()).toEqual([])
+    await log.append(ev('alice'))
+    expect(await log.verify()).toEqual(VALID)
+    await log.close()
+    const kept = new ClassicLevel<string, string>(log.movedAside!, { valueEncoding: 'utf8' })
+    expect(JSON.parse((await kept.get('l!000000000000'))!)).toEqual(v1)
+    await kept.close()
+    // A signed log whose head file is lost is not moved aside: that is a finding, not an upgrade.
+    const { rm } = await import('node:fs/promises')
+    await rm(join(dir, HEAD_FILE))
+    const again = await AccessLog.open(dir, generatePrivateKey())
+    expect(again.movedAside).toBeUndefined()
+    expect((await again.verify()).errors).toContain(`the head file ${HEAD_FILE} is missing`)
+    await again.close()
+  })
+
   it('a missing or corrupt head file is a failed verification', async () => {
     const { log, dir } = await openLog()
     await log.append(ev('alice'))
