@@ -104,6 +104,7 @@ export class LogHeadAnchorer {
   private running: Promise<void> | undefined
   private anchoredCount = -1
   private lastFailure = ''
+  private stopped = false
 
   constructor(
     private readonly log: { head(): Promise<{ head: Hex; count: number }>; readonly node: Address },
@@ -118,9 +119,15 @@ export class LogHeadAnchorer {
     this.timer.unref()
   }
 
-  async stop(): Promise<void> {
+  /** Stops the timer and later triggers; an anchor in flight is not awaited (it may wait 30 s for its block). */
+  stop(): void {
+    this.stopped = true
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
+  }
+
+  /** Resolves when no anchor is in flight (for tests). */
+  async settled(): Promise<void> {
     await this.running
   }
 
@@ -132,6 +139,7 @@ export class LogHeadAnchorer {
 
   /** Anchors the current head unless it is already anchored (also the timer's job). */
   run(): Promise<void> {
+    if (this.stopped) return Promise.resolve()
     this.running ??= this.anchorNow().finally(() => {
       this.running = undefined
     })

@@ -188,7 +188,7 @@ export class PrivacyService {
     this.node.host?.off('peer:connect', this.onConnect)
     this.node.host?.unhandle(DELIVER_PROTOCOL)
     await this.eraseLock.run(async () => undefined)
-    await this.anchorer?.stop()
+    this.anchorer?.stop()
     await this.store.close()
     await this.log.close()
   }

@@ -49,7 +49,10 @@ describe('log head anchorer', () => {
     await anchorer.run()
     expect(calls.length).toBe(before)
     expect((await log.verify(await memory.latest(log.node))).valid).toBe(true)
-    await anchorer.stop()
+    anchorer.stop()
+    await log.append(ev)
+    await anchorer.run()
+    expect(calls.length).toBe(before)
     await log.close()
   })
 
@@ -60,7 +63,7 @@ describe('log head anchorer', () => {
     for (let i = 0; i < 7; i++) {
       const e = await log.append(ev)
       anchorer.appended(e.seq + 1)
-      await anchorer.stop()
+      await anchorer.settled()
     }
     expect(calls.map((c) => c.count)).toEqual([3, 6])
     await log.close()
