@@ -278,7 +278,13 @@ export class AccessLog {
   }
 
   private parse(raw: string): AccessEntry {
-    const parsed = AccessEntrySchema.safeParse(JSON.parse(raw))
+    let json: unknown
+    try {
+      json = JSON.parse(raw)
+    } catch {
+      throw new QuorateError('ACCESS_LOG_CORRUPT', 'a corrupt access log entry: not JSON')
+    }
+    const parsed = AccessEntrySchema.safeParse(json)
     if (!parsed.success) throw new QuorateError('ACCESS_LOG_CORRUPT', `a corrupt access log entry: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
     return parsed.data
   }

@@ -297,6 +297,10 @@ describe('private data collections on a governed network', () => {
     expect((await cli(['log', 'subj-dave', '--out', file, '--rpc', net.url(INSURER)])).code).toBe(0)
     const verified = await cli(['verify', file, '--node', net.nodes[INSURER]!.address])
     expect(verified.code, verified.stdout).toBe(0)
+    // With --rpc the node also checks the export against the log head anchored on chain.
+    const viaNode = await cli(['verify', file, '--node', net.nodes[INSURER]!.address, '--rpc', net.url(HOSPITAL)])
+    expect(viaNode.code, viaNode.stdout + viaNode.stderr).toBe(0)
+    expect(JSON.parse(viaNode.stdout)).toEqual({ valid: true, errors: [] })
     const log = JSON.parse(await readFile(file, 'utf8')) as AccessLogExport
     log.entries[0]!.purpose = 'marketing'
     await writeFileAsync(file, JSON.stringify(log))

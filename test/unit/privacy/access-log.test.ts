@@ -140,6 +140,8 @@ describe('access log', () => {
     // Appending over a corrupt entry fails loudly rather than chaining onto garbage.
     await log.raw.put('l!000000000003', '[]')
     await expect(log.append(ev('erin'))).rejects.toThrow(/corrupt access log entry/)
+    await log.raw.put('l!000000000003', '{"seq":3,')
+    await expect(log.append(ev('erin'))).rejects.toMatchObject({ code: 'ACCESS_LOG_CORRUPT' })
     await log.raw.put('l!000000000001', raw1)
     await log.raw.del('l!000000000003')
     await log.raw.del('s!dave!000000000003')
