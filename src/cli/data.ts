@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import { errorMessage } from '../errors.js'
-import { verifyAccessLogExport } from '../privacy/access-log.js'
+import { verifyAccessLogExport, type AccessLogExport } from '../privacy/access-log.js'
 import { PrivateDataClient } from '../privacy/client.js'
 import { readReceipt, scanForErased } from '../privacy/erasure-proof.js'
 
@@ -66,8 +66,9 @@ export function dataCommand(): Command {
     .argument('<collection>')
     .argument('<key>')
     .requiredOption('--purpose <purpose>', 'why you read it')
+    .option('--subject <id>', 'the data subject the record is about (a refusal is logged under it)')
     .requiredOption(...rpcOption)
-    .action((collection: string, key: string, o: { purpose: string; rpc: string }) => run(() => new PrivateDataClient(o.rpc).get(collection, key, o.purpose)))
+    .action((collection: string, key: string, o: { purpose: string; subject?: string; rpc: string }) => run(() => new PrivateDataClient(o.rpc).get(collection, key, o.purpose, o.subject)))
   data
     .command('list')
     .description('records this node holds in a collection (no data, no subjects)')
@@ -103,14 +104,18 @@ export function dataCommand(): Command {
     )
   data
     .command('verify')
-    .description('verify an exported access log offline (or, with --rpc and no file, the node\'s whole log)')
+    .description('verify an exported access log (offline, or with --rpc also against the head its node anchored on chain); with --rpc and no file, the node\'s whole log')
     .argument('[file]', 'an export written by `quorate data log --out`')
-    .option('--rpc <url>', 'verify the node\'s whole log')
+    .option('--rpc <url>', 'a node that checks against the chain (the export\'s log head anchored on chain), or whose whole log to verify')
     .option('--node <address>', 'the node the export must come from')
     .action((file: string | undefined, o: { rpc?: string; node?: string }) =>
       run(async () => {
-        const result = file !== undefined
-          ? verifyAccessLogExport(JSON.parse(await readFile(file, 'utf8')), o.node as `0x${string}` | undefined)
+        const exported = file !== undefined ? (JSON.parse(await readFile(file, 'utf8')) as AccessLogExport) : undefined
+        const offline = exported !== undefined ? verifyAccessLogExport(exported, o.node as `0x${string}` | undefined) : undefined
+        const result = offline !== undefined
+          ? o.rpc && offline.valid
+            ? await new PrivateDataClient(o.rpc).verifyAccessLog(exported)
+            : offline
           : o.rpc
             ? await new PrivateDataClient(o.rpc).verifyAccessLog()
             : (() => {

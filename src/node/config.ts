@@ -124,6 +124,14 @@ export const NodeConfigSchema = z.object({
       minGasPrice: z.union([z.number().int().nonnegative(), z.string().regex(/^[0-9]+$/)]).default(0).transform((v) => BigInt(v)),
     })
     .prefault({}),
+  privacy: z
+    .object({
+      /** Anchor the access log head on chain at least this often while the log grows (60 s): the most an operator could cut unseen. */
+      logAnchorIntervalMs: z.number().int().min(1000).default(60_000),
+      /** ... and as soon as this many entries were appended since the last anchor (100). */
+      logAnchorEntries: z.number().int().positive().default(100),
+    })
+    .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 

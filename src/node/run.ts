@@ -38,7 +38,7 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
     rpcLogger.info({ host: config.rpc.host, anonymous: access.anonymousGrants, auth: access.authConfigured }, 'JSON-RPC on a non-loopback address: anonymous callers get only these namespaces')
   }
   const node = await Node.open(dataDir, config, { logger })
-  const privacy = await openPrivacy(node, logger.child({ module: 'privacy' })).catch(async (err: unknown) => {
+  const privacy = await openPrivacy(node, logger.child({ module: 'privacy' }), { logAnchorIntervalMs: config.privacy.logAnchorIntervalMs, logAnchorEntries: config.privacy.logAnchorEntries }).catch(async (err: unknown) => {
     await node.stop()
     throw err
   })

@@ -87,6 +87,11 @@ export class PrivacyChain {
     private readonly nodeKey: Uint8Array,
   ) {}
 
+  /** A view of the anchors contract through another ABI (e.g. the access log head fragment). */
+  readAnchors<T>(abi: Abi, functionName: string, args: readonly unknown[]): Promise<T> {
+    return this.read<T>(PRIVATE_DATA_ANCHORS_ADDRESS, abi, functionName, args)
+  }
+
   private async read<T>(to: Address, abi: Abi, functionName: string, args: readonly unknown[] = []): Promise<T> {
     const data = encodeFunctionData({ abi, functionName, args } as Parameters<typeof encodeFunctionData>[0])
     const out = await this.node.calls.call(this.node.head, { to, data: hexToBytes(data) })
@@ -157,9 +162,9 @@ export class PrivacyChain {
   }
 
   /** Sends a transaction to the anchors contract from the node key; resolves with its receipt logs once final. */
-  send(functionName: string, args: readonly unknown[]): Promise<{ txHash: Hash; blockNumber: number; logs: { topics: Hex[]; data: Hex }[] }> {
+  send(functionName: string, args: readonly unknown[], abi: Abi = this.anchorsAbi): Promise<{ txHash: Hash; blockNumber: number; logs: { topics: Hex[]; data: Hex }[] }> {
     return this.txLock.run(async () => {
-      const data = encodeFunctionData({ abi: this.anchorsAbi, functionName, args } as Parameters<typeof encodeFunctionData>[0])
+      const data = encodeFunctionData({ abi, functionName, args } as Parameters<typeof encodeFunctionData>[0])
       try {
         await this.node.calls.call(this.node.head, { from: this.node.address, to: PRIVATE_DATA_ANCHORS_ADDRESS, data: hexToBytes(data), gas: TX_GAS })
       } catch (err) {

@@ -56,8 +56,9 @@ export class PrivateDataClient {
     return this.call('priv_putRecord', [input])
   }
 
-  get(collection: string, key: string, purpose: string): Promise<ReadResult> {
-    return this.call('priv_getRecord', [collection, key, purpose])
+  /** `subject`: whom the record is about; a refusal is then logged under it even where the record is not held. */
+  get(collection: string, key: string, purpose: string, subject?: string): Promise<ReadResult> {
+    return this.call('priv_getRecord', subject === undefined ? [collection, key, purpose] : [collection, key, purpose, subject])
   }
 
   list(collection: string): Promise<Omit<RecordMeta, 'subject'>[]> {

@@ -25,10 +25,12 @@ import { RemoteRequestError } from '../network/errors.js'
 import type { Address, Hex } from '../types.js'
 import { Mutex } from '../util/mutex.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from './address.js'
-import { AccessLog, verifyAccessLogExport, type AccessLogExport, type Verification } from './access-log.js'
+import { AccessLog, verifyAccessLogExport, type AccessEvent, type AccessLogExport, type AnchoredHead, type Verification } from './access-log.js'
 import { PrivacyChain, type CollectionInfo } from './anchors.js'
 import { CollectionKeys } from './collection-keys.js'
 import { DeliverySchema, mayHold, recipients, verifyDelivery, type Withheld } from './delivery.js'
+import { governanceArtifacts } from '../governance/artifacts.js'
+import { chainLogHeadAnchor, LOG_HEAD_ABI, LogHeadAnchorer, type LogHeadAnchor } from './log-anchor.js'
 import { seal, type EncryptionKeyPair } from './envelope.js'
 import { NotMemberError, PrivateDataError, PurposeNotAllowedError } from './errors.js'
 import { ENCRYPTION_KEY_FILE, readEncryptionKeyFile } from './keys.js'
@@ -43,6 +45,15 @@ export interface PrivacyOptions {
   sweepIntervalMs?: number
   /** How long a put waits for each member's acknowledgement (default 5 s). */
   ackTimeoutMs?: number
+  /** Anchor the access log head on chain at least this often while it grows (default 60 s). */
+  logAnchorIntervalMs?: number
+  /** ... and as soon as this many entries were appended since the last anchor (default 100). */
+  logAnchorEntries?: number
+  /**
+   * Where log heads are anchored. Default: PrivateDataAnchors' `anchorAccessLogHead` when the
+   * genesis contract has it; `null` turns anchoring off (verification then has no on-chain head).
+   */
+  logHeadAnchor?: LogHeadAnchor | null
 }
 
 export interface PutInput {
@@ -95,6 +106,8 @@ export class PrivacyService {
   private stopped = false
   private readonly onBlock = (r: BlockRecord) => void this.handleBlock(r)
   private readonly onConnect = (peer: Address) => void this.retryPending(peer)
+  private readonly logHeadAnchor: LogHeadAnchor | undefined
+  private readonly anchorer: LogHeadAnchorer | undefined
 
   private constructor(
     private readonly node: Node,
@@ -103,10 +116,29 @@ export class PrivacyService {
     readonly store: PrivateStore,
     readonly log: AccessLog,
     private readonly logger: Logger,
-    private readonly opts: Required<PrivacyOptions>,
+    private readonly opts: Required<Omit<PrivacyOptions, 'logHeadAnchor'>> & Pick<PrivacyOptions, 'logHeadAnchor'>,
   ) {
     this.chain = new PrivacyChain(node, nodeKey)
     this.collectionKeys = new CollectionKeys(join(node.dataDir, 'private', 'collection-keys'), node.address.toLowerCase() as Address, keys, this.chain, () => node.host, { timeoutMs: opts.ackTimeoutMs, log: (msg, fields) => logger.info(fields, msg) })
+    this.logHeadAnchor = opts.logHeadAnchor === null ? undefined : (opts.logHeadAnchor ?? this.chainLogHeadAnchor())
+    this.anchorer = this.logHeadAnchor && new LogHeadAnchorer(log, this.logHeadAnchor, { intervalMs: opts.logAnchorIntervalMs, everyEntries: opts.logAnchorEntries }, logger)
+  }
+
+  /** The on-chain anchor of log heads, if this chain's PrivateDataAnchors has it (older genesis: none). */
+  private chainLogHeadAnchor(): LogHeadAnchor | undefined {
+    const abi = governanceArtifacts().PrivateDataAnchors.abi
+    if (!abi.some((f) => f.type === 'function' && f.name === 'anchorAccessLogHead')) return undefined
+    const chain = this.chain
+    return chainLogHeadAnchor({
+      send: (fn, args) => chain.send(fn, args, LOG_HEAD_ABI),
+      read: (fn, args) => chain.readAnchors<readonly [Hex, bigint, bigint]>(LOG_HEAD_ABI, fn, args),
+    })
+  }
+
+  /** Appends to the access log and lets the anchorer know (it anchors every N entries). */
+  private async record(event: AccessEvent): Promise<void> {
+    const entry = await this.log.append(event)
+    this.anchorer?.appended(entry.seq + 1)
   }
 
   static async open(node: Node, modules: { logger: Logger }, opts: PrivacyOptions = {}): Promise<PrivacyService> {
@@ -117,7 +149,14 @@ export class PrivacyService {
       await store.close()
       throw err
     })
-    return new PrivacyService(node, nodeKey, keys, store, log, modules.logger, { sweepIntervalMs: opts.sweepIntervalMs ?? 2000, ackTimeoutMs: opts.ackTimeoutMs ?? 5000 })
+    if (log.movedAside) modules.logger.warn({ movedTo: log.movedAside }, 'the access log was of the unsigned format: moved aside (kept as evidence); a new, signed log begins')
+    return new PrivacyService(node, nodeKey, keys, store, log, modules.logger, {
+      sweepIntervalMs: opts.sweepIntervalMs ?? 2000,
+      ackTimeoutMs: opts.ackTimeoutMs ?? 5000,
+      logAnchorIntervalMs: opts.logAnchorIntervalMs ?? 60_000,
+      logAnchorEntries: opts.logAnchorEntries ?? 100,
+      ...(opts.logHeadAnchor !== undefined ? { logHeadAnchor: opts.logHeadAnchor } : {}),
+    })
   }
 
   get encryptionPublicKey(): Hex {
@@ -132,6 +171,7 @@ export class PrivacyService {
     this.node.on('block', this.onBlock)
     this.timer = setInterval(() => void this.sweep(), this.opts.sweepIntervalMs)
     this.timer.unref()
+    this.anchorer?.start()
     // Erasures decided while this node was down (or between a crash and now) are carried out here.
     void this.eraseLock.run(async () => {
       await this.reconcile()
@@ -155,7 +195,7 @@ export class PrivacyService {
     for (const g of groups.values()) {
       const reason = g.request === 0 ? 'retention expired' : `erasure request ${g.request}`
       await this.eraseHeld(g.held, g.request, reason)
-      for (const m of g.held) await this.log.append({ party, collection: m.collection, key: m.key, subject: m.subject, purpose: '', action: g.request === 0 ? 'purge' : 'erase', outcome: 'granted', reason })
+      for (const m of g.held) await this.record({ party, collection: m.collection, key: m.key, subject: m.subject, purpose: '', action: g.request === 0 ? 'purge' : 'erase', outcome: 'granted', reason })
       this.logger.info({ collection: g.collection, request: g.request, records: g.held.length }, 'carried out an erasure decided while this node was away')
     }
   }
@@ -265,6 +305,7 @@ export class PrivacyService {
     this.node.host?.unhandle(DELIVER_PROTOCOL)
     this.collectionKeys.stop()
     await this.eraseLock.run(async () => undefined)
+    this.anchorer?.stop()
     await this.store.close()
     await this.log.close()
   }
@@ -321,7 +362,7 @@ export class PrivacyService {
     // Anchored first: a receiving member checks the record against the anchor before storing it.
     const { txHash } = await this.chain.send('anchor', [toBytes32(c.id), kid, hash, ids.subjectId(record.subject), ids.purposesHash(record.key, purposes), BigInt(record.expiresAt)])
     await this.store.put(record)
-    await this.log.append({ party: await this.myParty(), collection: c.id, key: record.key, subject: record.subject, purpose: purposes.join(','), action: 'write', outcome: 'granted', reason: '', ...(caller !== undefined ? { caller } : {}) })
+    await this.record({ party: await this.myParty(), collection: c.id, key: record.key, subject: record.subject, purpose: purposes.join(','), action: 'write', outcome: 'granted', reason: '', ...(caller !== undefined ? { caller } : {}) })
     const others = (await this.chain.memberNodes(c.members)).filter((n) => n.address !== this.node.address)
     const { send: members, withheld } = recipients(c, purposes, others)
     if (withheld.length) this.logger.info({ collection: c.id, withheld: withheld.map((w) => w.node) }, 'private record withheld from members without a grant for its purposes')
@@ -409,16 +450,21 @@ export class PrivacyService {
     return new TextEncoder().encode(JSON.stringify({ ok: true, recordHash: anchor.recordHash }))
   }
 
-  /** Reads a record for a declared purpose; every read and refusal is logged, with the API caller. */
-  async get(collectionId: string, key: string, purpose: string, caller?: string): Promise<ReadResult> {
+  /**
+   * Reads a record for a declared purpose; every read and refusal is logged, with the API caller.
+   * A refusal is logged under the record's subject when this node holds it, else under the subject
+   * the caller named (a non-member holds nothing): so the data subject's export shows it.
+   */
+  async get(collectionId: string, key: string, purpose: string, caller?: string, namedSubject?: string): Promise<ReadResult> {
     const by = caller !== undefined ? { caller } : {}
     const meta = await this.store.meta(collectionId, key).catch(() => undefined)
-    const subject = meta?.subject ?? ''
+    const subject = meta?.subject ?? namedSubject ?? ''
     const party = (await this.chain.partyOf(this.node.address)) ?? ''
     const refuse = async (err: Error): Promise<never> => {
-      await this.log.append({ party, collection: collectionId, key, subject, purpose, action: 'read', outcome: 'refused', reason: errorMessage(err), ...by })
+      await this.record({ party, collection: collectionId, key, subject, purpose, action: 'read', outcome: 'refused', reason: errorMessage(err), ...by })
       throw err
     }
+    if (meta && namedSubject !== undefined && namedSubject !== meta.subject) return refuse(new PrivateDataError('INVALID_INPUT', `record "${key}" is not about the subject named`))
     const c = await this.collection(collectionId)
     if (!c.members.includes(party)) return refuse(new NotMemberError(collectionId, party || this.node.address))
     const granted = c.grants.find((g) => g.party === party && g.purpose === purpose)
@@ -433,7 +479,7 @@ export class PrivacyService {
     }
     if (!record.purposes.includes(purpose)) return refuse(new PurposeNotAllowedError(`record "${key}" was not collected for purpose "${purpose}" (its purposes: ${record.purposes.join(', ')})`))
     if (record.expiresAt <= now()) return refuse(new PrivateDataError('RESOURCE_NOT_FOUND', `record "${key}" is past its retention and is being purged`))
-    await this.log.append({ party, collection: collectionId, key, subject: record.subject, purpose, action: 'read', outcome: 'granted', reason: `legal basis: ${granted.basis}`, ...by })
+    await this.record({ party, collection: collectionId, key, subject: record.subject, purpose, action: 'read', outcome: 'granted', reason: `legal basis: ${granted.basis}`, ...by })
     return { collection: record.collection, key: record.key, subject: record.subject, purposes: record.purposes, data: record.data, expiresAt: record.expiresAt, writer: record.writer, writtenAt: record.writtenAt, recordHash: recordHash(record) }
   }
 
@@ -460,12 +506,25 @@ export class PrivacyService {
   }
 
   async accessLog(subject: string): Promise<AccessLogExport> {
-    return this.log.exportSubject(subject)
+    const anchored = await this.logHeadAnchor?.latest(this.node.address)
+    return this.log.exportSubject(subject, anchored?.count ?? 0)
   }
 
-  /** Verifies an exported subject log, or (without one) this node's whole log. */
+  /**
+   * Verifies an exported subject log, or (without one) this node's whole log, against the head its
+   * node last anchored on chain. A chain that cannot be read is a failed verification, not a pass.
+   */
   async verifyAccessLog(exported?: unknown): Promise<Verification> {
-    return exported === undefined ? this.log.verify() : verifyAccessLogExport(exported)
+    const node = exported === undefined ? this.node.address : (exported as { node?: unknown } | null)?.node
+    let anchored: AnchoredHead | undefined
+    if (this.logHeadAnchor && typeof node === 'string' && /^0x[0-9a-fA-F]{40}$/.test(node)) {
+      try {
+        anchored = await this.logHeadAnchor.latest(node as Address)
+      } catch (err) {
+        return { valid: false, errors: [`cannot read the access log head anchored on chain: ${errorMessage(err)}`] }
+      }
+    }
+    return exported === undefined ? this.log.verify(anchored) : verifyAccessLogExport(exported, undefined, anchored)
   }
 
   /** Needs the collection secret: only a member node can find a record's anchor by its key. */
@@ -512,7 +571,7 @@ export class PrivacyService {
     const ids = await this.collectionKeys.ids(collection.id)
     const held = (await this.store.list(collection.id)).filter((m) => (kid !== `0x${'00'.repeat(32)}` ? ids.keyId(m.key) === kid : ids.subjectId(m.subject) === sid))
     await this.eraseHeld(held, requestId, `erasure request ${requestId}`)
-    for (const m of held) await this.log.append({ party, collection: collection.id, key: m.key, subject: m.subject, purpose: '', action: 'erase', outcome: 'granted', reason: `erasure request ${requestId}` })
+    for (const m of held) await this.record({ party, collection: collection.id, key: m.key, subject: m.subject, purpose: '', action: 'erase', outcome: 'granted', reason: `erasure request ${requestId}` })
     // A record this node never held is confirmed too (it holds nothing of it): same durable marker.
     if (held.length === 0 && kid !== `0x${'00'.repeat(32)}`) await this.store.markToConfirm([{ collection: collection.id, keyId: kid, request: requestId, since: now() }])
     this.logger.info({ request: requestId, collection: collection.id, records: held.length }, 'erased private records; confirming on chain')
@@ -541,7 +600,7 @@ export class PrivacyService {
     for (const [collection, records] of removed) {
       const reason = `party "${party}" was removed from collection "${collection}"`
       await this.store.erase(records, reason, now())
-      for (const m of records) await this.log.append({ party, collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason })
+      for (const m of records) await this.record({ party, collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason })
       const pending = this.unconfirmedRemovals.get(collection) ?? new Set<Hex>()
       const ids = await this.collectionKeys.ids(collection)
       for (const m of records) pending.add(ids.keyId(m.key))
@@ -579,7 +638,7 @@ export class PrivacyService {
         if (expired.length > 0) {
           const party = (await this.chain.partyOf(this.node.address)) ?? ''
           await this.eraseHeld(expired, 0, 'retention expired')
-          for (const m of expired) await this.log.append({ party, collection: m.collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason: 'retention expired' })
+          for (const m of expired) await this.record({ party, collection: m.collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason: 'retention expired' })
           this.logger.info({ records: expired.length }, 'purged private records past retention')
         }
         await this.confirmPending()

@@ -65,7 +65,11 @@ export function privMethods(privacy: PrivacyService): RpcMethods {
     priv_getCollections: noParams(() => privacy.collections()),
     priv_getCollection: method(z.tuple([shortId]), ([id]) => privacy.collection(id)),
     priv_putRecord: method(z.tuple([PutSchema]), ([input], ctx) => privacy.put(input, callerLabel(ctx))),
-    priv_getRecord: method(z.tuple([shortId, recordKey, shortId]), ([collection, key, purpose], ctx) => privacy.get(collection, key, purpose, callerLabel(ctx))),
+    // The optional 4th param names the data subject: a refusal for a record this node does not hold
+    // (a non-member) is logged under it, so that subject's access log export shows the attempt.
+    priv_getRecord: method(z.tuple([shortId, recordKey, shortId, subjectId.optional()]), ([collection, key, purpose, subject], ctx) =>
+      privacy.get(collection, key, purpose, callerLabel(ctx), subject),
+    ),
     priv_listRecords: method(z.tuple([shortId]), ([collection]) => privacy.list(collection)),
     priv_deleteRecord: method(z.tuple([shortId, recordKey]), ([collection, key]) => privacy.requestErasure(collection, { key })),
     priv_requestErasure: method(z.tuple([ErasureSchema]), ([req]) => privacy.requestErasure(req.collection, req.key !== undefined ? { key: req.key } : { subject: req.subject! })),

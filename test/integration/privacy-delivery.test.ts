@@ -29,7 +29,7 @@ import { CLI, waitFor } from '../helpers/node-process.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const PARTIES = ['hospital', 'insurer', 'lab', 'outsider'] as const
-const [HOSPITAL, INSURER, LAB, OUTSIDER] = [0, 1, 2, 3]
+const [HOSPITAL, INSURER, LAB] = [0, 1, 2]
 
 let tmp: Awaited<ReturnType<typeof tempDir>>
 let net: TestNetwork
@@ -200,7 +200,7 @@ describe('delivery follows grants; removal from a collection is followed through
     const status = await waitFor(
       'the lab to confirm its purge on chain',
       async () => {
-        const s = await ok<{ anchor: { erasedAt: number }; removedPartyPurges: Address[] }>(OUTSIDER, 'priv_getErasureStatus', ['patients', 'r-1'])
+        const s = await ok<{ anchor: { erasedAt: number }; removedPartyPurges: Address[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'r-1'])
         return s.removedPartyPurges.includes(lab) ? s : undefined
       },
       30_000,
@@ -216,7 +216,7 @@ describe('delivery follows grants; removal from a collection is followed through
     expect(await (await KeyVault.open(keysDir, await defaultKeyWrapper(keysDir, labKey, undefined))).get('patients!r-1')).toBeUndefined()
     expect(dataKey).toMatch(/^[0-9a-f]{64}$/)
     for (const secret of [LAB_HELD, TREATMENT_ONLY]) expect(await folderContains(net.nodes[LAB]!.dataDir, secret), secret).toEqual([])
-    expect((await ok<{ removedPartyPurges: Address[] }>(OUTSIDER, 'priv_getErasureStatus', ['patients', 't-1'])).removedPartyPurges).toEqual([lab])
+    expect((await ok<{ removedPartyPurges: Address[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 't-1'])).removedPartyPurges).toEqual([lab])
     expect((await call(LAB, 'priv_getRecord', ['patients', 'r-1', 'treatment'])).error?.message).toMatch(/not a member of this collection/)
     const later = await ok<PutResult>(HOSPITAL, 'priv_putRecord', [{ collection: 'patients', key: 'r-2', subject: 'subj-hana', purposes: ['billing', 'treatment'], data: 'after' }])
     expect(later.delivered).toEqual([net.nodes[INSURER]!.address])

@@ -172,6 +172,16 @@ describe('private data collections on a governed network', () => {
     expect(await folderContains(net.nodes[OUTSIDER]!.dataDir, 'subj-alice')).toEqual([])
   })
 
+  it("a non-member's refused read names the subject it asked for, and that subject's export from the node shows the refusal", async () => {
+    const r = await call(OUTSIDER, 'priv_getRecord', ['patients', 'p-1', 'billing', 'subj-carol'])
+    expect(r.error?.message).toMatch(/not a member of this collection/)
+    const log = await ok<AccessLogExport>(OUTSIDER, 'priv_getAccessLog', ['subj-carol'])
+    expect(log.entries.map((e) => [e.key, e.action, e.purpose, e.outcome, e.caller])).toEqual([['p-1', 'read', 'billing', 'refused', 'anonymous@127.0.0.1']])
+    expect(log.entries[0]!.reason).toMatch(/not a member of this collection/)
+    expect(await ok(OUTSIDER, 'priv_verifyAccessLog', [log])).toEqual({ valid: true, errors: [] })
+    expect(await ok(OUTSIDER, 'priv_verifyAccessLog', [])).toEqual({ valid: true, errors: [] })
+  })
+
   it('a read for a purpose the party may not use is refused and logged; the log exports and verifies, a modified one does not', async () => {
     const refused = await call(INSURER, 'priv_getRecord', ['patients', 'p-1', 'treatment'])
     expect(refused.error?.message).toMatch(/purpose "treatment" is not allowed for party "insurer"/)
@@ -299,6 +309,10 @@ describe('private data collections on a governed network', () => {
     expect((await cli(['log', 'subj-dave', '--out', file, '--rpc', net.url(INSURER)])).code).toBe(0)
     const verified = await cli(['verify', file, '--node', net.nodes[INSURER]!.address])
     expect(verified.code, verified.stdout).toBe(0)
+    // With --rpc the node also checks the export against the log head anchored on chain.
+    const viaNode = await cli(['verify', file, '--node', net.nodes[INSURER]!.address, '--rpc', net.url(HOSPITAL)])
+    expect(viaNode.code, viaNode.stdout + viaNode.stderr).toBe(0)
+    expect(JSON.parse(viaNode.stdout)).toEqual({ valid: true, errors: [] })
     const log = JSON.parse(await readFile(file, 'utf8')) as AccessLogExport
     log.entries[0]!.purpose = 'marketing'
     await writeFileAsync(file, JSON.stringify(log))

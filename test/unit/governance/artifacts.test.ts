@@ -47,6 +47,7 @@ function describeEntry(e: AbiEntry): string {
   const inputs = (e.inputs ?? []).map((p) => (e.type === 'event' && p.indexed ? `${canonical(p)} indexed` : canonical(p))).join(',')
   if (e.type === 'event') return `event ${e.name}(${inputs})`
   if (e.type === 'constructor') return `constructor(${inputs})`
+  if (e.type === 'error') return `error ${e.name}(${inputs})`
   if (e.type !== 'function') return e.type
   const outputs = (e.outputs ?? []).map(canonical).join(',')
   return `${e.name}(${inputs}) ${e.stateMutability}${outputs ? ` returns (${outputs})` : ''}`
@@ -54,7 +55,7 @@ function describeEntry(e: AbiEntry): string {
 
 const PARTY = '(bytes32,string,uint8,uint8,address[])'
 const COLLECTION = '(bytes32,bytes32,uint64,bytes32[],bytes32[],bytes32[],bytes32[])'
-const ANCHOR = '(bytes32,bytes32,bytes32,bytes32,bytes32[],uint64,address,uint64,uint64,uint256)'
+const ANCHOR = '(bytes32,bytes32,bytes32,bytes32,bytes32,uint64,address,uint64,uint64,uint256)'
 const PROPOSAL = '(uint256,uint8,uint8,bytes32,uint64,uint64,uint16,uint16,uint16,uint8,bool,bytes32[],bytes,string)'
 
 describe('governance artifacts', () => {
@@ -193,9 +194,18 @@ describe('governance artifacts', () => {
     const anchors = governanceArtifactsFile().contracts.PrivateDataAnchors!.abi as unknown as AbiEntry[]
     expect(anchors.map(describeEntry).sort()).toEqual(
       [
-        'anchor(bytes32,bytes32,bytes32,bytes32,bytes32[],uint64) nonpayable',
+        // The purposes are a keyed commitment (bytes32), never in clear.
+        'anchor(bytes32,bytes32,bytes32,bytes32,bytes32,uint64) nonpayable',
         'requestErasure(bytes32,bytes32,bytes32) nonpayable returns (uint256)',
         'confirmDeletion(bytes32,bytes32[],uint256) nonpayable',
+        // Access-log heads on chain.
+        'anchorAccessLogHead(bytes32,uint64) nonpayable',
+        'accessLogHead(address) view returns (bytes32,uint64,uint64)',
+        'event AccessLogHeadAnchored(address indexed,bytes32,uint64)',
+        'error NotActiveNode(address)',
+        'error EmptyAccessLogHead()',
+        'error AccessLogHeadRegressed(uint64,uint64)',
+        'error EmptyAnchorField()',
         'confirmRemovalPurge(bytes32,bytes32[]) nonpayable',
         'removalPurgeConfirmations(bytes32,bytes32) view returns (address[])',
         'event RemovalPurgeConfirmed(bytes32 indexed,bytes32 indexed,address indexed)',

@@ -11,6 +11,7 @@ import { governanceArtifacts } from '../../../src/governance/artifacts.js'
 import { encodeDecision, type CollectionGrant } from '../../../src/governance/decisions.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from '../../../src/privacy/address.js'
 import { toBytes32 } from '../../../src/privacy/record.js'
+import { keccakHex } from '../../../src/crypto/keys.js'
 import type { Hex } from '../../../src/types.js'
 import { Decision, GovernanceChain, keys, pid, policies } from '../governance/governance-vm.js'
 
@@ -44,7 +45,7 @@ beforeAll(async () => {
   })
   await chain.vm.stateManager.putCode(createAddressFromString(PRIVATE_DATA_ANCHORS_ADDRESS), hexToBytes(governanceArtifacts().PrivateDataAnchors.deployedBytecode))
   await chain.decide([HOSPITAL_ADMIN], Decision.SetCollection, setCollection(['hospital', 'insurer'], [{ party: 'hospital', purpose: 'billing', basis: 'contract' }, { party: 'insurer', purpose: 'billing', basis: 'contract' }]))
-  const anchored = await anchorsTx(HOSPITAL_NODE, 'anchor', [PATIENTS, KEY_1, HASH, SUBJECT, [toBytes32('billing')], chain.time + 3600n])
+  const anchored = await anchorsTx(HOSPITAL_NODE, 'anchor', [PATIENTS, KEY_1, HASH, SUBJECT, keccakHex(new TextEncoder().encode('purposes commitment')), chain.time + 3600n])
   expect(anchored.ok).toBe(true)
 })
 
