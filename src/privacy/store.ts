@@ -42,7 +42,7 @@ export interface PendingDelivery {
  */
 export type ConfirmKind = 'deletion' | 'removal'
 
-/** A deletion not yet confirmed on chain: kept until the confirmation is in a final block. */
+/** A deletion or removal purge not yet confirmed on chain: kept until the confirmation is in a final block. */
 export interface ToConfirm {
   collection: string
   keyId: Hex
