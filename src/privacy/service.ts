@@ -36,7 +36,7 @@ import { NotMemberError, PrivateDataError, PurposeNotAllowedError } from './erro
 import { ENCRYPTION_KEY_FILE, readEncryptionKeyFile } from './keys.js'
 import { encodeRecord, recordAad, recordHash, toBytes32, type PrivateRecord, type RecordMeta } from './record.js'
 import { appendReceipt, readReceipt, scanForErased, type ErasureScan } from './erasure-proof.js'
-import { openPrivateStore, type PrivateStore, type ToConfirm } from './store.js'
+import { openPrivateStore, type ConfirmKind, type PrivateStore, type ToConfirm } from './store.js'
 
 export const DELIVER_PROTOCOL = 'private/deliver'
 
@@ -101,7 +101,6 @@ export class PrivacyService {
   readonly collectionKeys: CollectionKeys
   private readonly eraseLock = new Mutex()
   /** Purges for a collection this party was voted out of, not yet confirmed on chain: collection → key ids. */
-  private readonly unconfirmedRemovals = new Map<string, Set<Hex>>()
   private timer: NodeJS.Timeout | undefined
   private stopped = false
   private readonly onBlock = (r: BlockRecord) => void this.handleBlock(r)
@@ -205,9 +204,9 @@ export class PrivacyService {
    * the request's erasure receipt (`<data>/private/erasures/<request>.json`). The confirmation
    * itself is sent by `confirmPending`, now and again until it is on chain.
    */
-  private async eraseHeld(held: RecordMeta[], request: number, reason: string): Promise<void> {
+  private async eraseHeld(held: RecordMeta[], request: number, reason: string, kind: ConfirmKind = 'deletion'): Promise<void> {
     const marked = []
-    for (const m of held) marked.push({ ...m, confirm: { keyId: (await this.collectionKeys.ids(m.collection)).keyId(m.key), request } })
+    for (const m of held) marked.push({ ...m, confirm: { keyId: (await this.collectionKeys.ids(m.collection)).keyId(m.key), request, kind } })
     const proofs = await this.store.erase(
       marked,
       reason,
@@ -221,34 +220,48 @@ export class PrivacyService {
   }
 
   /**
-   * Sends the deletion confirmations still owed (one transaction per collection and request), at
-   * start-up and on every sweep; a failure (pool refusal, revert, timeout) keeps the markers and
-   * retries after a backoff (2 s doubling, at most 5 min). A confirmation another attempt already
-   * put on chain is recognised and dropped.
+   * Sends the deletion and removal-purge confirmations still owed (one transaction per collection
+   * and request, or per collection for removals, at most 100 records each), at start-up and on every
+   * sweep; a failure (pool refusal, revert, timeout) keeps the markers and retries after a backoff
+   * (2 s doubling, at most 5 min). A confirmation another attempt already put on chain is
+   * recognised and dropped. The markers are in the store, so a restart does not lose them.
    */
   private async confirmPending(): Promise<void> {
     const due = (await this.store.toConfirm()).filter((t) => t.nextAttemptAt <= Date.now())
     const groups = new Map<string, ToConfirm[]>()
-    for (const t of due) groups.set(`${t.collection}/${t.request}`, [...(groups.get(`${t.collection}/${t.request}`) ?? []), t])
-    for (const items of groups.values()) {
-      if (this.stopped) return
-      const first = items[0]!
-      const open: ToConfirm[] = []
-      for (const t of items) {
-        const confirmed = await this.chain.deletionConfirmations(t.collection, t.keyId).catch(() => [] as Address[])
-        if (confirmed.includes(this.node.address.toLowerCase() as Address)) await this.store.settleConfirm([t], { ok: true })
-        else open.push(t)
+    for (const t of due) {
+      const g = t.kind === 'removal' ? `${t.collection}/removal` : `${t.collection}/${t.request}`
+      groups.set(g, [...(groups.get(g) ?? []), t])
+    }
+    for (const all of groups.values()) {
+      for (let i = 0; i < all.length; i += 100) {
+        if (this.stopped) return
+        await this.confirmGroup(all.slice(i, i + 100))
       }
-      if (open.length === 0) continue
-      try {
-        const { blockNumber } = await this.chain.send('confirmDeletion', [toBytes32(first.collection), open.map((t) => t.keyId), BigInt(first.request)])
-        await this.store.settleConfirm(open, { ok: true })
-        this.logger.info({ collection: first.collection, request: first.request, records: open.length, block: blockNumber, attempts: first.attempts + 1 }, 'deletion confirmed on chain')
-      } catch (err) {
-        const delay = Math.min(2000 * 2 ** first.attempts, 300_000)
-        await this.store.settleConfirm(open, { ok: false, error: errorMessage(err), nextAttemptAt: Date.now() + delay })
-        this.logger.warn({ collection: first.collection, request: first.request, attempt: first.attempts + 1, retryInMs: delay, err: errorMessage(err) }, 'deletion confirmation failed; will retry')
-      }
+    }
+  }
+
+  private async confirmGroup(items: ToConfirm[]): Promise<void> {
+    const first = items[0]!
+    const removal = first.kind === 'removal'
+    const what = removal ? 'removal purge' : 'deletion'
+    const open: ToConfirm[] = []
+    for (const t of items) {
+      const confirmed = await (removal ? this.chain.removalPurgeConfirmations(t.collection, t.keyId) : this.chain.deletionConfirmations(t.collection, t.keyId)).catch(() => [] as Address[])
+      if (confirmed.includes(this.node.address.toLowerCase() as Address)) await this.store.settleConfirm([t], { ok: true })
+      else open.push(t)
+    }
+    if (open.length === 0) return
+    try {
+      const { blockNumber } = removal
+        ? await this.chain.send('confirmRemovalPurge', [toBytes32(first.collection), open.map((t) => t.keyId)])
+        : await this.chain.send('confirmDeletion', [toBytes32(first.collection), open.map((t) => t.keyId), BigInt(first.request)])
+      await this.store.settleConfirm(open, { ok: true })
+      this.logger.info({ collection: first.collection, ...(removal ? {} : { request: first.request }), records: open.length, block: blockNumber, attempts: first.attempts + 1 }, `${what} confirmed on chain`)
+    } catch (err) {
+      const delay = Math.min(2000 * 2 ** first.attempts, 300_000)
+      await this.store.settleConfirm(open, { ok: false, error: errorMessage(err), nextAttemptAt: Date.now() + delay })
+      this.logger.warn({ collection: first.collection, ...(removal ? {} : { request: first.request }), attempt: first.attempts + 1, retryInMs: delay, err: errorMessage(err) }, `${what} confirmation failed; will retry`)
     }
   }
 
@@ -277,7 +290,7 @@ export class PrivacyService {
         const done = confirmed.has(n.address)
         return { node: n.address, party: n.party, status: done ? 'confirmed' : anchor.erasedAt > 0 ? 'pending' : 'not requested', ...(done ? { confirmedAtBlock: atBlock.get(n.address) ?? null } : anchor.erasedAt > 0 ? { pendingSince: anchor.erasedAt } : {}) }
       }),
-      thisNode: owed.map(({ request, since, attempts, lastError, nextAttemptAt }) => ({ request, since, attempts, nextAttemptAt, ...(lastError !== undefined ? { lastError } : {}) })),
+      thisNode: owed.map(({ kind, request, since, attempts, lastError, nextAttemptAt }) => ({ kind, request, since, attempts, nextAttemptAt, ...(lastError !== undefined ? { lastError } : {}) })),
     }
   }
 
@@ -581,11 +594,11 @@ export class PrivacyService {
   /**
    * Follow-through of a SetCollection vote that removed this node's party from a collection: what
    * it holds of that collection is erased as an erasure is (ciphertext, data key, pending
-   * deliveries; a tombstone stays), logged, and confirmed on chain (`confirmRemovalPurge`). A
-   * suspended party (no active node) keeps its records: suspension is not removal.
+   * deliveries; a tombstone stays; fingerprints go to the receipt of request 0), logged, and
+   * confirmed on chain (`confirmRemovalPurge`) by `confirmPending` from durable markers of kind
+   * removal. A suspended party (no active node) keeps its records: suspension is not removal.
    */
   private async purgeRemovedCollections(): Promise<void> {
-    await this.confirmRemovals()
     const held = await this.store.list()
     if (held.length === 0) return
     const party = await this.chain.partyOf(this.node.address)
@@ -599,33 +612,11 @@ export class PrivacyService {
     }
     for (const [collection, records] of removed) {
       const reason = `party "${party}" was removed from collection "${collection}"`
-      await this.store.erase(records, reason, now())
+      await this.eraseHeld(records, 0, reason, 'removal')
       for (const m of records) await this.record({ party, collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason })
-      const pending = this.unconfirmedRemovals.get(collection) ?? new Set<Hex>()
-      const ids = await this.collectionKeys.ids(collection)
-      for (const m of records) pending.add(ids.keyId(m.key))
-      this.unconfirmedRemovals.set(collection, pending)
       this.logger.info({ collection, records: records.length }, 'purged the records of a collection this party was removed from')
     }
-    await this.confirmRemovals()
-  }
-
-  /** Sends the removal purges not yet confirmed; a failed confirmation is retried next sweep. */
-  private async confirmRemovals(): Promise<void> {
-    for (const [collection, keys] of this.unconfirmedRemovals) {
-      while (keys.size > 0) {
-        const batch = [...keys].slice(0, 100)
-        try {
-          await this.chain.send('confirmRemovalPurge', [toBytes32(collection), batch])
-        } catch (err) {
-          this.logger.warn({ collection, records: keys.size, err: errorMessage(err) }, 'removal purge not confirmed on chain yet; will retry')
-          break
-        }
-        for (const k of batch) keys.delete(k)
-        this.logger.info({ collection, records: batch.length }, 'confirmed on chain the purge of a collection this party was removed from')
-      }
-      if (keys.size === 0) this.unconfirmedRemovals.delete(collection)
-    }
+    await this.confirmPending()
   }
 
   /** Purges records past retention (and confirms), and retries deliveries to connected nodes. */

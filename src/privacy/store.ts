@@ -36,11 +36,19 @@ export interface PendingDelivery {
   envelope: Envelope
 }
 
-/** A deletion not yet confirmed on chain: kept until the confirmation is in a final block. */
+/**
+ * What a marker confirms: an erasure (`confirmDeletion`) or the purge of a collection this node's
+ * party was removed from (`confirmRemovalPurge`).
+ */
+export type ConfirmKind = 'deletion' | 'removal'
+
+/** A deletion or removal purge not yet confirmed on chain: kept until the confirmation is in a final block. */
 export interface ToConfirm {
   collection: string
   keyId: Hex
-  /** The erasure request (0: retention purge). */
+  /** Markers written before kinds existed have none: they are deletions (`toConfirm` fills it in). */
+  kind: ConfirmKind
+  /** The erasure request (0: retention purge, or a removal purge). */
   request: number
   /** When the record was erased here (unix seconds). */
   since: number
@@ -59,7 +67,9 @@ function hid(collection: string, key: string): string {
   return bytesToHex(sha256(new TextEncoder().encode(id(collection, key)))).slice(2)
 }
 
-function confirmKey(t: Pick<ToConfirm, 'collection' | 'request' | 'keyId'>): string {
+function confirmKey(t: Pick<ToConfirm, 'collection' | 'request' | 'keyId'> & { kind?: ConfirmKind }): string {
+  // A removal has no request: its own key part, so it never overwrites a retention purge's (request 0) marker.
+  if (t.kind === 'removal') return `t!${t.collection}!removal!${t.keyId}`
   return `t!${t.collection}!${String(t.request).padStart(12, '0')}!${t.keyId}`
 }
 
@@ -184,7 +194,7 @@ export class PrivateStore {
    * Returns, per record, fingerprints of every destroyed sequence (for the erasure receipt).
    */
   erase(
-    records: { collection: string; key: string; recordHash: Hex; confirm?: { keyId: Hex; request: number } }[],
+    records: { collection: string; key: string; recordHash: Hex; confirm?: { keyId: Hex; request: number; kind?: ConfirmKind } }[],
     reason: string,
     now: number,
   ): Promise<{ collection: string; recordHash: Hex; fingerprints: Fingerprint[] }[]> {
@@ -213,7 +223,7 @@ export class PrivateStore {
         ops.push({ type: 'del', key: `m!${k}` }, { type: 'del', key: `c!${k}` })
         ops.push({ type: 'put', key: `e!${hid(r.collection, r.key)}`, value: JSON.stringify({ recordHash: r.recordHash, erasedAt: now, reason } satisfies Tombstone) })
         if (r.confirm) {
-          const t: ToConfirm = { collection: r.collection, keyId: r.confirm.keyId, request: r.confirm.request, since: now, attempts: 0, nextAttemptAt: 0 }
+          const t: ToConfirm = { collection: r.collection, keyId: r.confirm.keyId, kind: r.confirm.kind ?? 'deletion', request: r.confirm.request, since: now, attempts: 0, nextAttemptAt: 0 }
           ops.push({ type: 'put', key: confirmKey(t), value: JSON.stringify(t) })
         }
         proofs.push({ collection: r.collection, recordHash: r.recordHash, fingerprints: fps })
@@ -226,17 +236,20 @@ export class PrivateStore {
   }
 
   /** Adds "to confirm" markers without erasing (a deletion confirmed for a record this node never held). */
-  markToConfirm(items: Omit<ToConfirm, 'attempts' | 'nextAttemptAt'>[]): Promise<void> {
+  markToConfirm(items: (Omit<ToConfirm, 'attempts' | 'nextAttemptAt' | 'kind'> & { kind?: ConfirmKind })[]): Promise<void> {
     return this.lock.run(async () => {
-      await this.db.batch(items.map((t) => ({ type: 'put' as const, key: confirmKey(t), value: JSON.stringify({ ...t, attempts: 0, nextAttemptAt: 0 } satisfies ToConfirm) })))
+      await this.db.batch(items.map((t) => ({ type: 'put' as const, key: confirmKey(t), value: JSON.stringify({ ...t, kind: t.kind ?? 'deletion', attempts: 0, nextAttemptAt: 0 } satisfies ToConfirm) })))
     })
   }
 
-  /** Deletions not yet confirmed on chain. */
+  /** Deletions and removal purges not yet confirmed on chain. */
   toConfirm(): Promise<ToConfirm[]> {
     return this.lock.run(async () => {
       const out: ToConfirm[] = []
-      for await (const v of this.db.values({ gte: 't!', lt: 't!\xff' })) out.push(JSON.parse(v) as ToConfirm)
+      for await (const v of this.db.values({ gte: 't!', lt: 't!\xff' })) {
+        const t = JSON.parse(v) as Omit<ToConfirm, 'kind'> & { kind?: ConfirmKind }
+        out.push({ ...t, kind: t.kind ?? 'deletion' })
+      }
       return out
     })
   }

@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { hexToBytes } from '@ethereumjs/util'
+import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Consortium } from '../../src/governance/consortium.js'
 import { GovernanceClient } from '../../src/governance/client.js'
@@ -177,7 +178,7 @@ describe('delivery follows grants; removal from a collection is followed through
     expect((await ok<unknown[]>(HOSPITAL, 'gov_getProposals', [])).length).toBe(before)
   }, 30_000)
 
-  it('a party voted out of the collection purges what it held and confirms on chain; later records skip it', async () => {
+  it('a party voted out of the collection purges what it held and confirms on chain, across a restart while its confirmation fails; later records skip it', async () => {
     await ok<PutResult>(HOSPITAL, 'priv_putRecord', [{ collection: 'patients', key: 'r-1', subject: 'subj-hana', purposes: ['treatment'], data: LAB_HELD }])
     expect((await ok<{ data: string }>(LAB, 'priv_getRecord', ['patients', 'r-1', 'treatment'])).data).toBe(LAB_HELD)
     // What the lab holds of r-1 on disk (its at-rest ciphertext and data key), taken while it is down.
@@ -191,21 +192,44 @@ describe('delivery follows grants; removal from a collection is followed through
     const vault = await KeyVault.open(keysDir, await defaultKeyWrapper(keysDir, labKey, undefined))
     const dataKey = Buffer.from((await vault.get('patients!r-1'))!).toString('hex')
     const held = [ciphertext]
+    // The lab now asks a gas price of 1 wei: its confirmation pays it, and its node key holds nothing.
+    const cfgFile = join(net.nodes[LAB]!.dataDir, 'config.json')
+    const cfg = JSON.parse(await readFile(cfgFile, 'utf8')) as Record<string, unknown>
+    await writeFile(cfgFile, JSON.stringify({ ...cfg, txpool: { ...(cfg.txpool as object), minGasPrice: 1 } }))
     await net.start(LAB)
     for (const needle of [...held, 'subj-hana', 'subj-erin']) expect(await folderContains(labRecords, needle), needle).not.toEqual([])
     const gov = await GovernanceClient.connect(net.url(HOSPITAL), admins[HOSPITAL]!.privateKey)
     const { id } = await gov.propose({ decision: 'SetCollection', id: 'patients', controller: 'hospital', retentionSeconds: 3600, members: ['hospital', 'insurer'], grants: grants.filter((g) => g.party !== 'lab') }, 'the lab leaves the study')
     await gov.vote(id, true)
     const lab = net.nodes[LAB]!.address
+    type Owed = { thisNode: { kind: string; attempts: number; lastError?: string }[] }
+    const failing = await waitFor(
+      'the lab to purge and fail to confirm',
+      async () => (await ok<Owed>(LAB, 'priv_getErasureStatus', ['patients', 'r-1'])).thisNode.find((t) => t.kind === 'removal' && t.attempts >= 1),
+      30_000,
+    )
+    expect(failing.lastError).toMatch(/insufficient|balance|funds/i)
+    // The lab restarts while it still owes the confirmation: the debt is on disk, not in memory.
+    await net.stop(LAB)
+    await net.start(LAB)
+    expect((await ok<Owed>(LAB, 'priv_getErasureStatus', ['patients', 'r-1'])).thisNode.map((t) => t.kind)).toEqual(['removal'])
+    expect((await ok<{ removedPartyPurges: Address[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'r-1'])).removedPartyPurges).toEqual([])
+    // The cause is fixed (the lab's node key is funded by its party's admin); nobody touches the lab.
+    const funder = net.accounts[LAB]!
+    const nonce = Number(await ok<Hex>(HOSPITAL, 'eth_getTransactionCount', [funder.address, 'pending']))
+    const raw = await privateKeyToAccount(funder.privateKey as Hex).signTransaction({ type: 'legacy', chainId: 1337, nonce, gasPrice: 1n, gas: 21_000n, to: lab, value: 10n ** 18n })
+    await ok(HOSPITAL, 'eth_sendRawTransaction', [raw])
     const status = await waitFor(
       'the lab to confirm its purge on chain',
       async () => {
         const s = await ok<{ anchor: { erasedAt: number }; removedPartyPurges: Address[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'r-1'])
         return s.removedPartyPurges.includes(lab) ? s : undefined
       },
-      30_000,
+      90_000,
     )
     expect(status.removedPartyPurges).toEqual([lab])
+    // The lab drops its marker once its own transaction is final (a moment after the hospital sees it).
+    await waitFor('the lab to owe nothing more', async () => (await ok<Owed>(LAB, 'priv_getErasureStatus', ['patients', 'r-1'])).thisNode.length === 0, 30_000)
     // The record lives on for the remaining members.
     expect(status.anchor.erasedAt).toBe(0)
     expect((await ok<{ data: string }>(HOSPITAL, 'priv_getRecord', ['patients', 'r-1', 'treatment'])).data).toBe(LAB_HELD)
@@ -221,5 +245,5 @@ describe('delivery follows grants; removal from a collection is followed through
     const later = await ok<PutResult>(HOSPITAL, 'priv_putRecord', [{ collection: 'patients', key: 'r-2', subject: 'subj-hana', purposes: ['billing', 'treatment'], data: 'after' }])
     expect(later.delivered).toEqual([net.nodes[INSURER]!.address])
     expect(later.withheld).toEqual([])
-  }, 60_000)
+  }, 240_000)
 })

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { ClassicLevel } from 'classic-level'
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateEncryptionKey, seal } from '../../../src/privacy/envelope.js'
 import { decodeRecord, encodeRecord, recordHash, type PrivateRecord } from '../../../src/privacy/record.js'
@@ -81,5 +82,38 @@ describe('private record and store', () => {
     await again.close()
     expect(await folderContains(dir, envelope.ct.slice(2, 42))).toBe(false)
     expect(await folderContains(dir, 'subj-1')).toBe(false)
+  })
+
+  it('a removal-purge marker survives close and reopen with its kind; markers written before kinds read as deletions', async () => {
+    const tmp = await tempDir()
+    cleanup = tmp.cleanup
+    const dir = join(tmp.dir, 'private')
+    const nodeKey = generatePrivateKey()
+    const removed = `0x${'ab'.repeat(32)}` as const
+    const retention = `0x${'cd'.repeat(32)}` as const
+    const store = await openPrivateStore(dir, nodeKey)
+    const meta = await store.put(record('k1', 'x'))
+    await store.erase([{ ...meta, confirm: { keyId: removed, request: 0, kind: 'removal' } }], 'party removed', 1_700_000_100)
+    // A retention purge of the same keyId (also request 0) must not overwrite the removal marker.
+    await store.markToConfirm([{ collection: 'patients', keyId: removed, request: 0, since: 1_700_000_200 }])
+    await store.close()
+    // A marker as written by a node before kinds existed: no `kind` field.
+    const raw = new ClassicLevel<string, string>(join(dir, 'records'), { valueEncoding: 'utf8' })
+    await raw.put(`t!patients!${'7'.padStart(12, '0')}!${retention}`, JSON.stringify({ collection: 'patients', keyId: retention, request: 7, since: 1_700_000_000, attempts: 2, nextAttemptAt: 5 }))
+    await raw.close()
+
+    const again = await openPrivateStore(dir, nodeKey)
+    const owed = await again.toConfirm()
+    expect(owed).toHaveLength(3)
+    expect(owed.find((t) => t.kind === 'removal')).toEqual({ collection: 'patients', keyId: removed, kind: 'removal', request: 0, since: 1_700_000_100, attempts: 0, nextAttemptAt: 0 })
+    expect(owed.filter((t) => t.kind === 'deletion').map((t) => t.request).sort()).toEqual([0, 7])
+    expect(owed.find((t) => t.request === 7)).toMatchObject({ kind: 'deletion', attempts: 2 })
+    // A failed attempt keeps the kind; a success drops only that marker.
+    const rm = owed.find((t) => t.kind === 'removal')!
+    await again.settleConfirm([rm], { ok: false, error: 'underpriced', nextAttemptAt: 9 })
+    expect((await again.toConfirm()).find((t) => t.kind === 'removal')).toMatchObject({ attempts: 1, lastError: 'underpriced', nextAttemptAt: 9 })
+    await again.settleConfirm([rm], { ok: true })
+    expect((await again.toConfirm()).map((t) => t.kind)).toEqual(['deletion', 'deletion'])
+    await again.close()
   })
 })
