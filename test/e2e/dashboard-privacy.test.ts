@@ -161,6 +161,34 @@ describe('dashboard: erasure status of a private record', () => {
     await page.close()
   }, 30_000)
 
+  it("lists this node's owed confirmations with their last error (answer faked in the browser)", async () => {
+    const page = await newPage()
+    const real = await ok<ErasureStatus & { thisNode: unknown[] }>(HOSPITAL, 'priv_getErasureStatus', ['patients', 'p-1'])
+    const [first, ...rest] = real.members
+    const since = Math.floor(Date.now() / 1000) - 120
+    const faked = {
+      ...real,
+      members: [{ node: first!.node, party: first!.party, status: 'pending', pendingSince: since }, ...rest],
+      thisNode: [{ request: 7, since, attempts: 3, nextAttemptAt: Date.now() + 30_000, lastError: 'insufficient funds for gas' }],
+    }
+    await page.route(`${net.url(HOSPITAL)}/`, async (route) => {
+      const body = route.request().method() === 'POST' ? (route.request().postDataJSON() as { id: number; method: string }) : undefined
+      if (body?.method !== 'priv_getErasureStatus') return route.continue()
+      return route.fulfill({ contentType: 'application/json', body: JSON.stringify({ jsonrpc: '2.0', id: body.id, result: faked }) })
+    })
+    await page.goto(`${net.url(HOSPITAL)}/dashboard/#/private`)
+    await lookup(page, 'patients', 'p-1')
+    const owed = page.getByRole('table', { name: 'Confirmations owed by this node' })
+    await owed.waitFor()
+    const row = owed.locator('tbody tr[data-request="7"]')
+    expect(await row.getByRole('cell').nth(2).textContent()).toBe('3')
+    expect(await row.getByRole('cell').nth(4).textContent()).toBe('insufficient funds for gas')
+    const pending = page.getByRole('table', { name: 'Erasure status per member' }).locator(`tbody tr[data-address="${first!.node.toLowerCase()}"]`)
+    expect((await pending.textContent()) ?? '').toMatch(/pending since \d+ \w{3} \d{4}, \d\d:\d\d/)
+    await page.screenshot({ path: join(SCREENSHOTS, 'private-data-owed.png'), fullPage: true })
+    await page.close()
+  }, 30_000)
+
   it('says private data is not available when the node answers priv_ with "method not found" (answers faked in the browser)', async () => {
     const page = await newPage()
     let refused = 0

@@ -18,8 +18,10 @@ export interface ErasureMember {
 
 export interface OwedConfirmation {
   request: number
+  /** Unix seconds: when this node erased the record. */
   since: number
   attempts: number
+  /** Unix ms; 0 before the first attempt. */
   nextAttemptAt: number
   lastError?: string
 }

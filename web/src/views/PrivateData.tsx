@@ -111,11 +111,11 @@ function StatusTable({ data }: { data: ErasureStatus }) {
               </thead>
               <tbody>
                 {data.thisNode.map((o) => (
-                  <tr key={o.request}>
+                  <tr key={o.request} data-request={o.request}>
                     <td>#{o.request}</td>
                     <td>{formatAbsolute(o.since * 1000)}</td>
                     <td>{o.attempts}</td>
-                    <td>{o.nextAttemptAt > 0 ? formatAbsolute(o.nextAttemptAt * 1000) : '—'}</td>
+                    <td>{o.nextAttemptAt > 0 ? formatAbsolute(o.nextAttemptAt) : '—'}</td>
                     <td>{o.lastError ?? <span className="muted">none</span>}</td>
                   </tr>
                 ))}
