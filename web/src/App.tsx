@@ -11,8 +11,9 @@ import { Overview } from './views/Overview.js'
 import { Parties } from './views/Parties.js'
 import { Proposals } from './views/Proposals.js'
 import { Blocks } from './views/Blocks.js'
+import { PrivateData } from './views/PrivateData.js'
 
-const ROUTES = ['overview', 'parties', 'proposals', 'blocks'] as const
+const ROUTES = ['overview', 'parties', 'proposals', 'blocks', 'private'] as const
 type Route = (typeof ROUTES)[number]
 
 const VIEWS: Record<Route, { label: string; title: string; description: string }> = {
@@ -20,6 +21,7 @@ const VIEWS: Record<Route, { label: string; title: string; description: string }
   parties: { label: 'Parties', title: 'Parties and nodes', description: 'The organisations of the consortium and their nodes, as the latest block records them.' },
   proposals: { label: 'Proposals', title: 'Proposals', description: 'Governance decisions: their votes, thresholds and deadlines.' },
   blocks: { label: 'Blocks', title: 'Blocks and transactions', description: 'The latest blocks on this node and the transactions they hold.' },
+  private: { label: 'Private data', title: 'Private data', description: 'Erasure of a private record: which member nodes confirmed its deletion on chain, and what this node still owes.' },
 }
 
 /** Slow refresh for what changes without blocks (peers) and for a stalled chain. */
@@ -28,7 +30,7 @@ const POLL_MS = 5000
 export function App() {
   const stores = useMemo(() => {
     const rpc = httpRpcClient(sameOriginRpcUrl())
-    return { chain: new ChainStore(rpc), gov: new GovernanceStore(rpc) }
+    return { rpc, chain: new ChainStore(rpc), gov: new GovernanceStore(rpc) }
   }, [])
   const chain = useStore(stores.chain)
   const gov = useStore(stores.gov)
@@ -115,6 +117,7 @@ export function App() {
             {route === 'parties' && <Parties chain={chain} gov={gov} />}
             {route === 'proposals' && <Proposals gov={gov} now={now} />}
             {route === 'blocks' && <Blocks chain={chain} gov={gov} now={now} />}
+            {route === 'private' && <PrivateData rpc={stores.rpc} />}
           </>
         )}
       </main>
