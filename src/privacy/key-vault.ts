@@ -14,7 +14,7 @@
  */
 import { mkdir, open as openFile, readFile, rename, rm, stat, writeFile, chmod } from 'node:fs/promises'
 import { join } from 'node:path'
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
+import { openAtRest, sealAtRest } from './envelope.js'
 import { randomBytes } from '@noble/ciphers/utils.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { scrypt } from '@noble/hashes/scrypt.js'
@@ -35,22 +35,15 @@ export const PASSPHRASE_ENV = 'QUORATE_PRIVATE_PASSPHRASE'
 const KEK_INFO = new TextEncoder().encode('quorate/private-data/kek/v1')
 const SALT_FILE = 'kek.salt'
 
-/** A wrapper holding its KEK in memory: nonce (12 bytes) || ChaCha20-Poly1305(dataKey). */
+/** A wrapper holding its KEK in memory: the data key sealed as records are at rest (nonce || ChaCha20-Poly1305). */
 export function localKeyWrapper(kek: Uint8Array, name: string): KeyWrapper {
   if (kek.length !== 32) throw new QuorateError('INVALID_INPUT', 'a key-encryption key must be 32 bytes')
   return {
     name,
-    wrap: async (dataKey, aad) => {
-      const nonce = randomBytes(12)
-      const ct = chacha20poly1305(kek, nonce, aad).encrypt(dataKey)
-      const out = new Uint8Array(12 + ct.length)
-      out.set(nonce, 0)
-      out.set(ct, 12)
-      return out
-    },
+    wrap: async (dataKey, aad) => sealAtRest(kek, dataKey, aad),
     unwrap: async (wrapped, aad) => {
       try {
-        return chacha20poly1305(kek, wrapped.subarray(0, 12), aad).decrypt(wrapped.subarray(12))
+        return openAtRest(kek, wrapped, aad)
       } catch {
         throw new QuorateError('PRIVATE_KEY_UNWRAP_FAILED', 'a data key does not unwrap: the key file was altered, or the key-encryption key changed', {
           details: `was the node key or ${PASSPHRASE_ENV} changed since the records were stored?`,
