@@ -16,7 +16,7 @@
  * purges), readable while the node runs (no LevelDB lock), files 0600.
  */
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join, relative, sep } from 'node:path'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex } from '@ethereumjs/util'
 import { z } from 'zod'
@@ -96,9 +96,19 @@ export interface ErasureScan {
   /** Sequences looked for: fingerprinted windows and operator texts. */
   fingerprints: number
   texts: number
+  /** True when nothing of the erased records is left, but what the access log keeps by design. */
   clean: boolean
   findings: ErasureFinding[]
+  /**
+   * Texts found in the access log: it keeps the subject and record key of every read as the
+   * evidence of who read what (docs/privacy.md), so they do not make the scan unclean. Fingerprinted
+   * bytes (ciphertext, keys) found there still do.
+   */
+  retained: ErasureFinding[]
 }
+
+/** The access log's folder name: the one place where a subject or record key stays on purpose. */
+const ACCESS_LOG_DIR = 'access-log'
 
 /** The forms a text can take in a file: as is, JSON-escaped, and hex (our stores keep bytes as hex). */
 function textForms(text: string): Buffer[] {
@@ -132,12 +142,14 @@ export async function scanForErased(folder: string, receipt: ErasureReceipt, tex
   }
   const forms = texts.map((t, i) => ({ what: `text #${i + 1}`, forms: textForms(t) }))
   const findings: ErasureFinding[] = []
+  const retained: ErasureFinding[] = []
   let filesScanned = 0
   for await (const file of filesUnder(folder)) {
     const buf = await readFile(file).catch(() => undefined)
     if (!buf) continue
     filesScanned++
     const rel = relative(folder, file)
+    const inAccessLog = rel.split(sep).includes(ACCESS_LOG_DIR)
     const reported = new Set<string>()
     if (byPrefix.size > 0) {
       for (let i = 0; i + WINDOW <= buf.length; i++) {
@@ -156,11 +168,11 @@ export async function scanForErased(folder: string, receipt: ErasureReceipt, tex
       for (const form of t.forms) {
         const at = buf.indexOf(form)
         if (at >= 0) {
-          findings.push({ file: rel, offset: at, what: t.what })
+          ;(inAccessLog ? retained : findings).push({ file: rel, offset: at, what: t.what })
           break
         }
       }
     }
   }
-  return { request: receipt.request, folder, filesScanned, fingerprints, texts: texts.length, clean: findings.length === 0, findings }
+  return { request: receipt.request, folder, filesScanned, fingerprints, texts: texts.length, clean: findings.length === 0, findings, retained }
 }

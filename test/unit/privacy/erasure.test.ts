@@ -134,6 +134,25 @@ describe('erasure: crypto-shredding, physical deletion, proof', () => {
     await store.close()
   })
 
+  it('a subject kept by the access log is reported as retained, not as a finding; a ciphertext fragment there still is one', async () => {
+    const { dir, store } = await open()
+    await store.put(record('k1', 'PLAIN-k1'))
+    const c = (await store.rawPart('c', 'patients', 'k1'))!
+    const proofs = await store.erase([{ collection: 'patients', key: 'k1', recordHash: `0x${'ab'.repeat(32)}` }], 'erasure request 4', 100)
+    await mkdir(join(dir, 'erasures'))
+    await appendReceipt(dir, 4, proofs.map((p) => ({ ...p, erasedAt: 100, reason: 'r' })))
+    const receipt = (await readReceipt(dir, 4))!
+    await mkdir(join(dir, 'access-log'))
+    await writeFile(join(dir, 'access-log', '000003.log'), '{"subject":"BSN-123456782","action":"read"}')
+    const kept = await scanForErased(dir, receipt, ['BSN-123456782'])
+    expect(kept).toMatchObject({ clean: true, findings: [], retained: [{ file: join('access-log', '000003.log'), what: 'text #1' }] })
+    await writeFile(join(dir, 'access-log', '000004.log'), Buffer.from(c.slice(40, 110)))
+    const leaked = await scanForErased(dir, receipt, ['BSN-123456782'])
+    expect(leaked.clean).toBe(false)
+    expect(leaked.findings).toEqual([expect.objectContaining({ file: join('access-log', '000004.log'), what: expect.stringMatching(/^ciphertext/) })])
+    await store.close()
+  })
+
   it('a confirmation marker survives until settled, with attempts and backoff', async () => {
     const { store } = await open()
     await store.markToConfirm([{ collection: 'patients', keyId: `0x${'01'.repeat(32)}`, request: 2, since: 50 }])
