@@ -12,9 +12,9 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import type { Consortium } from '../../src/governance/consortium.js'
 import { GovernanceClient } from '../../src/governance/client.js'
 import type { NetworkNode } from '../../src/node/init.js'
+import { privacyConsortium } from '../helpers/privacy-consortium.js'
 import type { Address, Hex } from '../../src/types.js'
 import { TestNetwork } from '../helpers/network.js'
 import { waitFor } from '../helpers/node-process.js'
@@ -37,21 +37,7 @@ let browser: BrowserContext
 let admins: { address: Address; privateKey: Hex }[] = []
 const pageErrors: string[] = []
 
-function consortium(nodes: NetworkNode[]): Consortium {
-  return {
-    name: 'dashboard-privacy',
-    chainId: 1337,
-    blockPeriodMs: 500,
-    emptyBlockPeriodMs: 1000,
-    gasLimit: 50_000_000n,
-    minValidators: 1,
-    requireCodeApproval: true,
-    parties: PARTIES.map((id, i) => ({ id, name: id, kind: 'member' as const, admins: [admins[i]!.address], accounts: [], nodes: [{ address: nodes[i]!.address, endpoint: '', validator: true }] })),
-    defaultPolicy: { threshold: 50, comparator: '>', votingPeriod: 3600, veto: [] },
-    policies: { SetCollection: { threshold: 1, comparator: '>=', votingPeriod: 3600, veto: [] } },
-    alloc: {},
-  }
-}
+const consortium = (nodes: NetworkNode[]) => privacyConsortium('dashboard-privacy', PARTIES, admins.map((a) => a.address), nodes)
 
 async function ok<T>(i: number, method: string, params: unknown[] = []): Promise<T> {
   const res = await fetch(net.url(i), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })

@@ -14,11 +14,11 @@ import { join } from 'node:path'
 import { hexToBytes } from '@ethereumjs/util'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Consortium } from '../../src/governance/consortium.js'
 import { GovernanceClient } from '../../src/governance/client.js'
 import { RemoteRequestError } from '../../src/network/errors.js'
 import { P2PHost } from '../../src/network/host.js'
 import type { NetworkNode } from '../../src/node/init.js'
+import { privacyConsortium } from '../helpers/privacy-consortium.js'
 import { readKeyFile } from '../../src/node/keyfile.js'
 import { seal } from '../../src/privacy/envelope.js'
 import { encodeRecord, recordAad, recordHash } from '../../src/privacy/record.js'
@@ -36,21 +36,7 @@ let tmp: Awaited<ReturnType<typeof tempDir>>
 let net: TestNetwork
 let admins: { address: Address; privateKey: Hex }[] = []
 
-function consortium(nodes: NetworkNode[]): Consortium {
-  return {
-    name: 'privacy-delivery',
-    chainId: 1337,
-    blockPeriodMs: 500,
-    emptyBlockPeriodMs: 1000,
-    gasLimit: 50_000_000n,
-    minValidators: 1,
-    requireCodeApproval: true,
-    parties: PARTIES.map((id, i) => ({ id, name: id, kind: 'member' as const, admins: [admins[i]!.address], accounts: [], nodes: [{ address: nodes[i]!.address, endpoint: '', validator: true }] })),
-    defaultPolicy: { threshold: 50, comparator: '>', votingPeriod: 3600, veto: [] },
-    policies: { SetCollection: { threshold: 1, comparator: '>=', votingPeriod: 3600, veto: [] } },
-    alloc: {},
-  }
-}
+const consortium = (nodes: NetworkNode[]) => privacyConsortium('privacy-delivery', PARTIES, admins.map((a) => a.address), nodes)
 
 async function call<T>(i: number, method: string, params: unknown[] = []): Promise<{ result?: T; error?: { code: number; message: string } }> {
   const res = await fetch(net.url(i), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })

@@ -15,9 +15,9 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { defaultKeyWrapper, KeyVault } from '../../src/privacy/key-vault.js'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Consortium } from '../../src/governance/consortium.js'
 import { GovernanceClient } from '../../src/governance/client.js'
 import type { NetworkNode } from '../../src/node/init.js'
+import { privacyConsortium } from '../helpers/privacy-consortium.js'
 import type { AccessLogExport } from '../../src/privacy/access-log.js'
 import { openPrivateStore } from '../../src/privacy/store.js'
 import { hexToBytes } from '@ethereumjs/util'
@@ -45,29 +45,7 @@ const [HOSPITAL, INSURER, LAB, OUTSIDER] = [0, 1, 2, 3]
 let tmp: Awaited<ReturnType<typeof tempDir>>
 let net: TestNetwork
 
-function consortium(nodes: NetworkNode[]): Consortium {
-  return {
-    name: 'privacy',
-    chainId: 1337,
-    blockPeriodMs: 500,
-    emptyBlockPeriodMs: 1000,
-    gasLimit: 50_000_000n,
-    minValidators: 1,
-    requireCodeApproval: true,
-    parties: PARTIES.map((id, i) => ({
-      id,
-      name: id,
-      kind: 'member' as const,
-      admins: [net0Accounts[i]!],
-      accounts: [],
-      nodes: [{ address: nodes[i]!.address, endpoint: '', validator: true }],
-    })),
-    defaultPolicy: { threshold: 50, comparator: '>', votingPeriod: 3600, veto: [] },
-    // One party's yes creates a collection (enough to test; a real consortium votes).
-    policies: { SetCollection: { threshold: 1, comparator: '>=', votingPeriod: 3600, veto: [] } },
-    alloc: {},
-  }
-}
+const consortium = (nodes: NetworkNode[]) => privacyConsortium('privacy', PARTIES, net0Accounts, nodes)
 let net0Accounts: Address[] = []
 
 /** JSON-RPC call that returns the error instead of throwing. */
