@@ -16,7 +16,7 @@ import { privateKeyToAddress } from '../../../src/crypto/keys.js'
 import { QuorateError } from '../../../src/errors.js'
 import type { BlockExecutor } from '../../../src/execution/executor.js'
 import { silentLogger } from '../../../src/ops/logger.js'
-import { addresses, keyOf, roundChange, validatorSigners } from './qbft/fixtures.js'
+import { addresses, keyOf, ops, roundChange, validatorSigners } from './qbft/fixtures.js'
 
 const signers = validatorSigners(4)
 // The fixtures' signers are keyOf(`validator-i`), sorted by address: this node is one of them.
@@ -91,7 +91,7 @@ describe('QbftProducer round-change count', () => {
     expect(status()).toEqual({ round: 1, roundChanges: 1 })
 
     for (const s of others.slice(0, 2)) {
-      producer.onMessage(encodeMessage(roundChange(s, 1n, 1), { encode: (b: Block) => b.serialize() }), s.address)
+      producer.onMessage(encodeMessage(roundChange(s, 1n, 1), ops), s.address)
     }
     await vi.advanceTimersByTimeAsync(0)
     expect(status()).toEqual({ round: 2, roundChanges: 2 })
