@@ -13,7 +13,6 @@ import type { ChainStore } from '../../../src/chain/store.js'
 import { encodeMessage } from '../../../src/consensus/qbft/index.js'
 import { QbftProducer } from '../../../src/consensus/qbft-producer.js'
 import { privateKeyToAddress } from '../../../src/crypto/keys.js'
-import { QuorateError } from '../../../src/errors.js'
 import type { BlockExecutor } from '../../../src/execution/executor.js'
 import { silentLogger } from '../../../src/ops/logger.js'
 import { addresses, keyOf, ops, roundChange, validatorSigners } from './qbft/fixtures.js'
@@ -55,8 +54,8 @@ function modules(common: ReturnType<typeof createChainCommon>, genesis: Block): 
     store: { head: genesis } as unknown as ChainStore,
     // No block is ever built: a proposal this node owes fails, as when the pool cannot be executed.
     executor: {
-      build: () => Promise.reject(new QuorateError('INTERNAL', 'no executor in this test')),
-      execute: () => Promise.reject(new QuorateError('INTERNAL', 'no executor in this test')),
+      build: () => Promise.reject(new Error('no executor in this test')),
+      execute: () => Promise.reject(new Error('no executor in this test')),
     } as unknown as BlockExecutor,
     pool,
     validators: { validatorsAfter: async () => addresses(signers) },
