@@ -72,7 +72,10 @@ export class QbftProducer implements BlockProducer {
   private wanted: { height: bigint; round: number } | undefined
   private proposeTimer: NodeJS.Timeout | undefined
   private round0: { height: bigint; ms: number; early: boolean } | undefined
+  /** Rounds above 0 this node started (entered), not timer re-arms of a round it is already in. */
   private roundChanges = 0
+  /** `height/round` of the last round counted in roundChanges. */
+  private lastStartedRound = ''
   private readonly buildBudgetMs: number
   /** Consensus messages dropped, by reason. */
   private readonly invalid = new Map<string, number>()
@@ -177,7 +180,13 @@ export class QbftProducer implements BlockProducer {
             this.round0 = { height: a.height, ms: a.ms, early }
             this.setTimer(a.height, 0, this.headAt + (early ? this.opts.blockPeriodMs : this.opts.emptyBlockPeriodMs) + a.ms - Date.now())
           } else {
-            this.roundChanges++
+            // The machine re-arms the timer of a round it stays in (no quorum for the next one yet):
+            // the same height/round again is not a new round.
+            const key = `${a.height}/${a.round}`
+            if (key !== this.lastStartedRound) {
+              this.lastStartedRound = key
+              this.roundChanges++
+            }
             this.setTimer(a.height, a.round, a.ms)
           }
           break

@@ -132,6 +132,17 @@ export const NodeConfigSchema = z.object({
       logAnchorEntries: z.number().int().positive().default(100),
     })
     .prefault({}),
+  /** Where Prometheus scrapes /metrics (docs/operations.md, "Endpoints"). */
+  metrics: z
+    .object({
+      /** Serve /metrics on the JSON-RPC port too (default true). */
+      onRpcPort: z.boolean().default(true),
+      /** A separate listener for /metrics, /health and /ready on this port; unset: none. */
+      port: port.optional(),
+      host: z.string().default('127.0.0.1'),
+    })
+    .strict()
+    .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 

@@ -34,6 +34,7 @@ import { BlockSync } from '../network/sync.js'
 import { wireTxGossip } from '../network/tx-gossip.js'
 import type { Address, Hash } from '../types.js'
 import type { StorageFault } from '../ops/health.js'
+import type { PeerEventMetrics } from '../ops/metrics.js'
 import { Mutex } from '../util/mutex.js'
 import { readJsonFile, type NodeConfig } from './config.js'
 import { readKeyFile } from './keyfile.js'
@@ -55,6 +56,8 @@ export type BlockSource = 'consensus' | 'sync'
 
 export interface NodeModules {
   logger: Logger
+  /** Counts P2P connections opened and closed (ops/metrics.ts). */
+  peerMetrics?: PeerEventMetrics
   /**
    * TEST ONLY: the node neither checks account permissions when admitting transactions to its pool
    * nor when building or executing blocks, as a byzantine node would. Lets an integration test show
@@ -77,6 +80,7 @@ interface NodeParts {
   logger: Logger
   governance: GovernanceView | undefined
   genesisHash: Hash
+  peerMetrics: PeerEventMetrics | undefined
 }
 
 export class Node extends EventEmitter<NodeEvents> {
@@ -101,6 +105,7 @@ export class Node extends EventEmitter<NodeEvents> {
   host: P2PHost | undefined
   sync: BlockSync | undefined
   private readonly nodeKey: Uint8Array
+  private readonly peerMetrics: PeerEventMetrics | undefined
   /** Saves the pool across restarts (txpool.journal); loaded in open(), rewritten from start(), written last in stop(). */
   private readonly journal: TxPoolJournal | undefined
   private readonly commitLock = new Mutex()
@@ -127,6 +132,7 @@ export class Node extends EventEmitter<NodeEvents> {
     this.address = privateKeyToAddress(p.nodeKey)
     this.governance = p.governance
     this.genesisHash = p.genesisHash
+    this.peerMetrics = p.peerMetrics
     this.validators = p.governance ?? new HeaderValidators()
     this.journal = p.config.txpool.journal
       ? new TxPoolJournal(
@@ -168,7 +174,7 @@ export class Node extends EventEmitter<NodeEvents> {
 
 
   /** Opens the data folder; writes the genesis block on first use, and refuses a folder of another chain. */
-  static async open(dataDir: string, config: NodeConfig, { logger, unsafeSkipTxAdmission = false }: NodeModules): Promise<Node> {
+  static async open(dataDir: string, config: NodeConfig, { logger, unsafeSkipTxAdmission = false, peerMetrics }: NodeModules): Promise<Node> {
     const genesis = parseGenesis(await readJsonFile(join(dataDir, config.genesisFile), 'genesis file'), config.genesisFile)
     const nodeKey = await readKeyFile(join(dataDir, config.nodeKeyFile))
     const common = createChainCommon(BigInt(genesis.config.chainId), genesis.gasLimit)
@@ -228,7 +234,7 @@ export class Node extends EventEmitter<NodeEvents> {
         { getAccount: (a) => calls.getAccount(store.head, a) },
         { logger: logger.child({ module: 'txpool' }) },
       )
-      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, callPool, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash })
+      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, callPool, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash, peerMetrics })
       // Here, not in start(): the JSON-RPC server answers before start() and must already see the pool.
       await node.journal?.load()
       return node
@@ -263,7 +269,7 @@ export class Node extends EventEmitter<NodeEvents> {
           staticPeers: p2p.peers,
           ...(p2p.proxy ? { proxy: p2p.proxy } : {}),
         },
-        { logger: this.logger },
+        { logger: this.logger, ...(this.peerMetrics ? { metrics: this.peerMetrics } : {}) },
       )
       host.subscribe(QBFT_PROTOCOL)
       host.on('message', (msg) => {

@@ -250,7 +250,7 @@ describe('rpc/server over HTTP', () => {
     await post(server, [call('test_echo', ['o'], 1), call('zzz_unknown', [], 2), call('test_notFound', [], 3)])
     expect(observed).toEqual([
       { method: 'test_echo', code: undefined },
-      { method: 'unknown', code: -32601 },
+      { method: 'other', code: -32601 },
       { method: 'test_notFound', code: -32001 },
     ])
   })
