@@ -4,11 +4,12 @@
  * that names the field, and exit code 2.
  */
 import { Command, InvalidArgumentError } from 'commander'
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { QuorateError, ConfigError } from '../errors.js'
 import { createLogger } from '../ops/logger.js'
 import { loadNodeConfig, type NodeConfig } from '../node/config.js'
-import { startNode } from '../node/run.js'
+import { startNode, type RunningNode } from '../node/run.js'
+import { exitCodeFor, logStartFailure } from '../node/start-failure.js'
 import { createNodeKeys, writeNodeFiles } from '../node/init.js'
 import { DEFAULT_CONSORTIUM, runDevnet } from './devnet.js'
 import { runStatus } from './status.js'
@@ -76,12 +77,19 @@ program
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace')
   .action(async (o: { dataDir: string; rpcPort?: number; rpcHost?: string; logLevel?: NodeConfig['logLevel'] }) => {
     const dataDir = resolve(o.dataDir)
-    const config = await loadNodeConfig(dataDir)
-    if (o.rpcPort !== undefined) config.rpc.port = o.rpcPort
-    if (o.rpcHost !== undefined) config.rpc.host = o.rpcHost
-    if (o.logLevel !== undefined) config.logLevel = o.logLevel
-    const logger = createLogger({ level: config.logLevel })
-    const running = await startNode(dataDir, config, logger)
+    // Until the config names the node, its folder does; every failure from here is one fatal JSON line.
+    let logger = createLogger({ level: o.logLevel, node: basename(dataDir) })
+    let running: RunningNode
+    try {
+      const config = await loadNodeConfig(dataDir)
+      if (o.rpcPort !== undefined) config.rpc.port = o.rpcPort
+      if (o.rpcHost !== undefined) config.rpc.host = o.rpcHost
+      if (o.logLevel !== undefined) config.logLevel = o.logLevel
+      logger = createLogger({ level: config.logLevel, node: config.name })
+      running = await startNode(dataDir, config, logger)
+    } catch (err) {
+      process.exit(logStartFailure(logger, err))
+    }
     await new Promise<void>((done) => {
       const stop = () => {
         logger.info('stopping')
@@ -150,14 +158,9 @@ program.addCommand(dataCommand())
 program.addCommand(rpcKeyCommand())
 
 program.parseAsync().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    console.error(`error: ${err.message}`)
-    process.exit(2)
-  }
-  if (err instanceof QuorateError) {
-    console.error(`error [${err.code}]: ${err.message}`)
-    process.exit(1)
-  }
-  console.error(err)
-  process.exit(1)
+  if (err instanceof ConfigError) console.error(`error: ${err.message}`)
+  else if (err instanceof QuorateError) console.error(`error [${err.code}]: ${err.message}`)
+  else console.error(err)
+  // One table of exit codes for every command (docs/operations.md "Exit codes").
+  process.exit(exitCodeFor(err))
 })
