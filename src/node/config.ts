@@ -13,7 +13,8 @@ const grant = z.string().regex(GRANT_PATTERN, 'a namespace (admin), its reads (g
 
 /**
  * Every object is strict (z.strictObject): an unknown key is refused with its path and the likely
- * key meant (validation.ts). A new nested object must be a z.strictObject too (test/unit/node/config.test.ts checks).
+ * key meant (validation.ts); parseConfigText refuses unknown keys of any object, so a nested object
+ * added without z.strictObject is checked all the same. Use z.strictObject for new objects anyway.
  */
 export const NodeConfigSchema = z.strictObject({
   /** A label for logs and status tables, e.g. the party's name. */
@@ -160,7 +161,7 @@ export function parseConfigText(text: string, source: string): NodeConfig {
   } catch (err) {
     throw new ConfigError('', `${source} is not valid JSON`, { details: (err as Error).message })
   }
-  return parseWith(NodeConfigSchema, json, source)
+  return parseWith(NodeConfigSchema, json, source, { unknownKeys: 'refuse' })
 }
 
 export async function readJsonFile(file: string, what: string): Promise<unknown> {
