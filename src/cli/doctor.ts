@@ -131,7 +131,7 @@ export async function checkConfig(dataDir: string): Promise<{ result: CheckResul
     if (err instanceof ConfigError) {
       const fix =
         err.code === 'CONFIG_UNKNOWN_KEY'
-          ? `remove or rename "${err.field}" in config.json (keys: docs/operations.md)`
+          ? `remove or rename "${err.field}" in config.json (keys: docs/cli.md)`
           : err.field
             ? `correct the field "${err.field}" in config.json (fields: docs/cli.md)`
             : 'create it with `quorate init`, or restore it from your backup'

@@ -2,7 +2,7 @@
  * How `quorate start` fails: every failure ends as ONE JSON log line at level fatal with a stable
  * `code` and a `fix`, and the process exits with the code of the failure's class. This table is the
  * one definition of those exit codes; docs/operations.md "Exit codes" mirrors it (checked by
- * test/unit/node/start-failure.test.ts).
+ * test/unit/node/start-up.test.ts).
  */
 import type { Logger } from 'pino'
 import { ConfigError, QuorateError, StartError, START_FAILURE_CODES, type StartFailureCode } from '../errors.js'
@@ -20,7 +20,7 @@ export type ExitClass = keyof typeof EXIT_CLASSES
 /** Each start-failure code: its class, and the fix written in the fatal line unless the error brings its own. */
 export const START_FAILURES: Record<StartFailureCode, { class: ExitClass; fix: string }> = {
   CONFIG_INVALID: { class: 'config', fix: 'correct the field named in the message in config.json (or the flag); `quorate doctor --data-dir <dir>` checks the whole file' },
-  CONFIG_UNKNOWN_KEY: { class: 'config', fix: 'remove or rename the key (the message suggests the likely name); docs/operations.md lists every config key' },
+  CONFIG_UNKNOWN_KEY: { class: 'config', fix: 'remove or rename the key (the message suggests the likely name); docs/cli.md lists every config key' },
   CONFIG_MISSING: { class: 'config', fix: 'pass the --data-dir of an initialised node, or create one with `quorate init` or `quorate party join`' },
   DATA_DIR_MISSING: { class: 'data', fix: 'check the --data-dir path; create a node folder with `quorate init` or `quorate party join`' },
   STORE_OPEN_FAILED: { class: 'data', fix: 'another process may have this data folder open: stop the other node (only one node may run on a data folder), or check the chain/ folder\'s permissions' },
