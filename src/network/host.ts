@@ -695,6 +695,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     const decoded = decodeFrame(bytes)
     if (!decoded.ok) return this.invalid(peer, decoded.reason)
     const frame = decoded.frame
+    if (this.log.isLevelEnabled('trace')) this.log.trace({ peer: peer.address, kind: frame.kind, protocol: 'protocol' in frame ? frame.protocol : undefined, bytes: bytes.length }, 'frame received')
     // Answers to our own requests are paid for by asking; every other frame by the sender's budget.
     if (frame.kind === FrameKind.RESPONSE || frame.kind === FrameKind.ERROR) {
       if (!peer.settle(frame.id, frame.kind === FrameKind.RESPONSE ? { payload: frame.payload.slice() } : { code: frame.code })) {
