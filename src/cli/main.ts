@@ -3,12 +3,12 @@
  * The `quorate` command. Every subcommand has --help; bad flags or config files end with an error
  * that names the field, and exit code 2.
  */
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { basename, resolve } from 'node:path'
 import { QuorateError, ConfigError } from '../errors.js'
 import { createLogger } from '../ops/logger.js'
 import { loadNodeConfig, type NodeConfig } from '../node/config.js'
-import { startNode, type RunningNode } from '../node/run.js'
+import type { RunningNode } from '../node/run.js'
 import { exitCodeFor, logStartFailure } from '../node/start-failure.js'
 import { createNodeKeys, writeNodeFiles } from '../node/init.js'
 import { DEFAULT_CONSORTIUM, runDevnet } from './devnet.js'
@@ -16,7 +16,7 @@ import { runStatus } from './status.js'
 import { runDoctorCommand } from './doctor.js'
 import { shouldColour } from './table.js'
 import { devAccounts } from '../crypto/dev-accounts.js'
-import { govCommand } from './gov.js'
+import { govCommand, usageExitCodes } from './gov.js'
 import { dataCommand } from './data.js'
 import { rpcKeyCommand } from './rpc-key.js'
 import { initFromConsortium, initFromConsortiumText, partyCommand } from './party.js'
@@ -35,11 +35,13 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value]
 }
 
-const program = new Command()
-  .name('quorate')
-  .description('Quorate: a consortium blockchain with QBFT finality, on-chain governance and GDPR-aware private data')
-  .version('0.1.0')
-  .showHelpAfterError()
+// A bad flag exits 2 (usage), in every command defined below.
+const program = usageExitCodes(
+  new Command()
+    .name('quorate')
+    .description('Quorate: a consortium blockchain with QBFT finality, on-chain governance and GDPR-aware private data')
+    .version('0.1.0'),
+)
 
 program
   .command('init')
@@ -74,7 +76,7 @@ program
   .requiredOption('--data-dir <dir>', 'the node data folder (made by `quorate init`)')
   .option('--rpc-port <port>', 'override the JSON-RPC port', int('--rpc-port', 0, 65535))
   .option('--rpc-host <host>', 'override the JSON-RPC listen address')
-  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace')
+  .addOption(new Option('--log-level <level>', 'override logLevel of config.json').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
   .action(async (o: { dataDir: string; rpcPort?: number; rpcHost?: string; logLevel?: NodeConfig['logLevel'] }) => {
     const dataDir = resolve(o.dataDir)
     // Until the config names the node, its folder does; every failure from here is one fatal JSON line.
@@ -86,6 +88,8 @@ program
       if (o.rpcHost !== undefined) config.rpc.host = o.rpcHost
       if (o.logLevel !== undefined) config.logLevel = o.logLevel
       logger = createLogger({ level: config.logLevel, node: config.name })
+      // Loaded here: the node's modules take a second to load, which no other command needs to pay.
+      const { startNode } = await import('../node/run.js')
       running = await startNode(dataDir, config, logger)
     } catch (err) {
       process.exit(logStartFailure(logger, err))

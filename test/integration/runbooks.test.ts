@@ -140,7 +140,9 @@ describe('runbook commands', () => {
 
     const ran: Record<string, number> = {}
     for (const b of blocks.filter((x) => x.lang === 'sh')) {
+      const started = Date.now()
       const { code, out } = await runBlock(mapPorts(b.code, rpcBase, p2pBase), tmp.dir, env)
+      console.log(`${b.file}:${b.line} ${((Date.now() - started) / 1000).toFixed(1)} s`)
       expect(code, `docs/runbooks/${b.file}:${b.line} failed:\n${b.code}\n--- output ---\n${out}`).toBe(0)
       ran[b.file] = (ran[b.file] ?? 0) + 1
     }
@@ -148,7 +150,7 @@ describe('runbook commands', () => {
     console.log(`runbook blocks run: ${total} (${Object.entries(ran).map(([f, n]) => `${f} ${n}`).join(', ')}); shown only: ${blocks.length - total}`)
     expect(total).toBeGreaterThanOrEqual(8)
     for (const f of files) expect(ran[f], `${f} has no \`\`\`sh block`).toBeGreaterThan(0)
-  }, 150_000)
+  }, 240_000)
 
   it('the devnet nodes logged each line with the node name and at most one module key', async () => {
     for (let i = 1; i <= 4; i++) {
