@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `quorate` command. Every subcommand has --help; bad flags or config files end with an error
- * that names the field, and exit code 2.
+ * that names the field, and exit code 2; the other exit codes are in src/node/start-failure.ts.
  */
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { basename, resolve } from 'node:path'
