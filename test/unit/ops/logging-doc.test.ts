@@ -72,6 +72,14 @@ describe('docs/logging.md', () => {
     expect(named.sort()).toEqual([...trace].sort())
   })
 
+  it('logs each peer event in one place (the P2P host), so it gives one line at one level', async () => {
+    const lines = await logLines(ROOT)
+    for (const msg of ['peer connected', 'peer disconnected', 'handshake failed', 'JSON-RPC server listening (HTTP and WebSocket)']) {
+      const at = lines.filter((l) => l.msg === msg)
+      expect(new Set(at.map((l) => `${l.file}:${l.line}`)).size, msg).toBe(1)
+    }
+  })
+
   it('reads a message from each form a log call takes', async () => {
     const lines = await logLines(ROOT)
     // this.logger[first ? 'error' : 'debug'](…) counts at both levels; template literals keep their text.
