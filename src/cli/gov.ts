@@ -24,6 +24,7 @@ import { parseWith } from '../validation.js'
 import { readAdminKey, type AdminKey, type AdminKeySources } from './keys.js'
 import { METHOD_NOT_FOUND, RpcCallError, rpcCall } from '../rpc/http-client.js'
 import { renderTable, sanitizeCell, shouldColour, type Colour, type Column } from './table.js'
+import { rpcOption } from './rpc-option.js'
 
 // ---- errors ------------------------------------------------------------------------------------
 
@@ -928,14 +929,14 @@ export function govCommand(): Command {
     .description('list proposals (default), parties, nodes, accounts or policies')
     .addArgument(new Argument('[what]', 'what to list').choices(LIST_WHAT).default('proposals'))
     .addOption(new Option('--state <state>', 'only proposals in this state').choices(['open', 'approved', 'rejected', 'expired', 'failed']))
-    .requiredOption('--rpc <url>', 'a node RPC URL')
+    .addOption(rpcOption())
     .option('--json', 'print JSON instead of a table', false)
     .action(async (what: ListWhat, o: { rpc: string; state?: ProposalState; json: boolean }) => setExit(await runGovList(what, o, io())))
   gov
     .command('show')
     .description('a proposal: decision, arguments, votes per party, threshold and deadline')
     .argument('<id>', 'proposal id', positiveInt('<id>'))
-    .requiredOption('--rpc <url>', 'a node RPC URL')
+    .addOption(rpcOption())
     .option('--json', 'print JSON', false)
     .action(async (id: number, o: { rpc: string; json: boolean }) => setExit(await runGovShow(id, o, io())))
   keyOptions(
@@ -944,7 +945,7 @@ export function govCommand(): Command {
       .description(`open a proposal; <decision> is one of: ${DECISION_COMMANDS.join(', ')}`)
       .argument('<decision>', 'the decision type, e.g. add-party')
       .requiredOption('--description <text>', 'why: shown to every party and kept in the audit trail')
-      .requiredOption('--rpc <url>', 'a node RPC URL'),
+      .addOption(rpcOption()),
   )
     .option('--request <file>', 'add-party / add-node: read the party or node from a join request (quorate party join-request)')
     .option('--party-id <id>', 'the party (add-party, suspend-/reinstate-/remove-party, add-node, set-account-permissions)')
@@ -976,7 +977,7 @@ export function govCommand(): Command {
       .description("cast your party's vote; prints the proposal's new state (exit 1 if the vote executed it and the action was refused)")
       .argument('<id>', 'proposal id', positiveInt('<id>'))
       .addArgument(new Argument('<choice>', 'yes or no').choices(['yes', 'no']))
-      .requiredOption('--rpc <url>', 'a node RPC URL'),
+      .addOption(rpcOption()),
   )
     .option('--json', 'print JSON', false)
     .action(async (id: number, choice: 'yes' | 'no', o: { rpc: string; keyFile?: string; key?: string; json: boolean }) => setExit(await runGovVote(id, choice, o, io())))
@@ -985,7 +986,7 @@ export function govCommand(): Command {
       .command('execute')
       .description('close a proposal whose voting period ended undecided (marks it expired); approval executes by itself at the deciding vote')
       .argument('<id>', 'proposal id', positiveInt('<id>'))
-      .requiredOption('--rpc <url>', 'a node RPC URL'),
+      .addOption(rpcOption()),
   ).action(async (id: number, o: { rpc: string; keyFile?: string; key?: string }) => setExit(await runGovExecute(id, o, io())))
   return gov
 }

@@ -154,6 +154,7 @@ export class QbftProducer implements BlockProducer {
       relay = false
       if (a.reason === 'FUTURE_HEIGHT') this.m.network.behind(from)
     }
+    if (this.m.logger.isLevelEnabled('trace')) this.m.logger.trace({ from, bytes: payload.length, actions: actions.map((a) => a.type), relay }, 'consensus message handled')
     this.run(actions, { blameSenders: true })
     return relay
   }

@@ -432,6 +432,7 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
         this.statefulChecks(entry, account)
       }
       this.insert(entry, account)
+      this.logger?.trace({ hash: entry.hash, sender: entry.sender, nonce: Number(tx.nonce) }, 'transaction pooled')
       return entry.hash
     }
   }

@@ -30,7 +30,7 @@ import { z } from 'zod'
 import { hexToBytes } from '@ethereumjs/util'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { keccak256 } from '../crypto/native.js'
-import { ConfigError, QuorateError } from '../errors.js'
+import { ConfigError, listenError, QuorateError, StartError } from '../errors.js'
 import { silentLogger, type Logger } from '../ops/logger.js'
 import type { PeerEventMetrics } from '../ops/metrics.js'
 import type { Address, Hex } from '../types.js'
@@ -396,14 +396,19 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     // Our own deadline per connection (admitPending) closes stalled ones and counts why; these are
     // only a backstop, a little later so they do not race it.
     const backstopMs = inboundTimeoutMs + 1000
-    const server = createServer({
-      cert: tls.certPem,
-      key: tls.keyPem,
-      minVersion: 'TLSv1.3',
-      handshakeTimeout: backstopMs,
-      requestTimeout: backstopMs,
-      headersTimeout: backstopMs,
-    })
+    let server: ReturnType<typeof createServer>
+    try {
+      server = createServer({
+        cert: tls.certPem,
+        key: tls.keyPem,
+        minVersion: 'TLSv1.3',
+        handshakeTimeout: backstopMs,
+        requestTimeout: backstopMs,
+        headersTimeout: backstopMs,
+      })
+    } catch (err) {
+      throw new StartError('TLS_INVALID', `the TLS certificate and key cannot be used: ${err instanceof Error ? err.message : String(err)}`, { field: 'p2p.tlsCertFile', cause: err })
+    }
     const wss = new WebSocketServer({ noServer: true, maxPayload: this.maxFrameBytes, perMessageDeflate: false, clientTracking: false })
     server.on('request', (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' })
@@ -419,7 +424,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
       this.admitPending(socket, inboundTimeoutMs)
     })
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new ConfigError('p2p.listen', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`, { cause: err })))
+      server.once('error', (err) => reject(listenError(err, 'P2P_PORT_IN_USE', `P2P on ${listen.host}:${listen.port}`, 'p2p.listen.port')))
       server.listen(listen.port, listen.host, () => resolve())
     })
     server.on('error', (err) => this.log.error({ err: err.message }, 'p2p listener error'))
@@ -597,7 +602,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
       cutOffLater(ws)
       if (err instanceof HandshakeError) {
         bump(err.byPeer ? this.refusedByPeers : this.refused, err.reason)
-        this.log.debug({ direction, remote, reason: err.reason, byPeer: err.byPeer, peer: err.peerAddress }, 'handshake failed')
+        this.log.warn({ direction, remote: url ?? remote, reason: err.reason, byPeer: err.byPeer, peer: err.peerAddress, err: err.shortMessage }, 'handshake failed')
         this.safely(() => this.emit('handshake:failed', { error: err, direction, remote: url ?? remote }))
       }
       throw err
@@ -696,6 +701,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     const decoded = decodeFrame(bytes)
     if (!decoded.ok) return this.invalid(peer, decoded.reason)
     const frame = decoded.frame
+    if (this.log.isLevelEnabled('trace')) this.log.trace({ peer: peer.address, kind: frame.kind, protocol: 'protocol' in frame ? frame.protocol : undefined, bytes: bytes.length }, 'frame received')
     // Answers to our own requests are paid for by asking; every other frame by the sender's budget.
     if (frame.kind === FrameKind.RESPONSE || frame.kind === FrameKind.ERROR) {
       if (!peer.settle(frame.id, frame.kind === FrameKind.RESPONSE ? { payload: frame.payload.slice() } : { code: frame.code })) {

@@ -28,7 +28,7 @@ import { CallPool } from '../execution/call-pool.js'
 import { BlockExecutor, createStateManager } from '../execution/executor.js'
 import { TxPool } from '../execution/txpool.js'
 import { TxPoolJournal } from '../execution/txpool-journal.js'
-import { ConfigError, errorMessage, QuorateError } from '../errors.js'
+import { ConfigError, errorMessage, StartError } from '../errors.js'
 import { P2PHost } from '../network/host.js'
 import { BlockSync } from '../network/sync.js'
 import { wireTxGossip } from '../network/tx-gossip.js'
@@ -83,6 +83,16 @@ interface NodeParts {
   peerMetrics: PeerEventMetrics | undefined
 }
 
+/** The genesis file: unreadable or invalid is GENESIS_INVALID (the field named), not a config error. */
+export async function readGenesisFile(file: string): Promise<Genesis> {
+  try {
+    return parseGenesis(await readJsonFile(file, 'genesis file'), file)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    throw new StartError('GENESIS_INVALID', err.field ? `genesis ${err.shortMessage}` : err.shortMessage, { field: err.field, cause: err, ...(err.details ? { details: err.details } : {}) })
+  }
+}
+
 export class Node extends EventEmitter<NodeEvents> {
   readonly address: Address
   readonly dataDir: string
@@ -110,6 +120,8 @@ export class Node extends EventEmitter<NodeEvents> {
   private readonly journal: TxPoolJournal | undefined
   private readonly commitLock = new Mutex()
   private stopping = false
+  /** start() completed: only then does stop() log "node stopped" (a failed start ends with its fatal line). */
+  private started = false
   /** Write failures of stores other than the chain (journal, privacy), by component. */
   private readonly faults = new Map<string, string>()
   /** The block whose commit the chain store refused; committed again once the store recovers. */
@@ -175,7 +187,7 @@ export class Node extends EventEmitter<NodeEvents> {
 
   /** Opens the data folder; writes the genesis block on first use, and refuses a folder of another chain. */
   static async open(dataDir: string, config: NodeConfig, { logger, unsafeSkipTxAdmission = false, peerMetrics }: NodeModules): Promise<Node> {
-    const genesis = parseGenesis(await readJsonFile(join(dataDir, config.genesisFile), 'genesis file'), config.genesisFile)
+    const genesis = await readGenesisFile(join(dataDir, config.genesisFile))
     const nodeKey = await readKeyFile(join(dataDir, config.nodeKeyFile))
     const common = createChainCommon(BigInt(genesis.config.chainId), genesis.gasLimit)
     const store = await ChainStore.open(join(dataDir, 'chain'), common)
@@ -188,8 +200,8 @@ export class Node extends EventEmitter<NodeEvents> {
       } else {
         const stored = await store.getBlockByNumber(0n)
         if (!stored || bytesToHex(stored.hash()) !== bytesToHex(expected.hash())) {
-          throw new QuorateError('GENESIS_MISMATCH', `the chain in ${dataDir} was started from another genesis`, {
-            details: `stored genesis ${stored ? bytesToHex(stored.hash()) : 'none'}, ${config.genesisFile} gives ${bytesToHex(expected.hash())}; use another data folder or --reset`,
+          throw new StartError('GENESIS_MISMATCH', `the chain in ${dataDir} was started from another genesis`, {
+            details: `stored genesis ${stored ? bytesToHex(stored.hash()) : 'none'}, ${config.genesisFile} gives ${bytesToHex(expected.hash())}`,
           })
         }
       }
@@ -232,7 +244,7 @@ export class Node extends EventEmitter<NodeEvents> {
           ...(admission ? { admit: (tx: TypedTransaction, sender: Address) => checkTxPermission(admission, store.head, tx, sender) } : {}),
         },
         { getAccount: (a) => calls.getAccount(store.head, a) },
-        { logger: logger.child({ module: 'txpool' }) },
+        { logger },
       )
       const node = new Node({ dataDir, config, genesis, common, store, executor, calls, callPool, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash, peerMetrics })
       // Here, not in start(): the JSON-RPC server answers before start() and must already see the pool.
@@ -275,11 +287,7 @@ export class Node extends EventEmitter<NodeEvents> {
       host.on('message', (msg) => {
         if (msg.protocol === QBFT_PROTOCOL && this.producer.onMessage(msg.payload, msg.from)) host.gossip(QBFT_PROTOCOL, msg.payload)
       })
-      host.on('handshake:failed', ({ error, remote }) =>
-        this.logger.warn({ remote, reason: error.reason, peer: error.peerAddress }, error.shortMessage),
-      )
-      host.on('peer:connect', (peer) => this.logger.info({ peer }, 'peer connected'))
-      host.on('peer:disconnect', (peer, reason) => this.logger.info({ peer, reason }, 'peer disconnected'))
+      // Peer events (connected, disconnected, handshake failed) are logged once, by the host (module p2p).
       wireTxGossip(host, this.pool, this.logger.child({ module: 'txgossip' }))
       this.sync = new BlockSync({
         common: this.common,
@@ -297,6 +305,7 @@ export class Node extends EventEmitter<NodeEvents> {
     this.callPool.start()
     this.journal?.start()
     this.producer.start()
+    this.started = true
     this.logger.info(
       { address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId), validator: this.headValidators.includes(this.address), p2p: this.host?.listenUrl() ?? 'outbound only' },
       'node started',
@@ -323,8 +332,8 @@ export class Node extends EventEmitter<NodeEvents> {
     const { tlsCertFile, tlsKeyFile } = this.config.p2p
     try {
       return { certPem: await readFile(join(this.dataDir, tlsCertFile), 'utf8'), keyPem: await readFile(join(this.dataDir, tlsKeyFile), 'utf8') }
-    } catch {
-      throw new ConfigError('p2p.tlsCertFile', `cannot read the TLS certificate or key (${tlsCertFile}, ${tlsKeyFile}) in ${this.dataDir}`)
+    } catch (err) {
+      throw new StartError('TLS_INVALID', `cannot read the TLS certificate or key (${tlsCertFile}, ${tlsKeyFile}) in ${this.dataDir}`, { field: 'p2p.tlsCertFile', cause: err })
     }
   }
 
@@ -417,6 +426,6 @@ export class Node extends EventEmitter<NodeEvents> {
     await this.callPool.stop()
     await this.journal?.stop()
     await this.store.close()
-    this.logger.info('node stopped')
+    if (this.started) this.logger.info('node stopped')
   }
 }

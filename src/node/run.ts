@@ -108,7 +108,6 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
     await node.stop()
     throw err
   }
-  logger.info({ rpc: `http://${config.rpc.host}:${rpc.address().port}` }, 'JSON-RPC listening (HTTP and WebSocket)')
   let stopped: Promise<void> | undefined
   return {
     node,

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { errorMessage, QuorateError } from '../errors.js'
+import { errorMessage, listenError } from '../errors.js'
 import type { HttpRoute } from '../rpc/server.js'
 import type { Logger } from './logger.js'
 
@@ -47,10 +47,7 @@ export class MetricsServer {
         })
       })
     } catch (err) {
-      throw new QuorateError('METRICS_LISTEN_FAILED', `cannot listen for metrics on ${this.opts.host}:${this.opts.port}: ${errorMessage(err)}`, {
-        details: 'choose another metrics.host/metrics.port in config.json, or stop the process that holds this one',
-        cause: err,
-      })
+      throw listenError(err, 'METRICS_PORT_IN_USE', `metrics on ${this.opts.host}:${this.opts.port}`, 'metrics.port')
     }
     server.on('error', (err) => this.logger.error({ err: errorMessage(err) }, 'metrics listener error'))
     this.server = server

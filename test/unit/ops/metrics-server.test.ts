@@ -1,6 +1,6 @@
 /**
  * The separate metrics listener on a real socket: it answers its routes (GET and HEAD), 404s any
- * other path (JSON-RPC included), and a busy port fails with METRICS_LISTEN_FAILED naming the fix.
+ * other path (JSON-RPC included), and a busy port fails with METRICS_PORT_IN_USE naming the field.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { Registry } from 'prom-client'
@@ -34,11 +34,11 @@ describe('MetricsServer', () => {
     expect((await fetch(`${url}/dashboard`)).status).toBe(404)
   })
 
-  it('refuses a busy port with METRICS_LISTEN_FAILED', async () => {
+  it('refuses a busy port with METRICS_PORT_IN_USE', async () => {
     const { server } = await start()
     const taken = server.address()!.port
     const second = new MetricsServer({ host: '127.0.0.1', port: taken }, [], silentLogger())
     servers.push(second)
-    await expect(second.start()).rejects.toMatchObject({ code: 'METRICS_LISTEN_FAILED', details: expect.stringMatching(/metrics\.port/) })
+    await expect(second.start()).rejects.toMatchObject({ code: 'METRICS_PORT_IN_USE', field: 'metrics.port' })
   })
 })
