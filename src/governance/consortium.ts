@@ -26,6 +26,7 @@ export const DECISIONS = [
   'SetAccountPermissions',
   // Appended last: the index is the on-chain decision type.
   'SetCollection',
+  'SetChainParameters',
 ] as const
 export type Decision = (typeof DECISIONS)[number]
 

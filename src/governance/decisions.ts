@@ -22,6 +22,19 @@ export type DecisionArgs =
   | { decision: 'ChangePolicy'; target: Decision; thresholdPercent: number; comparator: '>' | '>='; votingPeriodSeconds: number; vetoParties: string[] }
   | { decision: 'SetAccountPermissions'; account: Address; party: string; permissions: Permission[] }
   | { decision: 'SetCollection'; id: string; controller: string; retentionSeconds: number; members: string[]; grants: CollectionGrant[] }
+  | ({ decision: 'SetChainParameters' } & ChainParameterChange)
+
+/**
+ * A SetChainParameters payload: the change takes effect from `activationBlock`; an absent value
+ * (0 or "" on chain) keeps the value in force. The contract checks notice and ranges.
+ */
+export interface ChainParameterChange {
+  activationBlock: number
+  blockPeriodMs?: number
+  emptyBlockPeriodMs?: number
+  gasLimit?: number
+  protocol?: string
+}
 
 /**
  * The GDPR Art. 6(1) legal bases a grant may name: the one list docs/privacy.md documents and
@@ -68,6 +81,8 @@ const LAYOUT: Record<Decision, string> = {
   ChangePolicy: 'uint8, uint8, bool, uint64, bytes32[]',
   SetAccountPermissions: 'address, bytes32, uint8',
   SetCollection: 'bytes32, bytes32, uint64, bytes32[], bytes32[], bytes32[], bytes32[]',
+  // Passed verbatim to ChainParameters.schedule: activationBlock, blockPeriodMs, emptyBlockPeriodMs, gasLimit, protocol.
+  SetChainParameters: 'uint64, uint64, uint64, uint64, string',
 }
 
 export function decisionIndex(d: Decision): number {
@@ -123,6 +138,8 @@ export function encodeDecision(args: DecisionArgs): Hex {
           args.grants.map((g) => partyIdToBytes32(g.purpose)),
           args.grants.map((g) => partyIdToBytes32(g.basis)),
         ]
+      case 'SetChainParameters':
+        return [BigInt(args.activationBlock), BigInt(args.blockPeriodMs ?? 0), BigInt(args.emptyBlockPeriodMs ?? 0), BigInt(args.gasLimit ?? 0), args.protocol ?? '']
     }
   })()
   return encodeAbiParameters(params, values as never)
@@ -172,6 +189,17 @@ export function decodeDecision(kind: number, payload: Hex): DecisionArgs {
         retentionSeconds: Number(v[2]),
         members: (v[3] as Hex[]).map(bytes32ToPartyId),
         grants: parties!.map((p, i) => ({ party: bytes32ToPartyId(p), purpose: bytes32ToPartyId(purposes![i]!), basis: bytes32ToPartyId(bases![i]!) })),
+      }
+    }
+    case 'SetChainParameters': {
+      const [activationBlock, period, empty, gas, protocol] = v as [bigint, bigint, bigint, bigint, string]
+      return {
+        decision,
+        activationBlock: Number(activationBlock),
+        ...(period ? { blockPeriodMs: Number(period) } : {}),
+        ...(empty ? { emptyBlockPeriodMs: Number(empty) } : {}),
+        ...(gas ? { gasLimit: Number(gas) } : {}),
+        ...(protocol ? { protocol } : {}),
       }
     }
   }

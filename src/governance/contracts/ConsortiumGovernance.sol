@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {ICodeApprovals, IGovernedProxy} from "./GovernanceInterfaces.sol";
+import {IChainParameters, ICodeApprovals, IGovernedProxy} from "./GovernanceInterfaces.sol";
 
 /// @title ConsortiumGovernance
 /// @notice The consortium's rules, on chain: parties, their admins, nodes and accounts, approved
@@ -37,7 +37,9 @@ contract ConsortiumGovernance is ICodeApprovals {
     uint8 internal constant CHANGE_POLICY = 11;
     uint8 internal constant SET_ACCOUNT_PERMISSIONS = 12;
     uint8 internal constant SET_COLLECTION = 13;
-    uint8 internal constant DECISION_TYPES = 14;
+    uint8 internal constant SET_CHAIN_PARAMETERS = 14;
+    uint8 internal constant DECISION_TYPES = 15;
+    address internal constant CHAIN_PARAMETERS = 0x0000000000000000000000000000000000001002;
 
     // Party kinds and statuses.
     uint8 internal constant MEMBER = 0;
@@ -241,7 +243,7 @@ contract ConsortiumGovernance is ICodeApprovals {
     /// @param parties founding parties (all active)
     /// @param nodes their nodes; `validator` nodes form the first validator set, in this order
     /// @param accounts permissioned accounts of the founding parties
-    /// @param policies exactly one policy per decision type (0..13), in any order
+    /// @param policies exactly one policy per decision type (0..14), in any order
     constructor(
         uint16 minValidators_,
         PartyInit[] memory parties,
@@ -272,7 +274,7 @@ contract ConsortiumGovernance is ICodeApprovals {
             seen |= 1 << p.decisionType;
             _setPolicy(p.decisionType, p.thresholdPercent, p.inclusive, p.votingPeriod, p.vetoParties);
         }
-        require(seen == (1 << DECISION_TYPES) - 1, "governance: every decision type (0..13) needs a policy");
+        require(seen == (1 << DECISION_TYPES) - 1, "governance: every decision type (0..14) needs a policy");
         if (_activeValidatorCount() < minValidators_) {
             revert(string.concat("governance: the founding nodes have fewer than ", _decimal(minValidators_), " validators"));
         }
@@ -282,7 +284,7 @@ contract ConsortiumGovernance is ICodeApprovals {
 
     /// @notice Opens a proposal. Only an admin of an active member or regulator party may propose;
     /// proposing is not voting (the proposer's party votes like any other).
-    /// @param kind the decision type (0..13)
+    /// @param kind the decision type (0..14)
     /// @param payload abi.encode of the decision's arguments (see the spec); its shape is checked here
     function propose(uint8 kind, bytes calldata payload, string calldata description) external returns (uint256 id) {
         bytes32 party = _voterParty(msg.sender);
@@ -397,6 +399,8 @@ contract ConsortiumGovernance is ICodeApprovals {
                 bytes32[] memory grantBases
             ) = abi.decode(payload, (bytes32, bytes32, uint64, bytes32[], bytes32[], bytes32[], bytes32[]));
             _setCollection(id, controller, retention, members, grantParties, grantPurposes, grantBases);
+        } else if (kind == SET_CHAIN_PARAMETERS) {
+            IChainParameters(CHAIN_PARAMETERS).schedule(payload);
         } else {
             revert("governance: unknown decision type");
         }
@@ -414,6 +418,7 @@ contract ConsortiumGovernance is ICodeApprovals {
         else if (kind == CHANGE_POLICY) abi.decode(payload, (uint8, uint8, bool, uint64, bytes32[]));
         else if (kind == SET_ACCOUNT_PERMISSIONS) abi.decode(payload, (address, bytes32, uint8));
         else if (kind == SET_COLLECTION) abi.decode(payload, (bytes32, bytes32, uint64, bytes32[], bytes32[], bytes32[], bytes32[]));
+        else if (kind == SET_CHAIN_PARAMETERS) abi.decode(payload, (uint64, uint64, uint64, uint64, string));
         else revert("governance: unknown decision type");
     }
 

@@ -12,3 +12,9 @@ interface ICodeApprovals {
 interface IGovernedProxy {
     function upgradeTo(address newImplementation) external;
 }
+
+/// The chain parameters contract (0x…1002): an approved SetChainParameters proposal passes its
+/// payload here verbatim (see ChainParameters.schedule).
+interface IChainParameters {
+    function schedule(bytes calldata payload) external;
+}
