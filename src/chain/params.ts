@@ -31,7 +31,7 @@ export const GENESIS_PROTOCOL = 'quorate/1'
  * The protocol versions this release implements. `quorate/2` changes no rule yet: it exists so a
  * consortium can rehearse the rolling upgrade (docs/runbooks/change.md) with the release it runs.
  */
-export const RELEASE_PROTOCOLS: readonly string[] = ['quorate/1', 'quorate/2']
+export const RELEASE_PROTOCOLS = ['quorate/1', 'quorate/2'] as const
 
 export function genesisParams(g: Genesis): ChainParams {
   return { blockPeriodMs: g.config.blockPeriodMs, emptyBlockPeriodMs: g.config.emptyBlockPeriodMs, gasLimit: g.gasLimit, protocol: GENESIS_PROTOCOL }

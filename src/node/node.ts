@@ -14,11 +14,13 @@ import { bytesToHex } from '@ethereumjs/util'
 import type { Logger } from 'pino'
 import { createChainCommon } from '../chain/common.js'
 import { createGenesisBlock, parseGenesis, writeGenesisState, type Genesis } from '../chain/genesis.js'
+import { checkProtocol, fixedParams, genesisParams, ProtocolUnsupportedError, RELEASE_PROTOCOLS, type ChainParamsSource } from '../chain/params.js'
 import { GENESIS_FINALITY } from '../chain/finality.js'
 import { ChainStore, StoreError, storeWriteError, type BlockRecord } from '../chain/store.js'
 import { QbftProducer } from '../consensus/qbft-producer.js'
 import { HeaderValidators, type ValidatorSource } from '../consensus/validators.js'
-import { GOVERNANCE_ADDRESS } from '../governance/address.js'
+import { CHAIN_PARAMETERS_ADDRESS, GOVERNANCE_ADDRESS } from '../governance/address.js'
+import { GovernedChainParams } from '../governance/chain-parameters.js'
 import { checkTxPermission, enforceCodeApproval } from '../governance/enforce.js'
 import { GovernanceView } from '../governance/view.js'
 import type { TypedTransaction } from '@ethereumjs/tx'
@@ -77,6 +79,8 @@ interface NodeParts {
   logger: Logger
   governance: GovernanceView | undefined
   genesisHash: Hash
+  params: ChainParamsSource
+  supportedProtocols: readonly string[]
 }
 
 export class Node extends EventEmitter<NodeEvents> {
@@ -98,6 +102,10 @@ export class Node extends EventEmitter<NodeEvents> {
   /** Present when the genesis holds the governance contract: nodes then enforce its rules. */
   readonly governance: GovernanceView | undefined
   readonly producer: QbftProducer
+  /** The chain parameters of each next block: from the ChainParameters contract when the genesis has it. */
+  readonly params: ChainParamsSource
+  /** The protocol versions this node accepts (its release's, or fewer by config.supportedProtocols). */
+  readonly supportedProtocols: readonly string[]
   host: P2PHost | undefined
   sync: BlockSync | undefined
   private readonly nodeKey: Uint8Array
@@ -110,6 +118,8 @@ export class Node extends EventEmitter<NodeEvents> {
   /** The block whose commit the chain store refused; committed again once the store recovers. */
   private blockedCommit: { record: BlockRecord; source: BlockSource } | undefined
   private recoveryTimer: NodeJS.Timeout | undefined
+  /** Set when the next block needs a protocol this node does not support: it imports and makes no more blocks. */
+  private stoppedAtUpgrade: ProtocolUnsupportedError | undefined
 
   private constructor(p: NodeParts) {
     super()
@@ -127,6 +137,8 @@ export class Node extends EventEmitter<NodeEvents> {
     this.address = privateKeyToAddress(p.nodeKey)
     this.governance = p.governance
     this.genesisHash = p.genesisHash
+    this.params = p.params
+    this.supportedProtocols = p.supportedProtocols
     this.validators = p.governance ?? new HeaderValidators()
     this.journal = p.config.txpool.journal
       ? new TxPoolJournal(
@@ -137,8 +149,7 @@ export class Node extends EventEmitter<NodeEvents> {
     this.producer = new QbftProducer(
       {
         nodeKey: p.nodeKey,
-        blockPeriodMs: p.genesis.config.blockPeriodMs,
-        emptyBlockPeriodMs: p.genesis.config.emptyBlockPeriodMs,
+        initialParams: genesisParams(p.genesis),
         roundTimeout: { baseMs: p.genesis.config.qbft.requestTimeoutMs, capMs: p.genesis.config.qbft.maxRoundTimeoutMs },
       },
       {
@@ -147,6 +158,7 @@ export class Node extends EventEmitter<NodeEvents> {
         executor: p.executor,
         pool: p.pool,
         validators: this.validators,
+        params: p.params,
         network: {
           gossip: (payload) => this.host?.gossip(QBFT_PROTOCOL, payload),
           penalise: (peer, reason) => this.host?.penalise(peer as Address, `consensus: ${reason}`, 20),
@@ -192,12 +204,20 @@ export class Node extends EventEmitter<NodeEvents> {
       if (governance && !genesis.alloc[GOVERNANCE_ADDRESS]?.code) {
         throw new ConfigError('alloc', `the genesis enables governance but holds no contract at ${GOVERNANCE_ADDRESS}`, { details: 'make the genesis with `quorate init --consortium <file>`' })
       }
+      const params = genesis.alloc[CHAIN_PARAMETERS_ADDRESS]?.code ? new GovernedChainParams(calls) : fixedParams(genesisParams(genesis))
+      const supportedProtocols = config.supportedProtocols ?? RELEASE_PROTOCOLS
       const admission = unsafeSkipTxAdmission ? undefined : governance
       if (unsafeSkipTxAdmission) logger.warn('UNSAFE: transaction admission is off (test-only option); this node ignores account permissions')
       const executor = await BlockExecutor.create(
         common,
         store,
         admission && ((tx, parent) => checkTxPermission(admission, parent, tx, tx.getSenderAddress().toString() as Address)),
+        // No block of a protocol this node does not support is ever built or executed here.
+        async (parent) => {
+          const next = await params.paramsFor(parent)
+          checkProtocol(parent.header.number + 1n, next, supportedProtocols)
+          return next
+        },
       )
       if (governance && genesis.config.governance?.requireCodeApproval) {
         enforceCodeApproval(executor.evm, governance, () => executor.parent)
@@ -228,7 +248,7 @@ export class Node extends EventEmitter<NodeEvents> {
         { getAccount: (a) => calls.getAccount(store.head, a) },
         { logger: logger.child({ module: 'txpool' }) },
       )
-      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, callPool, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash })
+      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, callPool, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash, params, supportedProtocols })
       // Here, not in start(): the JSON-RPC server answers before start() and must already see the pool.
       await node.journal?.load()
       return node
@@ -283,14 +303,15 @@ export class Node extends EventEmitter<NodeEvents> {
         host,
         commit: (r) => this.commitBlock(r, 'sync'),
         logger: this.logger.child({ module: 'sync' }),
-        blockPeriodMs: this.genesis.config.blockPeriodMs,
+        params: this.params,
       })
+      if (this.stoppedAtUpgrade) this.sync.halt()
       this.host = host
       await host.start()
     }
     this.callPool.start()
     this.journal?.start()
-    this.producer.start()
+    if (!this.stoppedAtUpgrade) this.producer.start()
     this.logger.info(
       { address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId), validator: this.headValidators.includes(this.address), p2p: this.host?.listenUrl() ?? 'outbound only' },
       'node started',
@@ -300,9 +321,21 @@ export class Node extends EventEmitter<NodeEvents> {
   private headValidators: Address[] = []
   private allowedNodes = new Set<Address>()
 
-  /** Rules that follow the head: the validator set, and (with governance) which nodes may connect. */
+  /**
+   * Rules that follow the head: the validator set, the next block's chain parameters (gas limit for
+   * the pool; a protocol this node does not support stops it here), and (with governance) which
+   * nodes may connect.
+   */
   private async refreshHeadRules(head: Block): Promise<void> {
     this.headValidators = await this.validators.validatorsAfter(head)
+    const next = await this.params.paramsFor(head)
+    this.pool.setBlockGasLimit(next.gasLimit)
+    try {
+      checkProtocol(head.header.number + 1n, next, this.supportedProtocols)
+    } catch (err) {
+      if (!(err instanceof ProtocolUnsupportedError)) throw err
+      await this.stopAtUpgrade(err)
+    }
     if (!this.governance) return
     const allowed = await this.governance.allowedNodes(head)
     const changed = allowed.size !== this.allowedNodes.size || [...allowed].some((a) => !this.allowedNodes.has(a))
@@ -311,6 +344,24 @@ export class Node extends EventEmitter<NodeEvents> {
       const dropped = this.host.refreshAllowList()
       if (dropped.length) this.logger.warn({ dropped }, 'disconnected nodes that governance no longer allows')
     }
+  }
+
+  /**
+   * The next block needs a protocol version this node does not support: it stops consensus and
+   * block imports here, once and for good (until upgraded), and says so; it keeps serving RPC and
+   * its blocks to peers, and never makes or accepts a block under rules it does not know.
+   */
+  private async stopAtUpgrade(err: ProtocolUnsupportedError): Promise<void> {
+    if (this.stoppedAtUpgrade) return
+    this.stoppedAtUpgrade = err
+    this.logger.error({ code: err.code, block: Number(err.blockNumber), protocol: err.protocol, supported: err.supported }, err.shortMessage)
+    this.sync?.halt()
+    await this.producer.stop()
+  }
+
+  /** Why the node stopped before a protocol upgrade, if it did (for RPC and health). */
+  get upgradeStop(): ProtocolUnsupportedError | undefined {
+    return this.stoppedAtUpgrade
   }
 
   private async readTls(): Promise<{ certPem: string; keyPem: string }> {
