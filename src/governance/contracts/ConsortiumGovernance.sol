@@ -222,7 +222,7 @@ contract ConsortiumGovernance is ICodeApprovals {
     address[] private _accountList;
     mapping(bytes32 => bool) private _approvedCode;
 
-    Policy[14] private _policies;
+    Policy[15] private _policies;
     /// Fixed at genesis (ChangePolicy does not carry it).
     uint16 public minValidators;
 

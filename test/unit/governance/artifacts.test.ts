@@ -69,7 +69,7 @@ describe('governance artifacts', () => {
     const fresh = compileGovernance()
     expect(fresh.solcVersion).toMatch(/^0\.8\.30\+commit\./)
     expect(fresh.settings).toEqual({ evmVersion: 'cancun', optimizer: { enabled: true, runs: 200 } })
-    expect(fresh.sources).toEqual(['ConsortiumGovernance.sol', 'GovernanceInterfaces.sol', 'GovernedProxy.sol', 'PrivateDataAnchors.sol'])
+    expect(fresh.sources).toEqual(['ChainParameters.sol', 'ConsortiumGovernance.sol', 'GovernanceInterfaces.sol', 'GovernedProxy.sol', 'PrivateDataAnchors.sol'])
     const check = checkGovernanceArtifacts(fresh)
     expect(check.differences).toEqual([])
     expect(check.upToDate).toBe(true)

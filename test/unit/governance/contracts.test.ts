@@ -120,7 +120,7 @@ describe('ConsortiumGovernance: genesis', () => {
 
   it('refuses a founding state that breaks a rule, naming the rule', async () => {
     const cases: [string, (g: GenesisArgs) => void, string][] = [
-      ['missing policy', (g) => g.policies.pop(), 'governance: every decision type (0..13) needs a policy'],
+      ['missing policy', (g) => g.policies.pop(), 'governance: every decision type (0..14) needs a policy'],
       ['duplicate policy', (g) => (g.policies[1] = { ...g.policies[1]!, decisionType: 0 }), 'governance: two policies for one decision type'],
       ['too few validators', (g) => (g.minValidators = 4), 'governance: the founding nodes have fewer than 4 validators'],
       ['zero minValidators', (g) => (g.minValidators = 0), 'governance: minValidators must be at least 1'],
@@ -302,7 +302,7 @@ describe('ConsortiumGovernance: proposals and votes', () => {
     const chain = await GovernanceChain.create()
     const short = payload.node(node(1)) // one word where AddParty needs a string and an array
     expect((await chain.transact(PF, 'propose', [Decision.AddParty, short, ''])).reason).toBe('governance: payload does not match the decision type')
-    expect((await chain.transact(PF, 'propose', [14, short, ''])).reason).toBe('governance: unknown decision type')
+    expect((await chain.transact(PF, 'propose', [15, short, ''])).reason).toBe('governance: unknown decision type')
     expect((await chain.transact(PF, 'propose', [Decision.AddValidator, '0x', ''])).reason).toBe('governance: payload does not match the decision type')
     expect(await chain.read('proposalCount')).toBe(0n)
   })
@@ -454,7 +454,7 @@ describe('ConsortiumGovernance: parties, nodes and validators', () => {
     const chain = await GovernanceChain.create()
     const bad = await chain.decide(MEMBERS, Decision.ChangePolicy, payload.policy(Decision.AddParty, 100, false, 3600n))
     expect(failureReason(bad.events)).toBe('governance: more than 100% can never be reached; use >= for unanimity')
-    const unknown = await chain.decide(MEMBERS, Decision.ChangePolicy, payload.policy(14, 50, false, 3600n))
+    const unknown = await chain.decide(MEMBERS, Decision.ChangePolicy, payload.policy(15, 50, false, 3600n))
     expect(failureReason(unknown.events)).toBe('governance: unknown decision type')
 
     // A one-party consortium (plus an observer): suspending the only voter would end governance.

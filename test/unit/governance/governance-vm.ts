@@ -26,6 +26,10 @@ import type { Address, Hex } from '../../../src/types.js'
 import type { PartyTuple as Party, ProposalTuple as Proposal } from '../../../src/governance/abi-types.js'
 
 export const GOVERNANCE: Address = '0x0000000000000000000000000000000000001000'
+export const CHAIN_PARAMETERS: Address = '0x0000000000000000000000000000000000001002'
+export const chainParametersAbi: Abi = governanceArtifacts().ChainParameters.abi
+/** The chain parameters every GovernanceChain starts from (constructor of ChainParameters). */
+export const GENESIS_PARAMS = { blockPeriodMs: 1000n, emptyBlockPeriodMs: 10_000n, gasLimit: 30_000_000n, protocol: 'quorate/1' } as const
 export const GAS = 3_000_000n
 const BLOCK_GAS = 30_000_000n
 export const common = createChainCommon(1337n, BLOCK_GAS)
@@ -46,6 +50,7 @@ export const Decision = {
   ChangePolicy: 11,
   SetAccountPermissions: 12,
   SetCollection: 13,
+  SetChainParameters: 14,
 } as const
 export const State = { Open: 0, Approved: 1, Rejected: 2, Expired: 3, Failed: 4 } as const
 
@@ -186,6 +191,10 @@ function revertReason(returnValue: Uint8Array): string | undefined {
 /** Deploys the governance constructor in a scratch VM: its runtime code and written storage, or the revert reason. */
 export async function runConstructor(g: GenesisArgs): Promise<{ code: Uint8Array; storage: Map<Hex, Uint8Array> } | { reason: string | undefined }> {
   const { abi, bytecode } = governanceArtifacts().ConsortiumGovernance
+  return deployInScratch(abi, bytecode, constructorArgs(g) as unknown as readonly unknown[])
+}
+
+async function deployInScratch(abi: Abi, bytecode: Hex, args: readonly unknown[]): Promise<{ code: Uint8Array; storage: Map<Hex, Uint8Array> } | { reason: string | undefined }> {
   const vm = await createVM({ common })
   const deployer = createAddressFromString(node(0xde))
   await vm.stateManager.putAccount(deployer, new Account(0n, 0n))
@@ -194,7 +203,7 @@ export async function runConstructor(g: GenesisArgs): Promise<{ code: Uint8Array
     if (step.opcode.name === 'SSTORE') slots.add(bigIntToHex(step.stack[step.stack.length - 1]!) as Hex)
     resolve?.()
   })
-  const data = encodeDeployData({ abi, bytecode, args: constructorArgs(g) as unknown as readonly unknown[] })
+  const data = encodeDeployData({ abi, bytecode, args })
   const result = await vm.evm.runCall({ caller: deployer, data: hexToBytes(data), gasLimit: 100_000_000n, block: newBlock(0n, 0n) })
   if (result.execResult.exceptionError || !result.createdAddress) return { reason: revertReason(result.execResult.returnValue) }
   const storage = new Map<Hex, Uint8Array>()
@@ -216,12 +225,23 @@ export class GovernanceChain {
   static async create(g: GenesisArgs = standardGenesis()): Promise<GovernanceChain> {
     const built = await runConstructor(g)
     if ('reason' in built) throw new Error(`governance constructor reverted: ${built.reason ?? '(no reason)'}`)
+    const { bytecode } = governanceArtifacts().ChainParameters
+    const p = GENESIS_PARAMS
+    const params = await deployInScratch(chainParametersAbi, bytecode, [p.blockPeriodMs, p.emptyBlockPeriodMs, p.gasLimit, p.protocol])
+    if ('reason' in params) throw new Error(`chain parameters constructor reverted: ${params.reason ?? '(no reason)'}`)
     const vm = await createVM({ common })
-    const at = createAddressFromString(GOVERNANCE)
-    await vm.stateManager.putAccount(at, new Account(1n, 0n))
-    await vm.stateManager.putCode(at, built.code)
-    for (const [slot, value] of built.storage) await vm.stateManager.putStorage(at, hexToBytes(slot), value)
+    for (const [address, contract] of [[GOVERNANCE, built], [CHAIN_PARAMETERS, params]] as const) {
+      const at = createAddressFromString(address)
+      await vm.stateManager.putAccount(at, new Account(1n, 0n))
+      await vm.stateManager.putCode(at, contract.code)
+      for (const [slot, value] of contract.storage) await vm.stateManager.putStorage(at, hexToBytes(slot), value)
+    }
     return new GovernanceChain(vm)
+  }
+
+  /** The number of the block the next transaction goes into. */
+  get nextBlock(): bigint {
+    return this.number
   }
 
   advance(seconds: bigint): void {
@@ -313,11 +333,12 @@ export class GovernanceChain {
   private decodeLogs(logs: [Uint8Array, Uint8Array[], Uint8Array][]): DecodedEvent[] {
     const out: DecodedEvent[] = []
     for (const [address, topics, data] of logs) {
-      if (bytesToHex(address) !== GOVERNANCE) {
+      const abi = bytesToHex(address) === GOVERNANCE ? governanceAbi : bytesToHex(address) === CHAIN_PARAMETERS ? chainParametersAbi : undefined
+      if (!abi) {
         out.push({ eventName: `external:${bytesToHex(address)}`, args: {} })
         continue
       }
-      const decoded = decodeEventLog({ abi: governanceAbi, topics: topics.map((t) => bytesToHex(t)) as [Hex, ...Hex[]], data: bytesToHex(data) })
+      const decoded = decodeEventLog({ abi, topics: topics.map((t) => bytesToHex(t)) as [Hex, ...Hex[]], data: bytesToHex(data) })
       out.push({ eventName: decoded.eventName ?? '', args: (decoded.args ?? {}) as Record<string, unknown> })
     }
     return out
