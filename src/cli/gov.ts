@@ -637,7 +637,7 @@ export function formatChainParameterDiff(args: Record<string, unknown>, now: Cha
     const from = `${now[key]}${unit}`
     lines.push(`    ${label.padEnd(22)}${args[key] === undefined ? `${from} (unchanged)` : `${from} → ${str(args[key])}${unit}`}`)
   }
-  return sanitizeCell(lines.join('\n'))
+  return lines.map(sanitizeCell).join('\n')
 }
 
 /** `gov params`: the parameters of the next block, a change not yet in force, and whether this node stopped before one. */
@@ -653,7 +653,7 @@ export function formatChainParameters(p: ChainParametersInfo): string {
     lines.push(`WARNING: protocol ${p.scheduled.protocol} is scheduled from block ${p.scheduled.activationBlock}; this node will stop before it: upgrade its software first`)
   }
   if (p.stoppedAtUpgrade) lines.push(`STOPPED: ${p.stoppedAtUpgrade.message}`)
-  return `${sanitizeCell(lines.join('\n'))}\n`
+  return `${lines.map(sanitizeCell).join('\n')}\n`
 }
 
 /** The argument rows of a decision, for `gov show`; a collection's grants get one row each. */
@@ -921,6 +921,7 @@ export function voteOutcomeText(p: ProposalInfo, failure: string | undefined): s
   const counts = `${p.yes} yes, ${p.no} no of ${p.votingParties} voting parties; approved at ${yesNeeded(p)} yes`
   const base = `proposal #${p.id} (${p.decision} ${summariseArgs(p.decision, p.args)}) is now ${p.state} (${counts})`
   if (p.state === 'failed') return `${base}\nthe decision was refused when it ran: ${failure ?? 'reason unknown'}`
+  if (p.state === 'approved' && p.decision === 'SetChainParameters') return `${base}\nthe change is scheduled: every node switches at block ${str(p.args.activationBlock)} (see: quorate gov params)`
   if (p.state === 'approved') return `${base}\nthe decision is executed: it is in force from the next block`
   if (p.state === 'rejected') {
     const veto = p.votes.find((v) => !v.support && p.vetoParties.includes(v.party))

@@ -75,16 +75,18 @@ describe('governed chain parameters', () => {
 
     const shown = capture()
     await runGovShow(id, { rpc: net.url(0), json: false }, shown)
-    expect(shown.text()).toContain(`chain parameters from block ${n} (now → proposed)`)
-    expect(shown.text()).toMatch(/block period\s+1000 ms → 2000 ms/)
-    expect(shown.text()).toMatch(/gas limit\s+50000000 → 40000000/)
-    expect(shown.text()).toMatch(/protocol\s+quorate\/1 \(unchanged\)/)
+    const diff = shown.text().split('\n')
+    expect(diff).toContain(`  chain parameters from block ${n} (now → proposed)`)
+    expect(diff).toContain('    block period          1000 ms → 2000 ms')
+    expect(diff).toContain('    empty-block period    1000 ms → 2000 ms')
+    expect(diff).toContain('    gas limit             50000000 → 40000000')
+    expect(diff).toContain('    protocol              quorate/1 (unchanged)')
 
     await board.vote(id, ['pensionfund', 'employer', 'insurer'])
     expect((await board.proposal(id)).state).toBe('approved')
     const params = capture()
     await runGovParams({ rpc: net.url(2), json: false }, params)
-    expect(params.text()).toContain(`gas limit             50000000  → 40000000 from block ${n}`)
+    expect(params.text().split('\n')).toContain(`  gas limit             50000000  → 40000000 from block ${n}`)
 
     await waitFor(`block ${n + 4} on every node`, async () => (await Promise.all(NODES.map((i) => net.height(i)))).every((h) => h >= n + 4), 90_000)
     for (const i of NODES) {
@@ -111,7 +113,7 @@ describe('governed chain parameters', () => {
     expect(proposal.state).toBe('approved')
     const warned = capture()
     await runGovParams({ rpc: net.url(OLD), json: false }, warned)
-    expect(warned.text()).toContain(`WARNING: protocol quorate/2 is scheduled from block ${m}; this node will stop before it: upgrade its software first`)
+    expect(warned.text().split('\n')).toContain(`WARNING: protocol quorate/2 is scheduled from block ${m}; this node will stop before it: upgrade its software first`)
 
     await waitFor(`block ${m + 3} on the upgraded nodes`, async () => (await Promise.all(UPGRADED.map((i) => net.height(i)))).every((h) => h >= m + 3), 120_000)
     // The old node stopped at m-1 and stays there; it still answers.
