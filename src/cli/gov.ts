@@ -947,7 +947,7 @@ export function govCommand(): Command {
     .option('--admin <address>', 'add-party: an admin account; repeatable', collect)
     .option('--node <address>', 'add-node, remove-node, add-validator, remove-validator: the node address')
     .option('--endpoint <wss://host:port>', 'add-node: the node\'s P2P endpoint (omit for an outbound-only node)')
-    .option('--validator', 'add-node: make it a validator at once')
+    .option('--validator', 'add-node: make it a validator candidate (its node activates itself once synced and connected)')
     .option('--encryption-key <hex>', 'add-node: the node\'s X25519 public key for private data')
     .option('--code-hash <hash>', 'approve-code / revoke-code: keccak256 of the RUNTIME bytecode')
     .option('--code-file <file>', 'approve-code / revoke-code: runtime bytecode (hex) or a JSON artifact with deployedBytecode, hashed here')
