@@ -271,8 +271,8 @@ describe('governance enforced by a network of processes', () => {
     await board.vote(first, ['pensionfund', 'employer'])
     for (const outsider of [ROLES.deployer, ROLES.observerAdmin, ROLES.unregistered]) {
       const client = await GovernanceClient.connect(url, outsider.privateKey)
-      await expectRefused(client.vote(first, true), `vote refused: ${NOT_ADMIN}`)
-      await expectRefused(client.propose(grantDeploy, 'not mine to propose'), `propose refused: ${NOT_ADMIN}`)
+      await expectRefused(client.vote(first, true), `vote refused: governance: caller ${outsider.address.toLowerCase()} ${NOT_ADMIN}`)
+      await expectRefused(client.propose(grantDeploy, 'not mine to propose'), `propose refused: governance: caller ${outsider.address.toLowerCase()} ${NOT_ADMIN}`)
     }
     await expectRefused(board.clients.pensionfund.vote(first, true), 'vote refused: governance: party "pensionfund" already voted (AlreadyVoted)')
     await expectRefused(board.clients.employer.vote(first, false), 'vote refused: governance: party "employer" already voted (AlreadyVoted)')
