@@ -9,10 +9,11 @@
  */
 import { readFile } from 'node:fs/promises'
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, parseAbi, parseEventLogs, type Log } from 'viem'
+import { decodeFunctionResult, encodeFunctionData, parseAbi, parseEventLogs, type Log } from 'viem'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { keccak256 } from '../crypto/native.js'
+import { decodeRevertReason } from '../execution/revert.js'
 import { ConfigError, QuorateError, errorMessage } from '../errors.js'
 import { GOVERNANCE_ADDRESS } from '../governance/address.js'
 import { governanceArtifacts } from '../governance/artifacts.js'
@@ -198,25 +199,10 @@ export class GovReader {
   }
 }
 
-const ERROR_ABI = [{ type: 'error', name: 'Error', inputs: [{ name: 'message', type: 'string' }] }] as const
-
-/** The message of an Error(string) revert payload, a ChainParameters custom error by name and arguments, else the raw bytes. */
+/** The message of revert data (Error(string), a panic or a governance custom error), else the raw bytes. */
 export function decodeReason(data: Hex): string {
   if (data === '0x') return 'reverted without a reason'
-  try {
-    const decoded = decodeErrorResult({ abi: ERROR_ABI, data })
-    return String(decoded.args[0])
-  } catch {
-    try {
-      const abi = governanceArtifacts().ChainParameters.abi
-      const decoded = decodeErrorResult({ abi, data })
-      const inputs = (abi.find((e) => e.type === 'error' && e.name === decoded.errorName) as { inputs?: { name: string }[] } | undefined)?.inputs ?? []
-      const args = (decoded.args ?? []).map((v, i) => `${inputs[i]?.name ?? i} ${String(v)}`)
-      return `chain parameters: ${decoded.errorName}${args.length ? ` (${args.join(', ')})` : ''}`
-    } catch {
-      return `reverted with ${data}`
-    }
-  }
+  return decodeRevertReason(data) ?? `reverted with ${data}`
 }
 
 // ---- numbers and times shown to people ------------------------------------------------------------
@@ -331,6 +317,7 @@ export interface DecisionFlags {
   emptyBlockPeriodMs?: number
   gasLimit?: number
   protocol?: string
+  minValidators?: number
 }
 
 type FlagName = keyof DecisionFlags
@@ -385,6 +372,10 @@ const FLAGS_OF: Partial<Record<Decision, FlagName[]>> = {
   SetAccountPermissions: ['account', 'partyId', 'permissions'],
   SetCollection: ['collectionFile'],
   SetChainParameters: ['atBlock', 'blockPeriodMs', 'emptyBlockPeriodMs', 'gasLimit', 'protocol'],
+  RotateAdmins: ['partyId', 'admin'],
+  FreezeParty: ['partyId'],
+  UnfreezeParty: ['partyId'],
+  SetMinValidators: ['minValidators'],
 }
 
 /** `partyId` → `--party-id` */
@@ -493,7 +484,16 @@ export async function buildDecision(decisionText: string, flags: DecisionFlags, 
     case 'SuspendParty':
     case 'ReinstateParty':
     case 'RemoveParty':
+    case 'FreezeParty':
+    case 'UnfreezeParty':
       return { decision, id: partyIdFlag(requireFlag(flags.partyId, '--party-id', decision)) }
+    case 'RotateAdmins': {
+      const admins = listFlag(flags.admin).map((a) => addressFlag(a, '--admin'))
+      if (admins.length === 0) throw new ConfigError('--admin', 'rotate-admins needs the new admin keys: --admin <address> (repeatable; list a key again to keep it)')
+      return { decision, id: partyIdFlag(requireFlag(flags.partyId, '--party-id', decision)), admins }
+    }
+    case 'SetMinValidators':
+      return { decision, minValidators: requireFlag(flags.minValidators, '--min-validators', decision) }
     case 'AddNode': {
       const node = addressFlag(requireFlag(flags.node ?? request?.node.address, '--node', decision), '--node')
       const party = partyIdFlag(requireFlag(flags.partyId ?? request?.party.id, '--party-id', decision))
@@ -592,7 +592,13 @@ function summary(decision: string, args: Record<string, unknown>): string {
     case 'SuspendParty':
     case 'ReinstateParty':
     case 'RemoveParty':
+    case 'FreezeParty':
+    case 'UnfreezeParty':
       return str(args.id)
+    case 'RotateAdmins':
+      return `${str(args.id)}: admins ${str(args.admins)}`
+    case 'SetMinValidators':
+      return `minValidators ${str(args.minValidators)}`
     case 'AddNode':
       return `${str(args.node)} of ${str(args.party)}${args.endpoint ? ` at ${str(args.endpoint)}` : ', outbound-only'}${args.validator ? ', as validator' : ''}`
     case 'RemoveNode':
@@ -1046,13 +1052,13 @@ export function govCommand(): Command {
       .requiredOption('--rpc <url>', 'a node RPC URL'),
   )
     .option('--request <file>', 'add-party / add-node: read the party or node from a join request (quorate party join-request)')
-    .option('--party-id <id>', 'the party (add-party, suspend-/reinstate-/remove-party, add-node, set-account-permissions)')
+    .option('--party-id <id>', 'the party (add-party, suspend-/reinstate-/remove-party, freeze-/unfreeze-party, rotate-admins, add-node, set-account-permissions)')
     .option('--name <name>', 'add-party: the party\'s name')
     .option('--kind <kind>', 'add-party: member, regulator or observer')
-    .option('--admin <address>', 'add-party: an admin account; repeatable', collect)
+    .option('--admin <address>', 'add-party, rotate-admins: an admin account; repeatable', collect)
     .option('--node <address>', 'add-node, remove-node, add-validator, remove-validator: the node address')
     .option('--endpoint <wss://host:port>', 'add-node: the node\'s P2P endpoint (omit for an outbound-only node)')
-    .option('--validator', 'add-node: make it a validator at once')
+    .option('--validator', 'add-node: make it a validator candidate (its node activates itself once synced and connected)')
     .option('--encryption-key <hex>', 'add-node: the node\'s X25519 public key for private data')
     .option('--code-hash <hash>', 'approve-code / revoke-code: keccak256 of the RUNTIME bytecode')
     .option('--code-file <file>', 'approve-code / revoke-code: runtime bytecode (hex) or a JSON artifact with deployedBytecode, hashed here')
@@ -1066,6 +1072,7 @@ export function govCommand(): Command {
     .option('--veto <party>', 'change-policy: a veto party; repeatable; "none" for none', collect)
     .option('--account <address>', 'set-account-permissions: the account')
     .option('--permissions <list>', 'set-account-permissions: comma-separated transact,deploy,call or none')
+    .option('--min-validators <n>', 'set-min-validators: the new minimum (1 to the current validator count)', positiveInt('--min-validators'))
     .option('--collection-file <file>', 'set-collection: YAML or JSON {id, controller, retention, members, grants: [{party, purpose, basis}]}')
     .option('--at-block <n>', 'set-chain-parameters: the first block made under the new parameters (more than 10 blocks after the deciding vote)', positiveInt('--at-block'))
     .option('--block-period-ms <ms>', 'set-chain-parameters: minimum time between blocks (50..3600000)', positiveInt('--block-period-ms'))

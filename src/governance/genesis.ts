@@ -15,6 +15,7 @@ import { decodeFunctionResult, encodeDeployData, encodeFunctionData, type Abi } 
 import { blockOptions, createChainCommon } from '../chain/common.js'
 import type { GenesisInput } from '../chain/genesis.js'
 import { QuorateError } from '../errors.js'
+import { decodeRevertReason } from '../execution/revert.js'
 import type { Address, Hex } from '../types.js'
 import { CHAIN_PARAMETERS_ADDRESS, GOVERNANCE_ADDRESS } from './address.js'
 import { CHAIN_PARAMETERS_ABI } from './chain-parameters.js'
@@ -69,7 +70,7 @@ async function deployInScratch(vm: VM, data: Hex, block: Block): Promise<{ addre
     const result = await vm.evm.runCall({ caller: createAddressFromString(DEPLOYER), data: hexToBytes(data), gasLimit: 10n ** 9n, block })
     const err = result.execResult.exceptionError
     if (err || !result.createdAddress) {
-      const reason = new TextDecoder().decode(result.execResult.returnValue.subarray(68)).replace(/\0+$/, '')
+      const reason = decodeRevertReason(result.execResult.returnValue)
       throw new QuorateError('CONSORTIUM_INVALID', `the consortium file cannot be turned into a genesis: ${reason || err?.error || 'deployment failed'}`)
     }
     const created = result.createdAddress

@@ -23,6 +23,7 @@ import { CHAIN_PARAMETERS_ADDRESS, GOVERNANCE_ADDRESS } from '../governance/addr
 import { GovernedChainParams } from '../governance/chain-parameters.js'
 import { checkTxPermission, enforceCodeApproval } from '../governance/enforce.js'
 import { GovernanceView } from '../governance/view.js'
+import type { ValidatorActivator } from '../governance/activator.js'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { CallExecutor } from '../execution/call.js'
@@ -39,6 +40,7 @@ import type { StorageFault } from '../ops/health.js'
 import { Mutex } from '../util/mutex.js'
 import { readJsonFile, type NodeConfig } from './config.js'
 import { readKeyFile } from './keyfile.js'
+import { validatorActivator } from './validator-activation.js'
 
 export const CLIENT_VERSION = 'Quorate/v0.1.0'
 /** The pool's journal in the data folder (geth's name). */
@@ -120,6 +122,8 @@ export class Node extends EventEmitter<NodeEvents> {
   private recoveryTimer: NodeJS.Timeout | undefined
   /** Set when the next block needs a protocol this node does not support: it imports and makes no more blocks. */
   private stoppedAtUpgrade: ProtocolUnsupportedError | undefined
+  /** With governance: makes this node a validator once voted in (a candidate) and live. */
+  private readonly activator: ValidatorActivator | undefined
 
   private constructor(p: NodeParts) {
     super()
@@ -140,6 +144,20 @@ export class Node extends EventEmitter<NodeEvents> {
     this.params = p.params
     this.supportedProtocols = p.supportedProtocols
     this.validators = p.governance ?? new HeaderValidators()
+    this.activator = p.governance
+      ? validatorActivator({
+          address: this.address,
+          nodeKey: p.nodeKey,
+          common: p.common,
+          governance: p.governance,
+          calls: p.calls,
+          pool: p.pool,
+          minGasPrice: p.config.txpool.minGasPrice,
+          network: () => ({ host: this.host, sync: this.sync }),
+          emptyBlockPeriodMs: p.genesis.config.emptyBlockPeriodMs,
+          logger: p.logger.child({ module: 'validator-activation' }),
+        })
+      : undefined
     this.journal = p.config.txpool.journal
       ? new TxPoolJournal(
           { file: join(p.dataDir, TXPOOL_JOURNAL_FILE), intervalMs: p.config.txpool.journalIntervalMs },
@@ -312,6 +330,7 @@ export class Node extends EventEmitter<NodeEvents> {
     this.callPool.start()
     this.journal?.start()
     if (!this.stoppedAtUpgrade) this.producer.start()
+    void this.activator?.check(this.head)
     this.logger.info(
       { address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId), validator: this.headValidators.includes(this.address), p2p: this.host?.listenUrl() ?? 'outbound only' },
       'node started',
@@ -393,6 +412,7 @@ export class Node extends EventEmitter<NodeEvents> {
       // Prune the pool first: consensus decides from its size whether the next block is due soon.
       await this.pool.onNewHead({ getAccount: (a) => this.calls.getAccount(block, a) })
       await this.producer.onNewHead(block)
+      if (!this.stopping) void this.activator?.check(block)
       this.emit('block', record, source)
     })
   }

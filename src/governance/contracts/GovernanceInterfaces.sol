@@ -13,8 +13,8 @@ interface IGovernedProxy {
     function upgradeTo(address newImplementation) external;
 }
 
-/// The chain parameters contract (0x…1002): an approved SetChainParameters proposal passes its
-/// payload here verbatim (see ChainParameters.schedule).
+/// The chain parameters contract (at 0x…1002): a SetChainParameters decision hands it the voted
+/// parameters, which it checks and schedules; only the governance contract may call it.
 interface IChainParameters {
     function schedule(bytes calldata payload) external;
 }

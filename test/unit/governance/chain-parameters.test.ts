@@ -59,14 +59,14 @@ const scheduled = (chain: GovernanceChain) => chain.read<readonly [bigint, Param
 
 describe('ChainParameters contract', () => {
   it('starts from the genesis values with nothing scheduled', async () => {
-    const chain = await GovernanceChain.create()
+    const chain = await GovernanceChain.create(undefined, { chainParameters: true })
     expect(await paramsAt(chain, 1n)).toEqual(GENESIS_PARAMS)
     expect(await paramsAt(chain, 1_000_000n)).toEqual(GENESIS_PARAMS)
     expect((await scheduled(chain))[0]).toBe(0n)
   })
 
   it('only the governance contract may schedule: anyone else gets NotGovernance(caller)', async () => {
-    const chain = await GovernanceChain.create()
+    const chain = await GovernanceChain.create(undefined, { chainParameters: true })
     const data = encodeFunctionData({ abi: chainParametersAbi, functionName: 'schedule', args: [payload({ activationBlock: 100, gasLimit: 40_000_000 })] })
     const out = await chain.send(k[0]!, CHAIN_PARAMETERS, data)
     expect(out.ok).toBe(false)
@@ -76,7 +76,7 @@ describe('ChainParameters contract', () => {
   })
 
   it('an approved proposal schedules the change from its activation block, keeping the values it leaves out', async () => {
-    const chain = await GovernanceChain.create()
+    const chain = await GovernanceChain.create(undefined, { chainParameters: true })
     const at = Number(chain.nextBlock) + 40
     const { state, events } = await decide(chain, { activationBlock: at, blockPeriodMs: 2000, gasLimit: 40_000_000 })
     expect(state).toBe(State.Approved)
@@ -89,7 +89,7 @@ describe('ChainParameters contract', () => {
   })
 
   it('refuses an activation block without MIN_NOTICE_BLOCKS of notice: ActivationTooSoon(activationBlock, earliest)', async () => {
-    const chain = await GovernanceChain.create()
+    const chain = await GovernanceChain.create(undefined, { chainParameters: true })
     expect(await chain.read('MIN_NOTICE_BLOCKS', [], chainParametersAbi, CHAIN_PARAMETERS)).toBe(10n)
     // The third vote decides, two blocks after the proposal: its block + 11 is the earliest.
     const deciding = chain.nextBlock + 3n
@@ -101,7 +101,7 @@ describe('ChainParameters contract', () => {
   })
 
   it('refuses values out of range, a bad protocol name, and a change of nothing, each with its custom error', async () => {
-    const chain = await GovernanceChain.create()
+    const chain = await GovernanceChain.create(undefined, { chainParameters: true })
     const at = () => Number(chain.nextBlock) + 100
     const cases: [ChainParameterChange, string, readonly unknown[]][] = [
       [{ activationBlock: at(), blockPeriodMs: 49 }, 'BlockPeriodOutOfRange', [49n, 50n, 3_600_000n]],
@@ -126,13 +126,13 @@ describe('ChainParameters contract', () => {
   })
 
   it('a payload that is not the SetChainParameters layout is refused at propose', async () => {
-    const chain = await GovernanceChain.create()
+    const chain = await GovernanceChain.create(undefined, { chainParameters: true })
     const out = await chain.transact(k[0]!, 'propose', [Decision.SetChainParameters, '0x1234', ''])
     expect(out.reason).toBe('governance: payload does not match the decision type')
   })
 
   it('a later decision replaces a change not yet active, and folds one already active into the current values', async () => {
-    const chain = await GovernanceChain.create()
+    const chain = await GovernanceChain.create(undefined, { chainParameters: true })
     const first = Number(chain.nextBlock) + 50
     expect((await decide(chain, { activationBlock: first, blockPeriodMs: 3000 })).state).toBe(State.Approved)
     // Replaced before it activates: its period change is gone, the new one starts from the current values.
@@ -175,7 +175,7 @@ const parent = (n: bigint) => createBlock({ header: { number: n, gasLimit: 30_00
 
 describe('GovernedChainParams (the node reader)', () => {
   it('gives each parent the parameters of its child: the new values from the block whose parent is activation - 1', async () => {
-    const chain = await GovernanceChain.create()
+    const chain = await GovernanceChain.create(undefined, { chainParameters: true })
     const at = Number(chain.nextBlock) + 40
     expect((await decide(chain, { activationBlock: at, emptyBlockPeriodMs: 500, gasLimit: 40_000_000, protocol: 'quorate/2' })).state).toBe(State.Approved)
     const calls = caller(chain)

@@ -51,6 +51,10 @@ export const Decision = {
   SetAccountPermissions: 12,
   SetCollection: 13,
   SetChainParameters: 14,
+  RotateAdmins: 15,
+  FreezeParty: 16,
+  UnfreezeParty: 17,
+  SetMinValidators: 18,
 } as const
 export const State = { Open: 0, Approved: 1, Rejected: 2, Expired: 3, Failed: 4 } as const
 
@@ -72,6 +76,8 @@ export const payload = {
     encodeAbiParameters(parseAbiParameters('uint8, uint8, bool, uint64, bytes32[]'), [decisionType, threshold, inclusive, votingPeriod, veto.map(pid)]),
   account: (account: Address, party: string, permissions: number) =>
     encodeAbiParameters(parseAbiParameters('address, bytes32, uint8'), [account, pid(party), permissions]),
+  rotate: (party: string, admins: Address[]) => encodeAbiParameters(parseAbiParameters('bytes32, address[]'), [pid(party), admins]),
+  minValidators: (n: number) => encodeAbiParameters(parseAbiParameters('uint16'), [n]),
 }
 
 export interface PartyInit {
@@ -129,6 +135,9 @@ export const ZERO_KEY: Hex = `0x${'00'.repeat(32)}`
 export function keys(): DevAccount[] {
   return devAccounts(10)
 }
+
+/** Keys for nodes added by vote (they sign activateValidator themselves). */
+export const NODE_KEYS: readonly DevAccount[] = devAccounts(14).slice(10)
 
 export function policies(overrides: Partial<Record<number, Partial<PolicyInit>>> = {}): PolicyInit[] {
   return Object.values(Decision).map((decisionType) => ({
@@ -222,7 +231,8 @@ export class GovernanceChain {
   private constructor(readonly vm: VM) {}
 
   /** A chain whose genesis holds the governance contract built from `g` at the fixed address. */
-  static async create(g: GenesisArgs = standardGenesis()): Promise<GovernanceChain> {
+  /** `chainParameters`: also place the ChainParameters contract (GENESIS_PARAMS) at 0x…1002, as a consortium genesis does. */
+  static async create(g: GenesisArgs = standardGenesis(), { chainParameters = false } = {}): Promise<GovernanceChain> {
     const built = await runConstructor(g)
     if ('reason' in built) throw new Error(`governance constructor reverted: ${built.reason ?? '(no reason)'}`)
     const { bytecode } = governanceArtifacts().ChainParameters
@@ -230,7 +240,8 @@ export class GovernanceChain {
     const params = await deployInScratch(chainParametersAbi, bytecode, [p.blockPeriodMs, p.emptyBlockPeriodMs, p.gasLimit, p.protocol])
     if ('reason' in params) throw new Error(`chain parameters constructor reverted: ${params.reason ?? '(no reason)'}`)
     const vm = await createVM({ common })
-    for (const [address, contract] of [[GOVERNANCE, built], [CHAIN_PARAMETERS, params]] as const) {
+    const placed = chainParameters ? ([[GOVERNANCE, built], [CHAIN_PARAMETERS, params]] as const) : ([[GOVERNANCE, built]] as const)
+    for (const [address, contract] of placed) {
       const at = createAddressFromString(address)
       await vm.stateManager.putAccount(at, new Account(1n, 0n))
       await vm.stateManager.putCode(at, contract.code)
@@ -288,6 +299,12 @@ export class GovernanceChain {
     return this.send(from, undefined, encodeDeployData({ abi, bytecode, args }), 5_000_000n)
   }
 
+  async putCode(address: Address, code: Hex): Promise<void> {
+    const at = createAddressFromString(address)
+    await this.vm.stateManager.putAccount(at, new Account(1n, 0n))
+    await this.vm.stateManager.putCode(at, hexToBytes(code))
+  }
+
   async storageAt(address: Address, slot: Hex): Promise<Hex> {
     const value = await this.vm.stateManager.getStorage(createAddressFromString(address), hexToBytes(slot))
     return bytesToHex(setLengthLeft(value, 32)) as Hex
@@ -304,6 +321,13 @@ export class GovernanceChain {
     const created = out.events.find((e) => e.eventName === 'ProposalCreated')
     if (!created) throw new Error('propose emitted no ProposalCreated')
     return created.args.id as bigint
+  }
+
+  /** Sends a proposal that the contract must refuse; returns the reason. */
+  async refusedProposal(from: DevAccount, kind: number, data: Hex): Promise<string | undefined> {
+    const out = await this.transact(from, 'propose', [kind, data, ''])
+    if (out.ok) throw new Error('propose was accepted')
+    return out.reason
   }
 
   async vote(from: DevAccount, id: bigint, support: boolean, gasLimit = GAS): Promise<TxOutcome> {
