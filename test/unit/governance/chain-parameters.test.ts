@@ -100,7 +100,7 @@ describe('ChainParameters contract', () => {
     expect(ok.state).toBe(State.Approved)
   })
 
-  it('refuses values out of range, a bad protocol name, and a change of nothing, each with its custom error', async () => {
+  it('refuses values out of range, a bad protocol name, and a change of nothing, each with its custom error (already at propose)', async () => {
     const chain = await GovernanceChain.create(undefined, { chainParameters: true })
     const at = () => Number(chain.nextBlock) + 100
     const cases: [ChainParameterChange, string, readonly unknown[]][] = [
@@ -114,21 +114,29 @@ describe('ChainParameters contract', () => {
       [{ activationBlock: at() }, 'NothingToChange', []],
     ]
     for (const [change, errorName, args] of cases) {
-      const { state, events } = await decide(chain, change)
-      expect({ change, state }).toEqual({ change, state: State.Failed })
-      expect(failure(events)).toEqual({ errorName, args })
+      // The governance contract simulates the decision when it is proposed: a doomed one is refused then.
+      const out = await chain.transact(k[0]!, 'propose', [Decision.SetChainParameters, payload(change), ''])
+      expect({ change, ok: out.ok }).toEqual({ change, ok: false })
+      const err = decodeErrorResult({ abi: chainParametersAbi, data: out.returnData })
+      expect({ errorName: err.errorName, args: err.args ?? [] }).toEqual({ errorName, args })
     }
+    // Too little notice already when proposed: earliest is the proposing block + 11.
+    const n = chain.nextBlock
+    const soon = await chain.transact(k[0]!, 'propose', [Decision.SetChainParameters, payload({ activationBlock: Number(n) + 5, gasLimit: 40_000_000 }), ''])
+    const err = decodeErrorResult({ abi: chainParametersAbi, data: soon.returnData })
+    expect({ errorName: err.errorName, args: err.args }).toEqual({ errorName: 'ActivationTooSoon', args: [n + 5n, n + 11n] })
+    expect(await chain.read('proposalCount')).toBe(0n)
     expect((await scheduled(chain))[0]).toBe(0n)
-    // The CLI names such a failure by its error and arguments.
-    const { events } = await decide(chain, { activationBlock: at(), gasLimit: 1 })
-    const reason = events.find((e) => e.eventName === 'ProposalFailed')!.args.reason as Hex
-    expect(decodeReason(reason)).toBe('chain parameters: GasLimitOutOfRange (value 1, min 5000000, max 2000000000)')
+    // The CLI and the JSON-RPC name such a refusal in words and by its error.
+    const out = await chain.transact(k[0]!, 'propose', [Decision.SetChainParameters, payload({ activationBlock: at(), gasLimit: 1 }), ''])
+    expect(out.reason).toBe('chain parameters: gas limit 1 is outside 5000000..2000000000 (GasLimitOutOfRange)')
+    expect(decodeReason(out.returnData)).toBe(out.reason)
   })
 
   it('a payload that is not the SetChainParameters layout is refused at propose', async () => {
     const chain = await GovernanceChain.create(undefined, { chainParameters: true })
     const out = await chain.transact(k[0]!, 'propose', [Decision.SetChainParameters, '0x1234', ''])
-    expect(out.reason).toBe('governance: payload does not match the decision type')
+    expect(out.reason).toBe('governance: payload does not match decision type 14 (PayloadMismatch)')
   })
 
   it('a later decision replaces a change not yet active, and folds one already active into the current values', async () => {
