@@ -14,7 +14,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import type { Logger } from 'pino'
 import { createChainCommon } from '../chain/common.js'
 import { createGenesisBlock, parseGenesis, writeGenesisState, type Genesis } from '../chain/genesis.js'
-import { checkProtocol, fixedParams, genesisParams, ProtocolUnsupportedError, RELEASE_PROTOCOLS, type ChainParamsSource } from '../chain/params.js'
+import { checkProtocol, fixedParams, genesisParams, ProtocolUnsupportedError, RELEASE_PROTOCOLS, type ChainParams, type ChainParamsSource } from '../chain/params.js'
 import { GENESIS_FINALITY } from '../chain/finality.js'
 import { ChainStore, StoreError, storeWriteError, type BlockRecord } from '../chain/store.js'
 import { QbftProducer } from '../consensus/qbft-producer.js'
@@ -122,6 +122,8 @@ export class Node extends EventEmitter<NodeEvents> {
   private recoveryTimer: NodeJS.Timeout | undefined
   /** Set when the next block needs a protocol this node does not support: it imports and makes no more blocks. */
   private stoppedAtUpgrade: ProtocolUnsupportedError | undefined
+  /** The chain parameters of the block after the head (read at each new head). */
+  private nextParams: ChainParams
   /** With governance: makes this node a validator once voted in (a candidate) and live. */
   private readonly activator: ValidatorActivator | undefined
 
@@ -142,6 +144,7 @@ export class Node extends EventEmitter<NodeEvents> {
     this.governance = p.governance
     this.genesisHash = p.genesisHash
     this.params = p.params
+    this.nextParams = genesisParams(p.genesis)
     this.supportedProtocols = p.supportedProtocols
     this.validators = p.governance ?? new HeaderValidators()
     this.activator = p.governance
@@ -348,6 +351,7 @@ export class Node extends EventEmitter<NodeEvents> {
   private async refreshHeadRules(head: Block): Promise<void> {
     this.headValidators = await this.validators.validatorsAfter(head)
     const next = await this.params.paramsFor(head)
+    this.nextParams = next
     this.pool.setBlockGasLimit(next.gasLimit)
     try {
       checkProtocol(head.header.number + 1n, next, this.supportedProtocols)
@@ -376,6 +380,11 @@ export class Node extends EventEmitter<NodeEvents> {
     this.logger.error({ code: err.code, block: Number(err.blockNumber), protocol: err.protocol, supported: err.supported }, err.shortMessage)
     this.sync?.halt()
     await this.producer.stop()
+  }
+
+  /** The chain parameters of the block after the head (block period, empty-block period, gas limit, protocol). */
+  get paramsOfNextBlock(): ChainParams {
+    return this.nextParams
   }
 
   /** Why the node stopped before a protocol upgrade, if it did (for RPC and health). */

@@ -130,6 +130,12 @@ describe('governed chain parameters', () => {
     for (const i of UPGRADED) {
       expect((await rpc<{ stoppedAtUpgrade: unknown }>(net.url(i), 'gov_getChainParameters')).stoppedAtUpgrade).toBeNull()
     }
+    // Its /ready says why it is behind (a load balancer takes it out; /health stays ok).
+    const ready = await fetch(`${net.url(OLD)}/ready`)
+    expect(ready.status).toBe(503)
+    const body = (await ready.json()) as { checks: { name: string; ok: boolean; reason?: string }[] }
+    expect(body.checks.find((c) => c.name === 'synced')?.reason).toContain(`governance scheduled protocol quorate/2 from block ${m}`)
+    expect((await fetch(`${net.url(OLD)}/health`)).status).toBe(200)
     // One clear error in its log, naming what is scheduled, where, what it supports, and what to do.
     const log = (await readFile(join(net.nodes[OLD]!.dataDir, 'node.log'), 'utf8')).split('\n').filter((l) => l.includes('PROTOCOL_UNSUPPORTED'))
     expect(log).toHaveLength(1)
