@@ -5,7 +5,8 @@
  *   the new gas limit and are at least the new period apart;
  * - a vote schedules protocol quorate/2 from block M: the three upgraded validators pass M (they
  *   keep a quorum of 3 of 4), while node-4, restricted to quorate/1 as an older release would be,
- *   stops at M-1 with one clear error, still answers RPC, and holds the same blocks as the others.
+ *   stops at M-1 with one clear error, still answers RPC (its /ready says why), and holds the same
+ *   blocks as the others; restarted without the restriction, it syncs past M onto the same chain.
  * The proposal goes through the CLI's functions (gov propose / show / params) against real RPC.
  */
 import { readFile, writeFile } from 'node:fs/promises'
@@ -107,7 +108,7 @@ describe('governed chain parameters', () => {
     }
   }, 240_000)
 
-  it('a scheduled protocol upgrade passes on upgraded nodes; the old node stops before it with one clear error, serves RPC and does not fork', async () => {
+  it('a scheduled protocol upgrade passes on upgraded nodes; the old node stops before it with one clear error, serves RPC, does not fork, and syncs on once upgraded', async () => {
     const m = (await net.height(0)) + 16
     const proposal = await board.decide({ decision: 'SetChainParameters', activationBlock: m, protocol: 'quorate/2' }, 'protocol quorate/2')
     expect(proposal.state).toBe('approved')
@@ -144,5 +145,15 @@ describe('governed chain parameters', () => {
     expect(entry.msg).toBe(
       `governance scheduled protocol quorate/2 from block ${m}, but this node supports only quorate/1; it stops at block ${m - 1} and will not import or make block ${m}: upgrade the Quorate software to a release that supports quorate/2`,
     )
+
+    // Upgraded (the restriction removed) and started again, it syncs past the upgrade onto the same chain.
+    await net.stop(OLD)
+    const configFile = join(net.nodes[OLD]!.dataDir, 'config.json')
+    const { supportedProtocols: _dropped, ...config } = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>
+    await writeFile(configFile, JSON.stringify(config, null, 2))
+    await net.start(OLD)
+    await waitFor(`node-4 past block ${m + 2}`, async () => (await net.height(OLD)) >= m + 2, 60_000)
+    expect((await header(OLD, m)).hash).toBe((await header(0, m)).hash)
+    expect((await rpc<{ stoppedAtUpgrade: unknown }>(net.url(OLD), 'gov_getChainParameters')).stoppedAtUpgrade).toBeNull()
   }, 240_000)
 })
