@@ -166,7 +166,7 @@ const TYPE_NAMES: Record<number, string> = {
 export class TxPool extends EventEmitter<TxPoolEvents> {
   readonly chainId: bigint
   private readonly common: Common
-  private readonly blockGasLimit: bigint
+  private blockGasLimit: bigint
   private readonly maxPerSender: number
   private readonly maxTotal: number
   private readonly maxTxBytes: number
@@ -317,6 +317,14 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
       if (next?.pending) heap.push(next)
     }
     return out
+  }
+
+  /**
+   * The gas limit of the next block (a governance vote can change it): a transaction above it is
+   * refused at admission. Pooled transactions above a lowered limit stay until replaced or evicted.
+   */
+  setBlockGasLimit(gasLimit: bigint): void {
+    if (gasLimit > 0n) this.blockGasLimit = gasLimit
   }
 
   /**

@@ -3,5 +3,8 @@ import type { Address } from '../types.js'
 
 export const GOVERNANCE_ADDRESS: Address = '0x0000000000000000000000000000000000001000'
 
+/** Where the chain parameters contract lives (made by the genesis builder; only governance schedules changes). */
+export const CHAIN_PARAMETERS_ADDRESS: Address = '0x0000000000000000000000000000000000001002'
+
 /** Permission bits of an account (GoQuorum-style access levels). */
 export const PERMISSION_BITS = { transact: 1, deploy: 2, call: 4 } as const

@@ -47,6 +47,7 @@ export interface GovernanceArtifacts {
   ConsortiumGovernance: GovernanceContract
   GovernedProxy: GovernanceContract
   PrivateDataAnchors: GovernanceContract
+  ChainParameters: GovernanceContract
 }
 
 export class GovernanceArtifactsError extends QuorateError {
@@ -108,6 +109,7 @@ export function governanceArtifacts(): GovernanceArtifacts {
       ConsortiumGovernance: governanceContract(artifacts, 'ConsortiumGovernance'),
       GovernedProxy: governanceContract(artifacts, 'GovernedProxy'),
       PrivateDataAnchors: governanceContract(artifacts, 'PrivateDataAnchors'),
+      ChainParameters: governanceContract(artifacts, 'ChainParameters'),
     }
   }
   return loaded

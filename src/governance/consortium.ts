@@ -24,8 +24,13 @@ export const DECISIONS = [
   'UpgradeContract',
   'ChangePolicy',
   'SetAccountPermissions',
-  // Appended last: the index is the on-chain decision type.
+  // Appended in order: the index is the on-chain decision type.
   'SetCollection',
+  'SetChainParameters',
+  'RotateAdmins',
+  'FreezeParty',
+  'UnfreezeParty',
+  'SetMinValidators',
 ] as const
 export type Decision = (typeof DECISIONS)[number]
 

@@ -3,18 +3,21 @@
  * (the layout ConsortiumGovernance.executeDecision decodes). Used to build proposals (CLI, SDK,
  * tests) and to show them (gov_getProposals).
  */
-import { decodeAbiParameters, encodeAbiParameters, hexToString, parseAbiParameters, trim } from 'viem'
+import { decodeAbiParameters, encodeAbiParameters, parseAbiParameters } from 'viem'
 import { QuorateError } from '../errors.js'
 import type { Address, Hex } from '../types.js'
 import { DECISIONS, PARTY_KINDS, PERMISSIONS, type Decision, type Permission } from './consortium.js'
 import { PERMISSION_BITS } from './address.js'
-import { partyIdToBytes32 } from './ids.js'
+import { bytes32ToPartyId, partyIdToBytes32 } from './ids.js'
 
 export type PartyKind = (typeof PARTY_KINDS)[number]
 
 export type DecisionArgs =
   | { decision: 'AddParty'; id: string; name: string; kind: PartyKind; admins: Address[] }
-  | { decision: 'SuspendParty' | 'ReinstateParty' | 'RemoveParty'; id: string }
+  | { decision: 'SuspendParty' | 'ReinstateParty' | 'RemoveParty' | 'FreezeParty' | 'UnfreezeParty'; id: string }
+  /** Replaces every admin key of party `id`; only that party may propose it. */
+  | { decision: 'RotateAdmins'; id: string; admins: Address[] }
+  | { decision: 'SetMinValidators'; minValidators: number }
   | { decision: 'AddNode'; node: Address; party: string; endpoint: string; validator: boolean; encryptionKey?: Hex }
   | { decision: 'RemoveNode' | 'AddValidator' | 'RemoveValidator'; node: Address }
   | { decision: 'ApproveCode' | 'RevokeCode'; codeHash: Hex }
@@ -22,6 +25,27 @@ export type DecisionArgs =
   | { decision: 'ChangePolicy'; target: Decision; thresholdPercent: number; comparator: '>' | '>='; votingPeriodSeconds: number; vetoParties: string[] }
   | { decision: 'SetAccountPermissions'; account: Address; party: string; permissions: Permission[] }
   | { decision: 'SetCollection'; id: string; controller: string; retentionSeconds: number; members: string[]; grants: CollectionGrant[] }
+  | ({ decision: 'SetChainParameters' } & ChainParameterChange)
+
+/**
+ * A SetChainParameters decision: the change takes effect from `activationBlock`; an absent value
+ * (0 or "" on chain) keeps the value in force. The ChainParameters contract checks notice and
+ * ranges. `invalidParams`: a proposal whose parameters do not decode (shown, never built here).
+ */
+export interface ChainParameterChange {
+  activationBlock: number
+  blockPeriodMs?: number
+  emptyBlockPeriodMs?: number
+  gasLimit?: number
+  protocol?: string
+  invalidParams?: Hex
+}
+
+/**
+ * The parameters a SetChainParameters proposal carries (ABI `bytes`, handed byte for byte to
+ * ChainParameters.schedule): abi.encode of these.
+ */
+export const CHAIN_PARAMETERS_LAYOUT = 'uint64 activationBlock, uint64 blockPeriodMs, uint64 emptyBlockPeriodMs, uint64 gasLimit, string protocol'
 
 /**
  * The GDPR Art. 6(1) legal bases a grant may name: the one list docs/privacy.md documents and
@@ -68,15 +92,18 @@ const LAYOUT: Record<Decision, string> = {
   ChangePolicy: 'uint8, uint8, bool, uint64, bytes32[]',
   SetAccountPermissions: 'address, bytes32, uint8',
   SetCollection: 'bytes32, bytes32, uint64, bytes32[], bytes32[], bytes32[], bytes32[]',
+  SetChainParameters: 'bytes',
+  RotateAdmins: 'bytes32, address[]',
+  FreezeParty: 'bytes32',
+  UnfreezeParty: 'bytes32',
+  SetMinValidators: 'uint16',
 }
 
 export function decisionIndex(d: Decision): number {
   return DECISIONS.indexOf(d)
 }
 
-export function bytes32ToPartyId(b: Hex): string {
-  return hexToString(trim(b, { dir: 'right' }))
-}
+export { bytes32ToPartyId }
 
 export function permissionsFromBits(bits: number): Permission[] {
   return PERMISSIONS.filter((p) => (bits & PERMISSION_BITS[p]) !== 0)
@@ -97,7 +124,13 @@ export function encodeDecision(args: DecisionArgs): Hex {
       case 'SuspendParty':
       case 'ReinstateParty':
       case 'RemoveParty':
+      case 'FreezeParty':
+      case 'UnfreezeParty':
         return [partyIdToBytes32(args.id)]
+      case 'RotateAdmins':
+        return [partyIdToBytes32(args.id), args.admins]
+      case 'SetMinValidators':
+        return [args.minValidators]
       case 'AddNode':
         return [args.node, partyIdToBytes32(args.party), args.endpoint, args.validator, args.encryptionKey ?? `0x${'00'.repeat(32)}`]
       case 'RemoveNode':
@@ -123,6 +156,17 @@ export function encodeDecision(args: DecisionArgs): Hex {
           args.grants.map((g) => partyIdToBytes32(g.purpose)),
           args.grants.map((g) => partyIdToBytes32(g.basis)),
         ]
+      case 'SetChainParameters':
+        return [
+          args.invalidParams ??
+            encodeAbiParameters(parseAbiParameters(CHAIN_PARAMETERS_LAYOUT), [
+              BigInt(args.activationBlock),
+              BigInt(args.blockPeriodMs ?? 0),
+              BigInt(args.emptyBlockPeriodMs ?? 0),
+              BigInt(args.gasLimit ?? 0),
+              args.protocol ?? '',
+            ]),
+        ]
     }
   })()
   return encodeAbiParameters(params, values as never)
@@ -140,7 +184,13 @@ export function decodeDecision(kind: number, payload: Hex): DecisionArgs {
     case 'SuspendParty':
     case 'ReinstateParty':
     case 'RemoveParty':
+    case 'FreezeParty':
+    case 'UnfreezeParty':
       return { decision, id: bytes32ToPartyId(v[0] as Hex) }
+    case 'RotateAdmins':
+      return { decision, id: bytes32ToPartyId(v[0] as Hex), admins: (v[1] as string[]).map(lower) }
+    case 'SetMinValidators':
+      return { decision, minValidators: Number(v[0]) }
     case 'AddNode':
       return { decision, node: lower(v[0]), party: bytes32ToPartyId(v[1] as Hex), endpoint: v[2] as string, validator: v[3] as boolean, encryptionKey: v[4] as Hex }
     case 'RemoveNode':
@@ -172,6 +222,24 @@ export function decodeDecision(kind: number, payload: Hex): DecisionArgs {
         retentionSeconds: Number(v[2]),
         members: (v[3] as Hex[]).map(bytes32ToPartyId),
         grants: parties!.map((p, i) => ({ party: bytes32ToPartyId(p), purpose: bytes32ToPartyId(purposes![i]!), basis: bytes32ToPartyId(bases![i]!) })),
+      }
+    }
+    case 'SetChainParameters': {
+      const params = v[0] as Hex
+      let inner: readonly [bigint, bigint, bigint, bigint, string]
+      try {
+        inner = decodeAbiParameters(parseAbiParameters(CHAIN_PARAMETERS_LAYOUT), params) as readonly [bigint, bigint, bigint, bigint, string]
+      } catch {
+        return { decision, activationBlock: 0, invalidParams: params }
+      }
+      const [activationBlock, period, empty, gas, protocol] = inner
+      return {
+        decision,
+        activationBlock: Number(activationBlock),
+        ...(period ? { blockPeriodMs: Number(period) } : {}),
+        ...(empty ? { emptyBlockPeriodMs: Number(empty) } : {}),
+        ...(gas ? { gasLimit: Number(gas) } : {}),
+        ...(protocol ? { protocol } : {}),
       }
     }
   }

@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
+import { RELEASE_PROTOCOLS } from '../chain/params.js'
 import { ConfigError, StartError } from '../errors.js'
 import { GRANT_PATTERN } from '../rpc/auth.js'
 import { address, parseWith, port } from '../validation.js'
@@ -146,6 +147,12 @@ export const NodeConfigSchema = z.strictObject({
     .strict()
     .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Restricts the protocol versions this node accepts to some of those its release implements
+   * (chain/params.ts RELEASE_PROTOCOLS). For rehearsing a rolling upgrade only: a node so restricted
+   * behaves as an older release would and stops before a block of any other version.
+   */
+  supportedProtocols: z.array(z.enum(RELEASE_PROTOCOLS)).min(1).optional(),
 })
 
 export type NodeConfig = z.output<typeof NodeConfigSchema>

@@ -14,13 +14,16 @@ import { bytesToHex } from '@ethereumjs/util'
 import type { Logger } from 'pino'
 import { createChainCommon } from '../chain/common.js'
 import { createGenesisBlock, parseGenesis, writeGenesisState, type Genesis } from '../chain/genesis.js'
+import { checkProtocol, fixedParams, genesisParams, ProtocolUnsupportedError, RELEASE_PROTOCOLS, type ChainParams, type ChainParamsSource } from '../chain/params.js'
 import { GENESIS_FINALITY } from '../chain/finality.js'
 import { ChainStore, StoreError, storeWriteError, type BlockRecord } from '../chain/store.js'
 import { QbftProducer } from '../consensus/qbft-producer.js'
 import { HeaderValidators, type ValidatorSource } from '../consensus/validators.js'
-import { GOVERNANCE_ADDRESS } from '../governance/address.js'
+import { CHAIN_PARAMETERS_ADDRESS, GOVERNANCE_ADDRESS } from '../governance/address.js'
+import { GovernedChainParams } from '../governance/chain-parameters.js'
 import { checkTxPermission, enforceCodeApproval } from '../governance/enforce.js'
 import { GovernanceView } from '../governance/view.js'
+import type { ValidatorActivator } from '../governance/activator.js'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { CallExecutor } from '../execution/call.js'
@@ -38,6 +41,7 @@ import type { PeerEventMetrics } from '../ops/metrics.js'
 import { Mutex } from '../util/mutex.js'
 import { readJsonFile, type NodeConfig } from './config.js'
 import { readKeyFile } from './keyfile.js'
+import { validatorActivator } from './validator-activation.js'
 
 export const CLIENT_VERSION = 'Quorate/v0.1.0'
 /** The pool's journal in the data folder (geth's name). */
@@ -81,6 +85,8 @@ interface NodeParts {
   governance: GovernanceView | undefined
   genesisHash: Hash
   peerMetrics: PeerEventMetrics | undefined
+  params: ChainParamsSource
+  supportedProtocols: readonly string[]
 }
 
 /** The genesis file: unreadable or invalid is GENESIS_INVALID (the field named), not a config error. */
@@ -112,6 +118,10 @@ export class Node extends EventEmitter<NodeEvents> {
   /** Present when the genesis holds the governance contract: nodes then enforce its rules. */
   readonly governance: GovernanceView | undefined
   readonly producer: QbftProducer
+  /** The chain parameters of each next block: from the ChainParameters contract when the genesis has it. */
+  readonly params: ChainParamsSource
+  /** The protocol versions this node accepts (its release's, or fewer by config.supportedProtocols). */
+  readonly supportedProtocols: readonly string[]
   host: P2PHost | undefined
   sync: BlockSync | undefined
   private readonly nodeKey: Uint8Array
@@ -127,6 +137,12 @@ export class Node extends EventEmitter<NodeEvents> {
   /** The block whose commit the chain store refused; committed again once the store recovers. */
   private blockedCommit: { record: BlockRecord; source: BlockSource } | undefined
   private recoveryTimer: NodeJS.Timeout | undefined
+  /** Set when the next block needs a protocol this node does not support: it imports and makes no more blocks. */
+  private stoppedAtUpgrade: ProtocolUnsupportedError | undefined
+  /** The chain parameters of the block after the head (read at each new head). */
+  private nextParams: ChainParams
+  /** With governance: makes this node a validator once voted in (a candidate) and live. */
+  private readonly activator: ValidatorActivator | undefined
 
   private constructor(p: NodeParts) {
     super()
@@ -145,7 +161,24 @@ export class Node extends EventEmitter<NodeEvents> {
     this.governance = p.governance
     this.genesisHash = p.genesisHash
     this.peerMetrics = p.peerMetrics
+    this.params = p.params
+    this.nextParams = genesisParams(p.genesis)
+    this.supportedProtocols = p.supportedProtocols
     this.validators = p.governance ?? new HeaderValidators()
+    this.activator = p.governance
+      ? validatorActivator({
+          address: this.address,
+          nodeKey: p.nodeKey,
+          common: p.common,
+          governance: p.governance,
+          calls: p.calls,
+          pool: p.pool,
+          minGasPrice: p.config.txpool.minGasPrice,
+          network: () => ({ host: this.host, sync: this.sync }),
+          emptyBlockPeriodMs: p.genesis.config.emptyBlockPeriodMs,
+          logger: p.logger.child({ module: 'validator-activation' }),
+        })
+      : undefined
     this.journal = p.config.txpool.journal
       ? new TxPoolJournal(
           { file: join(p.dataDir, TXPOOL_JOURNAL_FILE), intervalMs: p.config.txpool.journalIntervalMs },
@@ -155,8 +188,7 @@ export class Node extends EventEmitter<NodeEvents> {
     this.producer = new QbftProducer(
       {
         nodeKey: p.nodeKey,
-        blockPeriodMs: p.genesis.config.blockPeriodMs,
-        emptyBlockPeriodMs: p.genesis.config.emptyBlockPeriodMs,
+        initialParams: genesisParams(p.genesis),
         roundTimeout: { baseMs: p.genesis.config.qbft.requestTimeoutMs, capMs: p.genesis.config.qbft.maxRoundTimeoutMs },
       },
       {
@@ -165,6 +197,7 @@ export class Node extends EventEmitter<NodeEvents> {
         executor: p.executor,
         pool: p.pool,
         validators: this.validators,
+        params: p.params,
         network: {
           gossip: (payload) => this.host?.gossip(QBFT_PROTOCOL, payload),
           penalise: (peer, reason) => this.host?.penalise(peer as Address, `consensus: ${reason}`, 20),
@@ -210,12 +243,20 @@ export class Node extends EventEmitter<NodeEvents> {
       if (governance && !genesis.alloc[GOVERNANCE_ADDRESS]?.code) {
         throw new ConfigError('alloc', `the genesis enables governance but holds no contract at ${GOVERNANCE_ADDRESS}`, { details: 'make the genesis with `quorate init --consortium <file>`' })
       }
+      const params = genesis.alloc[CHAIN_PARAMETERS_ADDRESS]?.code ? new GovernedChainParams(calls) : fixedParams(genesisParams(genesis))
+      const supportedProtocols = config.supportedProtocols ?? RELEASE_PROTOCOLS
       const admission = unsafeSkipTxAdmission ? undefined : governance
       if (unsafeSkipTxAdmission) logger.warn('UNSAFE: transaction admission is off (test-only option); this node ignores account permissions')
       const executor = await BlockExecutor.create(
         common,
         store,
         admission && ((tx, parent) => checkTxPermission(admission, parent, tx, tx.getSenderAddress().toString() as Address)),
+        // No block of a protocol this node does not support is ever built or executed here.
+        async (parent) => {
+          const next = await params.paramsFor(parent)
+          checkProtocol(parent.header.number + 1n, next, supportedProtocols)
+          return next
+        },
       )
       if (governance && genesis.config.governance?.requireCodeApproval) {
         enforceCodeApproval(executor.evm, governance, () => executor.parent)
@@ -246,7 +287,7 @@ export class Node extends EventEmitter<NodeEvents> {
         { getAccount: (a) => calls.getAccount(store.head, a) },
         { logger },
       )
-      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, callPool, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash, peerMetrics })
+      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, callPool, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash, peerMetrics, params, supportedProtocols })
       // Here, not in start(): the JSON-RPC server answers before start() and must already see the pool.
       await node.journal?.load()
       return node
@@ -297,14 +338,16 @@ export class Node extends EventEmitter<NodeEvents> {
         host,
         commit: (r) => this.commitBlock(r, 'sync'),
         logger: this.logger.child({ module: 'sync' }),
-        blockPeriodMs: this.genesis.config.blockPeriodMs,
+        params: this.params,
       })
+      if (this.stoppedAtUpgrade) this.sync.halt()
       this.host = host
       await host.start()
     }
     this.callPool.start()
     this.journal?.start()
-    this.producer.start()
+    if (!this.stoppedAtUpgrade) this.producer.start()
+    void this.activator?.check(this.head)
     this.started = true
     this.logger.info(
       { address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId), validator: this.headValidators.includes(this.address), p2p: this.host?.listenUrl() ?? 'outbound only' },
@@ -315,9 +358,22 @@ export class Node extends EventEmitter<NodeEvents> {
   private headValidators: Address[] = []
   private allowedNodes = new Set<Address>()
 
-  /** Rules that follow the head: the validator set, and (with governance) which nodes may connect. */
+  /**
+   * Rules that follow the head: the validator set, the next block's chain parameters (gas limit for
+   * the pool; a protocol this node does not support stops it here), and (with governance) which
+   * nodes may connect.
+   */
   private async refreshHeadRules(head: Block): Promise<void> {
     this.headValidators = await this.validators.validatorsAfter(head)
+    const next = await this.params.paramsFor(head)
+    this.nextParams = next
+    this.pool.setBlockGasLimit(next.gasLimit)
+    try {
+      checkProtocol(head.header.number + 1n, next, this.supportedProtocols)
+    } catch (err) {
+      if (!(err instanceof ProtocolUnsupportedError)) throw err
+      await this.stopAtUpgrade(err)
+    }
     if (!this.governance) return
     const allowed = await this.governance.allowedNodes(head)
     const changed = allowed.size !== this.allowedNodes.size || [...allowed].some((a) => !this.allowedNodes.has(a))
@@ -326,6 +382,29 @@ export class Node extends EventEmitter<NodeEvents> {
       const dropped = this.host.refreshAllowList()
       if (dropped.length) this.logger.warn({ dropped }, 'disconnected nodes that governance no longer allows')
     }
+  }
+
+  /**
+   * The next block needs a protocol version this node does not support: it stops consensus and
+   * block imports here, once and for good (until upgraded), and says so; it keeps serving RPC and
+   * its blocks to peers, and never makes or accepts a block under rules it does not know.
+   */
+  private async stopAtUpgrade(err: ProtocolUnsupportedError): Promise<void> {
+    if (this.stoppedAtUpgrade) return
+    this.stoppedAtUpgrade = err
+    this.logger.error({ code: err.code, block: Number(err.blockNumber), protocol: err.protocol, supported: err.supported }, err.shortMessage)
+    this.sync?.halt()
+    await this.producer.stop()
+  }
+
+  /** The chain parameters of the block after the head (block period, empty-block period, gas limit, protocol). */
+  get paramsOfNextBlock(): ChainParams {
+    return this.nextParams
+  }
+
+  /** Why the node stopped before a protocol upgrade, if it did (for RPC and health). */
+  get upgradeStop(): ProtocolUnsupportedError | undefined {
+    return this.stoppedAtUpgrade
   }
 
   private async readTls(): Promise<{ certPem: string; keyPem: string }> {
@@ -357,6 +436,7 @@ export class Node extends EventEmitter<NodeEvents> {
       // Prune the pool first: consensus decides from its size whether the next block is due soon.
       await this.pool.onNewHead({ getAccount: (a) => this.calls.getAccount(block, a) })
       await this.producer.onNewHead(block)
+      if (!this.stopping) void this.activator?.check(block)
       this.emit('block', record, source)
     })
   }

@@ -5,6 +5,7 @@
  * pending transaction, and round 1's timer re-armed while no quorum has reached round 1, must not
  * count; entering round 1, and round 2 once two other validators reach round 1, must.
  */
+import { GENESIS_PROTOCOL, type ChainParams } from '../../../src/chain/params.js'
 import { EventEmitter } from 'node:events'
 import { createBlock, type Block } from '@ethereumjs/block'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -30,6 +31,8 @@ class Pool extends EventEmitter {
   remove(): void {}
 }
 
+const PARAMS: ChainParams = { blockPeriodMs: 1000, emptyBlockPeriodMs: 5000, gasLimit: 30_000_000n, protocol: GENESIS_PROTOCOL }
+
 let producer: QbftProducer
 let pool: Pool
 
@@ -38,7 +41,7 @@ beforeEach(async () => {
   const common = createChainCommon(1337n, 30_000_000n)
   const genesis: Block = createBlock({ header: { number: 0n, gasLimit: 30_000_000n, baseFeePerGas: 0n } }, blockOptions(common))
   pool = new Pool()
-  producer = new QbftProducer({ nodeKey, blockPeriodMs: 1000, emptyBlockPeriodMs: 5000, roundTimeout: { baseMs: 1000, capMs: 1000 } }, modules(common, genesis))
+  producer = new QbftProducer({ nodeKey, initialParams: PARAMS, roundTimeout: { baseMs: 1000, capMs: 1000 } }, modules(common, genesis))
   producer.start()
   await vi.advanceTimersByTimeAsync(0)
 })
@@ -61,6 +64,7 @@ function modules(common: ReturnType<typeof createChainCommon>, genesis: Block): 
     validators: { validatorsAfter: async () => addresses(signers) },
     network: { gossip: () => {}, penalise: () => {}, behind: () => {} },
     commit: async () => {},
+    params: { paramsFor: async () => PARAMS },
     logger: silentLogger(),
   }
 }

@@ -26,6 +26,10 @@ import type { Address, Hex } from '../../../src/types.js'
 import type { PartyTuple as Party, ProposalTuple as Proposal } from '../../../src/governance/abi-types.js'
 
 export const GOVERNANCE: Address = '0x0000000000000000000000000000000000001000'
+export const CHAIN_PARAMETERS: Address = '0x0000000000000000000000000000000000001002'
+export const chainParametersAbi: Abi = governanceArtifacts().ChainParameters.abi
+/** The chain parameters every GovernanceChain starts from (constructor of ChainParameters). */
+export const GENESIS_PARAMS = { blockPeriodMs: 1000n, emptyBlockPeriodMs: 10_000n, gasLimit: 30_000_000n, protocol: 'quorate/1' } as const
 export const GAS = 3_000_000n
 const BLOCK_GAS = 30_000_000n
 export const common = createChainCommon(1337n, BLOCK_GAS)
@@ -46,6 +50,11 @@ export const Decision = {
   ChangePolicy: 11,
   SetAccountPermissions: 12,
   SetCollection: 13,
+  SetChainParameters: 14,
+  RotateAdmins: 15,
+  FreezeParty: 16,
+  UnfreezeParty: 17,
+  SetMinValidators: 18,
 } as const
 export const State = { Open: 0, Approved: 1, Rejected: 2, Expired: 3, Failed: 4 } as const
 
@@ -67,6 +76,8 @@ export const payload = {
     encodeAbiParameters(parseAbiParameters('uint8, uint8, bool, uint64, bytes32[]'), [decisionType, threshold, inclusive, votingPeriod, veto.map(pid)]),
   account: (account: Address, party: string, permissions: number) =>
     encodeAbiParameters(parseAbiParameters('address, bytes32, uint8'), [account, pid(party), permissions]),
+  rotate: (party: string, admins: Address[]) => encodeAbiParameters(parseAbiParameters('bytes32, address[]'), [pid(party), admins]),
+  minValidators: (n: number) => encodeAbiParameters(parseAbiParameters('uint16'), [n]),
 }
 
 export interface PartyInit {
@@ -124,6 +135,9 @@ export const ZERO_KEY: Hex = `0x${'00'.repeat(32)}`
 export function keys(): DevAccount[] {
   return devAccounts(10)
 }
+
+/** Keys for nodes added by vote (they sign activateValidator themselves). */
+export const NODE_KEYS: readonly DevAccount[] = devAccounts(14).slice(10)
 
 export function policies(overrides: Partial<Record<number, Partial<PolicyInit>>> = {}): PolicyInit[] {
   return Object.values(Decision).map((decisionType) => ({
@@ -186,6 +200,10 @@ function revertReason(returnValue: Uint8Array): string | undefined {
 /** Deploys the governance constructor in a scratch VM: its runtime code and written storage, or the revert reason. */
 export async function runConstructor(g: GenesisArgs): Promise<{ code: Uint8Array; storage: Map<Hex, Uint8Array> } | { reason: string | undefined }> {
   const { abi, bytecode } = governanceArtifacts().ConsortiumGovernance
+  return deployInScratch(abi, bytecode, constructorArgs(g) as unknown as readonly unknown[])
+}
+
+async function deployInScratch(abi: Abi, bytecode: Hex, args: readonly unknown[]): Promise<{ code: Uint8Array; storage: Map<Hex, Uint8Array> } | { reason: string | undefined }> {
   const vm = await createVM({ common })
   const deployer = createAddressFromString(node(0xde))
   await vm.stateManager.putAccount(deployer, new Account(0n, 0n))
@@ -194,7 +212,7 @@ export async function runConstructor(g: GenesisArgs): Promise<{ code: Uint8Array
     if (step.opcode.name === 'SSTORE') slots.add(bigIntToHex(step.stack[step.stack.length - 1]!) as Hex)
     resolve?.()
   })
-  const data = encodeDeployData({ abi, bytecode, args: constructorArgs(g) as unknown as readonly unknown[] })
+  const data = encodeDeployData({ abi, bytecode, args })
   const result = await vm.evm.runCall({ caller: deployer, data: hexToBytes(data), gasLimit: 100_000_000n, block: newBlock(0n, 0n) })
   if (result.execResult.exceptionError || !result.createdAddress) return { reason: revertReason(result.execResult.returnValue) }
   const storage = new Map<Hex, Uint8Array>()
@@ -213,15 +231,28 @@ export class GovernanceChain {
   private constructor(readonly vm: VM) {}
 
   /** A chain whose genesis holds the governance contract built from `g` at the fixed address. */
-  static async create(g: GenesisArgs = standardGenesis()): Promise<GovernanceChain> {
+  /** `chainParameters`: also place the ChainParameters contract (GENESIS_PARAMS) at 0x…1002, as a consortium genesis does. */
+  static async create(g: GenesisArgs = standardGenesis(), { chainParameters = false } = {}): Promise<GovernanceChain> {
     const built = await runConstructor(g)
     if ('reason' in built) throw new Error(`governance constructor reverted: ${built.reason ?? '(no reason)'}`)
+    const { bytecode } = governanceArtifacts().ChainParameters
+    const p = GENESIS_PARAMS
+    const params = await deployInScratch(chainParametersAbi, bytecode, [p.blockPeriodMs, p.emptyBlockPeriodMs, p.gasLimit, p.protocol])
+    if ('reason' in params) throw new Error(`chain parameters constructor reverted: ${params.reason ?? '(no reason)'}`)
     const vm = await createVM({ common })
-    const at = createAddressFromString(GOVERNANCE)
-    await vm.stateManager.putAccount(at, new Account(1n, 0n))
-    await vm.stateManager.putCode(at, built.code)
-    for (const [slot, value] of built.storage) await vm.stateManager.putStorage(at, hexToBytes(slot), value)
+    const placed = chainParameters ? ([[GOVERNANCE, built], [CHAIN_PARAMETERS, params]] as const) : ([[GOVERNANCE, built]] as const)
+    for (const [address, contract] of placed) {
+      const at = createAddressFromString(address)
+      await vm.stateManager.putAccount(at, new Account(1n, 0n))
+      await vm.stateManager.putCode(at, contract.code)
+      for (const [slot, value] of contract.storage) await vm.stateManager.putStorage(at, hexToBytes(slot), value)
+    }
     return new GovernanceChain(vm)
+  }
+
+  /** The number of the block the next transaction goes into. */
+  get nextBlock(): bigint {
+    return this.number
   }
 
   advance(seconds: bigint): void {
@@ -268,6 +299,12 @@ export class GovernanceChain {
     return this.send(from, undefined, encodeDeployData({ abi, bytecode, args }), 5_000_000n)
   }
 
+  async putCode(address: Address, code: Hex): Promise<void> {
+    const at = createAddressFromString(address)
+    await this.vm.stateManager.putAccount(at, new Account(1n, 0n))
+    await this.vm.stateManager.putCode(at, hexToBytes(code))
+  }
+
   async storageAt(address: Address, slot: Hex): Promise<Hex> {
     const value = await this.vm.stateManager.getStorage(createAddressFromString(address), hexToBytes(slot))
     return bytesToHex(setLengthLeft(value, 32)) as Hex
@@ -284,6 +321,13 @@ export class GovernanceChain {
     const created = out.events.find((e) => e.eventName === 'ProposalCreated')
     if (!created) throw new Error('propose emitted no ProposalCreated')
     return created.args.id as bigint
+  }
+
+  /** Sends a proposal that the contract must refuse; returns the reason. */
+  async refusedProposal(from: DevAccount, kind: number, data: Hex): Promise<string | undefined> {
+    const out = await this.transact(from, 'propose', [kind, data, ''])
+    if (out.ok) throw new Error('propose was accepted')
+    return out.reason
   }
 
   async vote(from: DevAccount, id: bigint, support: boolean, gasLimit = GAS): Promise<TxOutcome> {
@@ -313,11 +357,12 @@ export class GovernanceChain {
   private decodeLogs(logs: [Uint8Array, Uint8Array[], Uint8Array][]): DecodedEvent[] {
     const out: DecodedEvent[] = []
     for (const [address, topics, data] of logs) {
-      if (bytesToHex(address) !== GOVERNANCE) {
+      const abi = bytesToHex(address) === GOVERNANCE ? governanceAbi : bytesToHex(address) === CHAIN_PARAMETERS ? chainParametersAbi : undefined
+      if (!abi) {
         out.push({ eventName: `external:${bytesToHex(address)}`, args: {} })
         continue
       }
-      const decoded = decodeEventLog({ abi: governanceAbi, topics: topics.map((t) => bytesToHex(t)) as [Hex, ...Hex[]], data: bytesToHex(data) })
+      const decoded = decodeEventLog({ abi, topics: topics.map((t) => bytesToHex(t)) as [Hex, ...Hex[]], data: bytesToHex(data) })
       out.push({ eventName: decoded.eventName ?? '', args: (decoded.args ?? {}) as Record<string, unknown> })
     }
     return out
