@@ -132,6 +132,18 @@ export const NodeConfigSchema = z.object({
       logAnchorEntries: z.number().int().positive().default(100),
     })
     .prefault({}),
+  /** The operator dashboard (docs/operations.md "Dashboard"). */
+  dashboard: z
+    .object({
+      /** Alertmanager base URL (http://host:9093): the node reads its active alerts for the page. */
+      alertmanagerUrl: z.string().url().optional(),
+      /** Prometheus base URL (http://host:9090), read when no Alertmanager is set. */
+      prometheusUrl: z.string().url().optional(),
+      /** Sampling interval of the history chart (10 s; one hour is kept). */
+      historyIntervalMs: z.number().int().min(1000).default(10_000),
+    })
+    .strict()
+    .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
