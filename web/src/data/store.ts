@@ -6,9 +6,9 @@
  */
 import { hexToNumber } from '../format.js'
 import { metricsWindow } from '../health.js'
-import { RpcUnreachableError, type RpcClient } from '../rpc/client.js'
+import { METHOD_NOT_FOUND, RpcError, RpcUnreachableError, type RpcClient } from '../rpc/client.js'
 import type { LiveStatus } from '../rpc/live.js'
-import type { Address, RpcBlock, RpcHead, RpcNodeInfo, RpcPeer, RpcSignerMetric } from '../rpc/types.js'
+import type { Address, FleetReport, RpcBlock, RpcHead, RpcNodeInfo, RpcPeer, RpcSignerMetric } from '../rpc/types.js'
 
 /** Blocks kept for the recent-blocks view and the block-time average. */
 export const RECENT_BLOCKS = 20
@@ -37,6 +37,8 @@ export interface ChainState {
   metricsFrom: number
   metricsTo: number
   peers: RpcPeer[]
+  /** The node's fleet and quorum view (ops_getFleet); absent from a node without the ops_ methods. */
+  fleet?: FleetReport
   arrivals: Arrival[]
   live: LiveStatus
   /** Last successful refresh, ms. */
@@ -101,12 +103,16 @@ export class ChainStore {
 
   private async load(): Promise<void> {
     try {
-      const [headHex, nodeInfo, peers, clientVersion, chainIdHex] = await Promise.all([
+      const [headHex, nodeInfo, peers, clientVersion, chainIdHex, fleet] = await Promise.all([
         this.rpc.call<string>('eth_blockNumber'),
         this.rpc.call<RpcNodeInfo>('admin_nodeInfo'),
         this.rpc.call<RpcPeer[]>('admin_peers'),
         this.state.clientVersion ? Promise.resolve(this.state.clientVersion) : this.rpc.call<string>('web3_clientVersion'),
         this.state.chainId !== undefined ? Promise.resolve(undefined) : this.rpc.call<string>('eth_chainId'),
+        this.rpc.call<FleetReport>('ops_getFleet').catch((err: unknown) => {
+          if (err instanceof RpcError && err.code === METHOD_NOT_FOUND) return undefined
+          throw err
+        }),
       ])
       const head = hexToNumber(headHex) ?? 0
       const validators = await this.rpc.call<Address[]>('qbft_getValidatorsByBlockNumber', [headHex])
@@ -128,6 +134,7 @@ export class ChainStore {
         metricsTo: head,
         peers,
         blocks,
+        fleet,
         updatedAt: Date.now(),
       })
     } catch (err) {

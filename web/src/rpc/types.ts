@@ -142,3 +142,90 @@ export interface GovProposal {
   /** The decoded decision: { decision, ...its arguments }. */
   args: Record<string, unknown>
 }
+
+// ---- ops_* (the node's fleet view, history and alerts; plain JSON numbers, times in ms) ----
+
+export type FleetNodeState = 'up' | 'behind' | 'down'
+export type FleetSealing = 'sealing' | 'idle' | 'stalled' | 'down'
+
+export interface FleetNode {
+  address: Address
+  party?: string
+  validator: boolean
+  self: boolean
+  connected: boolean
+  state: FleetNodeState
+  head?: number
+  headAt?: number
+  lastSeenAt?: number
+  sealing?: FleetSealing
+  lastActive?: number
+  status?: string
+}
+
+export type QuorumState = 'healthy' | 'degraded' | 'lost' | 'stalled' | 'no-validators'
+
+export interface QuorumReport {
+  state: QuorumState
+  tone: 'ok' | 'warn' | 'bad'
+  summary: string
+  validators: number
+  quorum: number
+  faultBudget: number
+  reachable: number
+  unreachable: number
+  sealing: number
+  head: number
+  stalled: boolean
+  headAgeMs: number
+}
+
+export interface FleetReport {
+  at: number
+  self: Address
+  head: number
+  quorum: QuorumReport
+  nodes: FleetNode[]
+}
+
+export interface HistorySample {
+  at: number
+  head: number
+  blocks: number
+  txs: number
+  blockTimeMs: number | null
+  peers: number
+  intervalMs: number
+}
+
+export interface ActiveAlert {
+  name: string
+  severity: string | null
+  state: string
+  since: string | null
+  summary: string | null
+  instance: string | null
+}
+
+export interface AlertsAnswer {
+  source: 'alertmanager' | 'prometheus' | 'none'
+  url?: string
+  alerts: ActiveAlert[]
+  error?: string
+}
+
+export interface RpcLog {
+  address: Address
+  topics: Hex[]
+  data: Hex
+  blockNumber: Hex
+  transactionHash: Hex
+  logIndex: Hex
+}
+
+export interface RpcReceipt {
+  status: Hex
+  gasUsed: Hex
+  contractAddress: Address | null
+  logs: RpcLog[]
+}
