@@ -325,7 +325,7 @@ describe('operator dashboard on a governed network', () => {
     // The proposer of the block is named by its party.
     const miner = (await rpc<{ miner: string }>(net.url(0), 'eth_getBlockByNumber', [`0x${receipt!.blockNumber.toString(16)}`, false])).miner.toLowerCase()
     const minerParty = (await rpc<RpcNode[]>(net.url(0), 'gov_getNodes')).find((n) => n.address.toLowerCase() === miner)!.party
-    const blockRow = blocks.locator('tr', { hasText: `#${receipt!.blockNumber.toLocaleString('en-GB')}` })
+    const blockRow = blocks.locator('tr', { has: page.getByText(`#${receipt!.blockNumber.toLocaleString('en-GB')}`, { exact: true }) })
     expect(await blockRow.textContent()).toContain(await partyName(minerParty))
     await screenshot('blocks')
   })
@@ -570,9 +570,10 @@ describe('operator dashboard on a governed network', () => {
     expect(overview).not.toContain('may be changing rounds')
     expect(await page.getByRole('group', { name: 'Validators reachable' }).textContent()).toContain('2 of 4')
     expect(await page.getByRole('group', { name: 'Validators reachable' }).getAttribute('class')).toContain('stat--bad')
-    // Nothing on the validators table is green: the reachable ones are halted, the others not sealing.
+    // No validator's status is green: the reachable ones are halted, the others not sealing.
     const validators = page.getByRole('region', { name: 'Validators' })
-    expect(await validators.locator('tbody .badge--ok').count()).toBe(0)
+    expect(await validators.locator('tbody td:nth-child(2) .badge--ok').count()).toBe(0)
+    expect(await page.getByRole('region', { name: 'Fleet' }).locator('tbody td:nth-child(2) .badge--ok, tbody td:nth-child(5) .badge--ok').count()).toBe(0)
     expect(await validators.getByText('Halted', { exact: true }).count()).toBe(2)
     expect(await validators.getByText('Not sealing', { exact: true }).count()).toBe(2)
     expect((await fleetRows()).filter((r) => r.state === 'down').map((r) => r.address).sort()).toEqual([net.nodes[KILLED]!, net.nodes[KILLED_SECOND]!].map((n) => n.address.toLowerCase()).sort())

@@ -28,9 +28,15 @@ export function SealingStateBadge({ node, stale }: { node: FleetNode; stale: boo
   )
 }
 
+/** This node's link to a node; grey while the serving node does not answer (the links are then last known). */
 export function LinkBadge({ chain, address }: { chain: ChainState; address: string }) {
-  if (sameAddress(chain.nodeInfo?.id, address)) return <StatusBadge tone="info">This node</StatusBadge>
-  return chain.peers.some((p) => sameAddress(p.id, address)) ? <StatusBadge tone="ok">Connected</StatusBadge> : <StatusBadge tone="warn">Not connected</StatusBadge>
+  const stale = chain.unreachable !== undefined
+  if (sameAddress(chain.nodeInfo?.id, address)) return <StatusBadge tone={stale ? 'neutral' : 'info'}>This node</StatusBadge>
+  return chain.peers.some((p) => sameAddress(p.id, address)) ? (
+    <StatusBadge tone={stale ? 'neutral' : 'ok'}>Connected</StatusBadge>
+  ) : (
+    <StatusBadge tone={stale ? 'neutral' : 'warn'}>Not connected</StatusBadge>
+  )
 }
 
 export function fleetNodeOf(fleet: FleetReport | undefined, address: string): FleetNode | undefined {

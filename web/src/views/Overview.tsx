@@ -187,7 +187,7 @@ function FleetSection({ fleet, chain, gov, stale, now }: { fleet: FleetReport; c
   return (
     <Section
       title="Fleet"
-      description={`Every node governance lists or this node has seen, each with its own view of the height (the head it last announced). Up: this node or connected; behind: connected but more than 2 blocks below; down: not connected${down ? ` (${down} now)` : ''}.`}
+      description={`Every node governance lists or this node has seen, each with its own view of the height (the head it last announced). Up: this node or connected; behind: connected but more than 2 blocks below; down: not connected and no recent seal shows otherwise${down ? ` (${down} now)` : ''}.`}
     >
       <div className={`table-wrap${stale ? ' stale' : ''}`}>
         <table className="table">
@@ -227,18 +227,11 @@ function FleetSection({ fleet, chain, gov, stale, now }: { fleet: FleetReport; c
                   <td>{n.validator ? 'validator' : 'node'}</td>
                   <td>{n.validator ? <SealingStateBadge node={n} stale={stale} /> : <span className="muted">—</span>}</td>
                   <td>
-                    {n.self ? (
-                      <StatusBadge tone="info">This node</StatusBadge>
-                    ) : n.connected ? (
-                      <StatusBadge tone="ok">Connected</StatusBadge>
-                    ) : (
-                      <span>
-                        <StatusBadge tone="warn">Not connected</StatusBadge>{' '}
-                        {n.lastSeenAt !== undefined && (
-                          <span className="muted">
-                            last seen <RelativeTime at={n.lastSeenAt} now={now} />
-                          </span>
-                        )}
+                    <LinkBadge chain={chain} address={n.address} />
+                    {!n.self && !n.connected && n.lastSeenAt !== undefined && (
+                      <span className="muted">
+                        {' '}
+                        last seen <RelativeTime at={n.lastSeenAt} now={now} />
                       </span>
                     )}
                   </td>

@@ -198,7 +198,7 @@ function ResultView({ result, gov, now }: { result: Result; gov: GovernanceState
             </Fact>
             <Fact label="Value">{formatEther(tx.value)} ETH</Fact>
             {receipt && <Fact label="Gas used">{formatInt(hexToNumber(receipt.gasUsed) ?? 0)}</Fact>}
-            <Fact label="Call">{call ? <DecodedView d={call} /> : tx.input === '0x' ? <span className="muted">none (a transfer)</span> : <span className="muted">{formatInt((tx.input.length - 2) / 2)} bytes, not a known contract call</span>}</Fact>
+            <Fact label="Call">{call ? <DecodedView d={call} named /> : tx.input === '0x' ? <span className="muted">none (a transfer)</span> : <span className="muted">{formatInt((tx.input.length - 2) / 2)} bytes, not a known contract call</span>}</Fact>
           </dl>
           {receipt && <LogList logs={receipt.logs} />}
         </Section>
@@ -311,7 +311,16 @@ function LogList({ logs }: { logs: RpcLog[] }) {
   )
 }
 
-function DecodedView({ d }: { d: Decoded }) {
+function DecodedView({ d, named = false }: { d: Decoded; named?: boolean }) {
+  return (
+    <>
+      {named && <strong>{`${d.contract}.${d.name}`}</strong>}
+      <DecodedArgs d={d} />
+    </>
+  )
+}
+
+function DecodedArgs({ d }: { d: Decoded }) {
   return (
     <dl className="decoded" aria-label={`${d.contract}.${d.name}`}>
       {d.args.map(([k, v]) => (
