@@ -6,7 +6,7 @@ import { formatBlockNumber, formatBytes, formatDuration, formatInt, hexToNumber,
 import { validatorActivity } from '../health.js'
 import type { RpcClient } from '../rpc/client.js'
 import type { FleetReport } from '../rpc/types.js'
-import { AddressCell, Empty, RelativeTime, Section, Stat, StatusBadge } from '../components/ui.js'
+import { AddressCell, Empty, RelativeTime, Section, Stat } from '../components/ui.js'
 import { FleetStateBadge, LinkBadge, QuorumBanner, SealingStateBadge, fleetNodeOf } from '../components/fleet.js'
 import { AlertsSection } from './Alerts.js'
 import { HistorySection } from './History.js'
