@@ -5,9 +5,10 @@ import { formatBlockNumber, formatDuration } from '../format.js'
 import type { FleetNode, FleetReport } from '../rpc/types.js'
 import { RelativeTime, StatusBadge } from './ui.js'
 
-export function FleetStateBadge({ node, stale }: { node: FleetNode; stale: boolean }) {
+/** Up is green only while the chain makes blocks: in a halted chain a running node is nothing to show as fine. */
+export function FleetStateBadge({ node, stale, halted = false }: { node: FleetNode; stale: boolean; halted?: boolean }) {
   const label = node.state === 'up' ? 'Up' : node.state === 'behind' ? 'Behind' : 'Down'
-  const tone = stale ? 'neutral' : node.state === 'up' ? 'ok' : node.state === 'behind' ? 'warn' : 'bad'
+  const tone = stale ? 'neutral' : node.state === 'up' ? (halted ? 'neutral' : 'ok') : node.state === 'behind' ? 'warn' : 'bad'
   return <StatusBadge tone={tone}>{stale ? `${label} (last known)` : label}</StatusBadge>
 }
 

@@ -143,76 +143,11 @@ export interface GovProposal {
   args: Record<string, unknown>
 }
 
-// ---- ops_* (the node's fleet view, history and alerts; plain JSON numbers, times in ms) ----
+// ---- ops_* (the node's fleet view, history and alerts): the node's own types, plain JSON ----
 
-export type FleetNodeState = 'up' | 'behind' | 'down'
-export type FleetSealing = 'sealing' | 'idle' | 'stalled' | 'down'
-
-export interface FleetNode {
-  address: Address
-  party?: string
-  validator: boolean
-  self: boolean
-  connected: boolean
-  state: FleetNodeState
-  head?: number
-  headAt?: number
-  lastSeenAt?: number
-  sealing?: FleetSealing
-  lastActive?: number
-  status?: string
-}
-
-export type QuorumState = 'healthy' | 'degraded' | 'lost' | 'stalled' | 'no-validators'
-
-export interface QuorumReport {
-  state: QuorumState
-  tone: 'ok' | 'warn' | 'bad'
-  summary: string
-  validators: number
-  quorum: number
-  faultBudget: number
-  reachable: number
-  unreachable: number
-  sealing: number
-  head: number
-  stalled: boolean
-  headAgeMs: number
-}
-
-export interface FleetReport {
-  at: number
-  self: Address
-  head: number
-  quorum: QuorumReport
-  nodes: FleetNode[]
-}
-
-export interface HistorySample {
-  at: number
-  head: number
-  blocks: number
-  txs: number
-  blockTimeMs: number | null
-  peers: number
-  intervalMs: number
-}
-
-export interface ActiveAlert {
-  name: string
-  severity: string | null
-  state: string
-  since: string | null
-  summary: string | null
-  instance: string | null
-}
-
-export interface AlertsAnswer {
-  source: 'alertmanager' | 'prometheus' | 'none'
-  url?: string
-  alerts: ActiveAlert[]
-  error?: string
-}
+export type { FleetNode, FleetNodeState, FleetReport, QuorumReport, QuorumState, SealingState as FleetSealing } from '../../../src/ops/fleet.js'
+export type { HistorySample } from '../../../src/ops/history.js'
+export type { ActiveAlert, AlertsAnswer } from '../../../src/ops/alerts.js'
 
 export interface RpcLog {
   address: Address

@@ -1,37 +1,16 @@
 /** Active alerts from the operator's Alertmanager or Prometheus, read through the node (ops_getAlerts). */
-import { useEffect, useState } from 'react'
-import { METHOD_NOT_FOUND, RpcError, type RpcClient } from '../rpc/client.js'
+import { usePolledRpc } from '../data/hooks.js'
+import type { RpcClient } from '../rpc/client.js'
 import type { AlertsAnswer } from '../rpc/types.js'
 import { Empty, RelativeTime, Section, StatusBadge, type Tone } from '../components/ui.js'
 
 const POLL_MS = 15_000
 
 export function AlertsSection({ rpc, now }: { rpc: RpcClient; now: number }) {
-  const [answer, setAnswer] = useState<AlertsAnswer | 'absent' | undefined>()
-  const [failed, setFailed] = useState<string | undefined>()
-  useEffect(() => {
-    let stopped = false
-    const load = async () => {
-      try {
-        const a = await rpc.call<AlertsAnswer>('ops_getAlerts')
-        if (stopped) return
-        setAnswer(a)
-        setFailed(undefined)
-      } catch (err) {
-        if (stopped) return
-        if (err instanceof RpcError && err.code === METHOD_NOT_FOUND) setAnswer('absent')
-        else setFailed(err instanceof Error ? err.message : String(err))
-      }
-    }
-    void load()
-    const t = setInterval(() => void load(), POLL_MS)
-    return () => {
-      stopped = true
-      clearInterval(t)
-    }
-  }, [rpc])
-
-  if (answer === 'absent' || answer === undefined) return null
+  const state = usePolledRpc<AlertsAnswer>(rpc, 'ops_getAlerts', POLL_MS)
+  if (state.status !== 'ready') return null
+  const answer = state.value
+  const failed = state.error
   if (answer.source === 'none') {
     return (
       <Section title="Active alerts" description="From Alertmanager or Prometheus, read by this node.">

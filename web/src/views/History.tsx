@@ -1,7 +1,7 @@
 /** Block time, transactions per second and peers over the last hour, from the node's own ring buffer (ops_getHistory). */
-import { useEffect, useState } from 'react'
+import { usePolledRpc } from '../data/hooks.js'
 import { formatDuration, formatInt } from '../format.js'
-import { METHOD_NOT_FOUND, RpcError, type RpcClient } from '../rpc/client.js'
+import type { RpcClient } from '../rpc/client.js'
 import type { HistorySample } from '../rpc/types.js'
 import { LineChart } from '../components/Chart.js'
 import { Empty, Section } from '../components/ui.js'
@@ -9,35 +9,14 @@ import { Empty, Section } from '../components/ui.js'
 const POLL_MS = 10_000
 const twoDecimals = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 })
 
-type HistoryState = { status: 'loading' } | { status: 'absent' } | { status: 'ready'; samples: HistorySample[] } | { status: 'error'; message: string; samples: HistorySample[] }
-
 export function HistorySection({ rpc }: { rpc: RpcClient }) {
-  const [state, setState] = useState<HistoryState>({ status: 'loading' })
-  useEffect(() => {
-    let stopped = false
-    const load = async () => {
-      try {
-        const samples = await rpc.call<HistorySample[]>('ops_getHistory')
-        if (!stopped) setState({ status: 'ready', samples })
-      } catch (err) {
-        if (stopped) return
-        if (err instanceof RpcError && err.code === METHOD_NOT_FOUND) setState({ status: 'absent' })
-        else setState((s) => ({ status: 'error', message: err instanceof Error ? err.message : String(err), samples: 'samples' in s ? s.samples : [] }))
-      }
-    }
-    void load()
-    const t = setInterval(() => void load(), POLL_MS)
-    return () => {
-      stopped = true
-      clearInterval(t)
-    }
-  }, [rpc])
-
+  const state = usePolledRpc<HistorySample[]>(rpc, 'ops_getHistory', POLL_MS)
   if (state.status === 'absent') return null
-  const samples = state.status === 'ready' || state.status === 'error' ? state.samples : []
+  const samples = state.status === 'ready' ? state.value : []
+  const error = state.status === 'ready' || state.status === 'failed' ? state.error : undefined
   return (
     <Section title="History" description="Kept by this node in memory: one sample per interval over the last hour (it starts empty when the node restarts).">
-      {state.status === 'error' && <p className="inline-warning">Last known history: {state.message}</p>}
+      {error !== undefined && <p className="inline-warning">Last known history: {error}</p>}
       {samples.length === 0 ? (
         <Empty>{state.status === 'loading' ? 'Reading the history…' : 'No samples yet: the first one is taken one interval after the node starts.'}</Empty>
       ) : (

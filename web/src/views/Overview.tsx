@@ -211,7 +211,7 @@ function FleetSection({ fleet, chain, gov, stale, now }: { fleet: FleetReport; c
                     <AddressCell address={n.address} short {...(name !== undefined ? { name } : {})} {...(n.self ? { sub: 'serving this page' } : {})} />
                   </td>
                   <td>
-                    <FleetStateBadge node={n} stale={stale} />
+                    <FleetStateBadge node={n} stale={stale} halted={fleet.quorum.stalled || fleet.quorum.state === 'lost'} />
                   </td>
                   <td className="nowrap">
                     {n.head !== undefined ? (

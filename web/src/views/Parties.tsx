@@ -92,7 +92,7 @@ function PartyList({ data, chain }: { data: GovernanceData; chain: ChainState })
                           )}
                         </div>
                         <div className="node-list__status">
-                          {n.status === 'active' && f && <FleetStateBadge node={f} stale={stale} />}
+                          {n.status === 'active' && f && <FleetStateBadge node={f} stale={stale} halted={chain.fleet?.quorum.stalled === true || chain.fleet?.quorum.state === 'lost'} />}
                           {n.status === 'active' && <LinkBadge chain={chain} address={n.address} />}
                           {n.status === 'active' && f && <SealingStateBadge node={f} stale={stale} />}
                         </div>
