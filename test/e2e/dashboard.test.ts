@@ -536,6 +536,12 @@ describe('operator dashboard on a governed network', () => {
     const fleet = await fleetRows()
     expect(fleet.find((r) => r.address === killed)?.state).toBe('down')
     expect(fleet.filter((r) => r.state === 'up')).toHaveLength(3)
+    // What node 1 knows of it: when the link ended and the head it had announced by then (block sync's status).
+    const report = await rpc<{ nodes: { address: string; state: string; head?: number; lastSeenAt?: number; sealing?: string }[] }>(net.url(0), 'ops_getFleet')
+    const gone = report.nodes.find((n) => n.address.toLowerCase() === killed)!
+    expect(gone).toMatchObject({ state: 'down', sealing: 'down' })
+    expect(gone.head).toBeGreaterThan(0)
+    expect(gone.lastSeenAt).toBeLessThanOrEqual(Date.now())
     // The others keep sealing, and the page says how many are reachable.
     const self = page.getByRole('region', { name: 'Validators' }).locator(`tr[data-address="${net.nodes[0]!.address.toLowerCase()}"]`)
     await waitFor('node 1 sealing', async () => (await self.textContent())?.includes('Sealing') || undefined)

@@ -33,7 +33,10 @@ export function SealingStateBadge({ node, stale }: { node: FleetNode; stale: boo
 export function LinkBadge({ chain, address }: { chain: ChainState; address: string }) {
   const stale = chain.unreachable !== undefined
   if (sameAddress(chain.nodeInfo?.id, address)) return <StatusBadge tone={stale ? 'neutral' : 'info'}>This node</StatusBadge>
-  return chain.peers.some((p) => sameAddress(p.id, address)) ? (
+  // The fleet report's link, when there is one, so a row never says "Connected" beside "Down".
+  const f = fleetNodeOf(chain.fleet, address)
+  const connected = f ? f.connected : chain.peers.some((p) => sameAddress(p.id, address))
+  return connected ? (
     <StatusBadge tone={stale ? 'neutral' : 'ok'}>Connected</StatusBadge>
   ) : (
     <StatusBadge tone={stale ? 'neutral' : 'warn'}>Not connected</StatusBadge>
