@@ -118,7 +118,7 @@ export function Overview({ chain, gov, now, rpc }: { chain: ChainState; gov: Gov
         {chain.peers.length === 0 ? (
           <Empty>This node has no peers. Check its P2P settings and that the other nodes are running.</Empty>
         ) : (
-          <div className="table-wrap">
+          <div className={`table-wrap${stale ? ' stale' : ''}`}>
             <table className="table">
               <thead>
                 <tr>
