@@ -63,6 +63,7 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
     { stalledAfterMs: stalledAfterMs(node.genesis.config.emptyBlockPeriodMs), maxBlocksBehind: DEFAULT_MAX_BLOCKS_BEHIND },
     {
       ...(gov ? { nodes: () => gov.nodes(node.head) } : {}),
+      validators: () => node.validators.validatorsAfter(node.head),
       lastActive: async (from, to) => {
         const last = new Map<string, number>()
         for (const m of await signerMetrics(node, BigInt(from), BigInt(to))) {

@@ -28,6 +28,8 @@ export interface FleetNodePort {
 export interface FleetSources {
   /** Governance's node list at the head; absent on a chain without governance. */
   nodes?: () => Promise<FleetNodeInput[]>
+  /** The validator set after the head, when consensus has not reported one yet (a node just started). */
+  validators?: () => Promise<readonly Address[]>
   /** Last block each validator sealed or proposed over blocks [from, to] (lowercase keys). */
   lastActive?: (from: number, to: number) => Promise<Map<string, number>>
 }
@@ -61,9 +63,10 @@ export class FleetMonitor {
   }
 
   /** The input from what the node holds in memory; seals and governance nodes as given. */
-  input(extra: { nodes?: FleetNodeInput[]; lastActive?: Map<string, number> } = {}): FleetInput {
+  input(extra: { nodes?: FleetNodeInput[]; lastActive?: Map<string, number>; validators?: readonly Address[] } = {}): FleetInput {
     const head = Number(this.node.head.header.number)
-    const validators = this.node.producer.status()?.validators ?? []
+    const fromConsensus = this.node.producer.status()?.validators ?? []
+    const validators = fromConsensus.length > 0 ? fromConsensus : (extra.validators ?? [])
     const reports = this.node.sync?.peerReports() ?? { announced: [], departed: [] }
     const announced = new Map(reports.announced.map((a) => [a.address.toLowerCase(), a]))
     const peers = (this.node.host?.peers() ?? []).map((p) => {
@@ -95,12 +98,14 @@ export class FleetMonitor {
   /** The full report, with governance's nodes and the recent seals read from the chain. */
   async report(): Promise<FleetReport> {
     const head = Number(this.node.head.header.number)
-    const window = sealWindow(this.node.producer.status()?.validators.length ?? 0)
+    let validators = this.node.producer.status()?.validators ?? []
+    if (validators.length === 0 && this.sources.validators) validators = await this.sources.validators()
+    const window = sealWindow(validators.length)
     const [nodes, lastActive] = await Promise.all([
       this.sources.nodes?.() ?? Promise.resolve(undefined),
       head >= 1 && this.sources.lastActive ? this.sources.lastActive(Math.max(1, head - window + 1), head) : Promise.resolve(undefined),
     ])
-    return assessFleet(this.input({ ...(nodes ? { nodes } : {}), ...(lastActive ? { lastActive } : {}) }))
+    return assessFleet(this.input({ validators, ...(nodes ? { nodes } : {}), ...(lastActive ? { lastActive } : {}) }))
   }
 
   close(): void {

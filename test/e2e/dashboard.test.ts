@@ -252,6 +252,24 @@ describe('operator dashboard on a governed network', () => {
     })
     expect((await fleetRows()).map((r) => r.address).sort()).toEqual(validators)
     await screenshot('overview')
+
+    // On a phone-sized screen the quorum and fleet still fit: wide tables scroll inside their box, the page does not.
+    const phone = await browser.newPage()
+    watchErrors(phone)
+    try {
+      await phone.setViewportSize({ width: 390, height: 844 })
+      await phone.goto(dashboardUrl())
+      await waitFor('the quorum on the phone', async () => (await quorumText(phone))?.includes('All 4 validators reachable') || undefined)
+      await waitFor('the fleet on the phone', async () => (await fleetRows(phone)).length === 4 || undefined)
+      const fits = await phone.evaluate(() => {
+        const g = globalThis as unknown as { document: { documentElement: { scrollWidth: number } }; innerWidth: number }
+        return g.document.documentElement.scrollWidth <= g.innerWidth
+      })
+      expect(fits).toBe(true)
+      await screenshot('overview-phone', phone)
+    } finally {
+      await phone.close()
+    }
   })
 
   it('shows the alerts node 1 reads from the Alertmanager stand-in, and history charts from its ring buffer', async () => {

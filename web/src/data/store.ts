@@ -103,16 +103,18 @@ export class ChainStore {
 
   private async load(): Promise<void> {
     try {
-      const [headHex, nodeInfo, peers, clientVersion, chainIdHex, fleet] = await Promise.all([
+      // The fleet view reads seals and governance on the node: slower, so it does not hold up the height.
+      const fleet = this.rpc.call<FleetReport>('ops_getFleet').catch((err: unknown) => {
+        if (err instanceof RpcError && err.code === METHOD_NOT_FOUND) return undefined
+        throw err
+      })
+      fleet.catch(() => {}) // a failure is reported below, once
+      const [headHex, nodeInfo, peers, clientVersion, chainIdHex] = await Promise.all([
         this.rpc.call<string>('eth_blockNumber'),
         this.rpc.call<RpcNodeInfo>('admin_nodeInfo'),
         this.rpc.call<RpcPeer[]>('admin_peers'),
         this.state.clientVersion ? Promise.resolve(this.state.clientVersion) : this.rpc.call<string>('web3_clientVersion'),
         this.state.chainId !== undefined ? Promise.resolve(undefined) : this.rpc.call<string>('eth_chainId'),
-        this.rpc.call<FleetReport>('ops_getFleet').catch((err: unknown) => {
-          if (err instanceof RpcError && err.code === METHOD_NOT_FOUND) return undefined
-          throw err
-        }),
       ])
       const head = hexToNumber(headHex) ?? 0
       const validators = await this.rpc.call<Address[]>('qbft_getValidatorsByBlockNumber', [headHex])
@@ -134,9 +136,9 @@ export class ChainStore {
         metricsTo: head,
         peers,
         blocks,
-        fleet,
         updatedAt: Date.now(),
       })
+      this.update({ fleet: await fleet })
     } catch (err) {
       const message = err instanceof RpcUnreachableError ? 'The node does not answer.' : err instanceof Error ? err.message : String(err)
       this.update({ unreachable: message })
