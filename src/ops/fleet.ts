@@ -207,5 +207,6 @@ function assessQuorum(nodes: readonly FleetNode[], head: number, stalled: boolea
     const within = unreachable <= faultBudget ? `within the fault budget (${faultBudget})` : `beyond the fault budget (${faultBudget})`
     return { ...counts, state: 'degraded', tone: 'warn', summary: `${down} — ${within}; blocks are being made` }
   }
-  return { ...counts, state: 'healthy', tone: 'ok', summary: `All ${n} validators reachable — quorum ${quorum}, fault budget ${faultBudget}` }
+  const all = n === 1 ? 'The only validator is reachable' : `All ${n} validators reachable`
+  return { ...counts, state: 'healthy', tone: 'ok', summary: `${all} — quorum ${quorum}, fault budget ${faultBudget}` }
 }

@@ -133,6 +133,11 @@ describe('assessFleet', () => {
     expect(r.quorum.sealing).toBe(3)
   })
 
+  it('a lone validator is "the only validator", not "all 1 validators"', () => {
+    const r = assessFleet({ ...healthy(), validators: [A], nodes: [], peers: [] })
+    expect(r.quorum.summary).toBe('The only validator is reachable — quorum 1, fault budget 0')
+  })
+
   it('no validators known is bad, not healthy', () => {
     const r = assessFleet({ ...healthy(), validators: [], nodes: [] })
     expect(r.quorum.state).toBe('no-validators')
