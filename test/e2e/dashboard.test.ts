@@ -525,6 +525,9 @@ describe('operator dashboard on a governed network', () => {
     expect(txText).toMatch(/ConsortiumGovernance\.(propose|vote)/)
     expect(txText).toMatch(/ConsortiumGovernance\.(ProposalCreated|VoteCast)/)
     expect(txText).not.toContain('not decoded')
+    // The call's arguments by their ABI names, and a party id (bytes32) as its text.
+    expect(txText).toMatch(/ConsortiumGovernance\.(voteid\d+support(true|false)|proposekind\d)/)
+    expect(txText).toMatch(/party"[a-z0-9-]+" \(0x[0-9a-f]{8}…\)/)
     await screenshot('search-transaction')
 
     await box.fill(GOVERNANCE)

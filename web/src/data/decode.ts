@@ -47,7 +47,10 @@ export function decodeCall(to: string | null, input: Hex): Decoded | undefined {
   for (const [contract, abi] of candidates(to)) {
     try {
       const d = decodeFunctionData({ abi, data: input })
-      return { contract, name: d.functionName, args: (d.args ?? []).map((v, i) => [String(i), show(v)]) }
+      const args = d.args ?? []
+      const fn = abi.find((i) => i.type === 'function' && i.name === d.functionName && i.inputs.length === args.length)
+      const names = fn && fn.type === 'function' ? fn.inputs.map((p, i) => p.name || String(i)) : []
+      return { contract, name: d.functionName, args: args.map((v, i) => [names[i] ?? String(i), show(v)]) }
     } catch {
       // not this ABI
     }
@@ -61,9 +64,22 @@ function namedArgs(args: unknown): [string, string][] {
   return Object.entries(args as Record<string, unknown>).map(([k, v]) => [k, show(v)])
 }
 
+/** Party and collection ids are short texts in a bytes32: "employer" reads better than 0x656d… */
+function bytes32Text(hex: string): string | undefined {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) return undefined
+  const bytes = hex.slice(2).match(/../g)!.map((b) => parseInt(b, 16))
+  const end = bytes.indexOf(0)
+  if (end <= 0 || bytes.slice(end).some((b) => b !== 0)) return undefined
+  const text = String.fromCharCode(...bytes.slice(0, end))
+  return /^[\x20-\x7e]+$/.test(text) ? text : undefined
+}
+
 function show(v: unknown): string {
   if (typeof v === 'bigint') return v.toString()
-  if (typeof v === 'string') return v
+  if (typeof v === 'string') {
+    const text = bytes32Text(v)
+    return text === undefined ? v : `"${text}" (${v.slice(0, 10)}…)`
+  }
   if (typeof v === 'boolean' || typeof v === 'number') return String(v)
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))
 }
