@@ -52,11 +52,31 @@ export interface BlockSyncModules {
   params: ChainParamsSource
 }
 
+export interface AnnouncedHead {
+  address: Address
+  head: bigint
+  /** When it was announced, ms. */
+  at: number
+}
+
+export interface DepartedPeer {
+  /** When the connection ended, ms. */
+  lastSeenAt: number
+  /** The head it last announced, if it did. */
+  head?: bigint
+  /** This node's head when the connection ended. */
+  ourHeadAtLeave: bigint
+}
+
 export class BlockSync {
   /** Best head each peer announced. */
   private readonly peerHeads = new Map<Address, bigint>()
   /** Peers whose entry in peerHeads they announced themselves (not inferred from consensus traffic). */
   private readonly announced = new Set<Address>()
+  /** When each peer last announced its head (ms). */
+  private readonly announcedAt = new Map<Address, number>()
+  /** Peers whose connection ended since start, with what they last told us (for the fleet view). */
+  private readonly departed = new Map<Address, DepartedPeer>()
   private running: Promise<void> | undefined
   private stopped = false
   private halted = false
@@ -66,10 +86,16 @@ export class BlockSync {
   constructor(private readonly m: BlockSyncModules) {
     m.host.handle(BLOCKS, (_from, payload) => this.serve(payload))
     m.host.subscribe(STATUS)
-    m.host.on('peer:connect', (peer) => this.sendStatus(peer))
+    m.host.on('peer:connect', (peer) => {
+      this.departed.delete(peer)
+      this.sendStatus(peer)
+    })
     m.host.on('peer:disconnect', (peer) => {
+      const head = this.announced.has(peer) ? this.peerHeads.get(peer) : undefined
+      this.departed.set(peer, { lastSeenAt: Date.now(), ...(head !== undefined ? { head } : {}), ourHeadAtLeave: this.m.store.head.header.number })
       this.peerHeads.delete(peer)
       this.announced.delete(peer)
+      this.announcedAt.delete(peer)
     })
     m.host.on('message', (msg) => {
       if (msg.protocol === STATUS) this.onStatus(msg.from, msg.payload)
@@ -104,6 +130,18 @@ export class BlockSync {
     return { requestsServed: this.requestsServed, invalidResponses: this.invalidResponses }
   }
 
+  /** The heads peers announced themselves (not inferred from consensus traffic), and the peers that left. */
+  peerReports(): { announced: AnnouncedHead[]; departed: (DepartedPeer & { address: Address })[] } {
+    return {
+      announced: [...this.announced].flatMap((address) => {
+        const head = this.peerHeads.get(address)
+        const at = this.announcedAt.get(address)
+        return head !== undefined && at !== undefined ? [{ address, head, at }] : []
+      }),
+      departed: [...this.departed].map(([address, d]) => ({ address, ...d })),
+    }
+  }
+
   /** Tell every peer about a new head. */
   announce(block: Block): void {
     this.m.host.broadcast(STATUS, statusPayload(block))
@@ -127,6 +165,7 @@ export class BlockSync {
       if (!(num instanceof Uint8Array) || num.length > 8) throw new Error('bad number')
       this.peerHeads.set(from, bytesToBigInt(num))
       this.announced.add(from)
+      this.announcedAt.set(from, Date.now())
       this.kick()
     } catch {
       this.m.host.penalise(from, 'bad status message', 10)

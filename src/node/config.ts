@@ -146,6 +146,18 @@ export const NodeConfigSchema = z.strictObject({
     })
     .strict()
     .prefault({}),
+  /** The operator dashboard (docs/operations.md "Dashboard"). */
+  dashboard: z
+    .object({
+      /** Alertmanager base URL (http://host:9093): the node reads its active alerts for the page. */
+      alertmanagerUrl: z.string().url().optional(),
+      /** Prometheus base URL (http://host:9090), read when no Alertmanager is set. */
+      prometheusUrl: z.string().url().optional(),
+      /** Sampling interval of the history chart (10 s; one hour is kept). */
+      historyIntervalMs: z.number().int().min(1000).default(10_000),
+    })
+    .strict()
+    .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * Restricts the protocol versions this node accepts to some of those its release implements

@@ -5,7 +5,11 @@
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { errorMessage } from '../errors.js'
-import { NodeHealth } from '../ops/health.js'
+import { DEFAULT_MAX_BLOCKS_BEHIND, NodeHealth, stalledAfterMs } from '../ops/health.js'
+import { FleetMonitor } from '../ops/fleet-monitor.js'
+import { ChainHistory } from '../ops/history.js'
+import { activeAlerts } from '../ops/alerts.js'
+import { opsMethods } from '../rpc/ops.js'
 import { createMetrics } from '../ops/metrics.js'
 import { MetricsServer } from '../ops/metrics-server.js'
 import { bindNodeMetrics, metricsRoute } from '../ops/node-metrics.js'
@@ -16,7 +20,7 @@ import { dashboardRoute } from '../ops/dashboard.js'
 import { ethMethods } from '../rpc/eth.js'
 import { Filters } from '../rpc/filters.js'
 import { miscMethods } from '../rpc/misc.js'
-import { qbftMethods } from '../rpc/qbft.js'
+import { qbftMethods, signerMetrics } from '../rpc/qbft.js'
 import { govMethods, GovernanceQueries } from '../rpc/gov.js'
 import { privMethods } from '../rpc/priv.js'
 import { openPrivacy } from '../privacy/service.js'
@@ -58,7 +62,28 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
     ...(gov ? { openProposals: async () => (await gov.proposals(node.head, 'open')).length } : {}),
     ...(privacy ? { privateRecords: async () => (await privacy.store.list()).length, privatePurges: async () => privacy.store.erased } : {}),
   })
-  const health = new NodeHealth(node)
+  const fleet = new FleetMonitor(
+    node,
+    { stalledAfterMs: stalledAfterMs(node.genesis.config.emptyBlockPeriodMs), maxBlocksBehind: DEFAULT_MAX_BLOCKS_BEHIND },
+    {
+      ...(gov ? { nodes: () => gov.nodes(node.head) } : {}),
+      validators: () => node.validators.validatorsAfter(node.head),
+      lastActive: async (from, to) => {
+        const last = new Map<string, number>()
+        for (const m of await signerMetrics(node, BigInt(from), BigInt(to))) {
+          const n = Math.max(Number(m.lastSealedBlockNumber ?? -1n), Number(m.lastProposedBlockNumber ?? -1n))
+          if (n >= 0) last.set(m.address.toLowerCase(), n)
+        }
+        return last
+      },
+    },
+  )
+  const health = new NodeHealth(node, {}, Date.now, fleet)
+  const history = new ChainHistory()
+  const onBlock = (record: { block: { transactions: readonly unknown[] } }) => history.onBlock(record.block.transactions.length, Date.now())
+  node.on('block', onBlock)
+  const sampler = setInterval(() => history.sample(Date.now(), Number(node.head.header.number), node.peerCount()), config.dashboard.historyIntervalMs)
+  sampler.unref()
   const rpc = new RpcServer(
     {
       host: config.rpc.host,
@@ -79,7 +104,9 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
       wsMaxQueuedBytes: config.rpc.wsMaxQueuedBytes,
       wsMaxBufferedBytes: config.rpc.wsMaxBufferedBytes,
       wsSendTimeoutMs: config.rpc.wsSendTimeoutMs,
-      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }, { contentMaxBytes: config.txpool.contentMaxBytes }), ...qbftMethods(node), ...(node.governance ? govMethods(node, node.governance) : {}), ...(privacy ? privMethods(privacy) : {}) },
+      methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }, { contentMaxBytes: config.txpool.contentMaxBytes }), ...qbftMethods(node), ...(node.governance ? govMethods(node, node.governance) : {}), ...(privacy ? privMethods(privacy) : {}),
+        ...opsMethods({ fleet: () => fleet.report(), history: (since) => history.samples(since), alerts: () => activeAlerts(config.dashboard) }),
+      },
       banner: { client: CLIENT_VERSION, chainId: Number(node.chainId) },
       httpRoutes: [dashboardRoute({ logger: logger.child({ module: 'dashboard' }) }), ...(config.metrics.onRpcPort ? [metricsRoute(metrics)] : []), ...health.routes()],
     },
@@ -119,6 +146,9 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
         metricsBinding.unbind()
         health.close()
         await metricsServer?.stop()
+        fleet.close()
+        clearInterval(sampler)
+        node.off('block', onBlock)
         await rpc.stop()
         await privacy?.stop()
         await node.stop()

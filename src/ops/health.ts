@@ -18,7 +18,8 @@
  * - `not_stalled`: a new final block within `stalledAfterMs`, default max(3 × emptyBlockPeriodMs,
  *   30 s): three empty-block periods is longer than a healthy network ever goes without a block,
  *   and 30 s rides out a few round changes. Before the first block after start, the start counts.
- *   When the disk check fails, a stall is blamed on the disk, not on the quorum.
+ *   When the disk check fails, a stall is blamed on the disk; otherwise the reason is the quorum
+ *   state of fleet.ts, in the words the dashboard shows ("Quorum lost: 2 of 4 validators unreachable …").
  * - `disk`: no store of the node is refusing writes (disk full, I/O error); value is the number of
  *   stores failing, each named in the reason. Clears when the node has recovered the store.
  *
@@ -28,6 +29,8 @@ import type { ServerResponse } from 'node:http'
 import type { Node } from '../node/node.js'
 import type { HttpRoute } from '../rpc/server.js'
 import type { Address } from '../types.js'
+import { assessFleet } from './fleet.js'
+import { FleetMonitor } from './fleet-monitor.js'
 
 export interface ReadinessThresholds {
   /** Blocks the head may be behind the best announced head; default 2. */
@@ -59,6 +62,8 @@ export interface ReadinessSnapshot {
   stoppedAtUpgrade?: string
   /** Stores that cannot write now; none when absent. */
   storageFaults?: StorageFault[]
+  /** The quorum state in words (fleet.ts), the same the dashboard shows: names the cause of a stall. */
+  quorum?: string
 }
 
 /** A store of the node that refuses writes, and why (e.g. "disk full: …"). */
@@ -125,9 +130,9 @@ export function evaluateReadiness(s: ReadinessSnapshot, thresholds: ReadinessThr
   const since = Math.max(0, s.now - s.lastBlockAt)
   const stallCause = s.stoppedAtUpgrade
     ? s.stoppedAtUpgrade
-    : disk.ok
-      ? 'consensus has no quorum of validators, or this node cannot reach them'
-      : 'this node cannot write blocks to its disk (see the disk check)'
+    : !disk.ok
+      ? 'this node cannot write blocks to its disk (see the disk check)'
+      : (s.quorum ?? 'consensus has no quorum of validators, or this node cannot reach them')
   checks.push(
     since <= limit
       ? { name: 'not_stalled', ok: true, value: since / 1000, threshold: limit / 1000 }
@@ -151,18 +156,18 @@ export function diskCheck(faults: StorageFault[]): ReadinessCheck {
 
 /** Readiness of a running node, and the /health and /ready routes. */
 export class NodeHealth {
-  private lastBlockAt: number
-  private readonly onBlock = (): void => {
-    this.lastBlockAt = this.now()
-  }
+  private readonly fleet: FleetMonitor
+  /** A monitor made here is closed here; one passed in belongs to the caller. */
+  private readonly ownsFleet: boolean
 
   constructor(
     private readonly node: Node,
     private readonly thresholds: ReadinessThresholds = {},
     private readonly now: () => number = Date.now,
+    fleet?: FleetMonitor,
   ) {
-    this.lastBlockAt = now()
-    node.on('block', this.onBlock)
+    this.fleet = fleet ?? new FleetMonitor(node, { stalledAfterMs: stalledAfterMs(node.genesis.config.emptyBlockPeriodMs, thresholds), maxBlocksBehind: thresholds.maxBlocksBehind ?? DEFAULT_MAX_BLOCKS_BEHIND, now })
+    this.ownsFleet = fleet === undefined
   }
 
   snapshot(): ReadinessSnapshot {
@@ -186,10 +191,12 @@ export class NodeHealth {
       syncing: node.sync?.syncing ?? false,
       peers: node.host?.peers().length ?? 0,
       otherNodes: known.size + unnamedPeers,
-      lastBlockAt: this.lastBlockAt,
+      lastBlockAt: this.fleet.headChangedAt,
       emptyBlockPeriodMs: node.paramsOfNextBlock.emptyBlockPeriodMs,
       ...(node.upgradeStop ? { stoppedAtUpgrade: node.upgradeStop.shortMessage } : {}),
       storageFaults: node.storageFaults(),
+      // Without seals: they count only while blocks are made, and the words are used only for a stall.
+      quorum: assessFleet(this.fleet.input()).quorum.summary,
     }
   }
 
@@ -216,7 +223,7 @@ export class NodeHealth {
   }
 
   close(): void {
-    this.node.off('block', this.onBlock)
+    if (this.ownsFleet) this.fleet.close()
   }
 }
 

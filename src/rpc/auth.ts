@@ -23,7 +23,7 @@ import { silentLogger, type Logger } from '../ops/logger.js'
 import type { RpcAccess, RpcCaller, RpcCredentials, RpcIdentity } from './types.js'
 
 /** The namespaces the node registers (src/node/run.ts); a grant may name others for the future. */
-export const RPC_NAMESPACES = ['eth', 'net', 'web3', 'qbft', 'gov', 'txpool', 'admin', 'priv'] as const
+export const RPC_NAMESPACES = ['eth', 'net', 'web3', 'qbft', 'gov', 'txpool', 'admin', 'priv', 'ops'] as const
 
 /** What anonymous callers get on a non-loopback bind: reads of the chain everyone shares. */
 export const PUBLIC_ANONYMOUS_GRANTS: readonly string[] = ['eth', 'net', 'web3', 'qbft', 'gov:read']

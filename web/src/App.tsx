@@ -12,15 +12,17 @@ import { Parties } from './views/Parties.js'
 import { Proposals } from './views/Proposals.js'
 import { Blocks } from './views/Blocks.js'
 import { PrivateData } from './views/PrivateData.js'
+import { Search } from './views/Search.js'
 
-const ROUTES = ['overview', 'parties', 'proposals', 'blocks', 'private'] as const
+const ROUTES = ['overview', 'parties', 'proposals', 'blocks', 'search', 'private'] as const
 type Route = (typeof ROUTES)[number]
 
 const VIEWS: Record<Route, { label: string; title: string; description: string }> = {
-  overview: { label: 'Overview', title: 'Network overview', description: 'Chain progress, validators and their sealing, and the peers of this node.' },
+  overview: { label: 'Overview', title: 'Network overview', description: 'The quorum, every node of the consortium, chain progress, validators and their sealing, peers, alerts and history.' },
   parties: { label: 'Parties', title: 'Parties and nodes', description: 'The organisations of the consortium and their nodes, as the latest block records them.' },
   proposals: { label: 'Proposals', title: 'Proposals', description: 'Governance decisions: their votes, thresholds and deadlines.' },
   blocks: { label: 'Blocks', title: 'Blocks and transactions', description: 'The latest blocks on this node and the transactions they hold.' },
+  search: { label: 'Search', title: 'Search', description: 'A block by number or hash, a transaction by hash, or an address; logs of the governance and private-data contracts are decoded.' },
   private: { label: 'Private data', title: 'Private data', description: 'Erasure of a private record: which member nodes confirmed its deletion on chain, and what this node still owes.' },
 }
 
@@ -82,7 +84,7 @@ export function App() {
             <span className="brand__sub">Network dashboard</span>
           </div>
           <NodeIdentity chain={chain} />
-          <LiveIndicator live={chain.live} now={now} />
+          <LiveIndicator live={chain.live} now={now} unreachable={chain.unreachable !== undefined} />
         </div>
         <nav className="tabs" aria-label="Dashboard views">
           <div className="tabs__inner">
@@ -102,10 +104,20 @@ export function App() {
           <p>{view.description}</p>
         </div>
         {chain.unreachable && (
-          <div className="notice notice--bad" role="alert">
-            <div className="notice__title">Cannot read from the node</div>
+          <div className="notice notice--bad" role="alert" aria-label="Serving node unreachable">
+            <div className="notice__title">
+              The node serving this page{chain.nodeInfo ? ` (${chain.nodeInfo.name})` : ''} is unreachable
+            </div>
             <div className="notice__body">
-              {chain.unreachable} {chain.updatedAt !== undefined && <>Data below is from <RelativeTime at={chain.updatedAt} now={now} />; retrying every {POLL_MS / 1000} s.</>}
+              {chain.unreachable}{' '}
+              {chain.updatedAt !== undefined ? (
+                <>
+                  Everything below is the last known state, from <RelativeTime at={chain.updatedAt} now={now} />, and is marked stale.
+                </>
+              ) : (
+                'Nothing could be read yet.'
+              )}{' '}
+              Retrying every {POLL_MS / 1000} s; other nodes serve the same dashboard on their own RPC port.
             </div>
           </div>
         )}
@@ -113,10 +125,11 @@ export function App() {
           <p className="muted">Reading the chain…</p>
         ) : (
           <>
-            {route === 'overview' && <Overview chain={chain} gov={gov} now={now} />}
+            {route === 'overview' && <Overview chain={chain} gov={gov} now={now} rpc={stores.rpc} />}
             {route === 'parties' && <Parties chain={chain} gov={gov} />}
             {route === 'proposals' && <Proposals gov={gov} now={now} />}
             {route === 'blocks' && <Blocks chain={chain} gov={gov} now={now} />}
+            {route === 'search' && <Search rpc={stores.rpc} gov={gov} now={now} />}
             {route === 'private' && <PrivateData rpc={stores.rpc} />}
           </>
         )}
@@ -164,7 +177,16 @@ function NodeIdentity({ chain }: { chain: ChainState }) {
   )
 }
 
-function LiveIndicator({ live, now }: { live: LiveStatus; now: number }) {
+function LiveIndicator({ live, now, unreachable }: { live: LiveStatus; now: number; unreachable: boolean }) {
+  if (unreachable) {
+    return (
+      <div className="live" role="status" aria-label="Live updates">
+        <StatusBadge tone="bad" title="The node serving this page does not answer; retrying">
+          Node unreachable
+        </StatusBadge>
+      </div>
+    )
+  }
   const label = live.state === 'live' ? 'Live' : live.state === 'connecting' ? 'Connecting…' : 'Reconnecting…'
   const detail =
     live.state === 'reconnecting' && live.retryAt !== undefined

@@ -85,6 +85,12 @@ describe('evaluateReadiness', () => {
     expect(check(stalled.checks, 'not_stalled').reason).toMatch(/no new final block for 31 s/)
     expect(evaluateReadiness({ ...healthy, lastBlockAt: healthy.now - 50_000, emptyBlockPeriodMs: 20_000 }).ready).toBe(true)
   })
+
+  it('names the cause of a stall in the quorum words of the fleet view (fleet.ts), as the dashboard does', () => {
+    const quorum = 'Quorum lost: 2 of 4 validators unreachable — chain halted since #100 (needs 3 of 4)'
+    const stalled = evaluateReadiness({ ...healthy, lastBlockAt: healthy.now - 31_000, quorum })
+    expect(check(stalled.checks, 'not_stalled').reason).toBe(`no new final block for 31 s (head 100), more than 30 s: ${quorum}`)
+  })
 })
 
 describe('/health and /ready of a real node', () => {
@@ -148,5 +154,7 @@ describe('/health and /ready of a real node', () => {
     const later = await get('/ready-later')
     expect(later.status).toBe(503)
     expect(check(later.body.checks!, 'not_stalled')).toMatchObject({ ok: false, threshold: 30 })
+    // The cause in the fleet view's words: the lone validator is reachable, so not a lost quorum.
+    expect(check(later.body.checks!, 'not_stalled').reason).toMatch(/: Chain halted since #\d+ although 1 of 1 validators are reachable \(quorum 1\)/)
   })
 })

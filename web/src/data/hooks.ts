@@ -1,5 +1,6 @@
 /** React bindings of the stores, and a clock for relative times. */
 import { useEffect, useState, useSyncExternalStore } from 'react'
+import { METHOD_NOT_FOUND, RpcError, type RpcClient } from '../rpc/client.js'
 
 export interface Subscribable<T> {
   readonly snapshot: T
@@ -37,4 +38,37 @@ export function useHashRoute<T extends string>(routes: readonly T[], fallback: T
     return () => window.removeEventListener('hashchange', onHash)
   }, [])
   return route
+}
+
+/** An RPC answer re-read every `intervalMs`; a failed read keeps the last answer and says why. */
+export type Polled<T> =
+  | { status: 'loading' }
+  /** The node has no such method ("method not found"): a node without the feature. */
+  | { status: 'absent' }
+  | { status: 'failed'; error: string }
+  | { status: 'ready'; value: T; error?: string }
+
+export function usePolledRpc<T>(rpc: RpcClient, method: string, intervalMs: number): Polled<T> {
+  const [state, setState] = useState<Polled<T>>({ status: 'loading' })
+  useEffect(() => {
+    let stopped = false
+    const load = async () => {
+      try {
+        const value = await rpc.call<T>(method)
+        if (!stopped) setState({ status: 'ready', value })
+      } catch (err) {
+        if (stopped) return
+        if (err instanceof RpcError && err.code === METHOD_NOT_FOUND) return setState({ status: 'absent' })
+        const error = err instanceof Error ? err.message : String(err)
+        setState((s) => (s.status === 'ready' ? { status: 'ready', value: s.value, error } : { status: 'failed', error }))
+      }
+    }
+    void load()
+    const t = setInterval(() => void load(), intervalMs)
+    return () => {
+      stopped = true
+      clearInterval(t)
+    }
+  }, [rpc, method, intervalMs])
+  return state
 }

@@ -6,9 +6,9 @@
  */
 import { hexToNumber } from '../format.js'
 import { metricsWindow } from '../health.js'
-import { RpcUnreachableError, type RpcClient } from '../rpc/client.js'
+import { METHOD_NOT_FOUND, RpcError, RpcUnreachableError, type RpcClient } from '../rpc/client.js'
 import type { LiveStatus } from '../rpc/live.js'
-import type { Address, RpcBlock, RpcHead, RpcNodeInfo, RpcPeer, RpcSignerMetric } from '../rpc/types.js'
+import type { Address, FleetReport, RpcBlock, RpcHead, RpcNodeInfo, RpcPeer, RpcSignerMetric } from '../rpc/types.js'
 
 /** Blocks kept for the recent-blocks view and the block-time average. */
 export const RECENT_BLOCKS = 20
@@ -37,6 +37,8 @@ export interface ChainState {
   metricsFrom: number
   metricsTo: number
   peers: RpcPeer[]
+  /** The node's fleet and quorum view (ops_getFleet); absent from a node without the ops_ methods. */
+  fleet?: FleetReport
   arrivals: Arrival[]
   live: LiveStatus
   /** Last successful refresh, ms. */
@@ -101,6 +103,12 @@ export class ChainStore {
 
   private async load(): Promise<void> {
     try {
+      // The fleet view reads seals and governance on the node: slower, so it does not hold up the height.
+      const fleet = this.rpc.call<FleetReport>('ops_getFleet').catch((err: unknown) => {
+        if (err instanceof RpcError && err.code === METHOD_NOT_FOUND) return undefined
+        throw err
+      })
+      fleet.catch(() => {}) // a failure is reported below, once
       const [headHex, nodeInfo, peers, clientVersion, chainIdHex] = await Promise.all([
         this.rpc.call<string>('eth_blockNumber'),
         this.rpc.call<RpcNodeInfo>('admin_nodeInfo'),
@@ -130,6 +138,7 @@ export class ChainStore {
         blocks,
         updatedAt: Date.now(),
       })
+      this.update({ fleet: await fleet })
     } catch (err) {
       const message = err instanceof RpcUnreachableError ? 'The node does not answer.' : err instanceof Error ? err.message : String(err)
       this.update({ unreachable: message })

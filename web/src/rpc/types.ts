@@ -142,3 +142,25 @@ export interface GovProposal {
   /** The decoded decision: { decision, ...its arguments }. */
   args: Record<string, unknown>
 }
+
+// ---- ops_* (the node's fleet view, history and alerts): the node's own types, plain JSON ----
+
+export type { FleetNode, FleetNodeState, FleetReport, QuorumReport, QuorumState, SealingState as FleetSealing } from '../../../src/ops/fleet.js'
+export type { HistorySample } from '../../../src/ops/history.js'
+export type { ActiveAlert, AlertsAnswer } from '../../../src/ops/alerts.js'
+
+export interface RpcLog {
+  address: Address
+  topics: Hex[]
+  data: Hex
+  blockNumber: Hex
+  transactionHash: Hex
+  logIndex: Hex
+}
+
+export interface RpcReceipt {
+  status: Hex
+  gasUsed: Hex
+  contractAddress: Address | null
+  logs: RpcLog[]
+}

@@ -1,16 +1,22 @@
-/** Network overview: height, block time, finality latency, validators and their sealing, peers. */
+/** Network overview: the quorum in words, the fleet of nodes, height, block time, validators, peers, alerts and history. */
 import { addressBook, averageBlockTime, finalityLatency, sameAddress } from '../data/derived.js'
 import type { GovernanceState } from '../data/governance.js'
 import type { ChainState } from '../data/store.js'
 import { formatBlockNumber, formatBytes, formatDuration, formatInt, hexToNumber, plural } from '../format.js'
-import { lagThreshold, validatorHealth, type ValidatorHealth } from '../health.js'
-import { AddressCell, Empty, RelativeTime, Section, Stat, StatusBadge } from '../components/ui.js'
+import { validatorActivity } from '../health.js'
+import type { RpcClient } from '../rpc/client.js'
+import type { FleetReport } from '../rpc/types.js'
+import { AddressCell, Empty, RelativeTime, Section, Stat } from '../components/ui.js'
+import { FleetStateBadge, LinkBadge, QuorumBanner, SealingStateBadge, fleetNodeOf } from '../components/fleet.js'
+import { AlertsSection } from './Alerts.js'
+import { HistorySection } from './History.js'
 
-export function Overview({ chain, gov, now }: { chain: ChainState; gov: GovernanceState; now: number }) {
+export function Overview({ chain, gov, now, rpc }: { chain: ChainState; gov: GovernanceState; now: number; rpc: RpcClient }) {
   const head = chain.head ?? 0
-  const health = validatorHealth(chain.validators, chain.metrics, chain.metricsTo, chain.metricsFrom)
-  const sealing = health.filter((v) => v.state === 'sealing').length
-  const notSealing = health.filter((v) => v.state === 'not-sealing').length
+  const stale = chain.unreachable !== undefined
+  const activity = validatorActivity(chain.validators, chain.metrics)
+  const fleet = chain.fleet
+  const q = fleet?.quorum
   const blockTime = averageBlockTime(chain.blocks)
   const latency = finalityLatency(chain.arrivals)
   const headArrival = chain.arrivals.find((a) => a.number === head)
@@ -18,19 +24,16 @@ export function Overview({ chain, gov, now }: { chain: ChainState; gov: Governan
   const lastBlockAt = headArrival?.receivedAt ?? (headTimestamp !== undefined ? headTimestamp * 1000 : undefined)
   const consensus = chain.nodeInfo?.consensus
   const names = addressBook(gov)
-  // Empty blocks may be minutes apart by configuration: only a gap well beyond the usual one is a stall.
-  const stallMs = Math.max(30_000, 3 * 1000 * (blockTime?.seconds ?? 0))
-  const stalled = lastBlockAt !== undefined && now - lastBlockAt > stallMs
-  const quorum = Math.ceil((2 * chain.validators.length) / 3)
 
   return (
     <>
-      <div className="stats" aria-label="Network status" role="region">
+      {fleet && <QuorumBanner fleet={fleet} stale={stale} updatedAt={chain.updatedAt} now={now} />}
+      <div className={`stats${stale ? ' stale' : ''}`} aria-label="Network status" role="region">
         <Stat
           label="Block height"
           value={<span data-testid="height">{formatBlockNumber(head)}</span>}
           detail={lastBlockAt !== undefined ? <>last block <RelativeTime at={lastBlockAt} now={now} /></> : 'only the genesis block'}
-          tone={stalled ? 'warn' : undefined}
+          tone={stale ? 'neutral' : q?.stalled ? 'bad' : undefined}
         />
         <Stat
           label="Block time"
@@ -45,24 +48,21 @@ export function Overview({ chain, gov, now }: { chain: ChainState; gov: Governan
           hint="Time from a block's timestamp to its arrival here as a final block (QBFT blocks are final once committed). Timestamps are whole seconds, so each sample may read up to 1 s high."
         />
         <Stat
-          label="Validators sealing"
-          value={`${sealing} of ${chain.validators.length}`}
-          detail={notSealing > 0 ? `${plural(notSealing, 'validator')} not sealing · quorum ${quorum}` : `quorum ${quorum}`}
-          tone={notSealing > 0 ? (sealing >= quorum ? 'warn' : 'bad') : sealing === chain.validators.length && sealing > 0 ? 'ok' : undefined}
+          label="Validators reachable"
+          value={q ? `${q.reachable} of ${q.validators}` : '—'}
+          detail={q ? `${q.sealing} sealing · quorum ${q.quorum} · fault budget ${q.faultBudget}${stale ? ' · last known' : ''}` : 'the node has no fleet view'}
+          tone={!q || stale ? 'neutral' : q.tone}
         />
-        <Stat label="Peers" value={formatInt(chain.peers.length)} detail={peerDetail(chain)} tone={chain.peers.length === 0 ? 'warn' : undefined} />
+        <Stat label="Peers" value={formatInt(chain.peers.length)} detail={peerDetail(chain)} tone={stale ? 'neutral' : chain.peers.length === 0 ? 'warn' : undefined} />
         <Stat
           label="Consensus"
           value={consensus ? `round ${consensus.round}` : '—'}
           detail={consensus ? `${plural(consensus.roundChanges, 'round change')} since start` : 'not a consensus participant'}
-          tone={consensus && consensus.round > 0 ? 'warn' : undefined}
+          tone={stale ? 'neutral' : consensus && consensus.round > 0 ? 'warn' : undefined}
         />
       </div>
-      {stalled && (
-        <p className="inline-warning" role="status">
-          No new block for <RelativeTime at={lastBlockAt} now={now} />: {sealing < quorum ? `only ${sealing} validators are sealing and ${quorum} are needed.` : 'the validators may be changing rounds.'}
-        </p>
-      )}
+
+      {fleet && <FleetSection fleet={fleet} chain={chain} gov={gov} stale={stale} now={now} />}
 
       <Section
         title="Validators"
@@ -70,12 +70,12 @@ export function Overview({ chain, gov, now }: { chain: ChainState; gov: Governan
           chain.metricsTo >= chain.metricsFrom && chain.metricsTo > 0
             ? `Seals and proposals over blocks ${formatBlockNumber(chain.metricsFrom)}–${formatBlockNumber(chain.metricsTo)}.`
             : 'Seals and proposals show once blocks are made.'
-        } A validator that neither sealed nor proposed any of the last ${lagThreshold(chain.validators.length)} blocks is marked not sealing.`}
+        } Status is the node's fleet view: a validator is sealing only while it is reachable, sealed or proposed a recent block, and the chain makes blocks.`}
       >
-        {health.length === 0 ? (
+        {activity.length === 0 ? (
           <Empty>No validators known yet.</Empty>
         ) : (
-          <div className="table-wrap">
+          <div className={`table-wrap${stale ? ' stale' : ''}`}>
             <table className="table">
               <thead>
                 <tr>
@@ -89,16 +89,15 @@ export function Overview({ chain, gov, now }: { chain: ChainState; gov: Governan
                 </tr>
               </thead>
               <tbody>
-                {health.map((v) => {
+                {activity.map((v) => {
                   const who = names(v.address)
+                  const f = fleetNodeOf(fleet, v.address)
                   return (
-                    <tr key={v.address} data-address={v.address.toLowerCase()} className={v.state === 'not-sealing' ? 'row--bad' : undefined}>
+                    <tr key={v.address} data-address={v.address.toLowerCase()} className={f?.sealing === 'down' ? 'row--bad' : undefined}>
                       <td>
                         <AddressCell address={v.address} {...(who.party ? { name: who.party.name } : {})} />
                       </td>
-                      <td>
-                        <SealingBadge v={v} />
-                      </td>
+                      <td>{f ? <SealingStateBadge node={f} stale={stale} /> : <span className="muted">unknown</span>}</td>
                       <td className="num">{formatInt(v.sealed)}</td>
                       <td className="num">{formatInt(v.proposed)}</td>
                       <td className="nowrap">{v.lastSealed !== undefined ? <BlockAgo n={v.lastSealed} behind={chain.metricsTo - v.lastSealed} /> : <span className="muted">none in window</span>}</td>
@@ -119,7 +118,7 @@ export function Overview({ chain, gov, now }: { chain: ChainState; gov: Governan
         {chain.peers.length === 0 ? (
           <Empty>This node has no peers. Check its P2P settings and that the other nodes are running.</Empty>
         ) : (
-          <div className="table-wrap">
+          <div className={`table-wrap${stale ? ' stale' : ''}`}>
             <table className="table">
               <thead>
                 <tr>
@@ -161,6 +160,9 @@ export function Overview({ chain, gov, now }: { chain: ChainState; gov: Governan
           </div>
         )}
       </Section>
+
+      <AlertsSection rpc={rpc} now={now} />
+      <HistorySection rpc={rpc} />
     </>
   )
 }
@@ -168,21 +170,6 @@ export function Overview({ chain, gov, now }: { chain: ChainState; gov: Governan
 function peerDetail(chain: ChainState): string {
   const inbound = chain.peers.filter((p) => p.network.inbound).length
   return chain.peers.length === 0 ? 'no connections' : `${formatInt(inbound)} inbound · ${formatInt(chain.peers.length - inbound)} outbound`
-}
-
-export function SealingBadge({ v }: { v: ValidatorHealth }) {
-  switch (v.state) {
-    case 'sealing':
-      return <StatusBadge tone="ok">Sealing</StatusBadge>
-    case 'not-sealing':
-      return (
-        <StatusBadge tone="bad" title={v.idle !== undefined ? `no seal or proposal for ${v.idle} blocks` : 'no seal or proposal in the window'}>
-          Not sealing
-        </StatusBadge>
-      )
-    case 'waiting':
-      return <StatusBadge tone="neutral">Waiting for blocks</StatusBadge>
-  }
 }
 
 function BlockAgo({ n, behind }: { n: number; behind: number }) {
@@ -193,7 +180,67 @@ function BlockAgo({ n, behind }: { n: number; behind: number }) {
   )
 }
 
-export function LinkBadge({ chain, address }: { chain: ChainState; address: string }) {
-  if (sameAddress(chain.nodeInfo?.id, address)) return <StatusBadge tone="info">This node</StatusBadge>
-  return chain.peers.some((p) => sameAddress(p.id, address)) ? <StatusBadge tone="ok">Connected</StatusBadge> : <StatusBadge tone="warn">Not connected</StatusBadge>
+/** Every node of the consortium: governance's list, the validator set, and the peers this node has had. */
+function FleetSection({ fleet, chain, gov, stale, now }: { fleet: FleetReport; chain: ChainState; gov: GovernanceState; stale: boolean; now: number }) {
+  const names = addressBook(gov)
+  const down = fleet.nodes.filter((n) => n.state === 'down').length
+  return (
+    <Section
+      title="Fleet"
+      description={`Every node governance lists or this node has seen, each with its own view of the height (the head it last announced). Up: this node or connected; behind: connected but more than 2 blocks below; down: not connected and no recent seal shows otherwise${down ? ` (${down} now)` : ''}.`}
+    >
+      <div className={`table-wrap${stale ? ' stale' : ''}`}>
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Node</th>
+              <th scope="col">State</th>
+              <th scope="col">Its height</th>
+              <th scope="col">Role</th>
+              <th scope="col">Sealing</th>
+              <th scope="col">Link from this node</th>
+            </tr>
+          </thead>
+          <tbody>
+            {fleet.nodes.map((n) => {
+              const who = names(n.address)
+              const name = n.self ? (chain.nodeInfo?.name ?? 'this node') : who.party?.name
+              return (
+                <tr key={n.address} data-address={n.address.toLowerCase()} data-state={n.state} className={n.state === 'down' ? 'row--bad' : undefined}>
+                  <td>
+                    <AddressCell address={n.address} short {...(name !== undefined ? { name } : {})} {...(n.self ? { sub: 'serving this page' } : {})} />
+                  </td>
+                  <td>
+                    <FleetStateBadge node={n} stale={stale} halted={fleet.quorum.stalled || fleet.quorum.state === 'lost'} />
+                  </td>
+                  <td className="nowrap">
+                    {n.head !== undefined ? (
+                      <>
+                        {formatBlockNumber(n.head)}{' '}
+                        {!n.self && n.head < fleet.head && <span className="muted">({plural(fleet.head - n.head, 'block')} below)</span>}
+                        {n.state === 'down' && <span className="muted"> (when last connected)</span>}
+                      </>
+                    ) : (
+                      <span className="muted">{n.state === 'down' ? 'unknown' : 'not announced yet'}</span>
+                    )}
+                  </td>
+                  <td>{n.validator ? 'validator' : 'node'}</td>
+                  <td>{n.validator ? <SealingStateBadge node={n} stale={stale} /> : <span className="muted">—</span>}</td>
+                  <td>
+                    <LinkBadge chain={chain} address={n.address} />
+                    {!n.self && !n.connected && n.lastSeenAt !== undefined && (
+                      <span className="muted">
+                        {' '}
+                        last seen <RelativeTime at={n.lastSeenAt} now={now} />
+                      </span>
+                    )}
+                  </td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+      </div>
+    </Section>
+  )
 }

@@ -2,11 +2,10 @@
 import type { GovernanceState, GovernanceData } from '../data/governance.js'
 import type { ChainState } from '../data/store.js'
 import { formatInt, plural, shortHex } from '../format.js'
-import { validatorHealth } from '../health.js'
 import type { GovParty, PartyKind, PartyStatus } from '../rpc/types.js'
 import { Empty, StatusBadge, type Tone } from '../components/ui.js'
 import { GovernanceGate } from './GovernanceGate.js'
-import { LinkBadge, SealingBadge } from './Overview.js'
+import { FleetStateBadge, LinkBadge, SealingStateBadge, fleetNodeOf } from '../components/fleet.js'
 
 const KIND_LABEL: Record<PartyKind, string> = { member: 'Member', regulator: 'Regulator', observer: 'Observer' }
 const STATUS: Record<PartyStatus, { tone: Tone; label: string }> = {
@@ -21,7 +20,7 @@ export function Parties({ chain, gov }: { chain: ChainState; gov: GovernanceStat
 }
 
 function PartyList({ data, chain }: { data: GovernanceData; chain: ChainState }) {
-  const health = new Map(validatorHealth(chain.validators, chain.metrics, chain.metricsTo, chain.metricsFrom).map((h) => [h.address.toLowerCase(), h]))
+  const stale = chain.unreachable !== undefined
   const activeNodes = data.nodes.filter((n) => n.status === 'active')
   const order = (p: GovParty) => ({ active: 0, suspended: 1, removed: 2, none: 3 })[p.status]
   const parties = [...data.parties].sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name))
@@ -77,7 +76,7 @@ function PartyList({ data, chain }: { data: GovernanceData; chain: ChainState })
               ) : (
                 <ul className="node-list" aria-label={`Nodes of ${p.name}`}>
                   {nodes.map((n) => {
-                    const h = health.get(n.address.toLowerCase())
+                    const f = fleetNodeOf(chain.fleet, n.address)
                     return (
                       <li key={n.address} className="node-list__item" data-address={n.address.toLowerCase()}>
                         <div className="node-list__id">
@@ -93,8 +92,9 @@ function PartyList({ data, chain }: { data: GovernanceData; chain: ChainState })
                           )}
                         </div>
                         <div className="node-list__status">
+                          {n.status === 'active' && f && <FleetStateBadge node={f} stale={stale} halted={chain.fleet?.quorum.stalled === true || chain.fleet?.quorum.state === 'lost'} />}
                           {n.status === 'active' && <LinkBadge chain={chain} address={n.address} />}
-                          {n.status === 'active' && h && <SealingBadge v={h} />}
+                          {n.status === 'active' && f && <SealingStateBadge node={f} stale={stale} />}
                         </div>
                         <div className="node-list__endpoint mono" title={n.endpoint}>
                           {n.endpoint || 'no endpoint: dials out only'}
