@@ -81,11 +81,13 @@ describe('SetCollection and PrivateDataAnchors', () => {
     })
   })
 
-  it('a SetCollection vote creates a collection; one that breaks the rules fails with the reason', async () => {
-    const bad = await chain.decide([HOSPITAL_ADMIN], Decision.SetCollection, setCollection({ controller: 'outsider' }))
-    expect((await chain.proposal(bad.id)).state).toBe(State.Failed)
-    const noMember = await chain.decide([HOSPITAL_ADMIN], Decision.SetCollection, setCollection({ grants: [{ party: 'outsider', purpose: 'x', basis: 'consent' }] }))
-    expect((await chain.proposal(noMember.id)).state).toBe(State.Failed)
+  it('a SetCollection vote creates a collection; one that breaks the rules is refused with the reason', async () => {
+    expect(await chain.refusedProposal(HOSPITAL_ADMIN, Decision.SetCollection, setCollection({ controller: 'outsider' }))).toBe(
+      'governance: the controller "outsider" must be a member of the collection (ControllerNotMember)',
+    )
+    expect(await chain.refusedProposal(HOSPITAL_ADMIN, Decision.SetCollection, setCollection({ grants: [{ party: 'outsider', purpose: 'x', basis: 'consent' }] }))).toBe(
+      'governance: a purpose is granted to "outsider", which is not a member (GrantToNonMember)',
+    )
     const good = await chain.decide([HOSPITAL_ADMIN], Decision.SetCollection, setCollection())
     expect(good.events.map((e) => e.eventName)).toContain('CollectionSet')
     const c = await chain.read<{ id: Hex; controller: Hex; retentionSeconds: bigint; members: Hex[]; grantPurposes: Hex[] }>('getCollection', [pid('patients')])
