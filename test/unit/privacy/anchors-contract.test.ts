@@ -13,7 +13,7 @@ import { decodeDecision, encodeDecision } from '../../../src/governance/decision
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from '../../../src/privacy/address.js'
 import { collectionIds, toBytes32 } from '../../../src/privacy/record.js'
 import type { Hex } from '../../../src/types.js'
-import { Decision, GovernanceChain, keys, pid, policies, State, ZERO_KEY } from '../governance/governance-vm.js'
+import { Decision, GovernanceChain, keys, pid, policies, ZERO_KEY } from '../governance/governance-vm.js'
 
 const k = keys()
 const [HOSPITAL_ADMIN, INSURER_ADMIN, OUTSIDER_ADMIN] = [k[0]!, k[1]!, k[2]!]
