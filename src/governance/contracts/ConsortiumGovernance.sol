@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {IChainParameters, ICodeApprovals, IGovernedProxy} from "./GovernanceInterfaces.sol";
+import {IChainParameters, ICodeApprovals} from "./GovernanceInterfaces.sol";
 import "./GovernanceErrors.sol";
-import {GovernanceState} from "./GovernanceState.sol";
+import {CodeRegistry} from "./CodeRegistry.sol";
+import {Collections} from "./Collections.sol";
+import {PartyRegistry} from "./PartyRegistry.sol";
 
 /// @title ConsortiumGovernance
 /// @notice The consortium's rules, on chain: parties, their admins, nodes and accounts, approved
@@ -23,7 +25,11 @@ import {GovernanceState} from "./GovernanceState.sol";
 /// - A validator added by vote is a candidate until its own node calls activateValidator: a vote
 ///   for a node that never runs cannot take the network below quorum.
 /// - Loops run over parties and nodes, which a consortium has tens of; hard caps keep them bounded.
-contract ConsortiumGovernance is GovernanceState, ICodeApprovals {
+/// - Split by concern to stay under EIP-170: the state (GovernanceState), parties and accounts
+///   (PartyRegistry), nodes and validators (NodeRegistry), code (CodeRegistry), collections
+///   (Collections), and here the proposals, votes and policies; the listings are GovernanceViews,
+///   another contract reached through the fallback.
+contract ConsortiumGovernance is PartyRegistry, CodeRegistry, Collections, ICodeApprovals {
     /// GovernanceViews: answers every call this contract has no function for (see fallback).
     address internal constant GOVERNANCE_VIEWS = 0x0000000000000000000000000000000000001003;
 
@@ -306,12 +312,6 @@ contract ConsortiumGovernance is GovernanceState, ICodeApprovals {
         if (party == bytes32(0) || !_isVotingParty(party)) revert NotVotingAdmin(account);
     }
 
-    function _votingPartyCount() private view returns (uint256 count) {
-        for (uint256 i = 0; i < _partyIds.length; i++) {
-            if (_isVotingParty(_partyIds[i])) count++;
-        }
-    }
-
     function _isVetoParty(Proposal storage p, bytes32 party) private view returns (bool) {
         for (uint256 i = 0; i < p.vetoParties.length; i++) {
             if (p.vetoParties[i] == party) return true;
@@ -368,221 +368,7 @@ contract ConsortiumGovernance is GovernanceState, ICodeApprovals {
         }
     }
 
-    // ---------------------------------------------------------------- actions: parties
-
-    function _addParty(bytes32 id, string memory name, uint8 kind, address[] memory admins) private {
-        if (id == bytes32(0)) revert EmptyPartyId();
-        if (_parties[id].status != PARTY_NONE) revert PartyIdUsed(id);
-        if (kind > OBSERVER) revert BadPartyKind(kind);
-        if (bytes(name).length == 0 || bytes(name).length > MAX_NAME_BYTES) revert BadPartyName();
-        if (_partyIds.length >= MAX_PARTIES) revert TooManyParties();
-        _claimAdmins(id, admins);
-        Party storage party = _parties[id];
-        party.id = id;
-        party.name = name;
-        party.kind = kind;
-        party.status = PARTY_ACTIVE;
-        party.admins = admins;
-        _partyIds.push(id);
-        emit PartyAdded(id);
-    }
-
-    /// Makes `admins` the admin keys of party `id`: 1 to 16 keys, none an admin of another party or a
-    /// registered account.
-    function _claimAdmins(bytes32 id, address[] memory admins) private {
-        if (admins.length == 0 || admins.length > MAX_ADMINS) revert BadAdminCount();
-        for (uint256 i = 0; i < admins.length; i++) {
-            address admin = admins[i];
-            if (admin == address(0)) revert ZeroAddress();
-            if (_adminParty[admin] != bytes32(0)) revert AdminOfAParty(admin);
-            // An admin already has every permission; a second record under another party would make
-            // its effective permissions depend on two parties' statuses.
-            if (_accountParty(admin) != bytes32(0)) revert AccountOfAParty(admin);
-            _adminParty[admin] = id;
-        }
-    }
-
-    /// Replaces every admin key of an active party (a key may stay by being listed again).
-    function _rotateAdmins(bytes32 id, address[] memory admins) private {
-        Party storage party = _parties[id];
-        if (party.status != PARTY_ACTIVE) revert PartyNotActive(id);
-        for (uint256 i = 0; i < party.admins.length; i++) delete _adminParty[party.admins[i]];
-        _claimAdmins(id, admins);
-        party.admins = admins;
-        emit AdminsRotated(id);
-    }
-
-    /// Emergency: an active party loses its vote, its permissions and its nodes until unfrozen.
-    function _freezeParty(bytes32 id) private {
-        if (_parties[id].status != PARTY_ACTIVE) revert PartyNotActive(id);
-        _requirePartyCanLeave(id);
-        _parties[id].status = PARTY_FROZEN;
-        emit PartyFrozen(id);
-    }
-
-    function _unfreezeParty(bytes32 id) private {
-        if (_parties[id].status != PARTY_FROZEN) revert PartyNotFrozen(id);
-        _parties[id].status = PARTY_ACTIVE;
-        emit PartyUnfrozen(id);
-    }
-
-    function _setMinValidators(uint16 count) private {
-        if (count < 1 || count > _activeValidatorCount()) revert BadMinValidators(count, _activeValidatorCount());
-        minValidators = count;
-        emit MinValidatorsChanged(count);
-    }
-
-    function _suspendParty(bytes32 id) private {
-        if (_parties[id].status != PARTY_ACTIVE) revert PartyNotActive(id);
-        _requirePartyCanLeave(id);
-        _parties[id].status = PARTY_SUSPENDED;
-        emit PartySuspended(id);
-    }
-
-    function _reinstateParty(bytes32 id) private {
-        if (_parties[id].status != PARTY_SUSPENDED) revert PartyNotSuspended(id);
-        _parties[id].status = PARTY_ACTIVE;
-        emit PartyReinstated(id);
-    }
-
-    function _removeParty(bytes32 id) private {
-        Party storage party = _parties[id];
-        if (!_isCurrent(party.status)) revert PartyNotCurrent(id);
-        // A suspended or frozen party's validators already left the set; only an active party's count.
-        if (party.status == PARTY_ACTIVE) _requirePartyCanLeave(id);
-        for (uint256 i = 0; i < _nodeList.length; i++) {
-            Node storage node = _nodes[_nodeList[i]];
-            if (node.partyId == id && node.status == NODE_ACTIVE) _retireNode(node);
-        }
-        // Free the admin keys (the party's record keeps the list as history).
-        for (uint256 i = 0; i < party.admins.length; i++) delete _adminParty[party.admins[i]];
-        party.status = PARTY_REMOVED;
-        emit PartyRemoved(id);
-    }
-
-    /// Suspending or removing an active party takes its validators out of the set and its vote out of
-    /// governance: neither may leave the network without quorum or without anybody able to vote.
-    function _requirePartyCanLeave(bytes32 id) private view {
-        uint256 own = 0;
-        for (uint256 i = 0; i < _validatorOrder.length; i++) {
-            if (_nodes[_validatorOrder[i]].partyId == id && _countsAsValidator(_validatorOrder[i])) own++;
-        }
-        _requireValidatorsLeft(own);
-        if (_parties[id].kind != OBSERVER) {
-            if (_votingPartyCount() <= 1) revert NoVoterLeft();
-        }
-    }
-
-    // ---------------------------------------------------------------- actions: nodes and validators
-
-    function _addNode(address node, bytes32 partyId, string memory endpoint, bytes32 encryptionKey) private {
-        if (node == address(0)) revert ZeroAddress();
-        if (_parties[partyId].status != PARTY_ACTIVE) revert PartyNotActive(partyId);
-        if (bytes(endpoint).length > MAX_ENDPOINT_BYTES) revert EndpointTooLong();
-        Node storage n = _nodes[node];
-        if (n.status == NODE_ACTIVE) revert NodeAlreadyActive(node);
-        // A removed node key may come back (e.g. a party rejoins with the same machine).
-        if (n.status == 0) {
-            if (_nodeList.length >= MAX_NODES) revert TooManyNodes();
-            _nodeList.push(node);
-        }
-        n.nodeAddress = node;
-        n.partyId = partyId;
-        n.endpoint = endpoint;
-        n.validator = false;
-        n.status = NODE_ACTIVE;
-        n.encryptionKey = encryptionKey;
-        n.candidate = false;
-        emit NodeAdded(node, partyId);
-    }
-
-    function _removeNode(address node) private {
-        Node storage n = _nodes[node];
-        if (n.status != NODE_ACTIVE) revert NodeNotActive(node);
-        if (_countsAsValidator(node)) _requireValidatorsLeft(1);
-        _retireNode(n);
-    }
-
-    function _addValidator(address node) private {
-        Node storage n = _nodes[node];
-        if (n.status != NODE_ACTIVE) revert NodeNotActive(node);
-        if (n.validator) revert AlreadyValidator(node);
-        if (_parties[n.partyId].status != PARTY_ACTIVE) revert PartyNotActive(n.partyId);
-        _makeCandidate(n);
-    }
-
-    function _makeCandidate(Node storage n) private {
-        if (n.candidate) revert AlreadyCandidate(n.nodeAddress);
-        n.candidate = true;
-        emit ValidatorCandidate(n.nodeAddress);
-    }
-
-    function _removeValidatorRole(address node) private {
-        Node storage n = _nodes[node];
-        // A candidate's vote is withdrawn (it never validated).
-        if (n.status == NODE_ACTIVE && n.candidate) {
-            n.candidate = false;
-            emit ValidatorCandidateWithdrawn(node);
-            return;
-        }
-        if (n.status != NODE_ACTIVE || !n.validator) revert NotValidator(node);
-        if (_countsAsValidator(node)) _requireValidatorsLeft(1);
-        _dropValidator(n);
-    }
-
-    function _grantValidator(Node storage n) private {
-        n.validator = true;
-        _validatorOrder.push(n.nodeAddress);
-        emit ValidatorAdded(n.nodeAddress);
-    }
-
-    function _dropValidator(Node storage n) private {
-        n.validator = false;
-        // Shift rather than swap-and-pop: the order is the validator order every node reports.
-        uint256 last = _validatorOrder.length - 1;
-        bool found = false;
-        for (uint256 i = 0; i < last; i++) {
-            if (!found && _validatorOrder[i] == n.nodeAddress) found = true;
-            if (found) _validatorOrder[i] = _validatorOrder[i + 1];
-        }
-        _validatorOrder.pop();
-        emit ValidatorRemoved(n.nodeAddress);
-    }
-
-    function _retireNode(Node storage n) private {
-        if (n.validator) _dropValidator(n);
-        n.candidate = false;
-        n.status = NODE_REMOVED;
-        emit NodeRemoved(n.nodeAddress, n.partyId);
-    }
-
-    function _requireValidatorsLeft(uint256 leaving) private view {
-        if (_activeValidatorCount() - leaving < minValidators) revert TooFewValidators(minValidators);
-    }
-
-    // ---------------------------------------------------------------- actions: code, contracts, policy, accounts
-
-    function _approveCode(bytes32 hash) private {
-        if (hash == bytes32(0)) revert ZeroCodeHash();
-        if (_approvedCode[hash]) revert CodeAlreadyApproved(hash);
-        _approvedCode[hash] = true;
-        emit CodeApproved(hash);
-    }
-
-    function _revokeCode(bytes32 hash) private {
-        if (!_approvedCode[hash]) revert CodeNotApproved(hash);
-        _approvedCode[hash] = false;
-        emit CodeRevoked(hash);
-    }
-
-    function _upgradeContract(address proxy, address implementation) private {
-        if (proxy.code.length == 0) revert NotAContract(proxy);
-        if (implementation.code.length == 0) revert NotAContract(implementation);
-        if (!_approvedCode[implementation.codehash]) revert CodeNotApproved(implementation.codehash);
-        // The proxy accepts this only from its admin: a proxy governed by someone else makes it fail.
-        IGovernedProxy(proxy).upgradeTo(implementation);
-        emit ContractUpgraded(proxy, implementation);
-    }
+    // ---------------------------------------------------------------- policies
 
     function _setPolicy(uint8 decisionType, uint8 threshold, bool inclusive, uint64 period, bytes32[] memory veto) private {
         if (decisionType >= DECISION_TYPES) revert UnknownDecisionType(decisionType);
@@ -601,70 +387,4 @@ contract ConsortiumGovernance is GovernanceState, ICodeApprovals {
         p.vetoParties = veto;
         emit PolicyChanged(decisionType);
     }
-
-    function _setAccountPermissions(address account, bytes32 partyId, uint8 permissions) private {
-        if (account == address(0)) revert ZeroAddress();
-        uint8 status = _parties[partyId].status;
-        if (!_isCurrent(status)) revert PartyNotCurrent(partyId);
-        if (permissions > ALL_PERMISSIONS) revert BadPermissions(permissions);
-        if (_adminParty[account] != bytes32(0)) revert AdminHasAllPermissions(account);
-        if (_accounts[account].partyId == bytes32(0)) _accountList.push(account);
-        _accounts[account] = Account(partyId, permissions);
-        emit AccountPermissionsSet(account, partyId, permissions);
-    }
-
-    // ---------------------------------------------------------------- actions: private data collections
-
-    /// Creates or replaces a collection. Members must be current parties; each grant names a member,
-    /// a purpose and a legal basis (one of the GDPR Art. 6(1) bases); the controller must be a member.
-    function _setCollection(
-        bytes32 id,
-        bytes32 controller,
-        uint64 retention,
-        bytes32[] memory members,
-        bytes32[] memory grantParties,
-        bytes32[] memory grantPurposes,
-        bytes32[] memory grantBases
-    ) private {
-        if (id == bytes32(0)) revert EmptyCollectionId();
-        if (retention < 1 || retention > MAX_RETENTION) revert BadRetention(retention);
-        if (members.length == 0 || members.length > MAX_COLLECTION_MEMBERS) revert BadMemberCount();
-        if (grantParties.length != grantPurposes.length || grantPurposes.length != grantBases.length) revert GrantShape();
-        if (grantParties.length > MAX_COLLECTION_GRANTS) revert TooManyGrants();
-        bool controllerIsMember = false;
-        for (uint256 i = 0; i < members.length; i++) {
-            if (_parties[members[i]].status != PARTY_ACTIVE) revert MemberNotActive(members[i]);
-            for (uint256 j = 0; j < i; j++) if (members[j] == members[i]) revert DuplicateMember(members[i]);
-            if (members[i] == controller) controllerIsMember = true;
-        }
-        if (!controllerIsMember) revert ControllerNotMember(controller);
-        for (uint256 i = 0; i < grantParties.length; i++) {
-            if (grantPurposes[i] == bytes32(0) || grantBases[i] == bytes32(0)) revert EmptyPurposeOrBasis();
-            if (!_isLegalBasis(grantBases[i])) revert NotALegalBasis(grantBases[i]);
-            bool member = false;
-            for (uint256 j = 0; j < members.length; j++) if (members[j] == grantParties[i]) member = true;
-            if (!member) revert GrantToNonMember(grantParties[i]);
-        }
-        Collection storage c = _collections[id];
-        if (c.id == bytes32(0)) {
-            if (_collectionIds.length >= MAX_COLLECTIONS) revert TooManyCollections();
-            _collectionIds.push(id);
-            c.id = id;
-        }
-        c.controller = controller;
-        c.retentionSeconds = retention;
-        c.members = members;
-        c.grantParties = grantParties;
-        c.grantPurposes = grantPurposes;
-        c.grantBases = grantBases;
-        emit CollectionSet(id);
-    }
-
-    /// The GDPR Art. 6(1) bases, as LEGAL_BASES in src/governance/decisions.ts (a unit test holds
-    /// the two lists equal): a vote cannot record a basis the documentation does not name.
-    function _isLegalBasis(bytes32 b) private pure returns (bool) {
-        return b == bytes32("consent") || b == bytes32("contract") || b == bytes32("legal-obligation") || b == bytes32("vital-interests")
-            || b == bytes32("public-task") || b == bytes32("legitimate-interests");
-    }
-
 }

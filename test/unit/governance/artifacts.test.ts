@@ -70,12 +70,16 @@ describe('governance artifacts', () => {
     expect(fresh.solcVersion).toMatch(/^0\.8\.30\+commit\./)
     expect(fresh.settings).toEqual({ evmVersion: 'cancun', optimizer: { enabled: true, runs: 200 } })
     expect(fresh.sources).toEqual([
+      'CodeRegistry.sol',
+      'Collections.sol',
       'ConsortiumGovernance.sol',
       'GovernanceErrors.sol',
       'GovernanceInterfaces.sol',
       'GovernanceState.sol',
       'GovernanceViews.sol',
       'GovernedProxy.sol',
+      'NodeRegistry.sol',
+      'PartyRegistry.sol',
       'PrivateDataAnchors.sol',
     ])
     const check = checkGovernanceArtifacts(fresh)
