@@ -41,10 +41,54 @@ export class QuorateError extends Error {
 export class ConfigError extends QuorateError {
   override name = 'ConfigError'
   readonly field: string
-  constructor(field: string, message: string, opts: QuorateErrorOptions = {}) {
-    super('CONFIG_INVALID', field ? `${field}: ${message}` : message, opts)
+  constructor(field: string, message: string, opts: QuorateErrorOptions & { code?: ConfigErrorCode } = {}) {
+    super(opts.code ?? 'CONFIG_INVALID', field ? `${field}: ${message}` : message, opts)
     this.field = field
   }
+}
+
+/**
+ * Why a node could not start (`quorate start`): a stable `code` from the closed set below, and a
+ * `fix` the operator can act on. The exit code of each code's class is in src/node/start-failure.ts.
+ */
+export const START_FAILURE_CODES = [
+  'CONFIG_INVALID',
+  'CONFIG_MISSING',
+  'CONFIG_UNKNOWN_KEY',
+  'DATA_DIR_MISSING',
+  'STORE_OPEN_FAILED',
+  'GENESIS_INVALID',
+  'GENESIS_MISMATCH',
+  'P2P_PORT_IN_USE',
+  'RPC_PORT_IN_USE',
+  'METRICS_PORT_IN_USE',
+  'LISTEN_FAILED',
+  'NODE_KEY_INVALID',
+  'TLS_INVALID',
+] as const
+export type StartFailureCode = (typeof START_FAILURE_CODES)[number]
+export type ConfigErrorCode = Extract<StartFailureCode, `CONFIG_${string}`>
+
+export class StartError extends QuorateError {
+  override name = 'StartError'
+  declare readonly code: StartFailureCode
+  /** What to do about it when more specific than the code's fix in src/node/start-failure.ts. */
+  readonly fix: string | undefined
+  /** The config or genesis field at fault, when there is one. */
+  readonly field: string | undefined
+  constructor(code: StartFailureCode, message: string, opts: QuorateErrorOptions & { field?: string; fix?: string } = {}) {
+    super(code, message, opts)
+    this.fix = opts.fix
+    this.field = opts.field
+  }
+}
+
+/** A listener that could not bind: its port is taken (`inUse`), or the address/port is not allowed. */
+export function listenError(err: unknown, inUse: 'P2P_PORT_IN_USE' | 'RPC_PORT_IN_USE' | 'METRICS_PORT_IN_USE', what: string, field: string): StartError {
+  const sys = (err as { code?: unknown } | null)?.code
+  const reason = err instanceof Error ? err.message : String(err)
+  if (sys === 'EADDRINUSE') return new StartError(inUse, `cannot listen for ${what}: the port is in use`, { field, cause: err, details: reason })
+  return new StartError('LISTEN_FAILED', `cannot listen for ${what}: ${reason}`, { field, cause: err })
 }
 
 export function errorMessage(err: unknown): string {

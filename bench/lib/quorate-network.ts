@@ -62,7 +62,8 @@ export class TestNetwork {
     if (opts.consortium) {
       // A governed chain: the consortium file (with node names) gets the generated node keys.
       nodes = await createNetworkKeys(specs)
-      const consortium = withEncryptionKeys(opts.consortium(nodes), nodes)
+      // The periods go into the consortium too: the chain parameters contract starts from them.
+      const consortium = withEncryptionKeys({ ...opts.consortium(nodes), blockPeriodMs: config.blockPeriodMs, emptyBlockPeriodMs: config.emptyBlockPeriodMs }, nodes)
       const genesis = await consortiumGenesis(consortium)
       await writeNetworkFiles(nodes, { ...genesis, config: { ...genesis.config, ...config, governance: genesis.config.governance }, alloc: { ...genesis.alloc, ...alloc } })
     } else {

@@ -5,28 +5,30 @@
 import { createBlock, type Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
-import { Account, createAddressFromString, hexToBytes, setLengthLeft } from '@ethereumjs/util'
+import { Account, createAddressFromString, hexToBytes, setLengthLeft, utf8ToBytes } from '@ethereumjs/util'
+import { keccak256 } from '../crypto/native.js'
 import { z } from 'zod'
 import { address, bigintLike, hexString, parseWith } from '../validation.js'
 import { blockOptions, FIXED_HEADER_FIELDS } from './common.js'
 import { encodeExtraData } from './extra-data.js'
 
-export const GenesisSchema = z.object({
-  config: z.object({
+/** Strict objects: an unknown (mistyped) key is refused, since every field counts in the genesis hash. */
+export const GenesisSchema = z.strictObject({
+  config: z.strictObject({
     chainId: z.number().int().positive().max(2 ** 53 - 1),
     /** Minimum time between blocks, milliseconds. */
     blockPeriodMs: z.number().int().min(50).max(3_600_000).default(1000),
     /** With no transactions, an empty block at most this often, milliseconds. */
     emptyBlockPeriodMs: z.number().int().min(50).max(86_400_000).default(10_000),
     qbft: z
-      .object({
+      .strictObject({
         requestTimeoutMs: z.number().int().min(100).default(2000),
         maxRoundTimeoutMs: z.number().int().min(100).default(30_000),
       })
       .default({ requestTimeoutMs: 2000, maxRoundTimeoutMs: 30_000 }),
     /** Present on consortium chains (genesis made from a consortium file). */
     governance: z
-      .object({
+      .strictObject({
         /** Contract creation needs a governance-approved runtime code hash. */
         requireCodeApproval: z.boolean().default(true),
       })
@@ -38,7 +40,7 @@ export const GenesisSchema = z.object({
   alloc: z
     .record(
       address,
-      z.object({
+      z.strictObject({
         balance: bigintLike.default(0n),
         nonce: bigintLike.optional(),
         code: hexString.optional(),
@@ -69,6 +71,16 @@ export async function writeGenesisState(genesis: Genesis, state: MerkleStateMana
   return state.getStateRoot()
 }
 
+/**
+ * The genesis block, whose hash identifies the chain (peers refuse a handshake with another one, a
+ * data folder refuses another genesis.json). It covers EVERY field of the genesis file:
+ * - `config`, all of it (chain id, block and empty-block periods, QBFT timeouts, governance, and any
+ *   field added later) with defaults filled in: its keccak-256 is the 32-byte vanity of block 0's extraData;
+ * - `gasLimit`, `timestamp`: header fields;
+ * - `validators`: in the extraData;
+ * - `alloc`: through the state root.
+ * docs/operations.md "What the genesis hash covers" says the same.
+ */
 export function createGenesisBlock(genesis: Genesis, common: Common, stateRoot: Uint8Array): Block {
   return createBlock(
     {
@@ -76,11 +88,26 @@ export function createGenesisBlock(genesis: Genesis, common: Common, stateRoot: 
         number: 0n,
         gasLimit: genesis.gasLimit,
         timestamp: genesis.timestamp,
-        extraData: encodeExtraData({ vanity: new Uint8Array(32), validators: genesis.validators, round: 0, seals: [] }),
+        extraData: encodeExtraData({ vanity: genesisConfigDigest(genesis.config), validators: genesis.validators, round: 0, seals: [] }),
         stateRoot,
         ...FIXED_HEADER_FIELDS,
       },
     },
     blockOptions(common),
   )
+}
+
+/** keccak-256 of the canonical JSON (keys sorted, bigints as decimal strings) of the genesis `config`. */
+export function genesisConfigDigest(config: Genesis['config']): Uint8Array {
+  return keccak256(utf8ToBytes(canonicalJson(config)))
+}
+
+function canonicalJson(value: unknown): string {
+  if (typeof value === 'bigint') return JSON.stringify(value.toString())
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined)
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
 }

@@ -11,6 +11,7 @@ import { errorMessage } from '../errors.js'
 import { verifyAccessLogExport, type AccessLogExport } from '../privacy/access-log.js'
 import { PrivateDataClient } from '../privacy/client.js'
 import { readReceipt, scanForErased } from '../privacy/erasure-proof.js'
+import { rpcOption } from './rpc-option.js'
 
 function positive(name: string) {
   return (v: string): number => {
@@ -33,14 +34,14 @@ async function run(fn: () => Promise<unknown>): Promise<void> {
   }
 }
 
-const rpcOption = ['--rpc <url>', 'the RPC URL of your own node (a member of the collection)'] as const
+const OWN_NODE_RPC = 'the RPC URL of your own node (a member of the collection)'
 
 export function dataCommand(): Command {
   const data = new Command('data').description('private data collections: put, get, list, erase records; export and verify the access log')
   data
     .command('collections')
     .description('the collections, their members, purposes with legal basis, and retention')
-    .requiredOption(...rpcOption)
+    .addOption(rpcOption(OWN_NODE_RPC))
     .action((o: { rpc: string }) => run(() => new PrivateDataClient(o.rpc).collections()))
   data
     .command('put')
@@ -52,7 +53,7 @@ export function dataCommand(): Command {
     .option('--data <text>', 'the record (text or JSON)')
     .option('--data-file <file>', 'read the record from a file')
     .option('--retention <seconds>', 'shorter retention than the collection\'s', positive('--retention'))
-    .requiredOption(...rpcOption)
+    .addOption(rpcOption(OWN_NODE_RPC))
     .action((collection: string, key: string, o: { subject: string; purpose: string[]; data?: string; dataFile?: string; retention?: number; rpc: string }) =>
       run(async () => {
         if ((o.data === undefined) === (o.dataFile === undefined)) throw new InvalidArgumentError('give exactly one of --data and --data-file')
@@ -67,13 +68,13 @@ export function dataCommand(): Command {
     .argument('<key>')
     .requiredOption('--purpose <purpose>', 'why you read it')
     .option('--subject <id>', 'the data subject the record is about (a refusal is logged under it)')
-    .requiredOption(...rpcOption)
+    .addOption(rpcOption(OWN_NODE_RPC))
     .action((collection: string, key: string, o: { purpose: string; subject?: string; rpc: string }) => run(() => new PrivateDataClient(o.rpc).get(collection, key, o.purpose, o.subject)))
   data
     .command('list')
     .description('records this node holds in a collection (no data, no subjects)')
     .argument('<collection>')
-    .requiredOption(...rpcOption)
+    .addOption(rpcOption(OWN_NODE_RPC))
     .action((collection: string, o: { rpc: string }) => run(() => new PrivateDataClient(o.rpc).list(collection)))
   data
     .command('erase')
@@ -81,7 +82,7 @@ export function dataCommand(): Command {
     .argument('<collection>')
     .option('--key <key>', 'the record to erase')
     .option('--subject <id>', 'erase every record of this data subject')
-    .requiredOption(...rpcOption)
+    .addOption(rpcOption(OWN_NODE_RPC))
     .action((collection: string, o: { key?: string; subject?: string; rpc: string }) =>
       run(async () => {
         if ((o.key === undefined) === (o.subject === undefined)) throw new InvalidArgumentError('give exactly one of --key and --subject')
@@ -93,7 +94,7 @@ export function dataCommand(): Command {
     .description("export the node's signed access log of one data subject")
     .argument('<subject>')
     .option('--out <file>', 'write the export to a file instead of stdout')
-    .requiredOption(...rpcOption)
+    .addOption(rpcOption(OWN_NODE_RPC))
     .action((subject: string, o: { out?: string; rpc: string }) =>
       run(async () => {
         const exported = await new PrivateDataClient(o.rpc).accessLog(subject)

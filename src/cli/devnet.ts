@@ -69,8 +69,9 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetFile> {
   const names = consortium ? consortium.nodeNames : Array.from({ length: opts.validators }, (_, i) => `node-${i + 1}`)
   const specs = names.map((name, i) => ({ name, dataDir: resolve(opts.dataDir, name), rpcPort: opts.rpcPort + i, p2pPort: opts.p2pPort + i }))
   const created = await createNetworkKeys(specs)
-  const genesis = consortium
-    ? await consortiumGenesis(consortium.complete(created, { chainId: opts.chainId, blockPeriodMs: opts.blockPeriodMs, alloc }))
+  const completed = consortium?.complete(created, { chainId: opts.chainId, blockPeriodMs: opts.blockPeriodMs, alloc })
+  const genesis = completed
+    ? await consortiumGenesis(completed)
     : { config: { chainId: opts.chainId, blockPeriodMs: opts.blockPeriodMs }, validators: created.map((n) => n.address), alloc }
   // No CORS: the dashboard is served by the node itself (same origin); browsers elsewhere are not trusted.
   await writeNetworkFiles(created, genesis)
@@ -84,6 +85,12 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetFile> {
     startCommand: `node ${CLI} start --data-dir ${n.dataDir}`,
   }))
   const devnet: DevnetFile = { chainId: opts.chainId, ...(consortium ? { consortium: consortium.name } : {}), nodes, accounts }
+  // The admin key of party i (in the consortium file's order) as <dataDir>/admin-<i>.key, for
+  // `--key-file` in governance commands (the runbooks use them): development keys, like the accounts.
+  for (const [i, party] of (completed?.parties ?? []).entries()) {
+    const admin = accounts.find((a) => a.address.toLowerCase() === party.admins[0]?.toLowerCase())
+    if (admin) await writeFile(join(opts.dataDir, `admin-${i + 1}.key`), `${admin.privateKey}\n`, { mode: 0o600 })
+  }
   await writeFile(file, `${JSON.stringify(devnet, null, 2)}\n`)
   return devnet
 }
@@ -166,6 +173,7 @@ export async function runDevnet(opts: DevnetOptions, out: (line: string) => void
   out('Accounts (10,000 ETH each; development keys, never use them elsewhere):')
   devnet.accounts.forEach((a, i) => out(`  (${i}) ${a.address}  ${a.privateKey}`))
   out('')
+  if (devnet.consortium) out(`Party admin keys (for gov --key-file): ${join(opts.dataDir, 'admin-<i>.key')}, i = 1, 2, … in the consortium file's order of parties.`)
   out(`Everything above is in ${resolve(opts.dataDir, 'devnet.json')}. Logs: <node folder>/node.log. Ctrl-C stops the devnet.`)
   const codes = await Promise.all(exited)
   process.off('SIGINT', stop)

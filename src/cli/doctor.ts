@@ -4,8 +4,9 @@
  * the folder, config.json, the node key (valid, not readable by others), the genesis, the TLS pair,
  * whether the node runs, its RPC and P2P ports, the proxy, each configured peer, the clock, disk space.
  *
- * It only reads and probes: it never changes a file, never opens the chain database (a running node
- * holds its lock), and never sends anything but a TCP connect (or an HTTP CONNECT through the proxy)
+ * It only reads and probes: it never changes a file, opens the chain database only when no node
+ * holds it (to read the stored genesis hash; a running node is asked over RPC instead), and never
+ * sends anything but a TCP connect (or an HTTP CONNECT through the proxy)
  * to a peer's P2P port. Clock skew is measured only against what it can honestly see: the node's own
  * latest block if it runs, and the HTTP Date of peers' RPC given with --peer-rpc.
  */
@@ -20,7 +21,9 @@ import { z } from 'zod'
 import { createChainCommon } from '../chain/common.js'
 import { createGenesisBlock, parseGenesis, writeGenesisState, type Genesis } from '../chain/genesis.js'
 import { privateKeyToAddress } from '../crypto/keys.js'
+import { ChainStore } from '../chain/store.js'
 import { ConfigError, errorMessage } from '../errors.js'
+import { START_FAILURES } from '../node/start-failure.js'
 import { connectThroughProxy, resolveProxy, stripBrackets } from '../network/proxy.js'
 import { loadNodeConfig, readJsonFile, type NodeConfig } from '../node/config.js'
 import { readKeyFile } from '../node/keyfile.js'
@@ -126,8 +129,14 @@ export async function checkConfig(dataDir: string): Promise<{ result: CheckResul
     return { config, result: ok('config', title, `config.json is valid (name "${config.name}")`) }
   } catch (err) {
     if (err instanceof ConfigError) {
-      const fix = err.field ? `correct the field "${err.field}" in config.json (fields: docs/cli.md)` : 'create it with `quorate init`, or restore it from your backup'
-      return { result: fail('config', title, err.shortMessage, fix) }
+      const fix =
+        err.code === 'CONFIG_UNKNOWN_KEY'
+          ? `remove or rename "${err.field}" in config.json (keys: docs/cli.md)`
+          : err.field
+            ? `correct the field "${err.field}" in config.json (fields: docs/cli.md)`
+            : 'create it with `quorate init`, or restore it from your backup'
+      const also = err.code === 'CONFIG_UNKNOWN_KEY' ? /also unknown: .*/.exec(err.details ?? '')?.[0] : undefined
+      return { result: fail('config', title, also ? `${err.shortMessage}; ${also}` : err.shortMessage, fix) }
     }
     throw err
   }
@@ -503,8 +512,38 @@ function checkRunningGenesis(probe: RunningProbe, genesisHash: string | undefine
     'genesis-running',
     'genesis vs running node',
     `the running node started from genesis ${probe.self.genesis}, but genesis.json now gives ${genesisHash}: it will refuse to restart (GENESIS_MISMATCH)`,
-    'put back the genesis.json the chain was started from',
+    GENESIS_MISMATCH_FIX,
   )
+}
+
+const GENESIS_MISMATCH_FIX = START_FAILURES.GENESIS_MISMATCH.fix
+
+/**
+ * genesis.json against the chain stored in the data folder (block 0 of chain/), when no node runs:
+ * `quorate start` would refuse a mismatch with GENESIS_MISMATCH. Opens the database only if it exists
+ * and no process holds it.
+ */
+export async function checkStoredGenesis(dataDir: string, genesis: Genesis, genesisHash: string): Promise<CheckResult> {
+  const id = 'genesis-stored'
+  const title = 'genesis vs stored chain'
+  const dir = join(dataDir, 'chain')
+  if (!(await access(join(dir, 'CURRENT')).then(() => true, () => false))) return ok(id, title, 'no chain stored yet: the node writes this genesis at its first start')
+  let store: ChainStore
+  try {
+    store = await ChainStore.open(dir, createChainCommon(BigInt(genesis.config.chainId), genesis.gasLimit))
+  } catch (err) {
+    return skip(id, title, `cannot open the chain database (${errorMessage(err)}); a node that holds it but does not answer on its RPC port?`)
+  }
+  try {
+    const stored = await store.getBlockByNumber(0n)
+    if (!stored) return warn(id, title, 'the chain database holds no genesis block', 'move chain/ aside: the node writes the genesis and syncs again from its peers')
+    const hash = bytesToHex(stored.hash())
+    return hash === genesisHash
+      ? ok(id, title, `the stored chain was started from this genesis (${hash})`)
+      : fail(id, title, `the stored chain was started from genesis ${hash}, but genesis.json gives ${genesisHash}: the node will refuse to start (GENESIS_MISMATCH)`, GENESIS_MISMATCH_FIX)
+  } finally {
+    await store.close()
+  }
 }
 
 export async function checkDisk(dataDir: string, warnBytes: number, failBytes: number): Promise<CheckResult> {
@@ -551,6 +590,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   checks.push(await checkRunning(running, timeoutMs))
   const mismatch = checkRunningGenesis(running, genesis.hash)
   if (mismatch) checks.push(mismatch)
+  if (!running.self && genesis.genesis && genesis.hash) checks.push(await checkStoredGenesis(dataDir, genesis.genesis, genesis.hash))
   checks.push(await checkRpcPort(config, running))
   checks.push(await checkP2pPort(config, running))
   checks.push(await checkProxy(config, env, timeoutMs))

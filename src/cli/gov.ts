@@ -25,6 +25,7 @@ import { parseWith } from '../validation.js'
 import { readAdminKey, type AdminKey, type AdminKeySources } from './keys.js'
 import { METHOD_NOT_FOUND, RpcCallError, rpcCall } from '../rpc/http-client.js'
 import { renderTable, sanitizeCell, shouldColour, type Colour, type Column } from './table.js'
+import { rpcOption } from './rpc-option.js'
 
 // ---- errors ------------------------------------------------------------------------------------
 
@@ -95,6 +96,17 @@ export const proposalSchema = z.object({
   args: z.record(z.string(), z.unknown()),
 }).loose()
 export type ProposalInfo = z.output<typeof proposalSchema>
+
+const chainParamsSchema = z.object({ blockPeriodMs: z.number(), emptyBlockPeriodMs: z.number(), gasLimit: z.number(), protocol: z.string() })
+export type ChainParamsInfo = z.output<typeof chainParamsSchema>
+export const chainParametersSchema = z.object({
+  head: z.number(),
+  current: chainParamsSchema,
+  scheduled: chainParamsSchema.extend({ activationBlock: z.number() }).nullable(),
+  supportedProtocols: z.array(z.string()),
+  stoppedAtUpgrade: z.object({ block: z.number(), protocol: z.string(), message: z.string() }).nullable(),
+}).loose()
+export type ChainParametersInfo = z.output<typeof chainParametersSchema>
 export type ProposalState = ProposalInfo['state']
 
 const MIN_VALIDATORS_ABI = parseAbi(['function minValidators() view returns (uint16)'])
@@ -133,6 +145,9 @@ export class GovReader {
   }
   validators(): Promise<Address[]> {
     return this.read('gov_getValidators', z.array(addressOut))
+  }
+  chainParameters(): Promise<ChainParametersInfo> {
+    return this.read('gov_getChainParameters', chainParametersSchema)
   }
   proposals(state?: ProposalState): Promise<ProposalInfo[]> {
     return this.read('gov_getProposals', z.array(proposalSchema), state ? [{ state }] : [])
@@ -298,6 +313,11 @@ export interface DecisionFlags {
   account?: string
   permissions?: string
   collectionFile?: string
+  atBlock?: number
+  blockPeriodMs?: number
+  emptyBlockPeriodMs?: number
+  gasLimit?: number
+  protocol?: string
   minValidators?: number
 }
 
@@ -352,6 +372,7 @@ const FLAGS_OF: Partial<Record<Decision, FlagName[]>> = {
   ChangePolicy: ['decision', 'threshold', 'comparator', 'votingPeriod', 'veto'],
   SetAccountPermissions: ['account', 'partyId', 'permissions'],
   SetCollection: ['collectionFile'],
+  SetChainParameters: ['atBlock', 'blockPeriodMs', 'emptyBlockPeriodMs', 'gasLimit', 'protocol'],
   RotateAdmins: ['partyId', 'admin'],
   FreezeParty: ['partyId'],
   UnfreezeParty: ['partyId'],
@@ -532,6 +553,22 @@ export async function buildDecision(decisionText: string, flags: DecisionFlags, 
       for (const p of perms) if (!(PERMISSIONS as readonly string[]).includes(p)) throw new ConfigError('--permissions', `unknown permission "${p}"; use transact, deploy, call (comma-separated) or none`)
       return { decision, account, party, permissions: perms as Permission[] }
     }
+    case 'SetChainParameters': {
+      const activationBlock = requireFlag(flags.atBlock, '--at-block', decision)
+      const { blockPeriodMs, emptyBlockPeriodMs, gasLimit, protocol } = flags
+      if (blockPeriodMs === undefined && emptyBlockPeriodMs === undefined && gasLimit === undefined && protocol === undefined) {
+        throw new ConfigError('--block-period-ms', 'set-chain-parameters needs at least one of --block-period-ms, --empty-block-period-ms, --gas-limit, --protocol')
+      }
+      if (protocol !== undefined && !/^[a-z0-9./-]{1,32}$/.test(protocol)) throw new ConfigError('--protocol', `expected a protocol name like quorate/2 (1 to 32 of a-z 0-9 . / -), got "${protocol}"`)
+      return {
+        decision,
+        activationBlock,
+        ...(blockPeriodMs !== undefined ? { blockPeriodMs } : {}),
+        ...(emptyBlockPeriodMs !== undefined ? { emptyBlockPeriodMs } : {}),
+        ...(gasLimit !== undefined ? { gasLimit } : {}),
+        ...(protocol !== undefined ? { protocol } : {}),
+      }
+    }
     default:
       throw new ConfigError('<decision>', `\`gov propose\` does not build ${kebab(decision)} proposals`)
   }
@@ -578,11 +615,52 @@ function summary(decision: string, args: Record<string, unknown>): string {
       return `${str(args.target)}: ${str(args.comparator)} ${str(args.thresholdPercent)}%, ${formatDuration(Number(args.votingPeriodSeconds))}, veto ${str(args.vetoParties) || 'none'}`
     case 'SetAccountPermissions':
       return `${str(args.account)} of ${str(args.party)}: ${str(args.permissions) || 'none'}`
+    case 'SetChainParameters': {
+      const changes = CHAIN_PARAM_ROWS.filter(([key]) => args[key] !== undefined).map(([key, label, unit]) => `${label} ${str(args[key])}${unit}`)
+      return `from block ${str(args.activationBlock)}: ${changes.join(', ')}`
+    }
     case 'SetCollection':
       return `collection ${str(args.id)} of ${str(args.controller)}, members ${str(args.members)}, retention ${formatDuration(Number(args.retentionSeconds))}, ${Array.isArray(args.grants) ? args.grants.length : 0} grant(s)`
     default:
       return JSON.stringify(args)
   }
+}
+
+/** The chain parameters as `gov show` and `gov params` name them: key, label, unit. */
+const CHAIN_PARAM_ROWS = [
+  ['blockPeriodMs', 'block period', ' ms'],
+  ['emptyBlockPeriodMs', 'empty-block period', ' ms'],
+  ['gasLimit', 'gas limit', ''],
+  ['protocol', 'protocol', ''],
+] as const
+
+/**
+ * `gov show` of a SetChainParameters proposal: each parameter as it is now and as proposed, from
+ * the activation block on (`1000 ms → 2000 ms`, or `(unchanged)`).
+ */
+export function formatChainParameterDiff(args: Record<string, unknown>, now: ChainParamsInfo): string {
+  const lines = [`  chain parameters from block ${str(args.activationBlock)} (now → proposed)`]
+  for (const [key, label, unit] of CHAIN_PARAM_ROWS) {
+    const from = `${now[key]}${unit}`
+    lines.push(`    ${label.padEnd(22)}${args[key] === undefined ? `${from} (unchanged)` : `${from} → ${str(args[key])}${unit}`}`)
+  }
+  return lines.map(sanitizeCell).join('\n')
+}
+
+/** `gov params`: the parameters of the next block, a change not yet in force, and whether this node stopped before one. */
+export function formatChainParameters(p: ChainParametersInfo): string {
+  const lines = [`chain parameters of block ${p.head + 1} (head ${p.head})`]
+  for (const [key, label, unit] of CHAIN_PARAM_ROWS) {
+    const changed = p.scheduled && p.scheduled[key] !== p.current[key]
+    lines.push(`  ${label.padEnd(22)}${p.current[key]}${unit}${changed ? `  → ${p.scheduled![key]}${unit} from block ${p.scheduled!.activationBlock}` : ''}`)
+  }
+  lines.push(p.scheduled ? `scheduled: a change from block ${p.scheduled.activationBlock} (${p.scheduled.activationBlock - p.head - 1} blocks from now)` : 'scheduled: nothing')
+  lines.push(`this node supports protocols: ${p.supportedProtocols.join(', ')}`)
+  if (p.scheduled && !p.supportedProtocols.includes(p.scheduled.protocol)) {
+    lines.push(`WARNING: protocol ${p.scheduled.protocol} is scheduled from block ${p.scheduled.activationBlock}; this node will stop before it: upgrade its software first`)
+  }
+  if (p.stoppedAtUpgrade) lines.push(`STOPPED: ${p.stoppedAtUpgrade.message}`)
+  return `${lines.map(sanitizeCell).join('\n')}\n`
 }
 
 /** The argument rows of a decision, for `gov show`; a collection's grants get one row each. */
@@ -776,7 +854,14 @@ export async function runGovShow(id: number, opts: { rpc: string; json: boolean 
     return 0
   }
   io.out(formatProposal(proposal, parties, now, io.colour ?? false))
+  if (proposal.decision === 'SetChainParameters') io.out(`\n${formatChainParameterDiff(proposal.args, (await gov.chainParameters()).current)}\n`)
   io.out(`\n${nextStepText(proposal, opts.rpc, now)}\n`)
+  return 0
+}
+
+export async function runGovParams(opts: { rpc: string; json: boolean }, io: GovIo): Promise<number> {
+  const params = await new GovReader(opts.rpc).chainParameters()
+  io.out(opts.json ? `${JSON.stringify(params, null, 2)}\n` : formatChainParameters(params))
   return 0
 }
 
@@ -843,6 +928,7 @@ export function voteOutcomeText(p: ProposalInfo, failure: string | undefined): s
   const counts = `${p.yes} yes, ${p.no} no of ${p.votingParties} voting parties; approved at ${yesNeeded(p)} yes`
   const base = `proposal #${p.id} (${p.decision} ${summariseArgs(p.decision, p.args)}) is now ${p.state} (${counts})`
   if (p.state === 'failed') return `${base}\nthe decision was refused when it ran: ${failure ?? 'reason unknown'}`
+  if (p.state === 'approved' && p.decision === 'SetChainParameters') return `${base}\nthe change is scheduled: every node switches at block ${str(p.args.activationBlock)} (see: quorate gov params)`
   if (p.state === 'approved') return `${base}\nthe decision is executed: it is in force from the next block`
   if (p.state === 'rejected') {
     const veto = p.votes.find((v) => !v.support && p.vetoParties.includes(v.party))
@@ -942,23 +1028,29 @@ export function govCommand(): Command {
     .description('list proposals (default), parties, nodes, accounts or policies')
     .addArgument(new Argument('[what]', 'what to list').choices(LIST_WHAT).default('proposals'))
     .addOption(new Option('--state <state>', 'only proposals in this state').choices(['open', 'approved', 'rejected', 'expired', 'failed']))
-    .requiredOption('--rpc <url>', 'a node RPC URL')
+    .addOption(rpcOption())
     .option('--json', 'print JSON instead of a table', false)
     .action(async (what: ListWhat, o: { rpc: string; state?: ProposalState; json: boolean }) => setExit(await runGovList(what, o, io())))
   gov
     .command('show')
     .description('a proposal: decision, arguments, votes per party, threshold and deadline')
     .argument('<id>', 'proposal id', positiveInt('<id>'))
-    .requiredOption('--rpc <url>', 'a node RPC URL')
+    .addOption(rpcOption())
     .option('--json', 'print JSON', false)
     .action(async (id: number, o: { rpc: string; json: boolean }) => setExit(await runGovShow(id, o, io())))
+  gov
+    .command('params')
+    .description('chain parameters: those of the next block, a change scheduled by vote, and the protocols this node supports')
+    .requiredOption('--rpc <url>', 'a node RPC URL')
+    .option('--json', 'print JSON', false)
+    .action(async (o: { rpc: string; json: boolean }) => setExit(await runGovParams(o, io())))
   keyOptions(
     gov
       .command('propose')
       .description(`open a proposal; <decision> is one of: ${DECISION_COMMANDS.join(', ')}`)
       .argument('<decision>', 'the decision type, e.g. add-party')
       .requiredOption('--description <text>', 'why: shown to every party and kept in the audit trail')
-      .requiredOption('--rpc <url>', 'a node RPC URL'),
+      .addOption(rpcOption()),
   )
     .option('--request <file>', 'add-party / add-node: read the party or node from a join request (quorate party join-request)')
     .option('--party-id <id>', 'the party (add-party, suspend-/reinstate-/remove-party, freeze-/unfreeze-party, rotate-admins, add-node, set-account-permissions)')
@@ -983,6 +1075,11 @@ export function govCommand(): Command {
     .option('--permissions <list>', 'set-account-permissions: comma-separated transact,deploy,call or none')
     .option('--min-validators <n>', 'set-min-validators: the new minimum (1 to the current validator count)', positiveInt('--min-validators'))
     .option('--collection-file <file>', 'set-collection: YAML or JSON {id, controller, retention, members, grants: [{party, purpose, basis}]}')
+    .option('--at-block <n>', 'set-chain-parameters: the first block made under the new parameters (more than 10 blocks after the deciding vote)', positiveInt('--at-block'))
+    .option('--block-period-ms <ms>', 'set-chain-parameters: minimum time between blocks (50..3600000)', positiveInt('--block-period-ms'))
+    .option('--empty-block-period-ms <ms>', 'set-chain-parameters: time between empty blocks (50..86400000)', positiveInt('--empty-block-period-ms'))
+    .option('--gas-limit <gas>', 'set-chain-parameters: block gas limit (5000000..2000000000)', positiveInt('--gas-limit'))
+    .option('--protocol <name>', 'set-chain-parameters: protocol version, e.g. quorate/2 (every node must run a release that supports it)')
     .option('--json', 'print JSON', false)
     .action(async (decision: string, o: ProposeOptions) => setExit(await runGovPropose(decision, o, io())))
   keyOptions(
@@ -991,7 +1088,7 @@ export function govCommand(): Command {
       .description("cast your party's vote; prints the proposal's new state (exit 1 if the vote executed it and the action was refused)")
       .argument('<id>', 'proposal id', positiveInt('<id>'))
       .addArgument(new Argument('<choice>', 'yes or no').choices(['yes', 'no']))
-      .requiredOption('--rpc <url>', 'a node RPC URL'),
+      .addOption(rpcOption()),
   )
     .option('--json', 'print JSON', false)
     .action(async (id: number, choice: 'yes' | 'no', o: { rpc: string; keyFile?: string; key?: string; json: boolean }) => setExit(await runGovVote(id, choice, o, io())))
@@ -1000,7 +1097,7 @@ export function govCommand(): Command {
       .command('execute')
       .description('close a proposal whose voting period ended undecided (marks it expired); approval executes by itself at the deciding vote')
       .argument('<id>', 'proposal id', positiveInt('<id>'))
-      .requiredOption('--rpc <url>', 'a node RPC URL'),
+      .addOption(rpcOption()),
   ).action(async (id: number, o: { rpc: string; keyFile?: string; key?: string }) => setExit(await runGovExecute(id, o, io())))
   return gov
 }

@@ -1,21 +1,22 @@
 #!/usr/bin/env node
 /**
  * The `quorate` command. Every subcommand has --help; bad flags or config files end with an error
- * that names the field, and exit code 2.
+ * that names the field, and exit code 2; the other exit codes are in src/node/start-failure.ts.
  */
-import { Command, InvalidArgumentError } from 'commander'
-import { resolve } from 'node:path'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { basename, resolve } from 'node:path'
 import { QuorateError, ConfigError } from '../errors.js'
 import { createLogger } from '../ops/logger.js'
 import { loadNodeConfig, type NodeConfig } from '../node/config.js'
-import { startNode } from '../node/run.js'
+import type { RunningNode } from '../node/run.js'
+import { exitCodeFor, logStartFailure } from '../node/start-failure.js'
 import { createNodeKeys, writeNodeFiles } from '../node/init.js'
 import { DEFAULT_CONSORTIUM, runDevnet } from './devnet.js'
 import { runStatus } from './status.js'
 import { runDoctorCommand } from './doctor.js'
 import { shouldColour } from './table.js'
 import { devAccounts } from '../crypto/dev-accounts.js'
-import { govCommand } from './gov.js'
+import { govCommand, usageExitCodes } from './gov.js'
 import { dataCommand } from './data.js'
 import { rpcKeyCommand } from './rpc-key.js'
 import { initFromConsortium, initFromConsortiumText, partyCommand } from './party.js'
@@ -34,11 +35,13 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value]
 }
 
-const program = new Command()
-  .name('quorate')
-  .description('Quorate: a consortium blockchain with QBFT finality, on-chain governance and GDPR-aware private data')
-  .version('0.1.0')
-  .showHelpAfterError()
+// A bad flag exits 2 (usage), in every command defined below.
+const program = usageExitCodes(
+  new Command()
+    .name('quorate')
+    .description('Quorate: a consortium blockchain with QBFT finality, on-chain governance and GDPR-aware private data')
+    .version('0.1.0'),
+)
 
 program
   .command('init')
@@ -73,15 +76,24 @@ program
   .requiredOption('--data-dir <dir>', 'the node data folder (made by `quorate init`)')
   .option('--rpc-port <port>', 'override the JSON-RPC port', int('--rpc-port', 0, 65535))
   .option('--rpc-host <host>', 'override the JSON-RPC listen address')
-  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace')
+  .addOption(new Option('--log-level <level>', 'override logLevel of config.json').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
   .action(async (o: { dataDir: string; rpcPort?: number; rpcHost?: string; logLevel?: NodeConfig['logLevel'] }) => {
     const dataDir = resolve(o.dataDir)
-    const config = await loadNodeConfig(dataDir)
-    if (o.rpcPort !== undefined) config.rpc.port = o.rpcPort
-    if (o.rpcHost !== undefined) config.rpc.host = o.rpcHost
-    if (o.logLevel !== undefined) config.logLevel = o.logLevel
-    const logger = createLogger({ level: config.logLevel })
-    const running = await startNode(dataDir, config, logger)
+    // Until the config names the node, its folder does; every failure from here is one fatal JSON line.
+    let logger = createLogger({ level: o.logLevel, node: basename(dataDir) })
+    let running: RunningNode
+    try {
+      const config = await loadNodeConfig(dataDir)
+      if (o.rpcPort !== undefined) config.rpc.port = o.rpcPort
+      if (o.rpcHost !== undefined) config.rpc.host = o.rpcHost
+      if (o.logLevel !== undefined) config.logLevel = o.logLevel
+      logger = createLogger({ level: config.logLevel, node: config.name })
+      // Loaded here: the node's modules take a second to load, which no other command needs to pay.
+      const { startNode } = await import('../node/run.js')
+      running = await startNode(dataDir, config, logger)
+    } catch (err) {
+      process.exit(logStartFailure(logger, err))
+    }
     await new Promise<void>((done) => {
       const stop = () => {
         logger.info('stopping')
@@ -150,14 +162,9 @@ program.addCommand(dataCommand())
 program.addCommand(rpcKeyCommand())
 
 program.parseAsync().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    console.error(`error: ${err.message}`)
-    process.exit(2)
-  }
-  if (err instanceof QuorateError) {
-    console.error(`error [${err.code}]: ${err.message}`)
-    process.exit(1)
-  }
-  console.error(err)
-  process.exit(1)
+  if (err instanceof ConfigError) console.error(`error: ${err.message}`)
+  else if (err instanceof QuorateError) console.error(`error [${err.code}]: ${err.message}`)
+  else console.error(err)
+  // One table of exit codes for every command (docs/operations.md "Exit codes").
+  process.exit(exitCodeFor(err))
 })

@@ -40,6 +40,7 @@ import {
 } from './gov.js'
 import { addressOfKeyFile, createAdminKeyFile } from './keys.js'
 import { sanitizeCell, shouldColour } from './table.js'
+import { rpcOption } from './rpc-option.js'
 
 export const ADMIN_KEY_FILE = 'admin.key'
 export const JOIN_REQUEST_FILE = 'join-request.json'
@@ -566,7 +567,7 @@ export function partyCommand(): Command {
       .command('offboard')
       .description('propose the next step of taking a party out (validators one at a time, then nodes, then the party); run again after each approval')
       .requiredOption('--party-id <id>', 'the party to offboard')
-      .requiredOption('--rpc <url>', 'a node RPC URL'),
+      .addOption(rpcOption()),
   )
     .option('--yes', 'propose without asking', false)
     .action(async (o: OffboardOptions) => setExit(await runOffboard(o, io())))

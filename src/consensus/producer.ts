@@ -5,6 +5,7 @@
  */
 import type { Block } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
+import { minTimestampStep } from '../chain/params.js'
 import type { BlockRecord } from '../chain/store.js'
 
 export interface BlockProducer {
@@ -25,7 +26,7 @@ export type CommitBlock = (record: BlockRecord) => Promise<void>
 
 /** Block timestamps are seconds: strictly increasing for periods of a second or more, non-decreasing below. */
 export function nextTimestamp(parent: Block, blockPeriodMs: number, nowMs: number): bigint {
-  const min = parent.header.timestamp + (blockPeriodMs >= 1000 ? BigInt(Math.floor(blockPeriodMs / 1000)) : 0n)
+  const min = parent.header.timestamp + minTimestampStep(blockPeriodMs)
   const now = BigInt(Math.floor(nowMs / 1000))
   return now > min ? now : min
 }

@@ -9,13 +9,15 @@ import { bytesToHex, equalsBytes } from '@ethereumjs/util'
 import { blockOptions } from '../chain/common.js'
 import { decodeExtraData } from '../chain/extra-data.js'
 import { withRound } from '../chain/finality.js'
+import { minTimestampStep, type ChainParams } from '../chain/params.js'
 import type { Address, Hex } from '../types.js'
 import type { BlockOps } from './qbft/index.js'
 
 export interface ParentView {
   parent: Block
   validators: readonly Address[]
-  blockPeriodMs: number
+  /** The chain parameters of the child (chain/params.ts). */
+  params: Pick<ChainParams, 'blockPeriodMs' | 'gasLimit'>
 }
 
 /** Structural checks of a block against its parent; returns the reason it fails, or undefined. */
@@ -24,11 +26,10 @@ export function checkStructure(block: Block, view: ParentView): string | undefin
   const h = block.header
   if (h.number !== parent.header.number + 1n) return `number ${h.number} does not follow ${parent.header.number}`
   if (!equalsBytes(h.parentHash, parent.hash())) return 'parent hash does not match the head'
-  if (h.gasLimit !== parent.header.gasLimit) return 'gas limit differs from the chain gas limit'
+  if (h.gasLimit !== view.params.gasLimit) return `gas limit ${h.gasLimit} differs from the chain gas limit ${view.params.gasLimit}`
   if (h.baseFeePerGas !== 0n) return 'base fee must be 0'
   if (h.difficulty !== 0n) return 'difficulty must be 0'
-  const minStep = view.blockPeriodMs >= 1000 ? BigInt(Math.floor(view.blockPeriodMs / 1000)) : 0n
-  if (h.timestamp < parent.header.timestamp + minStep) return 'timestamp too early for the block period'
+  if (h.timestamp < parent.header.timestamp + minTimestampStep(view.params.blockPeriodMs)) return 'timestamp too early for the block period'
   if (h.timestamp > BigInt(Math.floor(Date.now() / 1000)) + 15n) return 'timestamp too far in the future'
   let extra
   try {

@@ -5,7 +5,9 @@
  * the machine's; this module decides only timing:
  *
  * - Round 0 of a height is due `blockPeriodMs` after the head was committed when transactions are
- *   pending, and `emptyBlockPeriodMs` after it when none are. The proposer waits until then; every
+ *   pending, and `emptyBlockPeriodMs` after it when none are. Both, and the block gas limit, are the
+ *   chain parameters of that height (chain/params.ts), read at each new head: a voted change
+ *   applies from its activation block without a restart. The proposer waits until then; every
  *   validator starts its round-0 timer from that due time, so an empty chain does not round-change
  *   while the proposer rightly waits. A transaction arriving brings the due time forward.
  * - Rounds above 0 are proposed at once.
@@ -16,6 +18,7 @@ import { bytesToHex, createAddressFromString } from '@ethereumjs/util'
 import type { Logger } from 'pino'
 import { encodeExtraData } from '../chain/extra-data.js'
 import { withRound } from '../chain/finality.js'
+import type { ChainParams, ChainParamsSource } from '../chain/params.js'
 import type { ChainStore } from '../chain/store.js'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { errorMessage } from '../errors.js'
@@ -28,8 +31,8 @@ import type { ValidatorSource } from './validators.js'
 
 export interface QbftProducerOptions {
   nodeKey: Uint8Array
-  blockPeriodMs: number
-  emptyBlockPeriodMs: number
+  /** The parameters until the first head is read (the genesis values). */
+  initialParams: ChainParams
   roundTimeout: Partial<RoundTimeoutConfig>
 }
 
@@ -47,6 +50,7 @@ export interface QbftProducerModules {
   executor: BlockExecutor
   pool: PendingSource & { on(event: 'pending', fn: () => void): unknown }
   validators: ValidatorSource
+  params: ChainParamsSource
   network: ConsensusNetwork
   commit: CommitBlock
   logger: Logger
@@ -67,12 +71,17 @@ export class QbftProducer implements BlockProducer {
   private readonly timers = new Map<string, NodeJS.Timeout>()
   private readonly executed = new Map<Hex, ExecutedBlock>()
   private validators: readonly Address[] = []
+  /** The chain parameters of the height being decided. */
+  private params: ChainParams
   private headAt = Date.now()
   private stopped = true
   private wanted: { height: bigint; round: number } | undefined
   private proposeTimer: NodeJS.Timeout | undefined
   private round0: { height: bigint; ms: number; early: boolean } | undefined
+  /** Rounds above 0 this node started (entered), not timer re-arms of a round it is already in. */
   private roundChanges = 0
+  /** `height/round` of the last round counted in roundChanges. */
+  private lastStartedRound = ''
   private readonly buildBudgetMs: number
   /** Consensus messages dropped, by reason. */
   private readonly invalid = new Map<string, number>()
@@ -82,10 +91,11 @@ export class QbftProducer implements BlockProducer {
     private readonly m: QbftProducerModules,
   ) {
     this.address = privateKeyToAddress(opts.nodeKey)
+    this.params = opts.initialParams
     this.buildBudgetMs = Math.max(100, Math.floor((opts.roundTimeout.baseMs ?? 2000) / 4))
     this.machine = createQbftMachine<Block>({
       signer: privateKeySigner(opts.nodeKey),
-      blockOps: qbftBlockOps(m.common, () => ({ parent: m.store.head, validators: this.validators, blockPeriodMs: opts.blockPeriodMs })),
+      blockOps: qbftBlockOps(m.common, () => ({ parent: m.store.head, validators: this.validators, params: this.params })),
       roundTimeout: opts.roundTimeout,
     })
     m.pool.on('pending', () => this.onPending())
@@ -111,7 +121,7 @@ export class QbftProducer implements BlockProducer {
     if (r0 && !r0.early && this.timers.has(`${r0.height}/0`)) {
       this.round0 = { ...r0, early: true }
       // The proposer may see the transaction only now: give it the full round time from here.
-      this.setTimer(r0.height, 0, Math.max(this.headAt + this.opts.blockPeriodMs - Date.now(), 0) + r0.ms)
+      this.setTimer(r0.height, 0, Math.max(this.headAt + this.params.blockPeriodMs - Date.now(), 0) + r0.ms)
     }
   }
 
@@ -125,7 +135,13 @@ export class QbftProducer implements BlockProducer {
     this.round0 = undefined
     clearTimeout(this.proposeTimer)
     this.headAt = Date.now()
-    this.validators = await this.m.validators.validatorsAfter(block)
+    const [validators, params] = await Promise.all([this.m.validators.validatorsAfter(block), this.m.params.paramsFor(block)])
+    if (this.stopped) return
+    this.validators = validators
+    if (params.blockPeriodMs !== this.params.blockPeriodMs || params.emptyBlockPeriodMs !== this.params.emptyBlockPeriodMs || params.gasLimit !== this.params.gasLimit) {
+      this.m.logger.info({ number: Number(block.header.number + 1n), blockPeriodMs: params.blockPeriodMs, emptyBlockPeriodMs: params.emptyBlockPeriodMs, gasLimit: Number(params.gasLimit) }, 'chain parameters in force')
+    }
+    this.params = params
     this.run(
       this.machine.handle({
         type: 'newChainHead',
@@ -151,6 +167,7 @@ export class QbftProducer implements BlockProducer {
       relay = false
       if (a.reason === 'FUTURE_HEIGHT') this.m.network.behind(from)
     }
+    if (this.m.logger.isLevelEnabled('trace')) this.m.logger.trace({ from, bytes: payload.length, actions: actions.map((a) => a.type), relay }, 'consensus message handled')
     this.run(actions, { blameSenders: true })
     return relay
   }
@@ -175,9 +192,15 @@ export class QbftProducer implements BlockProducer {
           if (a.round === 0) {
             const early = this.m.pool.size > 0
             this.round0 = { height: a.height, ms: a.ms, early }
-            this.setTimer(a.height, 0, this.headAt + (early ? this.opts.blockPeriodMs : this.opts.emptyBlockPeriodMs) + a.ms - Date.now())
+            this.setTimer(a.height, 0, this.headAt + (early ? this.params.blockPeriodMs : this.params.emptyBlockPeriodMs) + a.ms - Date.now())
           } else {
-            this.roundChanges++
+            // The machine re-arms the timer of a round it stays in (no quorum for the next one yet):
+            // the same height/round again is not a new round.
+            const key = `${a.height}/${a.round}`
+            if (key !== this.lastStartedRound) {
+              this.lastStartedRound = key
+              this.roundChanges++
+            }
             this.setTimer(a.height, a.round, a.ms)
           }
           break
@@ -217,7 +240,7 @@ export class QbftProducer implements BlockProducer {
     if (!want || this.stopped) return
     clearTimeout(this.proposeTimer)
     if (want.round === 0) {
-      const due = this.headAt + (this.m.pool.size > 0 ? this.opts.blockPeriodMs : this.opts.emptyBlockPeriodMs)
+      const due = this.headAt + (this.m.pool.size > 0 ? this.params.blockPeriodMs : this.params.emptyBlockPeriodMs)
       if (Date.now() < due) {
         this.proposeTimer = setTimeout(() => this.tryPropose(), due - Date.now())
         return
@@ -231,8 +254,8 @@ export class QbftProducer implements BlockProducer {
     try {
       const parent = this.m.store.head
       if (parent.header.number + 1n !== height) return
-      const built = await this.m.executor.build(parent, this.m.pool.pending(parent.header.gasLimit), {
-        timestamp: nextTimestamp(parent, this.opts.blockPeriodMs, Date.now()),
+      const built = await this.m.executor.build(parent, this.m.pool.pending(this.params.gasLimit), {
+        timestamp: nextTimestamp(parent, this.params.blockPeriodMs, Date.now()),
         coinbase: createAddressFromString(this.address),
         extraData: encodeExtraData({ vanity: new Uint8Array(32), validators: [...this.validators], round, seals: [] }),
         // A quarter of the first round's time: the other validators must re-execute it in time too.

@@ -55,6 +55,13 @@ export interface BuildHeader {
 export type TxAdmission = (tx: TypedTransaction, parent: Block) => Promise<void>
 
 /**
+ * The rules of the child of `parent` that the executor enforces: its gas limit. It may throw to
+ * refuse building or executing that child at all (a protocol version this node does not support).
+ * Without it, every block keeps its parent's gas limit.
+ */
+export type BlockRules = (parent: Block) => Promise<{ gasLimit: bigint }>
+
+/**
  * What a VM reads from the chain: trie nodes and code, and canonical blocks for BLOCKHASH (only
  * their hash). The ChainStore is one; the eth_call workers read both through the main thread.
  */
@@ -96,10 +103,15 @@ export class BlockExecutor {
     private readonly vm: VM,
     private readonly common: Common,
     private readonly admit?: TxAdmission,
+    private readonly rules?: BlockRules,
   ) {}
 
-  static async create(common: Common, store: ChainStore, admit?: TxAdmission): Promise<BlockExecutor> {
-    return new BlockExecutor(await createExecutionVM(common, store), common, admit)
+  static async create(common: Common, store: ChainStore, admit?: TxAdmission, rules?: BlockRules): Promise<BlockExecutor> {
+    return new BlockExecutor(await createExecutionVM(common, store), common, admit, rules)
+  }
+
+  private async gasLimitAfter(parent: Block): Promise<bigint> {
+    return this.rules ? (await this.rules(parent)).gasLimit : parent.header.gasLimit
   }
 
   get evm(): VM['evm'] {
@@ -113,12 +125,13 @@ export class BlockExecutor {
   /** Builds a block on `parent` from `candidates` in order; a candidate that fails is skipped and reported. */
   async build(parent: Block, candidates: Iterable<TypedTransaction>, header: BuildHeader): Promise<BuildResult> {
     return this.lock.run(async () => {
+      const gasLimit = await this.gasLimitAfter(parent)
       this.parent = parent
       await this.moveTo(parent.header.stateRoot)
       const headerData: HeaderData = {
         parentHash: parent.hash(),
         number: parent.header.number + 1n,
-        gasLimit: parent.header.gasLimit,
+        gasLimit,
         timestamp: header.timestamp,
         coinbase: header.coinbase,
         extraData: header.extraData,
@@ -131,8 +144,8 @@ export class BlockExecutor {
       let gasUsed = 0n
       for (const tx of candidates) {
         if (header.deadlineMs !== undefined && Date.now() >= header.deadlineMs) break
-        if (tx.gasLimit > parent.header.gasLimit - gasUsed) {
-          if (parent.header.gasLimit - gasUsed < 21_000n) break
+        if (tx.gasLimit > gasLimit - gasUsed) {
+          if (gasLimit - gasUsed < 21_000n) break
           continue
         }
         try {
@@ -170,7 +183,8 @@ export class BlockExecutor {
       const h = block.header
       if (!equalsBytes(h.parentHash, parent.hash())) throw new InvalidBlockError('parent hash mismatch')
       if (h.number !== parent.header.number + 1n) throw new InvalidBlockError('block number does not follow its parent')
-      if (h.gasLimit !== parent.header.gasLimit) throw new InvalidBlockError('gas limit differs from the chain gas limit')
+      const gasLimit = await this.gasLimitAfter(parent)
+      if (h.gasLimit !== gasLimit) throw new InvalidBlockError('gas limit differs from the chain gas limit', `header ${h.gasLimit}, chain parameters ${gasLimit}`)
       if (h.baseFeePerGas !== 0n) throw new InvalidBlockError('base fee must be 0')
       if (!(await block.transactionsTrieIsValid())) throw new InvalidBlockError('transactions root mismatch')
       this.parent = parent

@@ -166,7 +166,7 @@ const TYPE_NAMES: Record<number, string> = {
 export class TxPool extends EventEmitter<TxPoolEvents> {
   readonly chainId: bigint
   private readonly common: Common
-  private readonly blockGasLimit: bigint
+  private blockGasLimit: bigint
   private readonly maxPerSender: number
   private readonly maxTotal: number
   private readonly maxTxBytes: number
@@ -320,6 +320,14 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
   }
 
   /**
+   * The gas limit of the next block (a governance vote can change it): a transaction above it is
+   * refused at admission. Pooled transactions above a lowered limit stay until replaced or evicted.
+   */
+  setBlockGasLimit(gasLimit: bigint): void {
+    if (gasLimit > 0n) this.blockGasLimit = gasLimit
+  }
+
+  /**
    * After a block is final: reads every pooled sender's account from the new head, drops
    * transactions whose nonce is now used (included, or replaced by another) and those the balance
    * no longer covers, and promotes queued transactions whose gap has filled (emitting 'pending').
@@ -432,6 +440,7 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
         this.statefulChecks(entry, account)
       }
       this.insert(entry, account)
+      this.logger?.trace({ hash: entry.hash, sender: entry.sender, nonce: Number(tx.nonce) }, 'transaction pooled')
       return entry.hash
     }
   }

@@ -5,5 +5,8 @@ export const GOVERNANCE_ADDRESS: Address = '0x0000000000000000000000000000000000
 /** GovernanceViews: the listings, run by DELEGATECALL from the governance contract's fallback. */
 export const GOVERNANCE_VIEWS_ADDRESS: Address = '0x0000000000000000000000000000000000001003'
 
+/** Where the chain parameters contract lives (made by the genesis builder; only governance schedules changes). */
+export const CHAIN_PARAMETERS_ADDRESS: Address = '0x0000000000000000000000000000000000001002'
+
 /** Permission bits of an account (GoQuorum-style access levels). */
 export const PERMISSION_BITS = { transact: 1, deploy: 2, call: 4 } as const

@@ -52,6 +52,7 @@ export interface GovernanceArtifacts {
   GovernanceViews: GovernanceContract
   GovernedProxy: GovernanceContract
   PrivateDataAnchors: GovernanceContract
+  ChainParameters: GovernanceContract
 }
 
 export class GovernanceArtifactsError extends QuorateError {
@@ -123,6 +124,7 @@ export function governanceArtifacts(): GovernanceArtifacts {
       GovernanceViews: governanceContract(artifacts, 'GovernanceViews'),
       GovernedProxy: governanceContract(artifacts, 'GovernedProxy'),
       PrivateDataAnchors: governanceContract(artifacts, 'PrivateDataAnchors'),
+      ChainParameters: governanceContract(artifacts, 'ChainParameters'),
     }
   }
   return loaded

@@ -25,8 +25,27 @@ export type DecisionArgs =
   | { decision: 'ChangePolicy'; target: Decision; thresholdPercent: number; comparator: '>' | '>='; votingPeriodSeconds: number; vetoParties: string[] }
   | { decision: 'SetAccountPermissions'; account: Address; party: string; permissions: Permission[] }
   | { decision: 'SetCollection'; id: string; controller: string; retentionSeconds: number; members: string[]; grants: CollectionGrant[] }
-  /** `params` reaches the chain parameters contract (IChainParameters.schedule) byte for byte. */
-  | { decision: 'SetChainParameters'; params: Hex }
+  | ({ decision: 'SetChainParameters' } & ChainParameterChange)
+
+/**
+ * A SetChainParameters decision: the change takes effect from `activationBlock`; an absent value
+ * (0 or "" on chain) keeps the value in force. The ChainParameters contract checks notice and
+ * ranges. `invalidParams`: a proposal whose parameters do not decode (shown, never built here).
+ */
+export interface ChainParameterChange {
+  activationBlock: number
+  blockPeriodMs?: number
+  emptyBlockPeriodMs?: number
+  gasLimit?: number
+  protocol?: string
+  invalidParams?: Hex
+}
+
+/**
+ * The parameters a SetChainParameters proposal carries (ABI `bytes`, handed byte for byte to
+ * ChainParameters.schedule): abi.encode of these.
+ */
+export const CHAIN_PARAMETERS_LAYOUT = 'uint64 activationBlock, uint64 blockPeriodMs, uint64 emptyBlockPeriodMs, uint64 gasLimit, string protocol'
 
 /**
  * The GDPR Art. 6(1) legal bases a grant may name: the one list docs/privacy.md documents and
@@ -138,7 +157,16 @@ export function encodeDecision(args: DecisionArgs): Hex {
           args.grants.map((g) => partyIdToBytes32(g.basis)),
         ]
       case 'SetChainParameters':
-        return [args.params]
+        return [
+          args.invalidParams ??
+            encodeAbiParameters(parseAbiParameters(CHAIN_PARAMETERS_LAYOUT), [
+              BigInt(args.activationBlock),
+              BigInt(args.blockPeriodMs ?? 0),
+              BigInt(args.emptyBlockPeriodMs ?? 0),
+              BigInt(args.gasLimit ?? 0),
+              args.protocol ?? '',
+            ]),
+        ]
     }
   })()
   return encodeAbiParameters(params, values as never)
@@ -196,7 +224,23 @@ export function decodeDecision(kind: number, payload: Hex): DecisionArgs {
         grants: parties!.map((p, i) => ({ party: bytes32ToPartyId(p), purpose: bytes32ToPartyId(purposes![i]!), basis: bytes32ToPartyId(bases![i]!) })),
       }
     }
-    case 'SetChainParameters':
-      return { decision, params: v[0] as Hex }
+    case 'SetChainParameters': {
+      const params = v[0] as Hex
+      let inner: readonly [bigint, bigint, bigint, bigint, string]
+      try {
+        inner = decodeAbiParameters(parseAbiParameters(CHAIN_PARAMETERS_LAYOUT), params) as readonly [bigint, bigint, bigint, bigint, string]
+      } catch {
+        return { decision, activationBlock: 0, invalidParams: params }
+      }
+      const [activationBlock, period, empty, gas, protocol] = inner
+      return {
+        decision,
+        activationBlock: Number(activationBlock),
+        ...(period ? { blockPeriodMs: Number(period) } : {}),
+        ...(empty ? { emptyBlockPeriodMs: Number(empty) } : {}),
+        ...(gas ? { gasLimit: Number(gas) } : {}),
+        ...(protocol ? { protocol } : {}),
+      }
+    }
   }
 }

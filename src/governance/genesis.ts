@@ -3,19 +3,23 @@
  * with the founding parties, nodes, accounts and policies, and its code and storage are copied to
  * the fixed governance address. Storage keys are the raw slots the constructor wrote (recorded from
  * SSTORE steps), because ethereumjs's storage trie only keeps hashed keys. The private data anchors
- * contract (stateless at genesis) is placed at its own fixed address beside it.
+ * contract (stateless at genesis) is placed at its own fixed address beside it, and the chain
+ * parameters contract (built the same way, from the consortium file's values) at 0x…1002.
  */
-import { createBlock } from '@ethereumjs/block'
+import { createBlock, type Block } from '@ethereumjs/block'
+import type { InterpreterStep } from '@ethereumjs/evm'
 import { MerkleStateManager } from '@ethereumjs/statemanager'
-import { Account, bigIntToHex, bytesToHex, createAddressFromString, setLengthLeft, hexToBytes } from '@ethereumjs/util'
-import { createVM } from '@ethereumjs/vm'
+import { Account, bigIntToHex, bytesToHex, createAddressFromString, setLengthLeft, hexToBytes, type Address as EthAddress } from '@ethereumjs/util'
+import { createVM, type VM } from '@ethereumjs/vm'
 import { decodeFunctionResult, encodeDeployData, encodeFunctionData, type Abi } from 'viem'
 import { blockOptions, createChainCommon } from '../chain/common.js'
 import type { GenesisInput } from '../chain/genesis.js'
 import { QuorateError } from '../errors.js'
 import { decodeRevertReason } from '../execution/revert.js'
 import type { Address, Hex } from '../types.js'
-import { GOVERNANCE_ADDRESS, GOVERNANCE_VIEWS_ADDRESS } from './address.js'
+import { CHAIN_PARAMETERS_ADDRESS, GOVERNANCE_ADDRESS, GOVERNANCE_VIEWS_ADDRESS } from './address.js'
+import { CHAIN_PARAMETERS_ABI } from './chain-parameters.js'
+import { GENESIS_PROTOCOL } from '../chain/params.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from '../privacy/address.js'
 import { permissionBits } from './decisions.js'
 import { partyIdToBytes32 } from './ids.js'
@@ -54,35 +58,53 @@ function orderedArgs(abi: Abi, named: Record<string, unknown>): unknown[] {
   })
 }
 
+/** Code and written storage of a contract whose constructor ran in the scratch VM (or the revert reason). */
+async function deployInScratch(vm: VM, data: Hex, block: Block): Promise<{ address: EthAddress; code: Hex; storage: Record<string, string> }> {
+  const slots = new Set<string>()
+  const onStep = (step: InterpreterStep, resolve?: (result?: unknown) => void) => {
+    if (step.opcode.name === 'SSTORE') slots.add(bigIntToHex(step.stack[step.stack.length - 1]!))
+    resolve?.()
+  }
+  vm.evm.events!.on('step', onStep)
+  try {
+    const result = await vm.evm.runCall({ caller: createAddressFromString(DEPLOYER), data: hexToBytes(data), gasLimit: 10n ** 9n, block })
+    const err = result.execResult.exceptionError
+    if (err || !result.createdAddress) {
+      const reason = decodeRevertReason(result.execResult.returnValue)
+      throw new QuorateError('CONSORTIUM_INVALID', `the consortium file cannot be turned into a genesis: ${reason || err?.error || 'deployment failed'}`)
+    }
+    const created = result.createdAddress
+    const storage: Record<string, string> = {}
+    for (const slot of [...slots].sort()) {
+      const key = setLengthLeft(hexToBytes(slot as Hex), 32)
+      const value = await vm.stateManager.getStorage(created, key)
+      if (value.length > 0) storage[bytesToHex(key)] = bytesToHex(value)
+    }
+    return { address: created, code: bytesToHex(await vm.stateManager.getCode(created)) as Hex, storage }
+  } finally {
+    vm.evm.events!.off('step', onStep)
+  }
+}
+
 /** The genesis of a consortium chain, with the governance contract and its founding state in place. */
 export async function consortiumGenesis(c: Consortium): Promise<GenesisInput> {
-  const { abi, bytecode } = governanceArtifacts().ConsortiumGovernance
+  const artifacts = governanceArtifacts()
+  const { abi, bytecode } = artifacts.ConsortiumGovernance
   const common = createChainCommon(BigInt(c.chainId), c.gasLimit)
   const vm = await createVM({ common, stateManager: new MerkleStateManager({ common }) })
   const deployer = createAddressFromString(DEPLOYER)
   await vm.stateManager.putAccount(deployer, new Account(0n, 0n))
-  const slots = new Set<string>()
-  vm.evm.events!.on('step', (step, resolve) => {
-    if (step.opcode.name === 'SSTORE') slots.add(bigIntToHex(step.stack[step.stack.length - 1]!))
-    resolve?.()
-  })
-  const data = encodeDeployData({ abi, bytecode, args: orderedArgs(abi, constructorArgs(c)) } as Parameters<typeof encodeDeployData>[0])
   const block = createBlock({ header: { gasLimit: 10n ** 9n, number: 0n } }, blockOptions(common))
-  const result = await vm.evm.runCall({ caller: deployer, data: hexToBytes(data), gasLimit: 10n ** 9n, block })
-  const err = result.execResult.exceptionError
-  if (err || !result.createdAddress) {
-    const reason = decodeRevertReason(result.execResult.returnValue)
-    throw new QuorateError('CONSORTIUM_INVALID', `the consortium file cannot be turned into a genesis: ${reason || err?.error || 'deployment failed'}`)
-  }
-  const created = result.createdAddress
-  const storage: Record<string, string> = {}
-  for (const slot of [...slots].sort()) {
-    const key = setLengthLeft(hexToBytes(slot as Hex), 32)
-    const value = await vm.stateManager.getStorage(created, key)
-    if (value.length > 0) storage[bytesToHex(key)] = bytesToHex(value)
-  }
+  const data = encodeDeployData({ abi, bytecode, args: orderedArgs(abi, constructorArgs(c)) } as Parameters<typeof encodeDeployData>[0])
+  const governance = await deployInScratch(vm, data, block)
+  // The chain parameters start from the consortium file's values (see governance/chain-parameters.ts).
+  const params = await deployInScratch(
+    vm,
+    encodeDeployData({ abi: CHAIN_PARAMETERS_ABI, bytecode: artifacts.ChainParameters.bytecode, args: [BigInt(c.blockPeriodMs), BigInt(c.emptyBlockPeriodMs), c.gasLimit, GENESIS_PROTOCOL] }),
+    block,
+  )
   // Block 0's extraData carries the validator set exactly as the contract reports it.
-  const call = await vm.evm.runCall({ caller: deployer, to: created, data: hexToBytes(encodeFunctionData({ abi: ENFORCEMENT_ABI, functionName: 'getValidators' })), gasLimit: 10n ** 8n, block })
+  const call = await vm.evm.runCall({ caller: deployer, to: governance.address, data: hexToBytes(encodeFunctionData({ abi: ENFORCEMENT_ABI, functionName: 'getValidators' })), gasLimit: 10n ** 8n, block })
   const validators = decodeFunctionResult({ abi: ENFORCEMENT_ABI, functionName: 'getValidators', data: bytesToHex(call.execResult.returnValue) }).map((v) => v.toLowerCase())
   return {
     config: { chainId: c.chainId, blockPeriodMs: c.blockPeriodMs, emptyBlockPeriodMs: c.emptyBlockPeriodMs, governance: { requireCodeApproval: c.requireCodeApproval } },
@@ -90,11 +112,12 @@ export async function consortiumGenesis(c: Consortium): Promise<GenesisInput> {
     validators,
     alloc: {
       ...Object.fromEntries(Object.entries(c.alloc).map(([a, v]) => [a, { balance: `0x${v.balance.toString(16)}` }])),
-      [GOVERNANCE_ADDRESS]: { balance: '0x0', code: bytesToHex(await vm.stateManager.getCode(created)), storage },
+      [GOVERNANCE_ADDRESS]: { balance: '0x0', code: governance.code, storage: governance.storage },
       // Stateless: it runs on the governance contract's storage (DELEGATECALL from its fallback).
-      [GOVERNANCE_VIEWS_ADDRESS]: { balance: '0x0', code: governanceArtifacts().GovernanceViews.deployedBytecode },
+      [GOVERNANCE_VIEWS_ADDRESS]: { balance: '0x0', code: artifacts.GovernanceViews.deployedBytecode },
       // No constructor state and no immutables: the runtime code is the whole contract.
-      [PRIVATE_DATA_ANCHORS_ADDRESS]: { balance: '0x0', code: governanceArtifacts().PrivateDataAnchors.deployedBytecode },
+      [PRIVATE_DATA_ANCHORS_ADDRESS]: { balance: '0x0', code: artifacts.PrivateDataAnchors.deployedBytecode },
+      [CHAIN_PARAMETERS_ADDRESS]: { balance: '0x0', code: params.code, storage: params.storage },
     },
   }
 }

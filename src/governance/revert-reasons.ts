@@ -82,7 +82,20 @@ export const GOVERNANCE_ERROR_TEXT: Readonly<Record<string, (args: Args) => stri
   GrantToNonMember: ([p]) => `a purpose is granted to ${party(p)}, which is not a member`,
 }
 
+/** The same for the chain parameters contract (ChainParameters.sol), shown as `chain parameters: <sentence> (<Name>)`. */
+export const CHAIN_PARAMETERS_ERROR_TEXT: Readonly<Record<string, (args: Args) => string>> = {
+  NotGovernance: ([a]) => `only the governance contract schedules chain parameters, not ${addr(a)}`,
+  MalformedPayload: () => 'the parameters are not abi.encode(uint64 activationBlock, uint64 blockPeriodMs, uint64 emptyBlockPeriodMs, uint64 gasLimit, string protocol)',
+  ActivationTooSoon: ([at, earliest]) => `activation block ${String(at)} is too soon: the earliest is ${String(earliest)} (10 blocks of notice after the deciding vote)`,
+  NothingToChange: () => 'nothing to change: give a block period, empty-block period, gas limit or protocol',
+  BlockPeriodOutOfRange: ([v, min, max]) => `block period ${String(v)} ms is outside ${String(min)}..${String(max)} ms`,
+  EmptyBlockPeriodOutOfRange: ([v, min, max]) => `empty-block period ${String(v)} ms is outside ${String(min)}..${String(max)} ms`,
+  GasLimitOutOfRange: ([v, min, max]) => `gas limit ${String(v)} is outside ${String(min)}..${String(max)}`,
+  InvalidProtocolName: ([p]) => `protocol name "${String(p)}" is not 1 to 32 of a-z 0-9 . / -`,
+}
+
 let errorAbi: Abi | undefined
+let chainParametersErrorAbi: Abi | undefined
 
 /** Every custom error of the governance contract (decoding needs only these entries). */
 export function governanceErrorAbi(): Abi {
@@ -92,9 +105,17 @@ export function governanceErrorAbi(): Abi {
   return errorAbi
 }
 
-/** A governance custom error as `governance: <sentence> (<Name>)`; undefined for anything else. */
+/** A governance custom error as `governance: <sentence> (<Name>)` (or `chain parameters: …`); undefined for anything else. */
 export function describeGovernanceError(data: Hex): string | undefined {
   if (data.length < 10) return undefined
+  chainParametersErrorAbi ??= governanceArtifacts().ChainParameters.abi.filter((e) => e.type === 'error')
+  try {
+    const decoded = decodeErrorResult({ abi: chainParametersErrorAbi, data: data as ViemHex })
+    const text = CHAIN_PARAMETERS_ERROR_TEXT[decoded.errorName]
+    if (text) return `chain parameters: ${text(decoded.args ?? [])} (${decoded.errorName})`
+  } catch {
+    // not one of them: a governance error, or unknown
+  }
   let decoded: { errorName: string; args: readonly unknown[] | undefined }
   try {
     decoded = decodeErrorResult({ abi: governanceErrorAbi(), data: data as ViemHex })

@@ -42,6 +42,21 @@ export function isRefusalReason(value: string): value is RefusalReason {
   return (REFUSAL_REASONS as readonly string[]).includes(value)
 }
 
+/**
+ * A bounded label for why an established connection closed: a refusal reason or PING_TIMEOUT as
+ * is; a close with a reason from the peer as REMOTE_<reason> when that is a refusal reason, else
+ * REMOTE_OTHER; a socket closed without a reason as CLOSED; anything else as OTHER.
+ */
+export function disconnectKind(reason: string): string {
+  if (isRefusalReason(reason) || reason === 'PING_TIMEOUT') return reason
+  if (reason.startsWith('remote: ')) {
+    const theirs = reason.slice('remote: '.length)
+    return isRefusalReason(theirs) || theirs === 'PING_TIMEOUT' ? `REMOTE_${theirs}` : 'REMOTE_OTHER'
+  }
+  if (/^closed \(\d+\)$/.test(reason)) return 'CLOSED'
+  return 'OTHER'
+}
+
 const HINTS: Record<RefusalReason, string> = {
   UNKNOWN_NODE: 'the node key is not on the allow-list; add the node through governance first',
   WRONG_GENESIS: 'the peer runs a different network (genesis hash differs); check the consortium file',

@@ -30,10 +30,11 @@ import { z } from 'zod'
 import { hexToBytes } from '@ethereumjs/util'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { keccak256 } from '../crypto/native.js'
-import { ConfigError, QuorateError } from '../errors.js'
+import { ConfigError, listenError, QuorateError, StartError } from '../errors.js'
 import { silentLogger, type Logger } from '../ops/logger.js'
+import type { PeerEventMetrics } from '../ops/metrics.js'
 import type { Address, Hex } from '../types.js'
-import { FrameError, HandshakeError, HostStoppedError, isRefusalReason, PeerNotConnectedError, type RefusalReason } from './errors.js'
+import { disconnectKind, FrameError, HandshakeError, HostStoppedError, isRefusalReason, PeerNotConnectedError, type RefusalReason } from './errors.js'
 import { dialWebSocket, parsePeerUrl } from './dial.js'
 import { assertProtocol, decodeFrame, encodeFrame, FrameKind, MAX_HEADER_BYTES, toBytes, type Frame, type InvalidFrameReason } from './frame.js'
 import { channelBinding, runHandshake, type HandshakeOutcome } from './handshake.js'
@@ -134,6 +135,8 @@ export interface P2PHostOptions {
 
 export interface P2PHostModules {
   logger?: Logger
+  /** Counts connections opened and closed (quorate_p2p_peer_connects_total, ..._disconnects_total). */
+  metrics?: PeerEventMetrics
   /** Environment for HTTPS_PROXY/NO_PROXY (default process.env). */
   env?: Record<string, string | undefined>
 }
@@ -293,6 +296,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
   private readonly refused = new Map<string, number>()
   private readonly refusedByPeers = new Map<string, number>()
   private dialFailures = 0
+  private readonly metrics: PeerEventMetrics | undefined
   private gossipDuplicates = 0
   private totals = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0, droppedOut: 0 }
 
@@ -310,6 +314,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     this.opts = opts
     this.address = privateKeyToAddress(opts.privateKey)
     this.log = (modules.logger ?? silentLogger()).child({ module: 'p2p' })
+    this.metrics = modules.metrics
     this.env = modules.env ?? process.env
     this.maxFrameBytes = opts.maxFrameBytes ?? 16 * 1024 * 1024
     this.handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 5000
@@ -391,14 +396,19 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     // Our own deadline per connection (admitPending) closes stalled ones and counts why; these are
     // only a backstop, a little later so they do not race it.
     const backstopMs = inboundTimeoutMs + 1000
-    const server = createServer({
-      cert: tls.certPem,
-      key: tls.keyPem,
-      minVersion: 'TLSv1.3',
-      handshakeTimeout: backstopMs,
-      requestTimeout: backstopMs,
-      headersTimeout: backstopMs,
-    })
+    let server: ReturnType<typeof createServer>
+    try {
+      server = createServer({
+        cert: tls.certPem,
+        key: tls.keyPem,
+        minVersion: 'TLSv1.3',
+        handshakeTimeout: backstopMs,
+        requestTimeout: backstopMs,
+        headersTimeout: backstopMs,
+      })
+    } catch (err) {
+      throw new StartError('TLS_INVALID', `the TLS certificate and key cannot be used: ${err instanceof Error ? err.message : String(err)}`, { field: 'p2p.tlsCertFile', cause: err })
+    }
     const wss = new WebSocketServer({ noServer: true, maxPayload: this.maxFrameBytes, perMessageDeflate: false, clientTracking: false })
     server.on('request', (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' })
@@ -414,7 +424,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
       this.admitPending(socket, inboundTimeoutMs)
     })
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new ConfigError('p2p.listen', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`, { cause: err })))
+      server.once('error', (err) => reject(listenError(err, 'P2P_PORT_IN_USE', `P2P on ${listen.host}:${listen.port}`, 'p2p.listen.port')))
       server.listen(listen.port, listen.host, () => resolve())
     })
     server.on('error', (err) => this.log.error({ err: err.message }, 'p2p listener error'))
@@ -592,7 +602,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
       cutOffLater(ws)
       if (err instanceof HandshakeError) {
         bump(err.byPeer ? this.refusedByPeers : this.refused, err.reason)
-        this.log.debug({ direction, remote, reason: err.reason, byPeer: err.byPeer, peer: err.peerAddress }, 'handshake failed')
+        this.log.warn({ direction, remote: url ?? remote, reason: err.reason, byPeer: err.byPeer, peer: err.peerAddress, err: err.shortMessage }, 'handshake failed')
         this.safely(() => this.emit('handshake:failed', { error: err, direction, remote: url ?? remote }))
       }
       throw err
@@ -616,7 +626,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     if (existing && existing !== conn) {
       if (!this.wins(conn, existing)) return 'DUPLICATE'
       this.closeConn(existing, 'DUPLICATE')
-    } else if (this.openCount() >= (this.opts.maxPeers ?? 64)) {
+    } else if (this.openCount() >= this.maxPeers) {
       return 'TOO_MANY_PEERS'
     }
     conn.address = address
@@ -671,6 +681,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
       this.detach(conn, peer.closeReason ?? (reason.length ? `remote: ${reason.toString()}` : `closed (${code})`))
     })
     const early = outcome.takeOver()
+    this.metrics?.connects.inc({ direction: conn.direction })
     this.log.info({ peer: address, direction: conn.direction, remote: remoteAddress }, 'peer connected')
     this.safely(() => this.emit('peer:connect', address, peer.info(this.scores.score(address), this.scores.throttledUntil(address))))
     for (const bytes of early) this.onData(peer, bytes, true)
@@ -690,6 +701,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     const decoded = decodeFrame(bytes)
     if (!decoded.ok) return this.invalid(peer, decoded.reason)
     const frame = decoded.frame
+    if (this.log.isLevelEnabled('trace')) this.log.trace({ peer: peer.address, kind: frame.kind, protocol: 'protocol' in frame ? frame.protocol : undefined, bytes: bytes.length }, 'frame received')
     // Answers to our own requests are paid for by asking; every other frame by the sender's budget.
     if (frame.kind === FrameKind.RESPONSE || frame.kind === FrameKind.ERROR) {
       if (!peer.settle(frame.id, frame.kind === FrameKind.RESPONSE ? { payload: frame.payload.slice() } : { code: frame.code })) {
@@ -988,6 +1000,11 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     return this.openPeers().map((p) => p.info(this.scores.score(p.address), this.scores.throttledUntil(p.address)))
   }
 
+  /** Most established connections (maxPeers); handshakes beyond it are refused with TOO_MANY_PEERS. */
+  get maxPeers(): number {
+    return this.opts.maxPeers ?? 64
+  }
+
   stats(): P2PStats {
     const peers = this.openPeers()
     return {
@@ -1057,6 +1074,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
     const peer = conn.peer
     peer.closeReason ??= reason
     peer.failPending(reason)
+    this.metrics?.disconnects.inc({ reason: disconnectKind(reason) })
     if (this.byAddress.get(peer.address) === conn) this.byAddress.delete(peer.address)
     if (this.budgets.get(peer.address)?.isFull()) this.budgets.delete(peer.address)
     const routine = reason === 'SHUTDOWN' || reason === 'DUPLICATE' || reason === 'remote: SHUTDOWN' || reason === 'remote: DUPLICATE'

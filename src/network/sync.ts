@@ -18,6 +18,7 @@ import type { Logger } from 'pino'
 import { blockOptions } from '../chain/common.js'
 import { decodeExtraData } from '../chain/extra-data.js'
 import { sealDigest } from '../chain/finality.js'
+import type { ChainParamsSource } from '../chain/params.js'
 import type { BlockRecord, ChainStore } from '../chain/store.js'
 import { verifyCommitSeals } from '../consensus/qbft/index.js'
 import { checkStructure } from '../consensus/qbft-block.js'
@@ -48,7 +49,7 @@ export interface BlockSyncModules {
   host: P2PHost
   commit: (record: BlockRecord) => Promise<void>
   logger: Logger
-  blockPeriodMs: number
+  params: ChainParamsSource
 }
 
 export class BlockSync {
@@ -58,6 +59,7 @@ export class BlockSync {
   private readonly announced = new Set<Address>()
   private running: Promise<void> | undefined
   private stopped = false
+  private halted = false
   private requestsServed = 0
   private invalidResponses = 0
 
@@ -77,6 +79,14 @@ export class BlockSync {
   stop(): void {
     this.stopped = true
     this.m.host.unhandle(BLOCKS)
+  }
+
+  /**
+   * Imports nothing more (the node stopped at a protocol upgrade it does not support) but still
+   * serves the blocks it has and announces its head.
+   */
+  halt(): void {
+    this.halted = true
   }
 
   /** The highest head any peer announced (for eth_syncing and readiness). */
@@ -124,7 +134,7 @@ export class BlockSync {
   }
 
   private kick(): void {
-    if (this.running || this.stopped) return
+    if (this.running || this.stopped || this.halted) return
     if (this.highestKnown() <= this.m.store.head.header.number) return
     this.running = this.syncLoop().finally(() => {
       this.running = undefined
@@ -136,7 +146,7 @@ export class BlockSync {
     for (;;) {
       const head = this.m.store.head.header.number
       const peer = [...this.peerHeads].filter(([p, h]) => h > head && this.m.host.isConnected(p)).sort((a, b) => (a[1] > b[1] ? -1 : 1))[0]
-      if (!peer || this.stopped) return
+      if (!peer || this.stopped || this.halted) return
       const [address, peerHead] = peer
       const count = Number(peerHead - head > BigInt(MAX_BLOCKS_PER_REQUEST) ? BigInt(MAX_BLOCKS_PER_REQUEST) : peerHead - head)
       try {
@@ -187,8 +197,9 @@ export class BlockSync {
       }
       const parent = this.m.store.head
       if (block.header.number <= parent.header.number) continue // became final meanwhile
-      const validators = await this.m.validators.validatorsAfter(parent)
-      const problem = checkStructure(block, { parent, validators, blockPeriodMs: this.m.blockPeriodMs })
+      if (this.halted) break
+      const [validators, params] = await Promise.all([this.m.validators.validatorsAfter(parent), this.m.params.paramsFor(parent)])
+      const problem = checkStructure(block, { parent, validators, params })
       if (problem) throw new SyncError(`block ${block.header.number}: ${problem}`)
       if (decodeExtraData(block.header.extraData).round !== 0) throw new SyncError(`block ${block.header.number} is not in stored form (round 0)`)
       const check = verifyCommitSeals(sealDigest(block, round, this.m.common), seals as Uint8Array[], validators)

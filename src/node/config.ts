@@ -2,16 +2,22 @@
  * The node's config file (`<dataDir>/config.json`): validated with zod; every error names the field.
  * Paths inside it are relative to the data folder. CLI flags override file values.
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
-import { ConfigError } from '../errors.js'
+import { RELEASE_PROTOCOLS } from '../chain/params.js'
+import { ConfigError, StartError } from '../errors.js'
 import { GRANT_PATTERN } from '../rpc/auth.js'
 import { address, parseWith, port } from '../validation.js'
 
 const grant = z.string().regex(GRANT_PATTERN, 'a namespace (admin), its reads (gov:read), a method name (admin_peers) or *')
 
-export const NodeConfigSchema = z.object({
+/**
+ * Every object is strict (z.strictObject): an unknown key is refused with its path and the likely
+ * key meant (validation.ts); parseConfigText refuses unknown keys of any object, so a nested object
+ * added without z.strictObject is checked all the same. Use z.strictObject for new objects anyway.
+ */
+export const NodeConfigSchema = z.strictObject({
   /** A label for logs and status tables, e.g. the party's name. */
   name: z.string().min(1).max(64).default('node'),
   genesisFile: z.string().default('genesis.json'),
@@ -36,17 +42,14 @@ export const NodeConfigSchema = z.object({
           jwtNamespaces: z.array(grant).default(['*']),
           apiKeys: z
             .array(
-              z
-                .object({
-                  name: z.string().regex(/^[\w.@-]{1,64}$/, 'letters, digits, . _ @ - (at most 64)'),
-                  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'the SHA-256 of the key as 64 hex digits (quorate rpc-key new prints it)'),
-                  namespaces: z.array(grant).min(1),
-                })
-                .strict(),
+              z.strictObject({
+                name: z.string().regex(/^[\w.@-]{1,64}$/, 'letters, digits, . _ @ - (at most 64)'),
+                sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'the SHA-256 of the key as 64 hex digits (quorate rpc-key new prints it)'),
+                namespaces: z.array(grant).min(1),
+              }),
             )
             .default([]),
         })
-        .strict()
         .prefault({}),
       /** Start on a non-loopback rpc.host with no rpc.auth configured (anonymous callers get the read-only namespaces). */
       allowPublicWithoutAuth: z.boolean().default(false),
@@ -80,8 +83,8 @@ export const NodeConfigSchema = z.object({
   p2p: z
     .object({
       /** Omit to run outbound-only (no listening port). */
-      listen: z.object({ host: z.string().default('0.0.0.0'), port }).optional(),
-      peers: z.array(z.object({ url: z.string().regex(/^wss:\/\/[^/]+$/, 'expected wss://host:port'), address: address.optional() })).default([]),
+      listen: z.strictObject({ host: z.string().default('0.0.0.0'), port }).optional(),
+      peers: z.array(z.strictObject({ url: z.string().regex(/^wss:\/\/[^/]+$/, 'expected wss://host:port'), address: address.optional() })).default([]),
       /** Node addresses allowed to connect besides the validators and the listed peers (e.g. observers). */
       allowedNodes: z.array(address).default([]),
       tlsCertFile: z.string().default('tls.crt'),
@@ -132,7 +135,24 @@ export const NodeConfigSchema = z.object({
       logAnchorEntries: z.number().int().positive().default(100),
     })
     .prefault({}),
+  /** Where Prometheus scrapes /metrics (docs/operations.md, "Endpoints"). */
+  metrics: z
+    .object({
+      /** Serve /metrics on the JSON-RPC port too (default true). */
+      onRpcPort: z.boolean().default(true),
+      /** A separate listener for /metrics, /health and /ready on this port; unset: none. */
+      port: port.optional(),
+      host: z.string().default('127.0.0.1'),
+    })
+    .strict()
+    .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Restricts the protocol versions this node accepts to some of those its release implements
+   * (chain/params.ts RELEASE_PROTOCOLS). For rehearsing a rolling upgrade only: a node so restricted
+   * behaves as an older release would and stops before a block of any other version.
+   */
+  supportedProtocols: z.array(z.enum(RELEASE_PROTOCOLS)).min(1).optional(),
 })
 
 export type NodeConfig = z.output<typeof NodeConfigSchema>
@@ -146,7 +166,8 @@ export async function loadNodeConfig(dataDir: string): Promise<NodeConfig> {
   try {
     text = await readFile(file, 'utf8')
   } catch {
-    throw new ConfigError('', `no ${CONFIG_FILE} in ${resolve(dataDir)}`, { details: 'run `quorate init` first, or pass --data-dir of an initialised node' })
+    if (!(await stat(dataDir).then((s) => s.isDirectory(), () => false))) throw new StartError('DATA_DIR_MISSING', `the data folder ${resolve(dataDir)} does not exist`)
+    throw new ConfigError('', `no ${CONFIG_FILE} in ${resolve(dataDir)}`, { code: 'CONFIG_MISSING', details: 'run `quorate init` first, or pass --data-dir of an initialised node' })
   }
   return parseConfigText(text, file)
 }
@@ -158,7 +179,7 @@ export function parseConfigText(text: string, source: string): NodeConfig {
   } catch (err) {
     throw new ConfigError('', `${source} is not valid JSON`, { details: (err as Error).message })
   }
-  return parseWith(NodeConfigSchema, json, source)
+  return parseWith(NodeConfigSchema, json, source, { unknownKeys: 'refuse' })
 }
 
 export async function readJsonFile(file: string, what: string): Promise<unknown> {

@@ -14,11 +14,13 @@ import { bytesToHex } from '@ethereumjs/util'
 import type { Logger } from 'pino'
 import { createChainCommon } from '../chain/common.js'
 import { createGenesisBlock, parseGenesis, writeGenesisState, type Genesis } from '../chain/genesis.js'
+import { checkProtocol, fixedParams, genesisParams, ProtocolUnsupportedError, RELEASE_PROTOCOLS, type ChainParams, type ChainParamsSource } from '../chain/params.js'
 import { GENESIS_FINALITY } from '../chain/finality.js'
 import { ChainStore, StoreError, storeWriteError, type BlockRecord } from '../chain/store.js'
 import { QbftProducer } from '../consensus/qbft-producer.js'
 import { HeaderValidators, type ValidatorSource } from '../consensus/validators.js'
-import { GOVERNANCE_ADDRESS } from '../governance/address.js'
+import { CHAIN_PARAMETERS_ADDRESS, GOVERNANCE_ADDRESS } from '../governance/address.js'
+import { GovernedChainParams } from '../governance/chain-parameters.js'
 import { checkTxPermission, enforceCodeApproval } from '../governance/enforce.js'
 import { GovernanceView } from '../governance/view.js'
 import type { ValidatorActivator } from '../governance/activator.js'
@@ -29,12 +31,13 @@ import { CallPool } from '../execution/call-pool.js'
 import { BlockExecutor, createStateManager } from '../execution/executor.js'
 import { TxPool } from '../execution/txpool.js'
 import { TxPoolJournal } from '../execution/txpool-journal.js'
-import { ConfigError, errorMessage, QuorateError } from '../errors.js'
+import { ConfigError, errorMessage, StartError } from '../errors.js'
 import { P2PHost } from '../network/host.js'
 import { BlockSync } from '../network/sync.js'
 import { wireTxGossip } from '../network/tx-gossip.js'
 import type { Address, Hash } from '../types.js'
 import type { StorageFault } from '../ops/health.js'
+import type { PeerEventMetrics } from '../ops/metrics.js'
 import { Mutex } from '../util/mutex.js'
 import { readJsonFile, type NodeConfig } from './config.js'
 import { readKeyFile } from './keyfile.js'
@@ -57,6 +60,8 @@ export type BlockSource = 'consensus' | 'sync'
 
 export interface NodeModules {
   logger: Logger
+  /** Counts P2P connections opened and closed (ops/metrics.ts). */
+  peerMetrics?: PeerEventMetrics
   /**
    * TEST ONLY: the node neither checks account permissions when admitting transactions to its pool
    * nor when building or executing blocks, as a byzantine node would. Lets an integration test show
@@ -79,6 +84,19 @@ interface NodeParts {
   logger: Logger
   governance: GovernanceView | undefined
   genesisHash: Hash
+  peerMetrics: PeerEventMetrics | undefined
+  params: ChainParamsSource
+  supportedProtocols: readonly string[]
+}
+
+/** The genesis file: unreadable or invalid is GENESIS_INVALID (the field named), not a config error. */
+export async function readGenesisFile(file: string): Promise<Genesis> {
+  try {
+    return parseGenesis(await readJsonFile(file, 'genesis file'), file)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    throw new StartError('GENESIS_INVALID', err.field ? `genesis ${err.shortMessage}` : err.shortMessage, { field: err.field, cause: err, ...(err.details ? { details: err.details } : {}) })
+  }
 }
 
 export class Node extends EventEmitter<NodeEvents> {
@@ -100,18 +118,29 @@ export class Node extends EventEmitter<NodeEvents> {
   /** Present when the genesis holds the governance contract: nodes then enforce its rules. */
   readonly governance: GovernanceView | undefined
   readonly producer: QbftProducer
+  /** The chain parameters of each next block: from the ChainParameters contract when the genesis has it. */
+  readonly params: ChainParamsSource
+  /** The protocol versions this node accepts (its release's, or fewer by config.supportedProtocols). */
+  readonly supportedProtocols: readonly string[]
   host: P2PHost | undefined
   sync: BlockSync | undefined
   private readonly nodeKey: Uint8Array
+  private readonly peerMetrics: PeerEventMetrics | undefined
   /** Saves the pool across restarts (txpool.journal); loaded in open(), rewritten from start(), written last in stop(). */
   private readonly journal: TxPoolJournal | undefined
   private readonly commitLock = new Mutex()
   private stopping = false
+  /** start() completed: only then does stop() log "node stopped" (a failed start ends with its fatal line). */
+  private started = false
   /** Write failures of stores other than the chain (journal, privacy), by component. */
   private readonly faults = new Map<string, string>()
   /** The block whose commit the chain store refused; committed again once the store recovers. */
   private blockedCommit: { record: BlockRecord; source: BlockSource } | undefined
   private recoveryTimer: NodeJS.Timeout | undefined
+  /** Set when the next block needs a protocol this node does not support: it imports and makes no more blocks. */
+  private stoppedAtUpgrade: ProtocolUnsupportedError | undefined
+  /** The chain parameters of the block after the head (read at each new head). */
+  private nextParams: ChainParams
   /** With governance: makes this node a validator once voted in (a candidate) and live. */
   private readonly activator: ValidatorActivator | undefined
 
@@ -131,6 +160,10 @@ export class Node extends EventEmitter<NodeEvents> {
     this.address = privateKeyToAddress(p.nodeKey)
     this.governance = p.governance
     this.genesisHash = p.genesisHash
+    this.peerMetrics = p.peerMetrics
+    this.params = p.params
+    this.nextParams = genesisParams(p.genesis)
+    this.supportedProtocols = p.supportedProtocols
     this.validators = p.governance ?? new HeaderValidators()
     this.activator = p.governance
       ? validatorActivator({
@@ -155,8 +188,7 @@ export class Node extends EventEmitter<NodeEvents> {
     this.producer = new QbftProducer(
       {
         nodeKey: p.nodeKey,
-        blockPeriodMs: p.genesis.config.blockPeriodMs,
-        emptyBlockPeriodMs: p.genesis.config.emptyBlockPeriodMs,
+        initialParams: genesisParams(p.genesis),
         roundTimeout: { baseMs: p.genesis.config.qbft.requestTimeoutMs, capMs: p.genesis.config.qbft.maxRoundTimeoutMs },
       },
       {
@@ -165,6 +197,7 @@ export class Node extends EventEmitter<NodeEvents> {
         executor: p.executor,
         pool: p.pool,
         validators: this.validators,
+        params: p.params,
         network: {
           gossip: (payload) => this.host?.gossip(QBFT_PROTOCOL, payload),
           penalise: (peer, reason) => this.host?.penalise(peer as Address, `consensus: ${reason}`, 20),
@@ -186,8 +219,8 @@ export class Node extends EventEmitter<NodeEvents> {
 
 
   /** Opens the data folder; writes the genesis block on first use, and refuses a folder of another chain. */
-  static async open(dataDir: string, config: NodeConfig, { logger, unsafeSkipTxAdmission = false }: NodeModules): Promise<Node> {
-    const genesis = parseGenesis(await readJsonFile(join(dataDir, config.genesisFile), 'genesis file'), config.genesisFile)
+  static async open(dataDir: string, config: NodeConfig, { logger, unsafeSkipTxAdmission = false, peerMetrics }: NodeModules): Promise<Node> {
+    const genesis = await readGenesisFile(join(dataDir, config.genesisFile))
     const nodeKey = await readKeyFile(join(dataDir, config.nodeKeyFile))
     const common = createChainCommon(BigInt(genesis.config.chainId), genesis.gasLimit)
     const store = await ChainStore.open(join(dataDir, 'chain'), common)
@@ -200,8 +233,8 @@ export class Node extends EventEmitter<NodeEvents> {
       } else {
         const stored = await store.getBlockByNumber(0n)
         if (!stored || bytesToHex(stored.hash()) !== bytesToHex(expected.hash())) {
-          throw new QuorateError('GENESIS_MISMATCH', `the chain in ${dataDir} was started from another genesis`, {
-            details: `stored genesis ${stored ? bytesToHex(stored.hash()) : 'none'}, ${config.genesisFile} gives ${bytesToHex(expected.hash())}; use another data folder or --reset`,
+          throw new StartError('GENESIS_MISMATCH', `the chain in ${dataDir} was started from another genesis`, {
+            details: `stored genesis ${stored ? bytesToHex(stored.hash()) : 'none'}, ${config.genesisFile} gives ${bytesToHex(expected.hash())}`,
           })
         }
       }
@@ -210,12 +243,20 @@ export class Node extends EventEmitter<NodeEvents> {
       if (governance && !genesis.alloc[GOVERNANCE_ADDRESS]?.code) {
         throw new ConfigError('alloc', `the genesis enables governance but holds no contract at ${GOVERNANCE_ADDRESS}`, { details: 'make the genesis with `quorate init --consortium <file>`' })
       }
+      const params = genesis.alloc[CHAIN_PARAMETERS_ADDRESS]?.code ? new GovernedChainParams(calls) : fixedParams(genesisParams(genesis))
+      const supportedProtocols = config.supportedProtocols ?? RELEASE_PROTOCOLS
       const admission = unsafeSkipTxAdmission ? undefined : governance
       if (unsafeSkipTxAdmission) logger.warn('UNSAFE: transaction admission is off (test-only option); this node ignores account permissions')
       const executor = await BlockExecutor.create(
         common,
         store,
         admission && ((tx, parent) => checkTxPermission(admission, parent, tx, tx.getSenderAddress().toString() as Address)),
+        // No block of a protocol this node does not support is ever built or executed here.
+        async (parent) => {
+          const next = await params.paramsFor(parent)
+          checkProtocol(parent.header.number + 1n, next, supportedProtocols)
+          return next
+        },
       )
       if (governance && genesis.config.governance?.requireCodeApproval) {
         enforceCodeApproval(executor.evm, governance, () => executor.parent)
@@ -244,9 +285,9 @@ export class Node extends EventEmitter<NodeEvents> {
           ...(admission ? { admit: (tx: TypedTransaction, sender: Address) => checkTxPermission(admission, store.head, tx, sender) } : {}),
         },
         { getAccount: (a) => calls.getAccount(store.head, a) },
-        { logger: logger.child({ module: 'txpool' }) },
+        { logger },
       )
-      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, callPool, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash })
+      const node = new Node({ dataDir, config, genesis, common, store, executor, calls, callPool, pool, nodeKey, logger, governance, genesisHash: bytesToHex(expected.hash()) as Hash, peerMetrics, params, supportedProtocols })
       // Here, not in start(): the JSON-RPC server answers before start() and must already see the pool.
       await node.journal?.load()
       return node
@@ -281,17 +322,13 @@ export class Node extends EventEmitter<NodeEvents> {
           staticPeers: p2p.peers,
           ...(p2p.proxy ? { proxy: p2p.proxy } : {}),
         },
-        { logger: this.logger },
+        { logger: this.logger, ...(this.peerMetrics ? { metrics: this.peerMetrics } : {}) },
       )
       host.subscribe(QBFT_PROTOCOL)
       host.on('message', (msg) => {
         if (msg.protocol === QBFT_PROTOCOL && this.producer.onMessage(msg.payload, msg.from)) host.gossip(QBFT_PROTOCOL, msg.payload)
       })
-      host.on('handshake:failed', ({ error, remote }) =>
-        this.logger.warn({ remote, reason: error.reason, peer: error.peerAddress }, error.shortMessage),
-      )
-      host.on('peer:connect', (peer) => this.logger.info({ peer }, 'peer connected'))
-      host.on('peer:disconnect', (peer, reason) => this.logger.info({ peer, reason }, 'peer disconnected'))
+      // Peer events (connected, disconnected, handshake failed) are logged once, by the host (module p2p).
       wireTxGossip(host, this.pool, this.logger.child({ module: 'txgossip' }))
       this.sync = new BlockSync({
         common: this.common,
@@ -301,15 +338,17 @@ export class Node extends EventEmitter<NodeEvents> {
         host,
         commit: (r) => this.commitBlock(r, 'sync'),
         logger: this.logger.child({ module: 'sync' }),
-        blockPeriodMs: this.genesis.config.blockPeriodMs,
+        params: this.params,
       })
+      if (this.stoppedAtUpgrade) this.sync.halt()
       this.host = host
       await host.start()
     }
     this.callPool.start()
     this.journal?.start()
-    this.producer.start()
+    if (!this.stoppedAtUpgrade) this.producer.start()
     void this.activator?.check(this.head)
+    this.started = true
     this.logger.info(
       { address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId), validator: this.headValidators.includes(this.address), p2p: this.host?.listenUrl() ?? 'outbound only' },
       'node started',
@@ -319,9 +358,22 @@ export class Node extends EventEmitter<NodeEvents> {
   private headValidators: Address[] = []
   private allowedNodes = new Set<Address>()
 
-  /** Rules that follow the head: the validator set, and (with governance) which nodes may connect. */
+  /**
+   * Rules that follow the head: the validator set, the next block's chain parameters (gas limit for
+   * the pool; a protocol this node does not support stops it here), and (with governance) which
+   * nodes may connect.
+   */
   private async refreshHeadRules(head: Block): Promise<void> {
     this.headValidators = await this.validators.validatorsAfter(head)
+    const next = await this.params.paramsFor(head)
+    this.nextParams = next
+    this.pool.setBlockGasLimit(next.gasLimit)
+    try {
+      checkProtocol(head.header.number + 1n, next, this.supportedProtocols)
+    } catch (err) {
+      if (!(err instanceof ProtocolUnsupportedError)) throw err
+      await this.stopAtUpgrade(err)
+    }
     if (!this.governance) return
     const allowed = await this.governance.allowedNodes(head)
     const changed = allowed.size !== this.allowedNodes.size || [...allowed].some((a) => !this.allowedNodes.has(a))
@@ -332,12 +384,35 @@ export class Node extends EventEmitter<NodeEvents> {
     }
   }
 
+  /**
+   * The next block needs a protocol version this node does not support: it stops consensus and
+   * block imports here, once and for good (until upgraded), and says so; it keeps serving RPC and
+   * its blocks to peers, and never makes or accepts a block under rules it does not know.
+   */
+  private async stopAtUpgrade(err: ProtocolUnsupportedError): Promise<void> {
+    if (this.stoppedAtUpgrade) return
+    this.stoppedAtUpgrade = err
+    this.logger.error({ code: err.code, block: Number(err.blockNumber), protocol: err.protocol, supported: err.supported }, err.shortMessage)
+    this.sync?.halt()
+    await this.producer.stop()
+  }
+
+  /** The chain parameters of the block after the head (block period, empty-block period, gas limit, protocol). */
+  get paramsOfNextBlock(): ChainParams {
+    return this.nextParams
+  }
+
+  /** Why the node stopped before a protocol upgrade, if it did (for RPC and health). */
+  get upgradeStop(): ProtocolUnsupportedError | undefined {
+    return this.stoppedAtUpgrade
+  }
+
   private async readTls(): Promise<{ certPem: string; keyPem: string }> {
     const { tlsCertFile, tlsKeyFile } = this.config.p2p
     try {
       return { certPem: await readFile(join(this.dataDir, tlsCertFile), 'utf8'), keyPem: await readFile(join(this.dataDir, tlsKeyFile), 'utf8') }
-    } catch {
-      throw new ConfigError('p2p.tlsCertFile', `cannot read the TLS certificate or key (${tlsCertFile}, ${tlsKeyFile}) in ${this.dataDir}`)
+    } catch (err) {
+      throw new StartError('TLS_INVALID', `cannot read the TLS certificate or key (${tlsCertFile}, ${tlsKeyFile}) in ${this.dataDir}`, { field: 'p2p.tlsCertFile', cause: err })
     }
   }
 
@@ -431,6 +506,6 @@ export class Node extends EventEmitter<NodeEvents> {
     await this.callPool.stop()
     await this.journal?.stop()
     await this.store.close()
-    this.logger.info('node stopped')
+    if (this.started) this.logger.info('node stopped')
   }
 }

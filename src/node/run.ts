@@ -7,7 +7,9 @@ import { Registry } from 'prom-client'
 import { errorMessage } from '../errors.js'
 import { NodeHealth } from '../ops/health.js'
 import { createMetrics } from '../ops/metrics.js'
+import { MetricsServer } from '../ops/metrics-server.js'
 import { bindNodeMetrics, metricsRoute } from '../ops/node-metrics.js'
+import { rpcCallObserver } from '../ops/rpc-metrics.js'
 import { RpcServer } from '../rpc/server.js'
 import { createRpcAccess } from '../rpc/auth.js'
 import { dashboardRoute } from '../ops/dashboard.js'
@@ -24,6 +26,8 @@ import type { NodeConfig } from './config.js'
 export interface RunningNode {
   node: Node
   rpc: RpcServer
+  /** The separate metrics listener, when config.metrics.port is set. */
+  metricsServer: MetricsServer | undefined
   stop(): Promise<void>
 }
 
@@ -37,12 +41,12 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
   if (access.publicBind) {
     rpcLogger.info({ host: config.rpc.host, anonymous: access.anonymousGrants, auth: access.authConfigured }, 'JSON-RPC on a non-loopback address: anonymous callers get only these namespaces')
   }
-  const node = await Node.open(dataDir, config, { logger })
+  const metrics = createMetrics(new Registry(), { onHookError: (err) => logger.warn({ err: errorMessage(err) }, 'a metrics source failed') })
+  const node = await Node.open(dataDir, config, { logger, peerMetrics: metrics.p2p })
   const privacy = await openPrivacy(node, logger.child({ module: 'privacy' }), { logAnchorIntervalMs: config.privacy.logAnchorIntervalMs, logAnchorEntries: config.privacy.logAnchorEntries }).catch(async (err: unknown) => {
     await node.stop()
     throw err
   })
-  const metrics = createMetrics(new Registry(), { onHookError: (err) => logger.warn({ err: errorMessage(err) }, 'a metrics source failed') })
   const filters = new Filters(
     node,
     { maxFilters: config.rpc.maxFilters, maxFiltersPerClient: config.rpc.maxFiltersPerClient, ttlMs: config.rpc.filterTimeoutMs },
@@ -77,13 +81,19 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
       wsSendTimeoutMs: config.rpc.wsSendTimeoutMs,
       methods: { ...ethMethods(node), ...filters.methods(), ...miscMethods(node, { peerCount: () => node.peerCount() }, { contentMaxBytes: config.txpool.contentMaxBytes }), ...qbftMethods(node), ...(node.governance ? govMethods(node, node.governance) : {}), ...(privacy ? privMethods(privacy) : {}) },
       banner: { client: CLIENT_VERSION, chainId: Number(node.chainId) },
-      httpRoutes: [dashboardRoute({ logger: logger.child({ module: 'dashboard' }) }), metricsRoute(metrics), ...health.routes()],
+      httpRoutes: [dashboardRoute({ logger: logger.child({ module: 'dashboard' }) }), ...(config.metrics.onRpcPort ? [metricsRoute(metrics)] : []), ...health.routes()],
     },
-    { logger: rpcLogger, access, metrics: metrics.rpcLimits },
+    { logger: rpcLogger, access, metrics: metrics.rpcLimits, observer: rpcCallObserver(metrics.rpc) },
   )
+  const metricsServer =
+    config.metrics.port !== undefined
+      ? new MetricsServer({ host: config.metrics.host, port: config.metrics.port }, [metricsRoute(metrics), ...health.routes()], logger.child({ module: 'metrics' }))
+      : undefined
   try {
     await rpc.start()
+    await metricsServer?.start()
   } catch (err) {
+    await rpc.stop()
     await privacy?.stop()
     await node.stop()
     throw err
@@ -92,21 +102,23 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
     await node.start()
     privacy?.start()
   } catch (err) {
+    await metricsServer?.stop()
     await rpc.stop()
     await privacy?.stop()
     await node.stop()
     throw err
   }
-  logger.info({ rpc: `http://${config.rpc.host}:${rpc.address().port}` }, 'JSON-RPC listening (HTTP and WebSocket)')
   let stopped: Promise<void> | undefined
   return {
     node,
     rpc,
+    metricsServer,
     stop: () =>
       (stopped ??= (async () => {
         filters.close()
         metricsBinding.unbind()
         health.close()
+        await metricsServer?.stop()
         await rpc.stop()
         await privacy?.stop()
         await node.stop()

@@ -53,7 +53,10 @@ export interface ReadinessSnapshot {
   otherNodes: number
   /** When the head last changed (ms since epoch); the node's start before its first block. */
   lastBlockAt: number
+  /** Of the next block: a vote may change it (chain parameters). */
   emptyBlockPeriodMs: number
+  /** Why the node stopped before a protocol upgrade it does not support, if it did. */
+  stoppedAtUpgrade?: string
   /** Stores that cannot write now; none when absent. */
   storageFaults?: StorageFault[]
 }
@@ -100,7 +103,7 @@ export function evaluateReadiness(s: ReadinessSnapshot, thresholds: ReadinessThr
           ok: false,
           value: behind,
           threshold: maxBehind,
-          reason: `head is block ${s.height} but peers announced block ${s.bestKnown}: ${behind} blocks behind (at most ${maxBehind} allowed); ${s.syncing ? 'block sync is running' : 'block sync is not running'}`,
+          reason: `head is block ${s.height} but peers announced block ${s.bestKnown}: ${behind} blocks behind (at most ${maxBehind} allowed); ${s.stoppedAtUpgrade ?? (s.syncing ? 'block sync is running' : 'block sync is not running')}`,
         },
   )
 
@@ -120,9 +123,11 @@ export function evaluateReadiness(s: ReadinessSnapshot, thresholds: ReadinessThr
   const disk = diskCheck(s.storageFaults ?? [])
   const limit = stalledAfterMs(s.emptyBlockPeriodMs, thresholds)
   const since = Math.max(0, s.now - s.lastBlockAt)
-  const stallCause = disk.ok
-    ? 'consensus has no quorum of validators, or this node cannot reach them'
-    : 'this node cannot write blocks to its disk (see the disk check)'
+  const stallCause = s.stoppedAtUpgrade
+    ? s.stoppedAtUpgrade
+    : disk.ok
+      ? 'consensus has no quorum of validators, or this node cannot reach them'
+      : 'this node cannot write blocks to its disk (see the disk check)'
   checks.push(
     since <= limit
       ? { name: 'not_stalled', ok: true, value: since / 1000, threshold: limit / 1000 }
@@ -182,7 +187,8 @@ export class NodeHealth {
       peers: node.host?.peers().length ?? 0,
       otherNodes: known.size + unnamedPeers,
       lastBlockAt: this.lastBlockAt,
-      emptyBlockPeriodMs: node.genesis.config.emptyBlockPeriodMs,
+      emptyBlockPeriodMs: node.paramsOfNextBlock.emptyBlockPeriodMs,
+      ...(node.upgradeStop ? { stoppedAtUpgrade: node.upgradeStop.shortMessage } : {}),
       storageFaults: node.storageFaults(),
     }
   }

@@ -17,6 +17,8 @@ const SECRET_FIELDS = ['privateKey', 'nodeKey', 'payload', 'plaintext', 'encrypt
 
 export interface LoggerOptions {
   level?: string
+  /** The node's name (config `name`), written as `node` in every line. */
+  node?: string
   /** Write to this file descriptor (default stdout). */
   destination?: number
   /** Warn/error lines per message: `burst` at once, then `perMinute`; false = unlimited. Default 10 and 6. */
@@ -96,7 +98,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   return pino(
     {
       level: opts.level ?? process.env.QUORATE_LOG_LEVEL ?? 'info',
-      base: undefined,
+      base: opts.node === undefined ? undefined : { node: opts.node },
       redact: { paths: SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]), censor: '[redacted]' },
       ...(opts.rateLimit === false ? {} : { hooks: { logMethod: rateLimitHook(opts.rateLimit ?? DEFAULT_RATE_LIMIT) } }),
     },

@@ -24,11 +24,14 @@ export type ScrapeHook = () => void | Promise<void>
 export const BLOCK_TIME_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 15, 20, 30, 60, 120, 300]
 /** Seconds from a transaction entering this node's pool to the final block that includes it. */
 export const SUBMIT_TO_FINAL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300]
+/** Seconds a JSON-RPC call took, from parsing to its answer being ready. */
+export const RPC_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
 export interface ChainMetrics {
   height: Gauge
   bestKnownBlock: Gauge
   headTimestamp: Gauge
+  emptyBlockPeriod: Gauge
   blockTime: Histogram
   transactions: Counter
   levelDbSize: Gauge
@@ -56,8 +59,15 @@ export interface TxPoolMetrics {
   submitToFinal: Histogram
 }
 
-export interface P2PMetrics {
+/** Connections to peers opened (by direction) and closed (by kind of reason, see network/errors.ts disconnectKind). */
+export interface PeerEventMetrics {
+  connects: Counter<'direction'>
+  disconnects: Counter<'reason'>
+}
+
+export interface P2PMetrics extends PeerEventMetrics {
   peers: Gauge
+  maxPeers: Gauge
   peerBytes: Counter<'peer' | 'direction'>
   peerMessages: Counter<'peer' | 'direction'>
   invalidFrames: Counter<'reason'>
@@ -74,6 +84,8 @@ export interface P2PMetrics {
 
 export interface SyncMetrics {
   syncing: Gauge
+  blocksBehind: Gauge
+  blocksImported: Counter
   invalidResponses: Counter
   requestsServed: Counter
 }
@@ -94,6 +106,13 @@ export interface RpcLimitMetrics {
   limited: Counter<'reason'>
 }
 
+/** JSON-RPC calls by method: a registered method's name, or "other" (a bounded label set). */
+export interface RpcCallMetrics {
+  requests: Counter<'method'>
+  errors: Counter<'method' | 'code'>
+  duration: Histogram<'method'>
+}
+
 export interface QuorateMetrics {
   readonly registry: Registry
   node: { info: Gauge<'version' | 'chain_id' | 'address' | 'name'> }
@@ -105,6 +124,7 @@ export interface QuorateMetrics {
   governance: GovernanceMetrics
   privacy: PrivacyMetrics
   rpcLimits: RpcLimitMetrics
+  rpc: RpcCallMetrics
   /** Runs `hook` once per scrape, before values are read; returns a function that removes it. */
   onScrape(hook: ScrapeHook): () => void
   /** Runs the scrape hooks now (what a scrape does first); concurrent calls share one run. */
@@ -146,8 +166,8 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     new Gauge<L>({ name, help, labelNames, registers, collect })
   const counter = <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> =>
     new Counter<L>({ name, help, labelNames, registers, collect })
-  const histogram = (name: string, help: string, buckets: number[]): Histogram =>
-    new Histogram({ name, help, buckets, registers })
+  const histogram = <L extends string = never>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): Histogram<L> =>
+    new Histogram<L>({ name, help, buckets, labelNames, registers })
 
   const metrics: QuorateMetrics = {
     registry,
@@ -158,6 +178,7 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
       height: gauge('ethereum_blockchain_height', 'Number of the head block: the highest final block this node has stored'),
       bestKnownBlock: gauge('ethereum_best_known_block_number', 'Highest block number this node knows to exist: its head, or a higher head announced by a peer'),
       headTimestamp: gauge('quorate_chain_head_timestamp_seconds', 'Timestamp field of the head block (seconds since the Unix epoch, set by its proposer)'),
+      emptyBlockPeriod: gauge('quorate_chain_empty_block_period_seconds', 'emptyBlockPeriodMs of the chain in seconds: the longest a live chain waits for a block when no transaction is pending'),
       blockTime: histogram('quorate_block_time_seconds', 'Seconds between consecutive final blocks, measured at this node when each became final; blocks imported by sync are not observed', BLOCK_TIME_BUCKETS),
       transactions: counter('quorate_chain_transactions_total', 'Transactions in the final blocks this node stored since it started'),
       levelDbSize: gauge('quorate_leveldb_size_bytes', 'Bytes on disk of the chain database (the chain folder in the data folder), measured at most every 30 s'),
@@ -184,6 +205,9 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     },
     p2p: {
       peers: gauge('ethereum_peer_count', 'Connected peers (authenticated P2P connections)'),
+      maxPeers: gauge('quorate_p2p_max_peers', 'Most authenticated P2P connections this node keeps; beyond it handshakes are refused with TOO_MANY_PEERS'),
+      connects: counter('quorate_p2p_peer_connects_total', 'Authenticated P2P connections opened, by direction (inbound, outbound)', ['direction']),
+      disconnects: counter('quorate_p2p_peer_disconnects_total', 'Authenticated P2P connections closed, by reason (SHUTDOWN, DUPLICATE, BANNED, UNKNOWN_NODE, PING_TIMEOUT, CLOSED, REMOTE_<reason the peer gave>, OTHER)', ['reason']),
       peerBytes: counter('quorate_p2p_peer_bytes_total', 'Bytes of P2P frames received (direction="in") and sent ("out") per peer node address', ['peer', 'direction']),
       peerMessages: counter('quorate_p2p_peer_messages_total', 'P2P frames received (direction="in") and sent ("out") per peer node address', ['peer', 'direction']),
       invalidFrames: counter('quorate_p2p_invalid_frames_total', 'Received P2P frames dropped as invalid, by reason', ['reason']),
@@ -199,19 +223,26 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
     },
     sync: {
       syncing: gauge('quorate_sync_syncing', '1 while this node is fetching final blocks from peers, else 0'),
+      blocksBehind: gauge('quorate_sync_blocks_behind', 'Blocks between the highest block this node knows to exist and its head (ethereum_best_known_block_number - ethereum_blockchain_height): 0 when in sync'),
+      blocksImported: counter('quorate_sync_blocks_imported_total', 'Final blocks this node stored from block sync (fetched from peers) rather than decided by consensus with them'),
       invalidResponses: counter('quorate_sync_invalid_responses_total', 'Block sync responses from peers that failed validation'),
       requestsServed: counter('quorate_sync_requests_served_total', 'Block sync requests this node answered'),
     },
     governance: {
-      openProposals: gauge('quorate_governance_open_proposals', 'Governance proposals open for votes (0 until governance is wired in)'),
+      openProposals: gauge('quorate_governance_open_proposals', 'Governance proposals open for votes at the head block; 0 on a chain without governance'),
     },
     privacy: {
-      records: gauge('quorate_private_records', 'Private data records this node holds (0 until private data is wired in)'),
+      records: gauge('quorate_private_records', 'Private data records this node holds; 0 where private data is off'),
       purges: counter('quorate_private_purges_total', 'Private data records purged on this node (erasure or retention expiry)'),
     },
     rpcLimits: {
       refused: counter('quorate_rpc_refused_total', 'JSON-RPC connections and filters refused by a limit (max_connections, max_connections_per_ip, max_ws_connections, idle_evicted, ws_stalled, filters)', ['reason']),
       limited: counter('quorate_rpc_limited_total', 'JSON-RPC requests answered -32005 instead of being run (response_size, pending_memory, batch_time)', ['reason']),
+    },
+    rpc: {
+      requests: counter('quorate_rpc_requests_total', 'JSON-RPC calls answered, by method (a method this node has by its name, any other name as "other")', ['method']),
+      errors: counter('quorate_rpc_errors_total', 'JSON-RPC calls answered with an error, by method and JSON-RPC error code', ['method', 'code']),
+      duration: histogram('quorate_rpc_request_duration_seconds', 'Seconds a JSON-RPC call took to answer, by method', RPC_DURATION_BUCKETS, ['method']),
     },
     onScrape(hook) {
       hooks.add(hook)

@@ -95,6 +95,7 @@ export function bindNodeMetrics(node: Node, metrics: QuorateMetrics, opts: NodeM
   const onBlock = ({ block, finality }: BlockRecord, source: BlockSource): void => {
     const now = Date.now()
     const n = block.header.number
+    if (source === 'sync') sync.blocksImported.inc()
     // Blocks fetched by sync arrive in bursts; their spacing says nothing about the chain's block time.
     if (lastBlock && lastBlock.number + 1n === n && source === 'consensus') chain.blockTime.observe((now - lastBlock.at) / 1000)
     lastBlock = { number: n, at: now }
@@ -145,7 +146,10 @@ export function bindNodeMetrics(node: Node, metrics: QuorateMetrics, opts: NodeM
     const head = node.store.head
     chain.height.set(Number(head.header.number))
     chain.headTimestamp.set(Number(head.header.timestamp))
-    chain.bestKnownBlock.set(Number(node.sync?.highestKnown() ?? head.header.number))
+    const bestKnown = node.sync?.highestKnown() ?? head.header.number
+    chain.bestKnownBlock.set(Number(bestKnown))
+    sync.blocksBehind.set(Number(bestKnown - head.header.number))
+    chain.emptyBlockPeriod.set(node.genesis.config.emptyBlockPeriodMs / 1000)
 
     const validators = (await node.validators.validatorsAfter(head)).map((v) => v.toLowerCase() as Address)
     const status = node.producer.status()
@@ -175,6 +179,7 @@ export function bindNodeMetrics(node: Node, metrics: QuorateMetrics, opts: NodeM
     if (host) {
       const stats = host.stats()
       p2p.peers.set(stats.peers)
+      p2p.maxPeers.set(host.maxPeers)
       for (const peer of host.peers()) {
         const address = peer.address.toLowerCase() as Address
         const key = `peer/${address}`

@@ -45,6 +45,9 @@ export interface RpcDispatcherModules {
 
 type Issue = z.ZodError['issues'][number]
 
+/** How the observer names a call to a method this node does not have (a bounded metrics label). */
+export const OTHER_METHOD = 'other'
+
 export class RpcDispatcher {
   private readonly methods = new Map<string, RpcMethod<unknown>>()
   private readonly maxBatchSize: number
@@ -149,7 +152,7 @@ export class RpcDispatcher {
         ? await this.call(m, name, r.params, openCall)
         : { error: toJsonRpcError(methodNotFound(name)) }
     if (m && !refused && this.access && caller) this.access.called(name, caller, !('error' in outcome))
-    this.observer?.onCall(m ? name : 'unknown', 'error' in outcome ? outcome.error.code : undefined, (performance.now() - started) / 1000)
+    this.observer?.onCall(m ? name : OTHER_METHOD, 'error' in outcome ? outcome.error.code : undefined, (performance.now() - started) / 1000)
     return reply(outcome)
   }
 

@@ -12,6 +12,9 @@ import { bytes32ToPartyId, decodeDecision, permissionsFromBits } from '../govern
 import type { PartyTuple, PolicyTuple, ProposalTuple } from '../governance/abi-types.js'
 import { partyIdToBytes32 } from '../governance/ids.js'
 import type { GovernanceView } from '../governance/view.js'
+import { CHAIN_PARAMETERS_ADDRESS } from '../governance/address.js'
+import { GovernedChainParams } from '../governance/chain-parameters.js'
+import type { ChainParams } from '../chain/params.js'
 import type { Node } from '../node/node.js'
 import type { Address, Hex } from '../types.js'
 import { method, noParams, type RpcMethods } from './types.js'
@@ -126,6 +129,42 @@ export class GovernanceQueries {
   }
 }
 
+/** Chain parameters as JSON (the gas limit as a number: it is at most 2e9). */
+export interface ChainParamsJson {
+  blockPeriodMs: number
+  emptyBlockPeriodMs: number
+  gasLimit: number
+  protocol: string
+}
+
+/** gov_getChainParameters: what the next block is made under, a change not yet in force, and whether this node stopped at one. */
+export interface ChainParametersReport {
+  head: number
+  current: ChainParamsJson
+  scheduled: (ChainParamsJson & { activationBlock: number }) | null
+  supportedProtocols: string[]
+  stoppedAtUpgrade: { block: number; protocol: string; message: string } | null
+}
+
+function paramsJson(p: ChainParams): ChainParamsJson {
+  return { blockPeriodMs: p.blockPeriodMs, emptyBlockPeriodMs: p.emptyBlockPeriodMs, gasLimit: Number(p.gasLimit), protocol: p.protocol }
+}
+
+type ParamsNode = Pick<Node, 'head' | 'params' | 'supportedProtocols' | 'upgradeStop'>
+
+export async function chainParametersReport(node: ParamsNode, reader: GovernedChainParams | undefined): Promise<ChainParametersReport> {
+  const head = node.head
+  const [current, change] = await Promise.all([node.params.paramsFor(head), reader?.scheduled(head)])
+  const stop = node.upgradeStop
+  return {
+    head: Number(head.header.number),
+    current: paramsJson(current),
+    scheduled: change && change.activationBlock > head.header.number + 1n ? { activationBlock: Number(change.activationBlock), ...paramsJson(change.params) } : null,
+    supportedProtocols: [...node.supportedProtocols],
+    stoppedAtUpgrade: stop ? { block: Number(stop.blockNumber), protocol: stop.protocol, message: stop.shortMessage } : null,
+  }
+}
+
 const MAX_UINT256 = (1n << 256n) - 1n
 const PROPOSAL_ID_MSG = 'expected a proposal id: a positive integer (number, decimal string or 0x hex) of at most 2^256 - 1'
 
@@ -138,7 +177,9 @@ const proposalIdSchema = z
 export function govMethods(node: Node, view: GovernanceView): RpcMethods {
   const q = new GovernanceQueries(view)
   const head = () => node.head
+  const params = node.genesis.alloc[CHAIN_PARAMETERS_ADDRESS]?.code ? new GovernedChainParams(node.calls) : undefined
   return {
+    gov_getChainParameters: noParams(() => chainParametersReport(node, params)),
     gov_getParties: noParams(() => q.parties(head())),
     gov_getNodes: noParams(() => q.nodes(head())),
     gov_getAccounts: noParams(() => q.accounts(head())),

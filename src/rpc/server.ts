@@ -10,7 +10,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { QuorateError } from '../errors.js'
+import { listenError, QuorateError } from '../errors.js'
 import type { RpcLimitMetrics } from '../ops/metrics.js'
 import { silentLogger, type Logger } from '../ops/logger.js'
 import { DEFAULT_WS_MAX_QUEUED_BYTES, DEFAULT_WS_MAX_QUEUED_MESSAGES, WsConnection } from './connection.js'
@@ -253,10 +253,7 @@ export class RpcServer {
         })
       })
     } catch (err) {
-      throw new QuorateError('RPC_LISTEN_FAILED', `cannot listen for JSON-RPC on ${this.host}:${this.requestedPort}: ${errText(err)}`, {
-        details: 'choose another RPC host/port, or stop the process that holds this one',
-        cause: err,
-      })
+      throw listenError(err, 'RPC_PORT_IN_USE', `JSON-RPC on ${this.host}:${this.requestedPort}`, 'rpc.port')
     }
     server.on('error', (err) => this.logger.error({ err }, 'JSON-RPC server error'))
     this.server = server
@@ -682,8 +679,4 @@ function hostForUrl(host: string): string {
 function positiveInt(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new QuorateError('RPC_OPTIONS_INVALID', `${name} must be a positive integer, got ${String(value)}`)
   return value
-}
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

@@ -139,7 +139,10 @@ export interface JsonRpcNotification {
   params: { subscription: string; result: unknown }
 }
 
-/** Receives one event per handled call (for metrics); `rpcCode` is undefined on success. */
+/**
+ * Receives one event per handled call (for metrics); `rpcCode` is undefined on success. `method` is
+ * the name of a method this node has, or "other" for any other name.
+ */
 export interface RpcObserver {
   onCall(method: string, rpcCode: number | undefined, durationSeconds: number): void
 }

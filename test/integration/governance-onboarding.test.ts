@@ -238,7 +238,7 @@ describe('a party joins and leaves a governed network through the CLI', () => {
     const logStart = (await readFile(log, 'utf8')).length
     fifthProcess = await startNodeProcess(fifth.dir, fifth.rpcPort)
     // The others refuse it: its log shows their refusals (reason UNKNOWN_NODE) and it has no peer.
-    await waitFor("the peers' UNKNOWN_NODE refusals in the removed node's log", async () => /"reason":"UNKNOWN_NODE".*"msg":"Peer refused the connection/.test((await readFile(log, 'utf8')).slice(logStart)), 20_000)
+    await waitFor("the peers' UNKNOWN_NODE refusals in the removed node's log", async () => /"reason":"UNKNOWN_NODE".*"err":"Peer refused the connection/.test((await readFile(log, 'utf8')).slice(logStart)), 20_000)
     expect(Number(await rpc<string>(fifth.url, 'net_peerCount'))).toBe(0)
     const h = await heights(urls())
     await allAdvance(urls(), h, 2)

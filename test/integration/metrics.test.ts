@@ -4,7 +4,11 @@
  * - after one validator is killed, its last-sealed-block gauge stops while the height goes on, and
  *   the shipped QuorateValidatorNotSealing rule fires for it (and for no one else), evaluated by
  *   promtool on the series scraped here;
- * - /ready of a node whose peers are all stopped answers 503 and says why.
+ * - /ready of a node whose peers are all stopped answers 503 and says why;
+ * - JSON-RPC calls, errors and latency by method (an unknown method counted as "other") after real
+ *   calls; peer connects by direction and disconnects by reason after real connections and stops;
+ * - the separate metrics listener (config metrics.port) answers /metrics and /health, and a node
+ *   with metrics.onRpcPort false answers 404 on its JSON-RPC port.
  *
  * Why promtool on scraped series rather than a small evaluator written here: it runs the rule
  * exactly as shipped in alerts.yml (its PromQL, its label matching, its `for:` and annotations)
@@ -16,15 +20,17 @@
  */
 import { execFile } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
+import { CONFIG_FILE } from '../../src/node/config.js'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
+import { freePort, rpc } from '../../bench/lib/quorate-node.js'
 import { TestNetwork } from '../helpers/network.js'
 import { waitFor } from '../helpers/node-process.js'
 import { tempDir } from '../helpers/tmp.js'
-import { parsePromText, valueOf, type Sample } from '../unit/ops/prom-text.js'
+import { parsePromText, samples, valueOf, type Sample } from '../unit/ops/prom-text.js'
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..')
 const RULES = join(ROOT, 'ops/prometheus/alerts.yml')
@@ -32,13 +38,26 @@ const ALERT = 'QuorateValidatorNotSealing'
 const STEP_S = 30
 const SCRAPED = 0
 const KILLED = 2
+/** Serves /metrics only on its own metrics listener, not on the JSON-RPC port. */
+const OFF_RPC = 1
 
 let tmp: Awaited<ReturnType<typeof tempDir>>
 let net: TestNetwork
+let metricsPort: number
+
+/** Adds `metrics` to a node's config.json before it starts. */
+async function configureMetrics(i: number, metrics: Record<string, unknown>): Promise<void> {
+  const file = join(net.nodes[i]!.dataDir, CONFIG_FILE)
+  const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>
+  await writeFile(file, JSON.stringify({ ...config, metrics }, null, 2))
+}
 
 beforeAll(async () => {
   tmp = await tempDir()
   net = await TestNetwork.create(tmp.dir, { validators: 4, blockPeriodMs: 100, emptyBlockPeriodMs: 200 })
+  metricsPort = await freePort()
+  await configureMetrics(SCRAPED, { port: metricsPort })
+  await configureMetrics(OFF_RPC, { port: await freePort(), onRpcPort: false })
   await net.start()
 })
 
@@ -90,6 +109,46 @@ describe('metrics of a 4-validator network', () => {
     await waitFor('node 1 ready', async () => (await get(SCRAPED, '/ready')).status === 200)
   })
 
+  it('counts JSON-RPC calls, errors and latency by method, with unknown methods as "other"', async () => {
+    const before = await scrape(SCRAPED)
+    const count = (s: Sample[], name: string, labels: Record<string, string>): number => valueOf(s, name, labels) ?? 0
+    for (let i = 0; i < 3; i++) await rpc(net.url(SCRAPED), 'eth_blockNumber')
+    await expect(rpc(net.url(SCRAPED), 'made_upMethod')).rejects.toThrow(/made_upMethod/)
+    await expect(rpc(net.url(SCRAPED), 'eth_getBlockByNumber', ['not a block'])).rejects.toThrow()
+    const after = await scrape(SCRAPED)
+    const delta = (name: string, labels: Record<string, string>): number => count(after, name, labels) - count(before, name, labels)
+    expect(delta('quorate_rpc_requests_total', { method: 'eth_blockNumber' })).toBe(3)
+    expect(delta('quorate_rpc_request_duration_seconds_count', { method: 'eth_blockNumber' })).toBe(3)
+    expect(delta('quorate_rpc_errors_total', { method: 'eth_blockNumber' })).toBe(0)
+    expect(delta('quorate_rpc_requests_total', { method: 'other' })).toBe(1)
+    expect(delta('quorate_rpc_errors_total', { method: 'other', code: '-32601' })).toBe(1)
+    expect(delta('quorate_rpc_errors_total', { method: 'eth_getBlockByNumber', code: '-32602' })).toBe(1)
+    // The invented name is not a label value.
+    expect(after.some((x) => Object.values(x.labels).includes('made_upMethod'))).toBe(false)
+  })
+
+  it('counts peer connections by direction, shows the peer limit and no blocks behind', async () => {
+    const s = await scrape(SCRAPED)
+    const connects = samples(s, 'quorate_p2p_peer_connects_total').reduce((sum, x) => sum + x.value, 0)
+    expect(connects).toBeGreaterThanOrEqual(3)
+    for (const x of samples(s, 'quorate_p2p_peer_connects_total')) expect(['inbound', 'outbound']).toContain(x.labels.direction)
+    expect(valueOf(s, 'quorate_p2p_max_peers')).toBe(64)
+    expect(valueOf(s, 'quorate_sync_blocks_behind')).toBe(0)
+    expect(valueOf(s, 'quorate_chain_empty_block_period_seconds')).toBe(0.2)
+  })
+
+  it('serves /metrics and /health on the separate metrics listener; none on the RPC port when onRpcPort is false', async () => {
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+    expect(res.status).toBe(200)
+    expect(valueOf(parsePromText(await res.text()), 'quorate_consensus_validators')).toBe(4)
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/health`)).status).toBe(200)
+    // Nothing else: not JSON-RPC.
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/`, { method: 'POST', body: '{}' })).status).toBe(404)
+    // The default: still on the JSON-RPC port too.
+    expect((await get(SCRAPED, '/metrics')).status).toBe(200)
+    expect((await get(OFF_RPC, '/metrics')).status).toBe(404)
+  })
+
   it('shows a killed validator\'s last sealed block stop while the height rises, and the not-sealing alert fire for it', async () => {
     for (let i = 0; i < 3; i++) {
       series.push(await scrape(SCRAPED))
@@ -125,9 +184,16 @@ describe('metrics of a 4-validator network', () => {
     expect(result.output).toContain('SUCCESS')
   })
 
-  it('answers /ready 503 with the reason on a node whose peers are all stopped', async () => {
+  it('answers /ready 503 with the reason on a node whose peers are all stopped, and counts their disconnects by reason', async () => {
+    const before = await scrape(SCRAPED)
+    // The validator killed above went without a word: its socket closed (or stopped answering pings).
+    const silent = (s: Sample[]): number => (valueOf(s, 'quorate_p2p_peer_disconnects_total', { reason: 'CLOSED' }) ?? 0) + (valueOf(s, 'quorate_p2p_peer_disconnects_total', { reason: 'PING_TIMEOUT' }) ?? 0)
+    expect(silent(before)).toBeGreaterThanOrEqual(1)
+    const shutdowns = (s: Sample[]): number => valueOf(s, 'quorate_p2p_peer_disconnects_total', { reason: 'REMOTE_SHUTDOWN' }) ?? 0
     await Promise.all([1, 3].map((i) => net.stop(i)))
     await waitFor('no peers left', async () => valueOf(await scrape(SCRAPED), 'ethereum_peer_count') === 0)
+    // Stopped nodes close their connections saying SHUTDOWN.
+    expect(shutdowns(await scrape(SCRAPED)) - shutdowns(before)).toBe(2)
     const res = await get(SCRAPED, '/ready')
     expect(res.status).toBe(503)
     const body = (await res.json()) as { status: string; checks: { name: string; ok: boolean; reason?: string }[] }

@@ -134,16 +134,20 @@ describe('start-up and loopback', () => {
     const dir = join(tmp.dir, 'public')
     await initDevChain(dir, { config: { rpc: { host: '0.0.0.0', port: 0 } } })
     const child = spawn(process.execPath, [CLI, 'start', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     // Were it to start after all, stop it rather than leave a node listening on 0.0.0.0.
     const guard = setTimeout(() => child.kill('SIGKILL'), 20_000)
     const [code] = (await once(child, 'exit')) as [number | null]
     clearTimeout(guard)
     expect(code).toBe(2)
-    expect(stderr).toMatch(/rpc\.host/)
-    expect(stderr).toMatch(/rpc-key new/)
-    expect(stderr).toMatch(/allowPublicWithoutAuth/)
+    // The reason is the last log line, at level fatal (60), with its code.
+    const fatal = JSON.parse(stdout.trim().split('\n').at(-1)!) as { level: number; code: string }
+    expect(fatal).toMatchObject({ level: 60, code: 'CONFIG_INVALID' })
+    const text = JSON.stringify(fatal)
+    expect(text).toMatch(/rpc\.host/)
+    expect(text).toMatch(/rpc-key new/)
+    expect(text).toMatch(/allowPublicWithoutAuth/)
   })
 
   it('leaves a loopback node open to anonymous callers, as before', async () => {

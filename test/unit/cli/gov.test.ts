@@ -11,6 +11,8 @@ import { encodeErrorResult, keccak256 } from 'viem'
 import {
   buildDecision,
   codeHashOf,
+  formatChainParameterDiff,
+  formatChainParameters,
   decodeReason,
   formatDuration,
   formatProposal,
@@ -111,6 +113,41 @@ describe('gov propose: decisions from flags', () => {
       const decoded = decodeDecision(decisionIndex(args.decision), encodeDecision(args))
       expect(decoded).toMatchObject(args)
     }
+  })
+
+  it('set-chain-parameters takes --at-block and the values that change; refuses nothing to change, a bad protocol name and foreign flags', async () => {
+    const args = await buildDecision('set-chain-parameters', { atBlock: 500, blockPeriodMs: 2000, gasLimit: 40_000_000 }, ctx)
+    expect(args).toEqual({ decision: 'SetChainParameters', activationBlock: 500, blockPeriodMs: 2000, gasLimit: 40_000_000 })
+    expect(decodeDecision(decisionIndex('SetChainParameters'), encodeDecision(args))).toEqual(args)
+    expect((await configError(buildDecision('set-chain-parameters', { blockPeriodMs: 2000 }, ctx))).message).toBe('--at-block: set-chain-parameters needs --at-block')
+    expect((await configError(buildDecision('set-chain-parameters', { atBlock: 500 }, ctx))).message).toMatch(/^--block-period-ms: set-chain-parameters needs at least one of/)
+    expect((await configError(buildDecision('set-chain-parameters', { atBlock: 500, protocol: 'Quorate 2' }, ctx))).message).toMatch(/^--protocol: expected a protocol name like quorate\/2/)
+    expect((await configError(buildDecision('set-chain-parameters', { atBlock: 500, gasLimit: 40_000_000, node: A }, ctx))).message).toMatch(/^--node: does not apply to set-chain-parameters/)
+    expect((await configError(buildDecision('add-validator', { node: A, atBlock: 500 }, ctx))).message).toMatch(/^--at-block: does not apply to add-validator/)
+  })
+
+  it('gov params and gov show print each chain parameter on its line: now, scheduled or proposed, and a warning for an unsupported protocol', () => {
+    const now = { blockPeriodMs: 1000, emptyBlockPeriodMs: 10_000, gasLimit: 50_000_000, protocol: 'quorate/1' }
+    expect(formatChainParameters({ head: 41, current: now, scheduled: { ...now, activationBlock: 200, gasLimit: 40_000_000, protocol: 'quorate/2' }, supportedProtocols: ['quorate/1'], stoppedAtUpgrade: null })).toBe(
+      [
+        'chain parameters of block 42 (head 41)',
+        '  block period          1000 ms',
+        '  empty-block period    10000 ms',
+        '  gas limit             50000000  → 40000000 from block 200',
+        '  protocol              quorate/1  → quorate/2 from block 200',
+        'scheduled: a change from block 200 (158 blocks from now)',
+        'this node supports protocols: quorate/1',
+        'WARNING: protocol quorate/2 is scheduled from block 200; this node will stop before it: upgrade its software first',
+        '',
+      ].join('\n'),
+    )
+    expect(formatChainParameterDiff({ activationBlock: 200, blockPeriodMs: 2000 }, now).split('\n')).toEqual([
+      '  chain parameters from block 200 (now → proposed)',
+      '    block period          1000 ms → 2000 ms',
+      '    empty-block period    10000 ms (unchanged)',
+      '    gas limit             50000000 (unchanged)',
+      '    protocol              quorate/1 (unchanged)',
+    ])
   })
 
   it('set-collection refuses a legal basis outside the documented list before anything is sent', async () => {

@@ -5,6 +5,7 @@ import { blockOptions, createChainCommon } from '../../../src/chain/common.js'
 import { createGenesisBlock, parseGenesis, writeGenesisState } from '../../../src/chain/genesis.js'
 import { ChainStore } from '../../../src/chain/store.js'
 import { BlockExecutor, createStateManager, InvalidBlockError } from '../../../src/execution/executor.js'
+import { ProtocolUnsupportedError } from '../../../src/chain/params.js'
 import { CallExecutor } from '../../../src/execution/call.js'
 import { encodeExtraData } from '../../../src/chain/extra-data.js'
 import { privateKeyToAddress } from '../../../src/crypto/keys.js'
@@ -71,6 +72,35 @@ describe('BlockExecutor and ChainStore', () => {
     const { createBlock } = await import('@ethereumjs/block')
     const forged = createBlock({ header: { ...block.header.toJSON(), stateRoot: new Uint8Array(32).fill(1) }, transactions: block.transactions }, blockOptions(common))
     await expect(executor.execute(store.head, forged)).rejects.toThrow(InvalidBlockError)
+    await store.close()
+  })
+
+  it('builds and validates the gas limit of the block rules (chain parameters), and builds nothing the rules refuse', async () => {
+    const tmp = await tempDir()
+    cleanup = tmp.cleanup
+    const { common, store } = await setup(tmp.dir)
+    const parent = store.head
+    expect(parent.header.gasLimit).toBe(50_000_000n)
+    const rules = async () => ({ gasLimit: 40_000_000n })
+    const proposer = await BlockExecutor.create(common, store, undefined, rules)
+    const extraData = encodeExtraData({ vanity: new Uint8Array(32), validators: [SENDER], round: 0, seals: [] })
+    const header = { timestamp: 1n, coinbase: createAddressFromString(SENDER), extraData }
+    // A transaction above the scheduled limit (but under the parent's) is left out.
+    const big = createLegacyTx({ nonce: 0, gasLimit: 45_000_000, gasPrice: 0, to: TO, value: 1 }, { common }).sign(KEY)
+    const built = await proposer.build(parent, [big], header)
+    expect(built.block.header.gasLimit).toBe(40_000_000n)
+    expect(built.block.transactions).toHaveLength(0)
+    await expect((await BlockExecutor.create(common, store, undefined, rules)).execute(parent, built.block)).resolves.toBeDefined()
+    // A block with the parent's gas limit breaks the rules: an importer refuses it, naming both.
+    const old = await (await BlockExecutor.create(common, store)).build(parent, [], header)
+    expect(old.block.header.gasLimit).toBe(50_000_000n)
+    await expect((await BlockExecutor.create(common, store, undefined, rules)).execute(parent, old.block)).rejects.toThrow('gas limit differs from the chain gas limit\n\nDetails: header 50000000, chain parameters 40000000')
+    // Rules that refuse the block (an unsupported protocol) stop building and executing alike.
+    const refusing = await BlockExecutor.create(common, store, undefined, async () => {
+      throw new ProtocolUnsupportedError(1n, 'quorate/9', ['quorate/1'])
+    })
+    await expect(refusing.build(parent, [], header)).rejects.toThrow(ProtocolUnsupportedError)
+    await expect(refusing.execute(parent, built.block)).rejects.toThrow(ProtocolUnsupportedError)
     await store.close()
   })
 })

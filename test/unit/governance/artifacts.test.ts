@@ -70,6 +70,7 @@ describe('governance artifacts', () => {
     expect(fresh.solcVersion).toMatch(/^0\.8\.30\+commit\./)
     expect(fresh.settings).toEqual({ evmVersion: 'cancun', optimizer: { enabled: true, runs: 200 } })
     expect(fresh.sources).toEqual([
+      'ChainParameters.sol',
       'CodeRegistry.sol',
       'Collections.sol',
       'ConsortiumGovernance.sol',

@@ -28,6 +28,9 @@ import type { PartyTuple as Party, ProposalTuple as Proposal } from '../../../sr
 export const GOVERNANCE: Address = '0x0000000000000000000000000000000000001000'
 export const GOVERNANCE_VIEWS: Address = '0x0000000000000000000000000000000000001003'
 export const CHAIN_PARAMETERS: Address = '0x0000000000000000000000000000000000001002'
+export const chainParametersAbi: Abi = governanceArtifacts().ChainParameters.abi
+/** The chain parameters every GovernanceChain starts from (constructor of ChainParameters). */
+export const GENESIS_PARAMS = { blockPeriodMs: 1000n, emptyBlockPeriodMs: 10_000n, gasLimit: 30_000_000n, protocol: 'quorate/1' } as const
 export const GAS = 3_000_000n
 const BLOCK_GAS = 30_000_000n
 export const common = createChainCommon(1337n, BLOCK_GAS)
@@ -198,6 +201,10 @@ function revertReason(returnValue: Uint8Array): string | undefined {
 /** Deploys the governance constructor in a scratch VM: its runtime code and written storage, or the revert reason. */
 export async function runConstructor(g: GenesisArgs): Promise<{ code: Uint8Array; storage: Map<Hex, Uint8Array> } | { reason: string | undefined }> {
   const { abi, bytecode } = governanceArtifacts().ConsortiumGovernance
+  return deployInScratch(abi, bytecode, constructorArgs(g) as unknown as readonly unknown[])
+}
+
+async function deployInScratch(abi: Abi, bytecode: Hex, args: readonly unknown[]): Promise<{ code: Uint8Array; storage: Map<Hex, Uint8Array> } | { reason: string | undefined }> {
   const vm = await createVM({ common })
   const deployer = createAddressFromString(node(0xde))
   await vm.stateManager.putAccount(deployer, new Account(0n, 0n))
@@ -206,7 +213,7 @@ export async function runConstructor(g: GenesisArgs): Promise<{ code: Uint8Array
     if (step.opcode.name === 'SSTORE') slots.add(bigIntToHex(step.stack[step.stack.length - 1]!) as Hex)
     resolve?.()
   })
-  const data = encodeDeployData({ abi, bytecode, args: constructorArgs(g) as unknown as readonly unknown[] })
+  const data = encodeDeployData({ abi, bytecode, args })
   const result = await vm.evm.runCall({ caller: deployer, data: hexToBytes(data), gasLimit: 100_000_000n, block: newBlock(0n, 0n) })
   if (result.execResult.exceptionError || !result.createdAddress) return { reason: revertReason(result.execResult.returnValue) }
   const storage = new Map<Hex, Uint8Array>()
@@ -225,18 +232,32 @@ export class GovernanceChain {
   private constructor(readonly vm: VM) {}
 
   /** A chain whose genesis holds the governance contract built from `g` at the fixed address. */
-  static async create(g: GenesisArgs = standardGenesis()): Promise<GovernanceChain> {
+  /** `chainParameters`: also place the ChainParameters contract (GENESIS_PARAMS) at 0x…1002, as a consortium genesis does. */
+  static async create(g: GenesisArgs = standardGenesis(), { chainParameters = false } = {}): Promise<GovernanceChain> {
     const built = await runConstructor(g)
     if ('reason' in built) throw new Error(`governance constructor reverted: ${built.reason ?? '(no reason)'}`)
+    const { bytecode } = governanceArtifacts().ChainParameters
+    const p = GENESIS_PARAMS
+    const params = await deployInScratch(chainParametersAbi, bytecode, [p.blockPeriodMs, p.emptyBlockPeriodMs, p.gasLimit, p.protocol])
+    if ('reason' in params) throw new Error(`chain parameters constructor reverted: ${params.reason ?? '(no reason)'}`)
     const vm = await createVM({ common })
-    const at = createAddressFromString(GOVERNANCE)
-    await vm.stateManager.putAccount(at, new Account(1n, 0n))
-    await vm.stateManager.putCode(at, built.code)
+    const placed = chainParameters ? ([[GOVERNANCE, built], [CHAIN_PARAMETERS, params]] as const) : ([[GOVERNANCE, built]] as const)
+    for (const [address, contract] of placed) {
+      const at = createAddressFromString(address)
+      await vm.stateManager.putAccount(at, new Account(1n, 0n))
+      await vm.stateManager.putCode(at, contract.code)
+      for (const [slot, value] of contract.storage) await vm.stateManager.putStorage(at, hexToBytes(slot), value)
+    }
+    // GovernanceViews: stateless, run on the governance contract's storage by its fallback.
     const views = createAddressFromString(GOVERNANCE_VIEWS)
     await vm.stateManager.putAccount(views, new Account(1n, 0n))
     await vm.stateManager.putCode(views, hexToBytes(governanceArtifacts().GovernanceViews.deployedBytecode))
-    for (const [slot, value] of built.storage) await vm.stateManager.putStorage(at, hexToBytes(slot), value)
     return new GovernanceChain(vm)
+  }
+
+  /** The number of the block the next transaction goes into. */
+  get nextBlock(): bigint {
+    return this.number
   }
 
   advance(seconds: bigint): void {
@@ -341,11 +362,12 @@ export class GovernanceChain {
   private decodeLogs(logs: [Uint8Array, Uint8Array[], Uint8Array][]): DecodedEvent[] {
     const out: DecodedEvent[] = []
     for (const [address, topics, data] of logs) {
-      if (bytesToHex(address) !== GOVERNANCE) {
+      const abi = bytesToHex(address) === GOVERNANCE ? governanceAbi : bytesToHex(address) === CHAIN_PARAMETERS ? chainParametersAbi : undefined
+      if (!abi) {
         out.push({ eventName: `external:${bytesToHex(address)}`, args: {} })
         continue
       }
-      const decoded = decodeEventLog({ abi: governanceAbi, topics: topics.map((t) => bytesToHex(t)) as [Hex, ...Hex[]], data: bytesToHex(data) })
+      const decoded = decodeEventLog({ abi, topics: topics.map((t) => bytesToHex(t)) as [Hex, ...Hex[]], data: bytesToHex(data) })
       out.push({ eventName: decoded.eventName ?? '', args: (decoded.args ?? {}) as Record<string, unknown> })
     }
     return out

@@ -102,6 +102,61 @@ describe('Grafana dashboard', () => {
   })
 })
 
+interface DashboardJson {
+  __inputs?: { name: string; type: string; pluginId: string }[]
+  templating: { list: { name: string; type: string; current?: { value?: string } }[] }
+  panels: { type: string; title: string; datasource?: { uid: string }; targets?: { expr: string; legendFormat?: string; datasource?: { uid: string } }[] }[]
+}
+
+describe('Grafana dashboard, per node and importable', () => {
+  const load = async (): Promise<DashboardJson> => JSON.parse(await read('ops/grafana/quorate-dashboard.json')) as DashboardJson
+
+  it('asks for the Prometheus data source at import and uses it through the data-source variable', async () => {
+    const d = await load()
+    expect(d.__inputs).toEqual([expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' })])
+    const variable = d.templating.list.find((v) => v.type === 'datasource')
+    expect(variable?.name).toBe('datasource')
+    expect(variable?.current?.value).toBe('${DS_PROMETHEUS}')
+    for (const p of d.panels.filter((x) => x.type !== 'row')) {
+      expect(p.datasource?.uid, p.title).toBe('${datasource}')
+      for (const t of p.targets ?? []) expect(t.datasource?.uid, p.title).toBe('${datasource}')
+    }
+  })
+
+  it('never sums one quantity over the scraping nodes', async () => {
+    const d = await load()
+    for (const p of d.panels) {
+      for (const t of p.targets ?? []) {
+        // Every node stores the same blocks: a sum by validator counts each seal once per scraping node.
+        for (const m of t.expr.matchAll(/\bsum by \(([^)]*)\)/g)) expect(m[1]!.split(',').map((x) => x.trim()), `${p.title}: ${t.expr}`).toContain('instance')
+      }
+    }
+    const perValidator = d.panels.flatMap((p) => p.targets ?? []).filter((t) => /quorate_validator_(seals|proposals)_total/.test(t.expr))
+    expect(perValidator).toHaveLength(2)
+    for (const t of perValidator) expect(t.expr).toMatch(/^max by \(validator\)/)
+  })
+
+  it('shows each node\'s up in a stat panel, the firing alerts, and the JSON-RPC, peer and sync metrics', async () => {
+    const d = await load()
+    const up = d.panels.find((p) => p.type === 'stat' && p.targets?.some((t) => /^up\{job="quorate"/.test(t.expr)))
+    expect(up?.targets?.[0]?.legendFormat).toBe('{{instance}}')
+    const queries = d.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr)
+    expect(queries.some((q) => q.includes('ALERTS{'))).toBe(true)
+    for (const name of [
+      'quorate_rpc_requests_total',
+      'quorate_rpc_errors_total',
+      'quorate_rpc_request_duration_seconds_bucket',
+      'quorate_p2p_peer_connects_total',
+      'quorate_p2p_peer_disconnects_total',
+      'quorate_p2p_max_peers',
+      'quorate_sync_blocks_behind',
+      'quorate_sync_blocks_imported_total',
+    ]) {
+      expect(queries.some((q) => q.includes(name)), name).toBe(true)
+    }
+  })
+})
+
 describe('docs/operations.md', () => {
   it('describes every quorate_ and ethereum_ metric', async () => {
     const docs = await read('docs/operations.md')

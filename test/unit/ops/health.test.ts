@@ -48,6 +48,14 @@ describe('evaluateReadiness', () => {
     expect(evaluateReadiness({ ...healthy, bestKnown: 110n }, { maxBlocksBehind: 10 }).ready).toBe(true)
   })
 
+  it('a node stopped before a protocol upgrade is not ready, and its synced and stall checks say why', () => {
+    const why = 'governance scheduled protocol quorate/2 from block 101, but this node supports only quorate/1; …'
+    const report = evaluateReadiness({ ...healthy, bestKnown: 140n, lastBlockAt: healthy.now - 60_000, stoppedAtUpgrade: why })
+    expect(report.ready).toBe(false)
+    expect(check(report.checks, 'synced').reason).toBe(`head is block 100 but peers announced block 140: 40 blocks behind (at most 2 allowed); ${why}`)
+    expect(check(report.checks, 'not_stalled').reason).toBe(`no new final block for 60 s (head 100), more than 30 s: ${why}`)
+  })
+
   it('needs a peer only when the network has other nodes, and never more than there are', () => {
     const isolated = evaluateReadiness({ ...healthy, peers: 0 })
     expect(isolated.ready).toBe(false)

@@ -70,6 +70,9 @@ describe('node metrics on a real node', () => {
     expect(height).toBeGreaterThanOrEqual(first + 3)
     expect(valueOf(s, 'ethereum_best_known_block_number')).toBe(height)
     expect(valueOf(s, 'quorate_chain_head_timestamp_seconds')).toBe(Number(node.head.header.timestamp))
+    expect(valueOf(s, 'quorate_chain_empty_block_period_seconds')).toBe(0.15)
+    // No peers, so no higher block known: nothing to catch up.
+    expect(valueOf(s, 'quorate_sync_blocks_behind')).toBe(0)
     expect(valueOf(s, 'quorate_validator_last_sealed_block', { validator })).toBe(height)
     expect(valueOf(s, 'quorate_validator_last_proposed_block', { validator })).toBe(height)
     // Blocks since bind: every one sealed and proposed by the only validator.

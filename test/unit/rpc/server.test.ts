@@ -250,7 +250,7 @@ describe('rpc/server over HTTP', () => {
     await post(server, [call('test_echo', ['o'], 1), call('zzz_unknown', [], 2), call('test_notFound', [], 3)])
     expect(observed).toEqual([
       { method: 'test_echo', code: undefined },
-      { method: 'unknown', code: -32601 },
+      { method: 'other', code: -32601 },
       { method: 'test_notFound', code: -32001 },
     ])
   })
@@ -279,9 +279,9 @@ describe('rpc/server over HTTP', () => {
     expect(await res.text()).not.toContain('route bug')
   })
 
-  it('reports a taken port as RPC_LISTEN_FAILED', async () => {
+  it('reports a taken port as RPC_PORT_IN_USE', async () => {
     const other = new RpcServer({ host: '127.0.0.1', port: server.port })
-    await expect(other.start()).rejects.toMatchObject({ code: 'RPC_LISTEN_FAILED' })
+    await expect(other.start()).rejects.toMatchObject({ code: 'RPC_PORT_IN_USE' })
   })
 
   it('refuses a method name registered twice', () => {
