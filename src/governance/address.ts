@@ -2,6 +2,8 @@
 import type { Address } from '../types.js'
 
 export const GOVERNANCE_ADDRESS: Address = '0x0000000000000000000000000000000000001000'
+/** GovernanceViews: the listings, run by DELEGATECALL from the governance contract's fallback. */
+export const GOVERNANCE_VIEWS_ADDRESS: Address = '0x0000000000000000000000000000000000001003'
 
 /** Where the chain parameters contract lives (made by the genesis builder; only governance schedules changes). */
 export const CHAIN_PARAMETERS_ADDRESS: Address = '0x0000000000000000000000000000000000001002'

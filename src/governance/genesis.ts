@@ -17,7 +17,7 @@ import type { GenesisInput } from '../chain/genesis.js'
 import { QuorateError } from '../errors.js'
 import { decodeRevertReason } from '../execution/revert.js'
 import type { Address, Hex } from '../types.js'
-import { CHAIN_PARAMETERS_ADDRESS, GOVERNANCE_ADDRESS } from './address.js'
+import { CHAIN_PARAMETERS_ADDRESS, GOVERNANCE_ADDRESS, GOVERNANCE_VIEWS_ADDRESS } from './address.js'
 import { CHAIN_PARAMETERS_ABI } from './chain-parameters.js'
 import { GENESIS_PROTOCOL } from '../chain/params.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from '../privacy/address.js'
@@ -113,6 +113,8 @@ export async function consortiumGenesis(c: Consortium): Promise<GenesisInput> {
     alloc: {
       ...Object.fromEntries(Object.entries(c.alloc).map(([a, v]) => [a, { balance: `0x${v.balance.toString(16)}` }])),
       [GOVERNANCE_ADDRESS]: { balance: '0x0', code: governance.code, storage: governance.storage },
+      // Stateless: it runs on the governance contract's storage (DELEGATECALL from its fallback).
+      [GOVERNANCE_VIEWS_ADDRESS]: { balance: '0x0', code: artifacts.GovernanceViews.deployedBytecode },
       // No constructor state and no immutables: the runtime code is the whole contract.
       [PRIVATE_DATA_ANCHORS_ADDRESS]: { balance: '0x0', code: artifacts.PrivateDataAnchors.deployedBytecode },
       [CHAIN_PARAMETERS_ADDRESS]: { balance: '0x0', code: params.code, storage: params.storage },

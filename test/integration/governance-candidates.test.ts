@@ -6,17 +6,15 @@
  * the quorum of 4) halted the chain. Now the set stays the 4, and with one of them stopped the other
  * three (the quorum of 4) keep finalising blocks.
  */
-import { execFile } from 'node:child_process'
-import { chmod, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeFunctionResult, encodeFunctionData, parseAbi } from 'viem'
 import { GOVERNANCE_ADDRESS } from '../../src/governance/address.js'
 import { parseConsortium } from '../../src/governance/consortium.js'
 import type { NetworkNode } from '../../src/node/init.js'
 import type { Hex } from '../../src/types.js'
+import { proposalId, quorateOk, writeKeyFile } from '../helpers/gov-cli.js'
 import { TestNetwork } from '../helpers/network.js'
-import { CLI, rpc, waitFor } from '../helpers/node-process.js'
+import { rpc, waitFor } from '../helpers/node-process.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const PARTIES = ['pensionfund', 'employer', 'insurer', 'regulator'] as const
@@ -27,16 +25,9 @@ const VIEWS = parseAbi(['function validatorCandidates() view returns (address[])
 
 let tmp: Awaited<ReturnType<typeof tempDir>>
 let net: TestNetwork
-const keyFile = (i: number) => join(tmp.dir, `admin-${i}.key`)
-
-function quorate(args: string[]): Promise<string> {
-  return new Promise((res, rej) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) rej(new Error(`quorate ${args.join(' ')} failed\n${stdout}\n${stderr}`))
-      else res(stdout)
-    })
-  })
-}
+const keys: string[] = []
+const keyFile = (i: number) => keys[i]!
+const quorate = quorateOk
 
 function consortiumOf(nodes: NetworkNode[]) {
   return parseConsortium(
@@ -69,10 +60,7 @@ const height = async (url: string) => Number(await rpc<string>(url, 'eth_blockNu
 beforeAll(async () => {
   tmp = await tempDir('quorate-candidates-')
   net = await TestNetwork.create(tmp.dir, { validators: 4, consortium: consortiumOf })
-  for (let i = 0; i < 4; i++) {
-    await writeFile(keyFile(i), `${net.accounts[i]!.privateKey}\n`)
-    await chmod(keyFile(i), 0o600)
-  }
+  for (let i = 0; i < 4; i++) keys[i] = await writeKeyFile(tmp.dir, `admin-${i}`, net.accounts[i]!)
   await net.start()
 })
 
@@ -86,7 +74,7 @@ describe('validator candidates', () => {
     const founders = net.nodes.map((n) => n.address.toLowerCase())
     for (const [p, phantom] of PHANTOMS.entries()) {
       const opened = await quorate(['gov', 'propose', 'add-node', '--node', phantom, '--party-id', PARTIES[p]!, '--validator', '--description', 'a validator that never runs', '--key-file', keyFile(0), '--rpc', net.url(0)])
-      const id = /proposal #(\d+) opened/.exec(opened)![1]!
+      const id = proposalId(opened)
       for (const i of [0, 1]) await quorate(['gov', 'vote', id, 'yes', '--key-file', keyFile(i), '--rpc', net.url(i)])
       expect(await quorate(['gov', 'vote', id, 'yes', '--key-file', keyFile(2), '--rpc', net.url(2)])).toContain('is now approved')
     }

@@ -84,7 +84,17 @@ describe('gov propose: decisions from flags', () => {
       await buildDecision('change-policy', { decision: 'add-node', threshold: 75 }, ctx),
       await buildDecision('set-account-permissions', { account: A, partyId: 'newfund', permissions: 'transact,call' }, ctx),
       await buildDecision('set-collection', { collectionFile: await collectionFile() }, ctx),
+      await buildDecision('rotate-admins', { partyId: 'newfund', admin: [A, NODE] }, ctx),
+      await buildDecision('freeze-party', { partyId: 'newfund' }, ctx),
+      await buildDecision('unfreeze-party', { partyId: 'newfund' }, ctx),
+      await buildDecision('set-min-validators', { minValidators: 3 }, ctx),
     ]
+    expect(cases.slice(11)).toEqual([
+      { decision: 'RotateAdmins', id: 'newfund', admins: [A, NODE] },
+      { decision: 'FreezeParty', id: 'newfund' },
+      { decision: 'UnfreezeParty', id: 'newfund' },
+      { decision: 'SetMinValidators', minValidators: 3 },
+    ])
     expect(cases[10]).toEqual({
       decision: 'SetCollection',
       id: 'participants',
@@ -177,6 +187,9 @@ describe('gov propose: decisions from flags', () => {
       ['add-party', { partyId: 'nf', name: 'N', kind: 'member', admin: ['0x12'] }, /^--admin: expected a 20-byte 0x-prefixed address/],
       ['add-party', { partyId: 'nf', name: 'N', kind: 'member', admin: [A], threshold: 50 }, /^--threshold: does not apply to add-party; it takes --request, --party-id, --name, --kind, --admin/],
       ['add-validator', {}, /^--node: add-validator needs --node/],
+      ['rotate-admins', { partyId: 'nf' }, /^--admin: rotate-admins needs the new admin keys/],
+      ['set-min-validators', {}, /^--min-validators: set-min-validators needs --min-validators/],
+      ['freeze-party', { partyId: 'nf', node: NODE }, /^--node: does not apply to freeze-party; it takes --party-id/],
       ['remove-validator', { node: NODE, partyId: 'x' }, /^--party-id: does not apply to remove-validator/],
       ['add-node', { node: NODE, partyId: 'nf', endpoint: 'http://x:1' }, /^--endpoint: expected wss:\/\/host:port/],
       ['change-policy', { decision: 'add-node' }, /^--threshold: change-policy needs at least one of/],

@@ -26,6 +26,7 @@ import type { Address, Hex } from '../../../src/types.js'
 import type { PartyTuple as Party, ProposalTuple as Proposal } from '../../../src/governance/abi-types.js'
 
 export const GOVERNANCE: Address = '0x0000000000000000000000000000000000001000'
+export const GOVERNANCE_VIEWS: Address = '0x0000000000000000000000000000000000001003'
 export const CHAIN_PARAMETERS: Address = '0x0000000000000000000000000000000000001002'
 export const chainParametersAbi: Abi = governanceArtifacts().ChainParameters.abi
 /** The chain parameters every GovernanceChain starts from (constructor of ChainParameters). */
@@ -247,6 +248,10 @@ export class GovernanceChain {
       await vm.stateManager.putCode(at, contract.code)
       for (const [slot, value] of contract.storage) await vm.stateManager.putStorage(at, hexToBytes(slot), value)
     }
+    // GovernanceViews: stateless, run on the governance contract's storage by its fallback.
+    const views = createAddressFromString(GOVERNANCE_VIEWS)
+    await vm.stateManager.putAccount(views, new Account(1n, 0n))
+    await vm.stateManager.putCode(views, hexToBytes(governanceArtifacts().GovernanceViews.deployedBytecode))
     return new GovernanceChain(vm)
   }
 
