@@ -16,7 +16,7 @@ import { keccak256 } from '../crypto/native.js'
 import { ConfigError, QuorateError, errorMessage } from '../errors.js'
 import { GOVERNANCE_ADDRESS } from '../governance/address.js'
 import { governanceArtifacts } from '../governance/artifacts.js'
-import { GovernanceActionError, GovernanceClient, revertReason } from '../governance/client.js'
+import { GovernanceActionError, GovernanceClient, TxNotFinalError, revertReason } from '../governance/client.js'
 import { DECISIONS, PARTY_KINDS, PERMISSIONS, type Decision, type Permission } from '../governance/consortium.js'
 import { LEGAL_BASES, validateCollection, type DecisionArgs, type PartyKind } from '../governance/decisions.js'
 import type { Address, Hex } from '../types.js'
@@ -791,11 +791,11 @@ export class AdminSession {
     readonly key: AdminKey,
   ) {}
 
-  static async open(rpc: string, sources: AdminKeySources, warn: (m: string) => void): Promise<AdminSession> {
+  static async open(rpc: string, sources: AdminKeySources, warn: (m: string) => void, waitSeconds?: number): Promise<AdminSession> {
     const key = await readAdminKey(sources, warn)
     const gov = new GovReader(rpc)
     await gov.call('eth_chainId') // fails fast (NODE_UNREACHABLE) instead of viem's retries
-    const client = await GovernanceClient.connect(rpc, key.privateKey)
+    const client = await GovernanceClient.connect(rpc, key.privateKey, waitSeconds === undefined ? undefined : waitSeconds * 1000)
     return new AdminSession(gov, client, key)
   }
 
@@ -808,6 +808,7 @@ export class AdminSession {
     try {
       return await fn(this.client)
     } catch (err) {
+      if (err instanceof TxNotFinalError) throw err
       const reason = err instanceof GovernanceActionError ? err.shortMessage.replace(/^\w+ refused: /, '') : err instanceof QuorateError ? err.shortMessage : revertReason(err)
       throw new GovernanceActionError(action, `${reason} (sent as ${this.key.address}, the key from ${this.key.source})`)
     }
@@ -843,14 +844,16 @@ export interface ProposeOptions extends DecisionFlags {
   keyFile?: string
   key?: string
   json?: boolean
+  /** Seconds to wait for the receipt before reporting "sent, not yet final". */
+  wait?: number
 }
 
 export async function runGovPropose(decisionText: string, opts: ProposeOptions, io: GovIo): Promise<number> {
-  const { rpc, description, keyFile, key, json, ...flags } = opts
+  const { rpc, description, keyFile, key, json, wait, ...flags } = opts
   if (description.trim() === '') throw new ConfigError('--description', 'say why, for the other parties (it stays in the audit trail)')
   const gov = new GovReader(rpc)
   const args = await buildDecision(decisionText, flags, { policies: () => gov.policies(), code: (a) => gov.code(a) })
-  const session = await AdminSession.open(rpc, { keyFile, key, env: io.env }, io.err)
+  const session = await AdminSession.open(rpc, { keyFile, key, env: io.env }, io.err, wait)
   const { id, txHash } = await session.act('propose', (c) => c.propose(args, description))
   const proposal = await gov.proposal(id)
   if (json) {
@@ -871,8 +874,8 @@ export async function runGovPropose(decisionText: string, opts: ProposeOptions, 
   return 0
 }
 
-export async function runGovVote(id: number, choice: 'yes' | 'no', opts: { rpc: string; keyFile?: string; key?: string; json?: boolean }, io: GovIo): Promise<number> {
-  const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err)
+export async function runGovVote(id: number, choice: 'yes' | 'no', opts: { rpc: string; keyFile?: string; key?: string; json?: boolean; wait?: number }, io: GovIo): Promise<number> {
+  const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err, opts.wait)
   const { proposal, failure, txHash } = await session.vote(id, choice === 'yes')
   if (opts.json) io.out(`${JSON.stringify({ id, txHash, state: proposal.state, yes: proposal.yes, no: proposal.no, failure }, null, 2)}\n`)
   else io.out(`${voteOutcomeText(proposal, failure)}\n`)
@@ -880,8 +883,8 @@ export async function runGovVote(id: number, choice: 'yes' | 'no', opts: { rpc: 
   return proposal.state === 'failed' ? 1 : 0
 }
 
-export async function runGovExecute(id: number, opts: { rpc: string; keyFile?: string; key?: string }, io: GovIo): Promise<number> {
-  const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err)
+export async function runGovExecute(id: number, opts: { rpc: string; keyFile?: string; key?: string; wait?: number }, io: GovIo): Promise<number> {
+  const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err, opts.wait)
   await session.act('execute', (c) => c.finalize(id))
   const proposal = await session.gov.proposal(id)
   io.out(`proposal #${id} is now ${proposal.state}: voting ended undecided (${proposal.yes} yes, ${proposal.no} no of ${proposal.votingParties}); nothing was changed\n`)
@@ -911,6 +914,7 @@ export function keyOptions(cmd: Command): Command {
   return cmd
     .option('--key-file <path>', 'file holding the party admin\'s private key (0x hex); or set QUORATE_ADMIN_KEY')
     .addOption(new Option('--key <hex>', 'the admin private key on the command line: development chains only (prints a warning)').hideHelp())
+    .option('--wait <seconds>', 'how long to wait for the transaction to be final; after that it is reported "sent, not yet final" (exit 3)', positiveInt('--wait'))
 }
 
 function io(): GovIo {
@@ -979,7 +983,7 @@ export function govCommand(): Command {
       .requiredOption('--rpc <url>', 'a node RPC URL'),
   )
     .option('--json', 'print JSON', false)
-    .action(async (id: number, choice: 'yes' | 'no', o: { rpc: string; keyFile?: string; key?: string; json: boolean }) => setExit(await runGovVote(id, choice, o, io())))
+    .action(async (id: number, choice: 'yes' | 'no', o: { rpc: string; keyFile?: string; key?: string; json: boolean; wait?: number }) => setExit(await runGovVote(id, choice, o, io())))
   keyOptions(
     gov
       .command('execute')

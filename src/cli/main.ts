@@ -17,6 +17,8 @@ import { shouldColour } from './table.js'
 import { devAccounts } from '../crypto/dev-accounts.js'
 import { govCommand } from './gov.js'
 import { dataCommand } from './data.js'
+import { keysCommand } from './node-keys.js'
+import { TxNotFinalError } from '../governance/client.js'
 import { rpcKeyCommand } from './rpc-key.js'
 import { initFromConsortium, initFromConsortiumText, partyCommand } from './party.js'
 
@@ -148,11 +150,17 @@ program.addCommand(govCommand())
 program.addCommand(partyCommand())
 program.addCommand(dataCommand())
 program.addCommand(rpcKeyCommand())
+program.addCommand(keysCommand())
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     console.error(`error: ${err.message}`)
     process.exit(2)
+  }
+  if (err instanceof TxNotFinalError) {
+    // Not a refusal: the transaction was sent and may still land (exit 3, distinct from refused = 1).
+    console.error(`pending [${err.code}]: ${err.message}`)
+    process.exit(3)
   }
   if (err instanceof QuorateError) {
     console.error(`error [${err.code}]: ${err.message}`)

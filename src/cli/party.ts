@@ -21,6 +21,8 @@ import { consortiumGenesis } from '../governance/genesis.js'
 import { CONFIG_FILE, readJsonFile, type NodeConfigInput } from '../node/config.js'
 import { createNodeKeys, exists, writeNodeFiles } from '../node/init.js'
 import { readKeyFile } from '../node/keyfile.js'
+import { readNodeIdentity } from '../node/identity.js'
+import { ENCRYPTION_KEY_FILE } from '../privacy/keys.js'
 import type { Address } from '../types.js'
 import { genesisHashOf } from './doctor.js'
 import {
@@ -181,11 +183,14 @@ export async function createJoinRequest(opts: JoinRequestOptions): Promise<JoinR
   }
   const keyFile = join(dataDir, 'node.key')
   let nodeKey: JoinRequestResult['nodeKey'] = 'reused'
-  let address: Address
-  if (await exists(keyFile)) address = privateKeyToAddress(await readKeyFile(keyFile))
-  else {
-    address = (await createNodeKeys(dataDir)).address
+  if (!(await exists(keyFile))) {
+    await createNodeKeys(dataDir)
     nodeKey = 'created'
+  }
+  // The encryption key goes into the request: AddNode registers it, and private data is sealed to it.
+  const { address, encryptionKey } = await readNodeIdentity(dataDir)
+  if (!encryptionKey) {
+    throw new ConfigError('--data-dir', `${dataDir} has a node key but no ${ENCRYPTION_KEY_FILE}`, { details: 'the node could never receive private data; make the request in a new folder' })
   }
   let admins: Address[]
   let adminKeyFile: string | undefined
@@ -203,7 +208,7 @@ export async function createJoinRequest(opts: JoinRequestOptions): Promise<JoinR
   }
   const request = JoinRequestSchema.parse({
     party: { id: opts.partyId, name: opts.name, kind: opts.kind, admins },
-    node: { address, endpoint: opts.endpoint ?? '' },
+    node: { address, endpoint: opts.endpoint ?? '', encryptionKey },
   })
   const file = opts.out ?? join(dataDir, JOIN_REQUEST_FILE)
   await mkdir(dataDir, { recursive: true })
@@ -219,6 +224,7 @@ export function joinRequestText(r: JoinRequestResult, dataDir: string): string {
     `  admin         ${q.party.admins.join(', ')}${r.adminKeyFile ? `  (key ${r.adminKey === 'created' ? 'created' : 'already'} in ${resolve(r.adminKeyFile)}, mode 0600)` : ''}`,
     `  node          ${q.node.address}  (key ${r.nodeKey === 'created' ? 'created' : 'already'} in ${resolve(dataDir, 'node.key')})`,
     `  endpoint      ${q.node.endpoint || 'none: an outbound-only node'}`,
+    `  encryption    ${q.node.encryptionKey ?? 'none'}  (public key for private data; AddNode registers it)`,
     ...(r.adminKeyFile ? [`move ${ADMIN_KEY_FILE} into your party's key management: it votes for the party, and the node does not need it`] : []),
     'send the request to your sponsor, and confirm the node and admin addresses with them out of band (a call, a signed letter):',
     '  they are what the parties vote to admit.',
@@ -435,6 +441,7 @@ export interface OffboardOptions {
   keyFile?: string | undefined
   key?: string | undefined
   yes: boolean
+  wait?: number | undefined
 }
 
 export interface OffboardIo extends GovIo {
@@ -444,7 +451,7 @@ export interface OffboardIo extends GovIo {
 
 /** One run of `quorate party offboard`: proposes the next step (and votes yes for the key's party), or says what it waits for. */
 export async function runOffboard(opts: OffboardOptions, io: OffboardIo): Promise<number> {
-  const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err)
+  const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err, opts.wait)
   const gov = session.gov
   const [parties, nodes, validators, minValidators, proposals, sealers] = await Promise.all([
     gov.parties(),
