@@ -29,6 +29,7 @@ import { BlockExecutor, createStateManager } from '../execution/executor.js'
 import { TxPool } from '../execution/txpool.js'
 import { TxPoolJournal } from '../execution/txpool-journal.js'
 import { ConfigError, errorMessage, QuorateError } from '../errors.js'
+import { GovernancePeering } from '../network/governance-peering.js'
 import { P2PHost } from '../network/host.js'
 import { BlockSync } from '../network/sync.js'
 import { wireTxGossip } from '../network/tx-gossip.js'
@@ -286,7 +287,9 @@ export class Node extends EventEmitter<NodeEvents> {
         blockPeriodMs: this.genesis.config.blockPeriodMs,
       })
       this.host = host
+      if (this.governance) this.peering = new GovernancePeering(this.address, p2p.peers, host, this.logger.child({ module: 'peering' }))
       await host.start()
+      await this.refreshPeering(this.head)
     }
     this.callPool.start()
     this.journal?.start()
@@ -299,6 +302,17 @@ export class Node extends EventEmitter<NodeEvents> {
 
   private headValidators: Address[] = []
   private allowedNodes = new Set<Address>()
+  /** Dials the registered endpoints of admitted nodes (governed chains with a P2P host). */
+  private peering: GovernancePeering | undefined
+
+  private async refreshPeering(head: Block): Promise<void> {
+    if (!this.governance || !this.peering) return
+    try {
+      this.peering.update(await this.governance.admittedNodes(head))
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err) }, 'cannot read the admitted nodes for peering')
+    }
+  }
 
   /** Rules that follow the head: the validator set, and (with governance) which nodes may connect. */
   private async refreshHeadRules(head: Block): Promise<void> {
@@ -311,6 +325,7 @@ export class Node extends EventEmitter<NodeEvents> {
       const dropped = this.host.refreshAllowList()
       if (dropped.length) this.logger.warn({ dropped }, 'disconnected nodes that governance no longer allows')
     }
+    await this.refreshPeering(head)
   }
 
   private async readTls(): Promise<{ certPem: string; keyPem: string }> {
