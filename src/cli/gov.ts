@@ -19,6 +19,7 @@ import { governanceArtifacts } from '../governance/artifacts.js'
 import { GovernanceActionError, GovernanceClient, TxNotFinalError, revertReason } from '../governance/client.js'
 import { DECISIONS, PARTY_KINDS, PERMISSIONS, type Decision, type Permission } from '../governance/consortium.js'
 import { LEGAL_BASES, validateCollection, type DecisionArgs, type PartyKind } from '../governance/decisions.js'
+import { livenessShortfall, shortfallText, validatorsAfter } from '../governance/liveness.js'
 import type { Address, Hex } from '../types.js'
 import { parseWith } from '../validation.js'
 import { readAdminKey, type AdminKey, type AdminKeySources } from './keys.js'
@@ -171,6 +172,17 @@ export class GovReader {
       return new Set(metrics.filter((m) => BigInt(m.sealedBlockCount) > 0n || BigInt(m.proposedBlockCount) > 0n).map((m) => m.address))
     } catch {
       return undefined
+    }
+  }
+
+  /** The node behind this RPC and its connected peers (admin_nodeInfo, admin_peers); empty if it does not say. */
+  async connectedNodes(): Promise<Set<Address>> {
+    try {
+      const [info, peers] = await Promise.all([this.call('admin_nodeInfo'), this.call('admin_peers')])
+      const self = z.object({ id: addressOut }).parse(info).id
+      return new Set([self, ...z.array(z.object({ id: addressOut })).parse(peers).map((p) => p.id)])
+    } catch {
+      return new Set()
     }
   }
 
@@ -838,6 +850,41 @@ export function voteOutcomeText(p: ProposalInfo, failure: string | undefined): s
   return base
 }
 
+/** A proposal refused before anything was sent, by a check of this command (not the contract). */
+export class ProposalRefusedError extends QuorateError {
+  override name = 'ProposalRefusedError'
+  constructor(rule: string, message: string, fix: string) {
+    super('PROPOSAL_REFUSED', `propose refused before sending (rule: ${rule}): ${message}`, { details: fix })
+  }
+}
+
+/** How many recent blocks a validator must have sealed or proposed in to count as live. */
+export const LIVENESS_BLOCKS = 50
+
+/**
+ * Refuses a validator change that would leave fewer live validators than a quorum (see
+ * governance/liveness.ts). Live: sealed or proposed one of the last LIVENESS_BLOCKS blocks, or
+ * connected to the node behind --rpc (or that node itself). Says so and lets it pass when the node
+ * does not report seals.
+ */
+export async function checkLiveness(gov: GovReader, args: DecisionArgs, warn: (m: string) => void): Promise<void> {
+  const [validators, nodes] = await Promise.all([gov.validators(), gov.nodes()])
+  if (!validatorsAfter(args, validators, nodes)) return
+  const [sealers, connected] = await Promise.all([gov.recentSealers(LIVENESS_BLOCKS), gov.connectedNodes()])
+  if (!sealers) {
+    warn(`warning: ${gov.rpcUrl} does not report seals (qbft_getSignerMetrics); the liveness of the validators after this change is not checked`)
+    return
+  }
+  const short = livenessShortfall(args, validators, nodes, new Set([...sealers, ...connected]))
+  if (short) {
+    throw new ProposalRefusedError(
+      'quorum of live validators',
+      shortfallText(short),
+      'bring those validators online (quorate status shows LAST SEALED) or change the set in smaller steps; --force sends it anyway (docs/runbooks/recovery.md if the chain halts)',
+    )
+  }
+}
+
 export interface ProposeOptions extends DecisionFlags {
   rpc: string
   description: string
@@ -846,13 +893,17 @@ export interface ProposeOptions extends DecisionFlags {
   json?: boolean
   /** Seconds to wait for the receipt before reporting "sent, not yet final". */
   wait?: number
+  /** Send even if the change would leave fewer live validators than a quorum. */
+  force?: boolean
 }
 
 export async function runGovPropose(decisionText: string, opts: ProposeOptions, io: GovIo): Promise<number> {
-  const { rpc, description, keyFile, key, json, wait, ...flags } = opts
+  const { rpc, description, keyFile, key, json, wait, force, ...flags } = opts
   if (description.trim() === '') throw new ConfigError('--description', 'say why, for the other parties (it stays in the audit trail)')
   const gov = new GovReader(rpc)
   const args = await buildDecision(decisionText, flags, { policies: () => gov.policies(), code: (a) => gov.code(a) })
+  if (force) io.err('warning: --force: the liveness of the validator set after this change is not checked')
+  else await checkLiveness(gov, args, io.err)
   const session = await AdminSession.open(rpc, { keyFile, key, env: io.env }, io.err, wait)
   const { id, txHash } = await session.act('propose', (c) => c.propose(args, description))
   const proposal = await gov.proposal(id)
@@ -972,6 +1023,7 @@ export function govCommand(): Command {
     .option('--account <address>', 'set-account-permissions: the account')
     .option('--permissions <list>', 'set-account-permissions: comma-separated transact,deploy,call or none')
     .option('--collection-file <file>', 'set-collection: YAML or JSON {id, controller, retention, members, grants: [{party, purpose, basis}]}')
+    .option('--force', 'send a validator change even if it would leave fewer live validators than a quorum (recovery only)', false)
     .option('--json', 'print JSON', false)
     .action(async (decision: string, o: ProposeOptions) => setExit(await runGovPropose(decision, o, io())))
   keyOptions(

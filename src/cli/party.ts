@@ -17,6 +17,7 @@ import { privateKeyToAddress } from '../crypto/keys.js'
 import { ConfigError, QuorateError, errorMessage } from '../errors.js'
 import { loadConsortium, PARTY_KINDS, type Consortium } from '../governance/consortium.js'
 import type { DecisionArgs } from '../governance/decisions.js'
+import { livenessShortfall, quorumOf } from '../governance/liveness.js'
 import { consortiumGenesis } from '../governance/genesis.js'
 import { CONFIG_FILE, readJsonFile, type NodeConfigInput } from '../node/config.js'
 import { createNodeKeys, exists, writeNodeFiles } from '../node/init.js'
@@ -365,10 +366,7 @@ function concerns(p: ProposalInfo, partyId: string, nodes: Set<string>): boolean
   return p.args.id === partyId || (typeof p.args.node === 'string' && nodes.has(p.args.node))
 }
 
-/** QBFT quorum of n validators: ceil(2n/3). */
-export function quorumOf(n: number): number {
-  return Math.ceil((2 * n) / 3)
-}
+export { quorumOf }
 
 /**
  * The next step of taking `partyId` out, from the governance state: one RemoveValidator at a time,
@@ -410,16 +408,14 @@ export function planOffboard(s: OffboardState): OffboardPlan {
       )
       return { party, lines, next: { kind: 'refused', error } }
     }
-    if (s.sealers) {
-      const live = s.validators.filter((v) => v !== target && s.sealers!.has(v)).length
-      if (live < quorumOf(remaining)) {
-        const error = new OffboardRefusedError(
-          'quorum',
-          `after removing ${target}, ${remaining} validators need ${quorumOf(remaining)} online to finalise blocks, but only ${live} of them sealed or proposed a block recently`,
-          'bring the silent validators back (quorate status shows LAST SEALED), then run this again',
-        )
-        return { party, lines, next: { kind: 'refused', error } }
-      }
+    const short = s.sealers && livenessShortfall(step.args, s.validators, s.nodes, s.sealers)
+    if (short) {
+      const error = new OffboardRefusedError(
+        'quorum',
+        `after removing ${target}, ${short.validators} validators need ${short.quorum} online to finalise blocks, but only ${short.live} of them sealed or proposed a block recently`,
+        'bring the silent validators back (quorate status shows LAST SEALED), then run this again',
+      )
+      return { party, lines, next: { kind: 'refused', error } }
     }
   }
   if (step.args.decision === 'RemoveParty' && party.status === 'active' && party.kind !== 'observer') {
