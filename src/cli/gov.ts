@@ -863,24 +863,26 @@ export const LIVENESS_BLOCKS = 50
 
 /**
  * Refuses a validator change that would leave fewer live validators than a quorum (see
- * governance/liveness.ts). Live: sealed or proposed one of the last LIVENESS_BLOCKS blocks, or
- * connected to the node behind --rpc (or that node itself). Says so and lets it pass when the node
- * does not report seals.
+ * governance/liveness.ts). Live: connected to the node behind --rpc, or that node itself (admin_peers,
+ * admin_nodeInfo; with peering from governance every node dials every admitted one). When the node
+ * does not answer admin_*, validators that sealed or proposed one of the last LIVENESS_BLOCKS blocks
+ * count instead (stale on a halted chain). Says so and lets it pass when neither is available.
  */
 export async function checkLiveness(gov: GovReader, args: DecisionArgs, warn: (m: string) => void): Promise<void> {
   const [validators, nodes] = await Promise.all([gov.validators(), gov.nodes()])
   if (!validatorsAfter(args, validators, nodes)) return
-  const [sealers, connected] = await Promise.all([gov.recentSealers(LIVENESS_BLOCKS), gov.connectedNodes()])
-  if (!sealers) {
-    warn(`warning: ${gov.rpcUrl} does not report seals (qbft_getSignerMetrics); the liveness of the validators after this change is not checked`)
+  const connected = await gov.connectedNodes()
+  const live = connected.size > 0 ? connected : await gov.recentSealers(LIVENESS_BLOCKS)
+  if (!live) {
+    warn(`warning: ${gov.rpcUrl} reports neither its peers (admin_peers) nor seals (qbft_getSignerMetrics); the liveness of the validators after this change is not checked`)
     return
   }
-  const short = livenessShortfall(args, validators, nodes, new Set([...sealers, ...connected]))
+  const short = livenessShortfall(args, validators, nodes, live)
   if (short) {
     throw new ProposalRefusedError(
       'quorum of live validators',
       shortfallText(short),
-      'bring those validators online (quorate status shows LAST SEALED) or change the set in smaller steps; --force sends it anyway (docs/runbooks/recovery.md if the chain halts)',
+      'bring those validators online (quorate status shows them) or change the set in smaller steps; --force sends it anyway (docs/runbooks/recovery.md if the chain halts)',
     )
   }
 }

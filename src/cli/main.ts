@@ -18,6 +18,7 @@ import { devAccounts } from '../crypto/dev-accounts.js'
 import { govCommand } from './gov.js'
 import { dataCommand } from './data.js'
 import { keysCommand } from './node-keys.js'
+import { recoveryCommand } from './recovery.js'
 import { TxNotFinalError } from '../governance/client.js'
 import { rpcKeyCommand } from './rpc-key.js'
 import { initFromConsortium, initFromConsortiumText, partyCommand } from './party.js'
@@ -151,6 +152,7 @@ program.addCommand(partyCommand())
 program.addCommand(dataCommand())
 program.addCommand(rpcKeyCommand())
 program.addCommand(keysCommand())
+program.addCommand(recoveryCommand())
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {

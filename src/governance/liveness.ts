@@ -2,7 +2,7 @@
  * Liveness of a validator change, checked before it is proposed: the validator set the decision
  * would leave, and whether enough of it is live to reach a QBFT quorum (ceil(2n/3)). "Live" is what
  * a node can observe: a validator that sealed or proposed one of the recent blocks, or a node that is
- * connected (a validator to be added has sealed nothing yet). Pure: the caller reads the inputs.
+ * connected (a validator to be added has sealed nothing yet). Pure: the caller says who is live.
  */
 import { quorumSize } from '../consensus/qbft/quorum.js'
 import type { Address } from '../types.js'
@@ -61,5 +61,5 @@ export function livenessShortfall(change: DecisionArgs, validators: readonly Add
 }
 
 export function shortfallText(s: LivenessShortfall): string {
-  return `after this change ${s.validators} validator${s.validators === 1 ? '' : 's'} need ${s.quorum} online to finalise blocks, but only ${s.live} of them sealed or proposed a recent block or are connected (not live: ${s.silent.join(', ')})`
+  return `after this change ${s.validators} validator${s.validators === 1 ? '' : 's'} need ${s.quorum} online to finalise blocks, but only ${s.live} of them are live (not live: ${s.silent.join(', ')})`
 }

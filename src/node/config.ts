@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
+import { overlappingOverrides } from '../consensus/validator-override.js'
 import { ConfigError } from '../errors.js'
 import { GRANT_PATTERN } from '../rpc/auth.js'
 import { address, parseWith, port } from '../validation.js'
@@ -131,6 +132,29 @@ export const NodeConfigSchema = z.object({
       /** ... and as soon as this many entries were appended since the last anchor (100). */
       logAnchorEntries: z.number().int().positive().default(100),
     })
+    .prefault({}),
+  /** Recovery of a halted chain only (docs/runbooks/recovery.md). */
+  consensus: z
+    .object({
+      /** The validator set for a range of blocks, instead of the governance state; the same on every node. */
+      validatorOverrides: z
+        .array(
+          z
+            .object({
+              fromBlock: z.number().int().positive(),
+              toBlock: z.number().int().positive().optional(),
+              validators: z.array(address).min(1),
+            })
+            .strict()
+            .refine((o) => o.toBlock === undefined || o.toBlock >= o.fromBlock, { message: 'toBlock must not be below fromBlock', path: ['toBlock'] }),
+        )
+        .default([])
+        .superRefine((list, ctx) => {
+          const overlap = overlappingOverrides(list)
+          if (overlap) ctx.addIssue({ code: 'custom', message: overlap })
+        }),
+    })
+    .strict()
     .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })

@@ -18,6 +18,7 @@ import { GENESIS_FINALITY } from '../chain/finality.js'
 import { ChainStore, StoreError, storeWriteError, type BlockRecord } from '../chain/store.js'
 import { QbftProducer } from '../consensus/qbft-producer.js'
 import { HeaderValidators, type ValidatorSource } from '../consensus/validators.js'
+import { OverriddenValidators } from '../consensus/validator-override.js'
 import { GOVERNANCE_ADDRESS } from '../governance/address.js'
 import { checkTxPermission, enforceCodeApproval } from '../governance/enforce.js'
 import { GovernanceView } from '../governance/view.js'
@@ -128,7 +129,10 @@ export class Node extends EventEmitter<NodeEvents> {
     this.address = privateKeyToAddress(p.nodeKey)
     this.governance = p.governance
     this.genesisHash = p.genesisHash
-    this.validators = p.governance ?? new HeaderValidators()
+    const source = p.governance ?? new HeaderValidators()
+    const overrides = p.config.consensus.validatorOverrides
+    this.validators = overrides.length ? new OverriddenValidators(source, overrides) : source
+    for (const o of overrides) p.logger.warn({ fromBlock: o.fromBlock, toBlock: o.toBlock ?? 'open', validators: o.validators }, 'validator override in config: these blocks are decided by this list, not by governance')
     this.journal = p.config.txpool.journal
       ? new TxPoolJournal(
           { file: join(p.dataDir, TXPOOL_JOURNAL_FILE), intervalMs: p.config.txpool.journalIntervalMs },
