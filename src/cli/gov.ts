@@ -9,10 +9,11 @@
  */
 import { readFile } from 'node:fs/promises'
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, parseAbi, parseEventLogs, type Log } from 'viem'
+import { decodeFunctionResult, encodeFunctionData, parseAbi, parseEventLogs, type Log } from 'viem'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { keccak256 } from '../crypto/native.js'
+import { decodeRevertReason } from '../execution/revert.js'
 import { ConfigError, QuorateError, errorMessage } from '../errors.js'
 import { GOVERNANCE_ADDRESS } from '../governance/address.js'
 import { governanceArtifacts } from '../governance/artifacts.js'
@@ -196,17 +197,10 @@ export class GovReader {
   }
 }
 
-const ERROR_ABI = [{ type: 'error', name: 'Error', inputs: [{ name: 'message', type: 'string' }] }] as const
-
-/** The message of an Error(string) revert payload, else the raw bytes. */
+/** The message of revert data (Error(string), a panic or a governance custom error), else the raw bytes. */
 export function decodeReason(data: Hex): string {
   if (data === '0x') return 'reverted without a reason'
-  try {
-    const decoded = decodeErrorResult({ abi: ERROR_ABI, data })
-    return String(decoded.args[0])
-  } catch {
-    return `reverted with ${data}`
-  }
+  return decodeRevertReason(data) ?? `reverted with ${data}`
 }
 
 // ---- numbers and times shown to people ------------------------------------------------------------

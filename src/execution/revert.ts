@@ -1,8 +1,10 @@
 /**
- * Decodes Solidity revert data: `Error(string)` and `Panic(uint256)`; custom errors and anything
- * malformed give undefined (the raw bytes still reach the caller as the error's data).
+ * Decodes Solidity revert data: `Error(string)`, `Panic(uint256)` and the governance contracts'
+ * custom errors; other custom errors and anything malformed give undefined (the raw bytes still
+ * reach the caller as the error's data).
  */
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { describeGovernanceError } from '../governance/revert-reasons.js'
 import type { Hex } from '../types.js'
 
 const ERROR_SELECTOR = '0x08c379a0' // Error(string)
@@ -27,8 +29,10 @@ export function decodeRevertReason(data: Hex | Uint8Array): string | undefined {
   } catch {
     return undefined
   }
-  if (bytes.length < 4 + 32) return undefined
+  if (bytes.length < 4) return undefined
   const selector = bytesToHex(bytes.subarray(0, 4))
+  if (selector !== PANIC_SELECTOR && selector !== ERROR_SELECTOR) return describeGovernanceError(bytesToHex(bytes) as Hex)
+  if (bytes.length < 4 + 32) return undefined
   const word = (i: number): bigint => BigInt(bytesToHex(bytes.subarray(4 + 32 * i, 4 + 32 * (i + 1))))
   if (selector === PANIC_SELECTOR) {
     const code = word(0)

@@ -1,7 +1,8 @@
 /**
  * GovernanceClient: proposing, voting and finalising as signed transactions from an admin key, over
  * standard JSON-RPC (viem). Each action is simulated first (eth_call), so a refusal comes back with
- * the contract's reason ("governance: party already voted") instead of a failed transaction.
+ * the contract's reason ("governance: party "insurer" already voted (AlreadyVoted)") instead of a
+ * failed transaction.
  */
 import {
   BaseError,
@@ -20,6 +21,7 @@ import type { Address, Hex } from '../types.js'
 import { GOVERNANCE_ADDRESS } from './address.js'
 import { governanceArtifacts } from './artifacts.js'
 import { decisionIndex, encodeDecision, type DecisionArgs } from './decisions.js'
+import { describeGovernanceError } from './revert-reasons.js'
 
 /** Gas limit of governance transactions: far above what deciding a proposal needs. */
 const ACTION_GAS = 5_000_000n
@@ -125,7 +127,11 @@ export class GovernanceClient {
 export function revertReason(err: unknown): string {
   if (err instanceof BaseError) {
     const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError)
-    if (reverted instanceof ContractFunctionRevertedError && reverted.reason) return reverted.reason
+    if (reverted instanceof ContractFunctionRevertedError) {
+      const custom = reverted.raw !== undefined ? describeGovernanceError(reverted.raw as Hex) : undefined
+      if (custom) return custom
+      if (reverted.reason) return reverted.reason
+    }
     return err.details || err.shortMessage
   }
   return err instanceof Error ? err.message : String(err)

@@ -24,8 +24,9 @@ export const DECISIONS = [
   'UpgradeContract',
   'ChangePolicy',
   'SetAccountPermissions',
-  // Appended last: the index is the on-chain decision type.
+  // Appended in order: the index is the on-chain decision type.
   'SetCollection',
+  'SetChainParameters',
 ] as const
 export type Decision = (typeof DECISIONS)[number]
 

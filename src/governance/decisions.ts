@@ -3,12 +3,12 @@
  * (the layout ConsortiumGovernance.executeDecision decodes). Used to build proposals (CLI, SDK,
  * tests) and to show them (gov_getProposals).
  */
-import { decodeAbiParameters, encodeAbiParameters, hexToString, parseAbiParameters, trim } from 'viem'
+import { decodeAbiParameters, encodeAbiParameters, parseAbiParameters } from 'viem'
 import { QuorateError } from '../errors.js'
 import type { Address, Hex } from '../types.js'
 import { DECISIONS, PARTY_KINDS, PERMISSIONS, type Decision, type Permission } from './consortium.js'
 import { PERMISSION_BITS } from './address.js'
-import { partyIdToBytes32 } from './ids.js'
+import { bytes32ToPartyId, partyIdToBytes32 } from './ids.js'
 
 export type PartyKind = (typeof PARTY_KINDS)[number]
 
@@ -22,6 +22,8 @@ export type DecisionArgs =
   | { decision: 'ChangePolicy'; target: Decision; thresholdPercent: number; comparator: '>' | '>='; votingPeriodSeconds: number; vetoParties: string[] }
   | { decision: 'SetAccountPermissions'; account: Address; party: string; permissions: Permission[] }
   | { decision: 'SetCollection'; id: string; controller: string; retentionSeconds: number; members: string[]; grants: CollectionGrant[] }
+  /** `params` reaches the chain parameters contract (IChainParameters.schedule) byte for byte. */
+  | { decision: 'SetChainParameters'; params: Hex }
 
 /**
  * The GDPR Art. 6(1) legal bases a grant may name: the one list docs/privacy.md documents and
@@ -68,15 +70,14 @@ const LAYOUT: Record<Decision, string> = {
   ChangePolicy: 'uint8, uint8, bool, uint64, bytes32[]',
   SetAccountPermissions: 'address, bytes32, uint8',
   SetCollection: 'bytes32, bytes32, uint64, bytes32[], bytes32[], bytes32[], bytes32[]',
+  SetChainParameters: 'bytes',
 }
 
 export function decisionIndex(d: Decision): number {
   return DECISIONS.indexOf(d)
 }
 
-export function bytes32ToPartyId(b: Hex): string {
-  return hexToString(trim(b, { dir: 'right' }))
-}
+export { bytes32ToPartyId }
 
 export function permissionsFromBits(bits: number): Permission[] {
   return PERMISSIONS.filter((p) => (bits & PERMISSION_BITS[p]) !== 0)
@@ -123,6 +124,8 @@ export function encodeDecision(args: DecisionArgs): Hex {
           args.grants.map((g) => partyIdToBytes32(g.purpose)),
           args.grants.map((g) => partyIdToBytes32(g.basis)),
         ]
+      case 'SetChainParameters':
+        return [args.params]
     }
   })()
   return encodeAbiParameters(params, values as never)
@@ -174,5 +177,7 @@ export function decodeDecision(kind: number, payload: Hex): DecisionArgs {
         grants: parties!.map((p, i) => ({ party: bytes32ToPartyId(p), purpose: bytes32ToPartyId(purposes![i]!), basis: bytes32ToPartyId(bases![i]!) })),
       }
     }
+    case 'SetChainParameters':
+      return { decision, params: v[0] as Hex }
   }
 }

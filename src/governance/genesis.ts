@@ -13,6 +13,7 @@ import { decodeFunctionResult, encodeDeployData, encodeFunctionData, type Abi } 
 import { blockOptions, createChainCommon } from '../chain/common.js'
 import type { GenesisInput } from '../chain/genesis.js'
 import { QuorateError } from '../errors.js'
+import { decodeRevertReason } from '../execution/revert.js'
 import type { Address, Hex } from '../types.js'
 import { GOVERNANCE_ADDRESS } from './address.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from '../privacy/address.js'
@@ -70,7 +71,7 @@ export async function consortiumGenesis(c: Consortium): Promise<GenesisInput> {
   const result = await vm.evm.runCall({ caller: deployer, data: hexToBytes(data), gasLimit: 10n ** 9n, block })
   const err = result.execResult.exceptionError
   if (err || !result.createdAddress) {
-    const reason = new TextDecoder().decode(result.execResult.returnValue.subarray(68)).replace(/\0+$/, '')
+    const reason = decodeRevertReason(result.execResult.returnValue)
     throw new QuorateError('CONSORTIUM_INVALID', `the consortium file cannot be turned into a genesis: ${reason || err?.error || 'deployment failed'}`)
   }
   const created = result.createdAddress

@@ -22,6 +22,7 @@ import { OverriddenValidators } from '../consensus/validator-override.js'
 import { GOVERNANCE_ADDRESS } from '../governance/address.js'
 import { checkTxPermission, enforceCodeApproval } from '../governance/enforce.js'
 import { GovernanceView } from '../governance/view.js'
+import type { ValidatorActivator } from '../governance/activator.js'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { CallExecutor } from '../execution/call.js'
@@ -39,6 +40,7 @@ import type { StorageFault } from '../ops/health.js'
 import { Mutex } from '../util/mutex.js'
 import { readJsonFile, type NodeConfig } from './config.js'
 import { readKeyFile } from './keyfile.js'
+import { validatorActivator } from './validator-activation.js'
 
 export const CLIENT_VERSION = 'Quorate/v0.1.0'
 /** The pool's journal in the data folder (geth's name). */
@@ -112,6 +114,8 @@ export class Node extends EventEmitter<NodeEvents> {
   /** The block whose commit the chain store refused; committed again once the store recovers. */
   private blockedCommit: { record: BlockRecord; source: BlockSource } | undefined
   private recoveryTimer: NodeJS.Timeout | undefined
+  /** With governance: makes this node a validator once voted in (a candidate) and live. */
+  private readonly activator: ValidatorActivator | undefined
 
   private constructor(p: NodeParts) {
     super()
@@ -133,6 +137,20 @@ export class Node extends EventEmitter<NodeEvents> {
     const overrides = p.config.consensus.validatorOverrides
     this.validators = overrides.length ? new OverriddenValidators(source, overrides) : source
     for (const o of overrides) p.logger.warn({ fromBlock: o.fromBlock, toBlock: o.toBlock ?? 'open', validators: o.validators }, 'validator override in config: these blocks are decided by this list, not by governance')
+    this.activator = p.governance
+      ? validatorActivator({
+          address: this.address,
+          nodeKey: p.nodeKey,
+          common: p.common,
+          governance: p.governance,
+          calls: p.calls,
+          pool: p.pool,
+          minGasPrice: p.config.txpool.minGasPrice,
+          network: () => ({ host: this.host, sync: this.sync }),
+          emptyBlockPeriodMs: p.genesis.config.emptyBlockPeriodMs,
+          logger: p.logger.child({ module: 'validator-activation' }),
+        })
+      : undefined
     this.journal = p.config.txpool.journal
       ? new TxPoolJournal(
           { file: join(p.dataDir, TXPOOL_JOURNAL_FILE), intervalMs: p.config.txpool.journalIntervalMs },
@@ -298,6 +316,7 @@ export class Node extends EventEmitter<NodeEvents> {
     this.callPool.start()
     this.journal?.start()
     this.producer.start()
+    void this.activator?.check(this.head)
     this.logger.info(
       { address: this.address, head: Number(this.head.header.number), chainId: Number(this.chainId), validator: this.headValidators.includes(this.address), p2p: this.host?.listenUrl() ?? 'outbound only' },
       'node started',
@@ -361,6 +380,7 @@ export class Node extends EventEmitter<NodeEvents> {
       // Prune the pool first: consensus decides from its size whether the next block is due soon.
       await this.pool.onNewHead({ getAccount: (a) => this.calls.getAccount(block, a) })
       await this.producer.onNewHead(block)
+      if (!this.stopping) void this.activator?.check(block)
       this.emit('block', record, source)
     })
   }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {ICodeApprovals, IGovernedProxy} from "./GovernanceInterfaces.sol";
+import {IChainParameters, ICodeApprovals, IGovernedProxy} from "./GovernanceInterfaces.sol";
+import "./GovernanceErrors.sol";
 
 /// @title ConsortiumGovernance
 /// @notice The consortium's rules, on chain: parties, their admins, nodes and accounts, approved
@@ -15,9 +16,11 @@ import {ICodeApprovals, IGovernedProxy} from "./GovernanceInterfaces.sol";
 /// - One vote per party, never per account: a party with more admin keys gets no more say.
 /// - A proposal keeps the voter set, threshold and veto parties of the moment it was created, so a
 ///   vote can never be won by changing the rules or the members while it runs.
-/// - Whether an action can be applied is checked when it executes (after the deciding vote), not
-///   when it is proposed: the state can change while a proposal is open, and a proposal that can no
-///   longer be applied ends Failed with the reason, in the audit trail.
+/// - A proposal is refused when its action could not be applied now (propose runs it as a
+///   preflight that always reverts), and checked again when it executes: the state can change
+///   while a proposal is open, and one that can no longer be applied ends Failed with the reason.
+/// - A validator added by vote is a candidate until its own node calls activateValidator: a vote
+///   for a node that never runs cannot take the network below quorum.
 /// - Loops run over parties and nodes, which a consortium has tens of; hard caps keep them bounded.
 contract ConsortiumGovernance is ICodeApprovals {
     // ---------------------------------------------------------------- constants
@@ -37,7 +40,11 @@ contract ConsortiumGovernance is ICodeApprovals {
     uint8 internal constant CHANGE_POLICY = 11;
     uint8 internal constant SET_ACCOUNT_PERMISSIONS = 12;
     uint8 internal constant SET_COLLECTION = 13;
-    uint8 internal constant DECISION_TYPES = 14;
+    uint8 internal constant SET_CHAIN_PARAMETERS = 14;
+    uint8 internal constant DECISION_TYPES = 15;
+
+    /// The chain parameters contract (IChainParameters); a chain without it cannot schedule changes.
+    address internal constant CHAIN_PARAMETERS = 0x0000000000000000000000000000000000001002;
 
     // Party kinds and statuses.
     uint8 internal constant MEMBER = 0;
@@ -99,6 +106,8 @@ contract ConsortiumGovernance is ICodeApprovals {
         bool validator;
         uint8 status;
         bytes32 encryptionKey;
+        /// Voted in as a validator; becomes one when the node itself calls activateValidator.
+        bool candidate;
     }
 
     struct Account {
@@ -187,6 +196,8 @@ contract ConsortiumGovernance is ICodeApprovals {
     event PartyRemoved(bytes32 indexed id);
     event NodeAdded(address indexed node, bytes32 indexed party);
     event NodeRemoved(address indexed node, bytes32 indexed party);
+    event ValidatorCandidate(address indexed node);
+    event ValidatorCandidateWithdrawn(address indexed node);
     event ValidatorAdded(address indexed node);
     event ValidatorRemoved(address indexed node);
     event CodeApproved(bytes32 indexed hash);
@@ -220,7 +231,7 @@ contract ConsortiumGovernance is ICodeApprovals {
     address[] private _accountList;
     mapping(bytes32 => bool) private _approvedCode;
 
-    Policy[14] private _policies;
+    Policy[15] private _policies;
     /// Fixed at genesis (ChangePolicy does not carry it).
     uint16 public minValidators;
 
@@ -241,7 +252,7 @@ contract ConsortiumGovernance is ICodeApprovals {
     /// @param parties founding parties (all active)
     /// @param nodes their nodes; `validator` nodes form the first validator set, in this order
     /// @param accounts permissioned accounts of the founding parties
-    /// @param policies exactly one policy per decision type (0..13), in any order
+    /// @param policies exactly one policy per decision type (0..14), in any order
     constructor(
         uint16 minValidators_,
         PartyInit[] memory parties,
@@ -249,15 +260,17 @@ contract ConsortiumGovernance is ICodeApprovals {
         AccountInit[] memory accounts,
         PolicyInit[] memory policies
     ) {
-        require(minValidators_ >= 1, "governance: minValidators must be at least 1");
+        if (minValidators_ < 1) revert MinValidatorsTooLow();
         minValidators = minValidators_;
         for (uint256 i = 0; i < parties.length; i++) {
             _addParty(parties[i].id, parties[i].name, parties[i].kind, parties[i].admins);
         }
-        require(_votingPartyCount() > 0, "governance: at least one founding party must be a member or regulator");
+        if (_votingPartyCount() == 0) revert NoFoundingVoter();
         for (uint256 i = 0; i < nodes.length; i++) {
             NodeInit memory n = nodes[i];
-            _addNode(n.nodeAddress, n.partyId, n.endpoint, n.validator, n.encryptionKey);
+            _addNode(n.nodeAddress, n.partyId, n.endpoint, n.encryptionKey);
+            // Founding validators validate from block 0 (no candidate step: the network starts with them).
+            if (n.validator) _grantValidator(_nodes[n.nodeAddress]);
         }
         for (uint256 i = 0; i < accounts.length; i++) {
             _setAccountPermissions(accounts[i].account, accounts[i].partyId, accounts[i].permissions);
@@ -267,29 +280,29 @@ contract ConsortiumGovernance is ICodeApprovals {
         uint256 seen = 0;
         for (uint256 i = 0; i < policies.length; i++) {
             PolicyInit memory p = policies[i];
-            require(p.decisionType < DECISION_TYPES, "governance: unknown decision type");
-            require(seen & (1 << p.decisionType) == 0, "governance: two policies for one decision type");
+            if (p.decisionType >= DECISION_TYPES) revert UnknownDecisionType(p.decisionType);
+            if (seen & (1 << p.decisionType) != 0) revert DuplicatePolicy(p.decisionType);
             seen |= 1 << p.decisionType;
             _setPolicy(p.decisionType, p.thresholdPercent, p.inclusive, p.votingPeriod, p.vetoParties);
         }
-        require(seen == (1 << DECISION_TYPES) - 1, "governance: every decision type (0..13) needs a policy");
-        if (_activeValidatorCount() < minValidators_) {
-            revert(string.concat("governance: the founding nodes have fewer than ", _decimal(minValidators_), " validators"));
-        }
+        if (seen != (1 << DECISION_TYPES) - 1) revert MissingPolicy();
+        if (_activeValidatorCount() < minValidators_) revert TooFewFoundingValidators(minValidators_);
     }
 
     // ---------------------------------------------------------------- proposals and votes
 
     /// @notice Opens a proposal. Only an admin of an active member or regulator party may propose;
     /// proposing is not voting (the proposer's party votes like any other).
-    /// @param kind the decision type (0..13)
-    /// @param payload abi.encode of the decision's arguments (see the spec); its shape is checked here
+    /// @param kind the decision type (0..14)
+    /// @param payload abi.encode of the decision's arguments (see the spec). The decision must apply
+    /// to the current state (see preflight), else the proposal is refused with the action's reason.
     function propose(uint8 kind, bytes calldata payload, string calldata description) external returns (uint256 id) {
         bytes32 party = _voterParty(msg.sender);
-        require(kind < DECISION_TYPES, "governance: unknown decision type");
-        // A payload that does not decode would fail at execution without a reason; refuse it now.
-        try this.validatePayload(kind, payload) {} catch {
-            revert("governance: payload does not match the decision type");
+        if (kind >= DECISION_TYPES) revert UnknownDecisionType(kind);
+        try this.preflight(kind, payload) {} catch (bytes memory reason) {
+            // A payload that does not decode reverts without data.
+            if (reason.length == 0) revert PayloadMismatch(kind);
+            if (bytes4(reason) != PreflightPassed.selector) _bubble(reason);
         }
         Policy storage policy = _policies[kind];
         id = ++proposalCount;
@@ -322,11 +335,10 @@ contract ConsortiumGovernance is ICodeApprovals {
     function vote(uint256 id, bool support) external {
         Proposal storage p = _openProposal(id);
         bytes32 party = _voterParty(msg.sender);
-        require(_eligible[id][party], "governance: party was not a voting party when the proposal was created");
-        require(_votes[id][party] == NO_VOTE, "governance: party already voted");
+        if (!_eligible[id][party]) revert NotEligible(party);
+        if (_votes[id][party] != NO_VOTE) revert AlreadyVoted(party);
         _votes[id][party] = support ? VOTE_YES : VOTE_NO;
-        if (support) p.yes++;
-        else p.no++;
+        _tally(p);
         emit VoteCast(id, party, msg.sender, support);
 
         if (!support && _isVetoParty(p, party)) {
@@ -342,16 +354,16 @@ contract ConsortiumGovernance is ICodeApprovals {
     /// @notice Marks a proposal whose voting period ended without a decision as Expired. Anyone may call it.
     function finalize(uint256 id) external {
         Proposal storage p = _proposal(id);
-        require(p.state != EXPIRED, "governance: proposal expired");
-        require(p.state == OPEN, "governance: proposal is already decided");
-        require(block.timestamp > p.deadline, "governance: voting period has not ended");
+        if (p.state == EXPIRED) revert ProposalIsExpired(id);
+        if (p.state != OPEN) revert ProposalDecided(id);
+        if (block.timestamp <= p.deadline) revert VotingPeriodNotOver(id, p.deadline);
         _close(p, EXPIRED);
     }
 
     /// @notice Applies a decision. Only this contract calls it, for an approved proposal: running it as
     /// a call of its own lets a failing action revert alone while the deciding vote still counts.
     function executeDecision(uint8 kind, bytes calldata payload) external {
-        require(msg.sender == address(this), "governance: decisions are applied only by an approved proposal");
+        if (msg.sender != address(this)) revert OnlyApprovedProposal();
         if (kind == ADD_PARTY) {
             (bytes32 id, string memory name, uint8 partyKind, address[] memory admins) =
                 abi.decode(payload, (bytes32, string, uint8, address[]));
@@ -365,13 +377,17 @@ contract ConsortiumGovernance is ICodeApprovals {
         } else if (kind == ADD_NODE) {
             (address node, bytes32 partyId, string memory endpoint, bool validator, bytes32 encryptionKey) =
                 abi.decode(payload, (address, bytes32, string, bool, bytes32));
-            _addNode(node, partyId, endpoint, validator, encryptionKey);
+            _addNode(node, partyId, endpoint, encryptionKey);
+            if (validator) _makeCandidate(_nodes[node]);
         } else if (kind == REMOVE_NODE) {
             _removeNode(abi.decode(payload, (address)));
         } else if (kind == ADD_VALIDATOR) {
             _addValidator(abi.decode(payload, (address)));
         } else if (kind == REMOVE_VALIDATOR) {
             _removeValidatorRole(abi.decode(payload, (address)));
+        } else if (kind == SET_CHAIN_PARAMETERS) {
+            if (CHAIN_PARAMETERS.code.length == 0) revert NoChainParametersContract(CHAIN_PARAMETERS);
+            IChainParameters(CHAIN_PARAMETERS).schedule(abi.decode(payload, (bytes)));
         } else if (kind == APPROVE_CODE) {
             _approveCode(abi.decode(payload, (bytes32)));
         } else if (kind == REVOKE_CODE) {
@@ -398,23 +414,30 @@ contract ConsortiumGovernance is ICodeApprovals {
             ) = abi.decode(payload, (bytes32, bytes32, uint64, bytes32[], bytes32[], bytes32[], bytes32[]));
             _setCollection(id, controller, retention, members, grantParties, grantPurposes, grantBases);
         } else {
-            revert("governance: unknown decision type");
+            revert UnknownDecisionType(kind);
         }
     }
 
-    /// @notice Reverts unless `payload` decodes as the arguments of decision `kind`. Checks the
-    /// shape only; whether the action can be applied is decided when it executes.
-    function validatePayload(uint8 kind, bytes calldata payload) external pure {
-        if (kind == ADD_PARTY) abi.decode(payload, (bytes32, string, uint8, address[]));
-        else if (kind == SUSPEND_PARTY || kind == REINSTATE_PARTY || kind == REMOVE_PARTY) abi.decode(payload, (bytes32));
-        else if (kind == ADD_NODE) abi.decode(payload, (address, bytes32, string, bool, bytes32));
-        else if (kind == REMOVE_NODE || kind == ADD_VALIDATOR || kind == REMOVE_VALIDATOR) abi.decode(payload, (address));
-        else if (kind == APPROVE_CODE || kind == REVOKE_CODE) abi.decode(payload, (bytes32));
-        else if (kind == UPGRADE_CONTRACT) abi.decode(payload, (address, address));
-        else if (kind == CHANGE_POLICY) abi.decode(payload, (uint8, uint8, bool, uint64, bytes32[]));
-        else if (kind == SET_ACCOUNT_PERMISSIONS) abi.decode(payload, (address, bytes32, uint8));
-        else if (kind == SET_COLLECTION) abi.decode(payload, (bytes32, bytes32, uint64, bytes32[], bytes32[], bytes32[], bytes32[]));
-        else revert("governance: unknown decision type");
+    /// @notice Runs decision `kind` against the current state and undoes it: it always reverts, with
+    /// PreflightPassed() when the decision would apply, else with the decision's own error (no data
+    /// when the payload does not decode). propose() calls it; an eth_call may too.
+    function preflight(uint8 kind, bytes calldata payload) external {
+        try this.executeDecision(kind, payload) {} catch (bytes memory reason) {
+            _bubble(reason);
+        }
+        revert PreflightPassed();
+    }
+
+    /// @notice Makes the calling node, a validator candidate, an active validator. Only the node's own
+    /// key can send it, so a node becomes a validator only once it runs (and it sends this only when
+    /// synced and connected to the other validators).
+    function activateValidator() external {
+        Node storage n = _nodes[msg.sender];
+        if (!n.candidate) revert NotCandidate(msg.sender);
+        if (n.status != NODE_ACTIVE) revert NodeNotActive(msg.sender);
+        if (_parties[n.partyId].status != PARTY_ACTIVE) revert PartyNotActive(n.partyId);
+        n.candidate = false;
+        _grantValidator(n);
     }
 
     // ---------------------------------------------------------------- views the nodes use
@@ -425,6 +448,19 @@ contract ConsortiumGovernance is ICodeApprovals {
         uint256 n = 0;
         for (uint256 i = 0; i < _validatorOrder.length; i++) {
             if (_countsAsValidator(_validatorOrder[i])) validators[n++] = _validatorOrder[i];
+        }
+    }
+
+    /// Validator candidates (active nodes of active parties voted in, not yet activated by their node).
+    function validatorCandidates() external view returns (address[] memory candidates) {
+        candidates = new address[](_nodeList.length);
+        uint256 count = 0;
+        for (uint256 i = 0; i < _nodeList.length; i++) {
+            Node storage n = _nodes[_nodeList[i]];
+            if (n.candidate && n.status == NODE_ACTIVE && _parties[n.partyId].status == PARTY_ACTIVE) candidates[count++] = n.nodeAddress;
+        }
+        assembly ("memory-safe") {
+            mstore(candidates, count)
         }
     }
 
@@ -514,7 +550,7 @@ contract ConsortiumGovernance is ICodeApprovals {
     }
 
     function getPolicy(uint8 decisionType) external view returns (Policy memory) {
-        require(decisionType < DECISION_TYPES, "governance: unknown decision type");
+        if (decisionType >= DECISION_TYPES) revert UnknownDecisionType(decisionType);
         return _policies[decisionType];
     }
 
@@ -559,23 +595,20 @@ contract ConsortiumGovernance is ICodeApprovals {
     // ---------------------------------------------------------------- voting internals
 
     function _proposal(uint256 id) private view returns (Proposal storage p) {
-        require(id >= 1 && id <= proposalCount, "governance: unknown proposal");
+        if (id < 1 || id > proposalCount) revert UnknownProposal(id);
         p = _proposals[id];
     }
 
     function _openProposal(uint256 id) private view returns (Proposal storage p) {
         p = _proposal(id);
-        require(p.state != EXPIRED, "governance: proposal expired");
-        require(p.state == OPEN, "governance: proposal is already decided");
         // Past the deadline it is expired even before anyone calls finalize.
-        require(block.timestamp <= p.deadline, "governance: proposal expired");
+        if (p.state == EXPIRED || (p.state == OPEN && block.timestamp > p.deadline)) revert ProposalIsExpired(id);
+        if (p.state != OPEN) revert ProposalDecided(id);
     }
 
     function _voterParty(address account) private view returns (bytes32 party) {
         party = _adminParty[account];
-        require(
-            party != bytes32(0) && _isVotingParty(party), "governance: caller is not an admin of an active voting party"
-        );
+        if (party == bytes32(0) || !_isVotingParty(party)) revert NotVotingAdmin(account);
     }
 
     function _isVotingParty(bytes32 id) private view returns (bool) {
@@ -594,6 +627,25 @@ contract ConsortiumGovernance is ICodeApprovals {
             if (p.vetoParties[i] == party) return true;
         }
         return false;
+    }
+
+    /// Recounts a proposal over its voter set as it stands now: a party suspended (or removed) since
+    /// the proposal was created no longer counts toward the votes needed, nor does its vote.
+    function _tally(Proposal storage p) private {
+        uint16 voters = 0;
+        uint16 yes = 0;
+        uint16 no = 0;
+        for (uint256 i = 0; i < _partyIds.length; i++) {
+            bytes32 pid = _partyIds[i];
+            if (!_eligible[p.id][pid] || !_isVotingParty(pid)) continue;
+            voters++;
+            uint8 v = _votes[p.id][pid];
+            if (v == VOTE_YES) yes++;
+            else if (v == VOTE_NO) no++;
+        }
+        p.voters = voters;
+        p.yes = yes;
+        p.no = no;
     }
 
     /// yes * 100 against threshold * voters, so that 50% of 3 parties needs 2 with > and with >=.
@@ -620,7 +672,7 @@ contract ConsortiumGovernance is ICodeApprovals {
             // A call that ran out of gas leaves this frame about 1/64 of what it had. Failing the
             // proposal then would let any voter sink a decision by sending too little gas, so the whole
             // vote reverts instead and can be sent again with more.
-            require(gasleft() > gasBefore / 63, "governance: the decision ran out of gas; send the vote with a higher gas limit");
+            if (gasleft() <= gasBefore / 63) revert DecisionOutOfGas();
             p.state = FAILED;
             emit ProposalFailed(p.id, reason);
         }
@@ -629,19 +681,19 @@ contract ConsortiumGovernance is ICodeApprovals {
     // ---------------------------------------------------------------- actions: parties
 
     function _addParty(bytes32 id, string memory name, uint8 kind, address[] memory admins) private {
-        require(id != bytes32(0), "governance: party id must not be empty");
-        require(_parties[id].status == PARTY_NONE, "governance: party id is already used");
-        require(kind <= OBSERVER, "governance: party kind must be 0 (member), 1 (regulator) or 2 (observer)");
-        require(bytes(name).length > 0 && bytes(name).length <= MAX_NAME_BYTES, "governance: party name must be 1 to 100 bytes");
-        require(admins.length > 0 && admins.length <= MAX_ADMINS, "governance: a party needs 1 to 16 admin accounts");
-        require(_partyIds.length < MAX_PARTIES, "governance: too many parties");
+        if (id == bytes32(0)) revert EmptyPartyId();
+        if (_parties[id].status != PARTY_NONE) revert PartyIdUsed(id);
+        if (kind > OBSERVER) revert BadPartyKind(kind);
+        if (bytes(name).length == 0 || bytes(name).length > MAX_NAME_BYTES) revert BadPartyName();
+        if (admins.length == 0 || admins.length > MAX_ADMINS) revert BadAdminCount();
+        if (_partyIds.length >= MAX_PARTIES) revert TooManyParties();
         for (uint256 i = 0; i < admins.length; i++) {
             address admin = admins[i];
-            require(admin != address(0), "governance: admin account must not be the zero address");
-            require(_adminParty[admin] == bytes32(0), "governance: account is already an admin of a party");
+            if (admin == address(0)) revert ZeroAddress();
+            if (_adminParty[admin] != bytes32(0)) revert AdminOfAParty(admin);
             // An admin already has every permission; a second record under another party would make
             // its effective permissions depend on two parties' statuses.
-            require(_accountParty(admin) == bytes32(0), "governance: account is registered to a party and cannot be an admin");
+            if (_accountParty(admin) != bytes32(0)) revert AccountOfAParty(admin);
             _adminParty[admin] = id;
         }
         Party storage party = _parties[id];
@@ -655,23 +707,21 @@ contract ConsortiumGovernance is ICodeApprovals {
     }
 
     function _suspendParty(bytes32 id) private {
-        require(_parties[id].status == PARTY_ACTIVE, "governance: party is not active");
+        if (_parties[id].status != PARTY_ACTIVE) revert PartyNotActive(id);
         _requirePartyCanLeave(id);
         _parties[id].status = PARTY_SUSPENDED;
         emit PartySuspended(id);
     }
 
     function _reinstateParty(bytes32 id) private {
-        require(_parties[id].status == PARTY_SUSPENDED, "governance: party is not suspended");
+        if (_parties[id].status != PARTY_SUSPENDED) revert PartyNotSuspended(id);
         _parties[id].status = PARTY_ACTIVE;
         emit PartyReinstated(id);
     }
 
     function _removeParty(bytes32 id) private {
         Party storage party = _parties[id];
-        require(
-            party.status == PARTY_ACTIVE || party.status == PARTY_SUSPENDED, "governance: party is not active or suspended"
-        );
+        if (party.status != PARTY_ACTIVE && party.status != PARTY_SUSPENDED) revert PartyNotCurrent(id);
         // A suspended party's validators already left the set; only an active party's count.
         if (party.status == PARTY_ACTIVE) _requirePartyCanLeave(id);
         for (uint256 i = 0; i < _nodeList.length; i++) {
@@ -693,23 +743,21 @@ contract ConsortiumGovernance is ICodeApprovals {
         }
         _requireValidatorsLeft(own);
         if (_parties[id].kind != OBSERVER) {
-            require(_votingPartyCount() > 1, "governance: would leave no party able to vote");
+            if (_votingPartyCount() <= 1) revert NoVoterLeft();
         }
     }
 
     // ---------------------------------------------------------------- actions: nodes and validators
 
-    function _addNode(address node, bytes32 partyId, string memory endpoint, bool validator, bytes32 encryptionKey)
-        private
-    {
-        require(node != address(0), "governance: node address must not be the zero address");
-        require(_parties[partyId].status == PARTY_ACTIVE, "governance: party of the node is not active");
-        require(bytes(endpoint).length <= MAX_ENDPOINT_BYTES, "governance: endpoint is longer than 256 bytes");
+    function _addNode(address node, bytes32 partyId, string memory endpoint, bytes32 encryptionKey) private {
+        if (node == address(0)) revert ZeroAddress();
+        if (_parties[partyId].status != PARTY_ACTIVE) revert PartyNotActive(partyId);
+        if (bytes(endpoint).length > MAX_ENDPOINT_BYTES) revert EndpointTooLong();
         Node storage n = _nodes[node];
-        require(n.status != NODE_ACTIVE, "governance: node is already active");
+        if (n.status == NODE_ACTIVE) revert NodeAlreadyActive(node);
         // A removed node key may come back (e.g. a party rejoins with the same machine).
         if (n.status == 0) {
-            require(_nodeList.length < MAX_NODES, "governance: too many nodes");
+            if (_nodeList.length >= MAX_NODES) revert TooManyNodes();
             _nodeList.push(node);
         }
         n.nodeAddress = node;
@@ -718,28 +766,40 @@ contract ConsortiumGovernance is ICodeApprovals {
         n.validator = false;
         n.status = NODE_ACTIVE;
         n.encryptionKey = encryptionKey;
+        n.candidate = false;
         emit NodeAdded(node, partyId);
-        if (validator) _grantValidator(n);
     }
 
     function _removeNode(address node) private {
         Node storage n = _nodes[node];
-        require(n.status == NODE_ACTIVE, "governance: node is not active");
+        if (n.status != NODE_ACTIVE) revert NodeNotActive(node);
         if (_countsAsValidator(node)) _requireValidatorsLeft(1);
         _retireNode(n);
     }
 
     function _addValidator(address node) private {
         Node storage n = _nodes[node];
-        require(n.status == NODE_ACTIVE, "governance: node is not active");
-        require(!n.validator, "governance: node is already a validator");
-        require(_parties[n.partyId].status == PARTY_ACTIVE, "governance: party of the node is not active");
-        _grantValidator(n);
+        if (n.status != NODE_ACTIVE) revert NodeNotActive(node);
+        if (n.validator) revert AlreadyValidator(node);
+        if (_parties[n.partyId].status != PARTY_ACTIVE) revert PartyNotActive(n.partyId);
+        _makeCandidate(n);
+    }
+
+    function _makeCandidate(Node storage n) private {
+        if (n.candidate) revert AlreadyCandidate(n.nodeAddress);
+        n.candidate = true;
+        emit ValidatorCandidate(n.nodeAddress);
     }
 
     function _removeValidatorRole(address node) private {
         Node storage n = _nodes[node];
-        require(n.status == NODE_ACTIVE && n.validator, "governance: node is not a validator");
+        // A candidate's vote is withdrawn (it never validated).
+        if (n.status == NODE_ACTIVE && n.candidate) {
+            n.candidate = false;
+            emit ValidatorCandidateWithdrawn(node);
+            return;
+        }
+        if (n.status != NODE_ACTIVE || !n.validator) revert NotValidator(node);
         if (_countsAsValidator(node)) _requireValidatorsLeft(1);
         _dropValidator(n);
     }
@@ -765,6 +825,7 @@ contract ConsortiumGovernance is ICodeApprovals {
 
     function _retireNode(Node storage n) private {
         if (n.validator) _dropValidator(n);
+        n.candidate = false;
         n.status = NODE_REMOVED;
         emit NodeRemoved(n.nodeAddress, n.partyId);
     }
@@ -782,44 +843,42 @@ contract ConsortiumGovernance is ICodeApprovals {
     }
 
     function _requireValidatorsLeft(uint256 leaving) private view {
-        if (_activeValidatorCount() - leaving < minValidators) {
-            revert(string.concat("governance: would leave fewer than ", _decimal(minValidators), " validators"));
-        }
+        if (_activeValidatorCount() - leaving < minValidators) revert TooFewValidators(minValidators);
     }
 
     // ---------------------------------------------------------------- actions: code, contracts, policy, accounts
 
     function _approveCode(bytes32 hash) private {
-        require(hash != bytes32(0), "governance: code hash must not be zero");
-        require(!_approvedCode[hash], "governance: code is already approved");
+        if (hash == bytes32(0)) revert ZeroCodeHash();
+        if (_approvedCode[hash]) revert CodeAlreadyApproved(hash);
         _approvedCode[hash] = true;
         emit CodeApproved(hash);
     }
 
     function _revokeCode(bytes32 hash) private {
-        require(_approvedCode[hash], "governance: code is not approved");
+        if (!_approvedCode[hash]) revert CodeNotApproved(hash);
         _approvedCode[hash] = false;
         emit CodeRevoked(hash);
     }
 
     function _upgradeContract(address proxy, address implementation) private {
-        require(proxy.code.length > 0, "governance: proxy is not a contract");
-        require(implementation.code.length > 0, "governance: new implementation is not a contract");
-        require(_approvedCode[implementation.codehash], "governance: code of the new implementation is not approved");
+        if (proxy.code.length == 0) revert NotAContract(proxy);
+        if (implementation.code.length == 0) revert NotAContract(implementation);
+        if (!_approvedCode[implementation.codehash]) revert CodeNotApproved(implementation.codehash);
         // The proxy accepts this only from its admin: a proxy governed by someone else makes it fail.
         IGovernedProxy(proxy).upgradeTo(implementation);
         emit ContractUpgraded(proxy, implementation);
     }
 
     function _setPolicy(uint8 decisionType, uint8 threshold, bool inclusive, uint64 period, bytes32[] memory veto) private {
-        require(decisionType < DECISION_TYPES, "governance: unknown decision type");
-        require(threshold >= 1 && threshold <= 100, "governance: threshold must be 1 to 100 percent");
-        require(inclusive || threshold < 100, "governance: more than 100% can never be reached; use >= for unanimity");
-        require(period >= 1 && period <= MAX_VOTING_PERIOD, "governance: voting period must be 1 second to 365 days");
-        require(veto.length <= MAX_VETO_PARTIES, "governance: at most 16 veto parties");
+        if (decisionType >= DECISION_TYPES) revert UnknownDecisionType(decisionType);
+        if (threshold < 1 || threshold > 100) revert BadThreshold(threshold);
+        if (!inclusive && threshold == 100) revert UnreachableThreshold();
+        if (period < 1 || period > MAX_VOTING_PERIOD) revert BadVotingPeriod(period);
+        if (veto.length > MAX_VETO_PARTIES) revert TooManyVetoParties();
         for (uint256 i = 0; i < veto.length; i++) {
             uint8 status = _parties[veto[i]].status;
-            require(status == PARTY_ACTIVE || status == PARTY_SUSPENDED, "governance: veto party is not a current party");
+            if (status != PARTY_ACTIVE && status != PARTY_SUSPENDED) revert VetoPartyNotCurrent(veto[i]);
         }
         Policy storage p = _policies[decisionType];
         p.thresholdPercent = threshold;
@@ -830,11 +889,11 @@ contract ConsortiumGovernance is ICodeApprovals {
     }
 
     function _setAccountPermissions(address account, bytes32 partyId, uint8 permissions) private {
-        require(account != address(0), "governance: account must not be the zero address");
+        if (account == address(0)) revert ZeroAddress();
         uint8 status = _parties[partyId].status;
-        require(status == PARTY_ACTIVE || status == PARTY_SUSPENDED, "governance: party is not a current party");
-        require(permissions <= ALL_PERMISSIONS, "governance: permissions are bits 1 (transact), 2 (deploy), 4 (call)");
-        require(_adminParty[account] == bytes32(0), "governance: account is a party admin, which has every permission");
+        if (status != PARTY_ACTIVE && status != PARTY_SUSPENDED) revert PartyNotCurrent(partyId);
+        if (permissions > ALL_PERMISSIONS) revert BadPermissions(permissions);
+        if (_adminParty[account] != bytes32(0)) revert AdminHasAllPermissions(account);
         if (_accounts[account].partyId == bytes32(0)) _accountList.push(account);
         _accounts[account] = Account(partyId, permissions);
         emit AccountPermissionsSet(account, partyId, permissions);
@@ -859,31 +918,28 @@ contract ConsortiumGovernance is ICodeApprovals {
         bytes32[] memory grantPurposes,
         bytes32[] memory grantBases
     ) private {
-        require(id != bytes32(0), "governance: collection id must not be empty");
-        require(retention >= 1 && retention <= MAX_RETENTION, "governance: retention must be 1 second to 100 years");
-        require(members.length > 0 && members.length <= MAX_COLLECTION_MEMBERS, "governance: a collection needs 1 to 32 member parties");
-        require(
-            grantParties.length == grantPurposes.length && grantPurposes.length == grantBases.length,
-            "governance: every grant needs a party, a purpose and a legal basis"
-        );
-        require(grantParties.length <= MAX_COLLECTION_GRANTS, "governance: at most 64 purpose grants");
+        if (id == bytes32(0)) revert EmptyCollectionId();
+        if (retention < 1 || retention > MAX_RETENTION) revert BadRetention(retention);
+        if (members.length == 0 || members.length > MAX_COLLECTION_MEMBERS) revert BadMemberCount();
+        if (grantParties.length != grantPurposes.length || grantPurposes.length != grantBases.length) revert GrantShape();
+        if (grantParties.length > MAX_COLLECTION_GRANTS) revert TooManyGrants();
         bool controllerIsMember = false;
         for (uint256 i = 0; i < members.length; i++) {
-            require(_parties[members[i]].status == PARTY_ACTIVE, "governance: collection member is not an active party");
-            for (uint256 j = 0; j < i; j++) require(members[j] != members[i], "governance: collection member listed twice");
+            if (_parties[members[i]].status != PARTY_ACTIVE) revert MemberNotActive(members[i]);
+            for (uint256 j = 0; j < i; j++) if (members[j] == members[i]) revert DuplicateMember(members[i]);
             if (members[i] == controller) controllerIsMember = true;
         }
-        require(controllerIsMember, "governance: the controller must be a member of the collection");
+        if (!controllerIsMember) revert ControllerNotMember(controller);
         for (uint256 i = 0; i < grantParties.length; i++) {
-            require(grantPurposes[i] != bytes32(0) && grantBases[i] != bytes32(0), "governance: purpose and legal basis must not be empty");
-            require(_isLegalBasis(grantBases[i]), "governance: legal basis is not one of the GDPR Art. 6(1) bases");
+            if (grantPurposes[i] == bytes32(0) || grantBases[i] == bytes32(0)) revert EmptyPurposeOrBasis();
+            if (!_isLegalBasis(grantBases[i])) revert NotALegalBasis(grantBases[i]);
             bool member = false;
             for (uint256 j = 0; j < members.length; j++) if (members[j] == grantParties[i]) member = true;
-            require(member, "governance: a purpose is granted to a party that is not a member");
+            if (!member) revert GrantToNonMember(grantParties[i]);
         }
         Collection storage c = _collections[id];
         if (c.id == bytes32(0)) {
-            require(_collectionIds.length < MAX_COLLECTIONS, "governance: too many collections");
+            if (_collectionIds.length >= MAX_COLLECTIONS) revert TooManyCollections();
             _collectionIds.push(id);
             c.id = id;
         }
@@ -903,12 +959,10 @@ contract ConsortiumGovernance is ICodeApprovals {
             || b == bytes32("public-task") || b == bytes32("legitimate-interests");
     }
 
-    function _decimal(uint256 value) private pure returns (string memory) {
-        if (value == 0) return "0";
-        uint256 digits = 0;
-        for (uint256 v = value; v != 0; v /= 10) digits++;
-        bytes memory out = new bytes(digits);
-        for (; value != 0; value /= 10) out[--digits] = bytes1(uint8(48 + (value % 10)));
-        return string(out);
+    /// Reverts with `reason` as it is (another call's revert data, error selector and all).
+    function _bubble(bytes memory reason) private pure {
+        assembly ("memory-safe") {
+            revert(add(reason, 32), mload(reason))
+        }
     }
 }

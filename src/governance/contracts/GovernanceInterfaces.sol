@@ -12,3 +12,9 @@ interface ICodeApprovals {
 interface IGovernedProxy {
     function upgradeTo(address newImplementation) external;
 }
+
+/// The chain parameters contract (at 0x…1002): a SetChainParameters decision hands it the voted
+/// parameters, which it checks and schedules; only the governance contract may call it.
+interface IChainParameters {
+    function schedule(bytes calldata payload) external;
+}

@@ -27,6 +27,7 @@ import {
 } from '../../../src/cli/gov.js'
 import { decodeDecision, decisionIndex, encodeDecision } from '../../../src/governance/decisions.js'
 import { ConfigError } from '../../../src/errors.js'
+import { governanceErrorAbi } from '../../../src/governance/revert-reasons.js'
 import { tempDir } from '../../helpers/tmp.js'
 import { startFakeNode, type FakeNode } from './helpers.js'
 
@@ -181,9 +182,11 @@ describe('what people read', () => {
     expect(parseDecisionName('SET-ACCOUNT-PERMISSIONS')).toBe('SetAccountPermissions')
   })
 
-  it('decodes a failed decision\'s Error(string) reason', () => {
-    const data = encodeErrorResult({ abi: ERROR_ABI, errorName: 'Error', args: ['governance: would leave fewer than 4 validators'] })
-    expect(decodeReason(data)).toBe('governance: would leave fewer than 4 validators')
+  it('decodes a failed decision\'s reason: Error(string) or a governance custom error', () => {
+    const data = encodeErrorResult({ abi: ERROR_ABI, errorName: 'Error', args: ['insufficient balance'] })
+    expect(decodeReason(data)).toBe('insufficient balance')
+    const custom = encodeErrorResult({ abi: governanceErrorAbi(), errorName: 'TooFewValidators', args: [4n] })
+    expect(decodeReason(custom)).toBe('governance: would leave fewer than 4 validators (TooFewValidators)')
     expect(decodeReason('0x12345678')).toBe('reverted with 0x12345678')
     expect(decodeReason('0x')).toBe('reverted without a reason')
   })

@@ -6,14 +6,16 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { hexToBytes } from '@ethereumjs/util'
-import { decodeAbiParameters, encodeFunctionData, parseAbiParameters, type Abi } from 'viem'
+import { decodeAbiParameters, encodeAbiParameters, encodeFunctionData, parseAbiParameters, type Abi } from 'viem'
 import { keccakHex } from '../../../src/crypto/keys.js'
 import { decodeRevertReason } from '../../../src/execution/revert.js'
 import { governanceArtifacts } from '../../../src/governance/artifacts.js'
 import type { Address, Hex } from '../../../src/types.js'
 import { compileSolidity } from '../../helpers/solc.js'
 import {
+  CHAIN_PARAMETERS,
   Decision,
+  NODE_KEYS,
   GOVERNANCE,
   GovernanceChain,
   State,
@@ -120,16 +122,16 @@ describe('ConsortiumGovernance: genesis', () => {
 
   it('refuses a founding state that breaks a rule, naming the rule', async () => {
     const cases: [string, (g: GenesisArgs) => void, string][] = [
-      ['missing policy', (g) => g.policies.pop(), 'governance: every decision type (0..13) needs a policy'],
-      ['duplicate policy', (g) => (g.policies[1] = { ...g.policies[1]!, decisionType: 0 }), 'governance: two policies for one decision type'],
-      ['too few validators', (g) => (g.minValidators = 4), 'governance: the founding nodes have fewer than 4 validators'],
-      ['zero minValidators', (g) => (g.minValidators = 0), 'governance: minValidators must be at least 1'],
-      ['only observers', (g) => (g.parties = g.parties.map((p) => ({ ...p, kind: 2 }))), 'governance: at least one founding party must be a member or regulator'],
-      ['admin of two parties', (g) => g.parties[1]!.admins.push(PF.address), 'governance: account is already an admin of a party'],
-      ['node of an unknown party', (g) => (g.nodes[0]!.partyId = pid('ghost')), 'governance: party of the node is not active'],
-      ['unknown veto party', (g) => (g.policies[0]!.vetoParties = [pid('ghost')]), 'governance: veto party is not a current party'],
-      ['unreachable threshold', (g) => (g.policies[0]!.thresholdPercent = 100), 'governance: more than 100% can never be reached; use >= for unanimity'],
-      ['bad permission bits', (g) => (g.accounts[0]!.permissions = 8), 'governance: permissions are bits 1 (transact), 2 (deploy), 4 (call)'],
+      ['missing policy', (g) => g.policies.pop(), 'governance: every decision type needs a policy (MissingPolicy)'],
+      ['duplicate policy', (g) => (g.policies[1] = { ...g.policies[1]!, decisionType: 0 }), 'governance: two policies for decision type 0 (DuplicatePolicy)'],
+      ['too few validators', (g) => (g.minValidators = 4), 'governance: the founding nodes have fewer than 4 validators (TooFewFoundingValidators)'],
+      ['zero minValidators', (g) => (g.minValidators = 0), 'governance: minValidators must be at least 1 (MinValidatorsTooLow)'],
+      ['only observers', (g) => (g.parties = g.parties.map((p) => ({ ...p, kind: 2 }))), 'governance: at least one founding party must be a member or regulator (NoFoundingVoter)'],
+      ['admin of two parties', (g) => g.parties[1]!.admins.push(PF.address), `governance: account ${PF.address.toLowerCase()} is already an admin of a party (AdminOfAParty)`],
+      ['node of an unknown party', (g) => (g.nodes[0]!.partyId = pid('ghost')), 'governance: party "ghost" is not active (PartyNotActive)'],
+      ['unknown veto party', (g) => (g.policies[0]!.vetoParties = [pid('ghost')]), 'governance: veto party "ghost" is not a current party (VetoPartyNotCurrent)'],
+      ['unreachable threshold', (g) => (g.policies[0]!.thresholdPercent = 100), 'governance: more than 100% can never be reached; use >= for unanimity (UnreachableThreshold)'],
+      ['bad permission bits', (g) => (g.accounts[0]!.permissions = 8), 'governance: permissions are bits 1 (transact), 2 (deploy), 4 (call), not 8 (BadPermissions)'],
     ]
     for (const [, change, reason] of cases) {
       const g = standardGenesis()
@@ -149,8 +151,8 @@ describe('ConsortiumGovernance: proposals and votes', () => {
       ['SuspendParty', payload.party('bank'), ['PartySuspended']],
       ['ReinstateParty', payload.party('bank'), ['PartyReinstated']],
       ['AddNode', payload.addNode(node(0xf1), 'bank', 'wss://bank.example:443', false), ['NodeAdded']],
-      ['AddValidator', payload.node(node(0xf1)), ['ValidatorAdded']],
-      ['RemoveValidator', payload.node(node(0xf1)), ['ValidatorRemoved']],
+      ['AddValidator', payload.node(node(0xf1)), ['ValidatorCandidate']],
+      ['RemoveValidator', payload.node(node(0xf1)), ['ValidatorCandidateWithdrawn']],
       ['RemoveNode', payload.node(node(0xf1)), ['NodeRemoved']],
       ['ApproveCode', payload.code(codeHash), ['CodeApproved']],
       ['RevokeCode', payload.code(codeHash), ['CodeRevoked']],
@@ -227,12 +229,12 @@ describe('ConsortiumGovernance: proposals and votes', () => {
 
   it('rejects as soon as yes can no longer reach the threshold', async () => {
     const chain = await GovernanceChain.create()
-    const id = await chain.propose(PF, Decision.RevokeCode, payload.code(keccakHex(new Uint8Array([1]))))
+    const id = await chain.propose(PF, Decision.ApproveCode, payload.code(keccakHex(new Uint8Array([1]))))
     expect(names((await chain.vote(EMP, id, false)).events)).toEqual(['VoteCast'])
     // Two no of four: at most 2 yes, and 2*100 > 50*4 is false.
     expect(names((await chain.vote(INS, id, false)).events)).toEqual(['VoteCast', 'ProposalRejected'])
     expect((await chain.proposal(id)).state).toBe(State.Rejected)
-    expect((await chain.vote(PF, id, true)).reason).toBe('governance: proposal is already decided')
+    expect((await chain.vote(PF, id, true)).reason).toBe(`governance: proposal ${id} is already decided (ProposalDecided)`)
   })
 
   it('a veto party voting no on ApproveCode rejects at once; a member voting no does not', async () => {
@@ -257,43 +259,47 @@ describe('ConsortiumGovernance: proposals and votes', () => {
     const id = await chain.propose(PF, Decision.AddParty, payload.addParty('bank', 'Bank', 0, [NEWCOMER.address]))
     await chain.vote(PF, id, true)
     await chain.vote(EMP, id, true)
-    expect((await chain.transact(OUTSIDER, 'finalize', [id])).reason).toBe('governance: voting period has not ended')
+    const notOver = `governance: the voting period of proposal ${id} has not ended (it ends at ${new Date(Number(chain.time + 3600n) * 1000).toISOString()}) (VotingPeriodNotOver)`
+    expect((await chain.transact(OUTSIDER, 'finalize', [id])).reason).toBe(notOver)
 
     chain.advance(3600n) // exactly the deadline: still open
-    expect((await chain.transact(OUTSIDER, 'finalize', [id])).reason).toBe('governance: voting period has not ended')
+    expect((await chain.transact(OUTSIDER, 'finalize', [id])).reason).toBe(notOver)
     chain.advance(1n)
     // The deciding vote would execute it: after the deadline it is refused.
-    expect((await chain.vote(INS, id, true)).reason).toBe('governance: proposal expired')
+    const expired = `governance: proposal ${id} expired (ProposalIsExpired)`
+    expect((await chain.vote(INS, id, true)).reason).toBe(expired)
     const fin = await chain.transact(OUTSIDER, 'finalize', [id])
     expect(fin.events).toEqual([{ eventName: 'ProposalExpired', args: { id } }])
     expect((await chain.proposal(id)).state).toBe(State.Expired)
-    expect((await chain.vote(INS, id, true)).reason).toBe('governance: proposal expired')
-    expect((await chain.transact(OUTSIDER, 'finalize', [id])).reason).toBe('governance: proposal expired')
+    expect((await chain.vote(INS, id, true)).reason).toBe(expired)
+    expect((await chain.transact(OUTSIDER, 'finalize', [id])).reason).toBe(expired)
     expect((await party(chain, 'bank')).status).toBe(0)
-    expect((await chain.transact(OUTSIDER, 'finalize', [99n])).reason).toBe('governance: unknown proposal')
+    expect((await chain.transact(OUTSIDER, 'finalize', [99n])).reason).toBe('governance: unknown proposal 99 (UnknownProposal)')
   })
 
   it('only admins of active voting parties vote, once per party, and only on proposals they were counted for', async () => {
     const chain = await GovernanceChain.create()
     const id = await chain.propose(PF, Decision.AddParty, payload.addParty('bank', 'Bank', 0, [NEWCOMER.address]))
-    const notAdmin = 'governance: caller is not an admin of an active voting party'
-    expect((await chain.vote(USER1, id, true)).reason).toBe(notAdmin) // an account with permissions, not an admin
-    expect((await chain.vote(OUTSIDER, id, true)).reason).toBe(notAdmin)
-    expect((await chain.vote(AUD, id, true)).reason).toBe(notAdmin) // observer
-    expect((await chain.transact(AUD, 'propose', [Decision.RevokeCode, payload.code(ZERO_KEY), ''])).reason).toBe(notAdmin)
-    expect((await chain.transact(OUTSIDER, 'propose', [Decision.RevokeCode, payload.code(ZERO_KEY), ''])).reason).toBe(notAdmin)
+    const notAdmin = (a: { address: string }) => `governance: caller ${a.address.toLowerCase()} is not an admin of an active voting party (NotVotingAdmin)`
+    const someCode = payload.code(keccakHex(new Uint8Array([3])))
+    expect((await chain.vote(USER1, id, true)).reason).toBe(notAdmin(USER1)) // an account with permissions, not an admin
+    expect((await chain.vote(OUTSIDER, id, true)).reason).toBe(notAdmin(OUTSIDER))
+    expect((await chain.vote(AUD, id, true)).reason).toBe(notAdmin(AUD)) // observer
+    expect((await chain.transact(AUD, 'propose', [Decision.ApproveCode, someCode, ''])).reason).toBe(notAdmin(AUD))
+    expect((await chain.transact(OUTSIDER, 'propose', [Decision.ApproveCode, someCode, ''])).reason).toBe(notAdmin(OUTSIDER))
 
     expect((await chain.vote(PF, id, true)).ok).toBe(true)
-    expect((await chain.vote(PF, id, false)).reason).toBe('governance: party already voted')
-    expect((await chain.vote(PF2, id, true)).reason).toBe('governance: party already voted') // the party's other admin
+    const already = 'governance: party "pensionfund" already voted (AlreadyVoted)'
+    expect((await chain.vote(PF, id, false)).reason).toBe(already)
+    expect((await chain.vote(PF2, id, true)).reason).toBe(already) // the party's other admin
     expect((await chain.proposal(id)).yes).toBe(1)
 
     // The bank joins through another proposal; it may vote on new proposals but not on the open one.
-    const other = await chain.propose(EMP, Decision.RevokeCode, payload.code(ZERO_KEY))
+    const other = await chain.propose(EMP, Decision.ApproveCode, someCode)
     await chain.decide(MEMBERS, Decision.AddParty, payload.addParty('bank2', 'Bank 2', 0, [NEWCOMER.address]))
     const newcomer = NEWCOMER
-    expect((await chain.vote(newcomer, other, true)).reason).toBe('governance: party was not a voting party when the proposal was created')
-    const fresh = await chain.propose(newcomer, Decision.RevokeCode, payload.code(ZERO_KEY))
+    expect((await chain.vote(newcomer, other, true)).reason).toBe('governance: party "bank2" was not a voting party when the proposal was created (NotEligible)')
+    const fresh = await chain.propose(newcomer, Decision.ApproveCode, payload.code(keccakHex(new Uint8Array([4]))))
     expect((await chain.vote(newcomer, fresh, true)).ok).toBe(true)
     expect((await chain.proposal(fresh)).voters).toBe(5)
   })
@@ -301,16 +307,16 @@ describe('ConsortiumGovernance: proposals and votes', () => {
   it('refuses a payload that does not match its decision type and an unknown decision type', async () => {
     const chain = await GovernanceChain.create()
     const short = payload.node(node(1)) // one word where AddParty needs a string and an array
-    expect((await chain.transact(PF, 'propose', [Decision.AddParty, short, ''])).reason).toBe('governance: payload does not match the decision type')
-    expect((await chain.transact(PF, 'propose', [14, short, ''])).reason).toBe('governance: unknown decision type')
-    expect((await chain.transact(PF, 'propose', [Decision.AddValidator, '0x', ''])).reason).toBe('governance: payload does not match the decision type')
+    expect((await chain.transact(PF, 'propose', [Decision.AddParty, short, ''])).reason).toBe('governance: payload does not match decision type 0 (PayloadMismatch)')
+    expect((await chain.transact(PF, 'propose', [15, short, ''])).reason).toBe('governance: unknown decision type 15 (UnknownDecisionType)')
+    expect((await chain.transact(PF, 'propose', [Decision.AddValidator, '0x', ''])).reason).toBe('governance: payload does not match decision type 6 (PayloadMismatch)')
     expect(await chain.read('proposalCount')).toBe(0n)
   })
 
   it('executeDecision cannot be called from outside', async () => {
     const chain = await GovernanceChain.create()
     const out = await chain.transact(PF, 'executeDecision', [Decision.AddParty, payload.addParty('bank', 'Bank', 0, [NEWCOMER.address])])
-    expect(out.reason).toBe('governance: decisions are applied only by an approved proposal')
+    expect(out.reason).toBe('governance: decisions are applied only by an approved proposal (OnlyApprovedProposal)')
   })
 
   it('a deciding vote sent with too little gas for the action reverts whole and can be sent again', async () => {
@@ -326,11 +332,11 @@ describe('ConsortiumGovernance: proposals and votes', () => {
     expect(full.ok).toBe(true)
     const starved = await chain.vote(INS, id, true, full.gasUsed - 30_000n)
     expect(starved.ok).toBe(false)
-    expect(starved.reason).toBe('governance: the decision ran out of gas; send the vote with a higher gas limit')
+    expect(starved.reason).toBe('governance: the decision ran out of gas; send the vote with a higher gas limit (DecisionOutOfGas)')
     expect(await chain.proposal(id)).toMatchObject({ state: State.Open, yes: 2 })
     expect(await chain.read('hasVoted', [id, pid('insurer')])).toBe(false)
     const retried = await chain.vote(INS, id, true)
-    expect(names(retried.events)).toEqual(['VoteCast', 'NodeAdded', 'ValidatorAdded', 'ProposalApproved'])
+    expect(names(retried.events)).toEqual(['VoteCast', 'NodeAdded', 'ValidatorCandidate', 'ProposalApproved'])
   })
 })
 
@@ -349,7 +355,7 @@ describe('ConsortiumGovernance: parties, nodes and validators', () => {
 
     // A suspended party neither votes nor proposes, and is not counted.
     const id = await chain.propose(EMP, Decision.ReinstateParty, payload.party('pensionfund'))
-    expect((await chain.vote(PF, id, true)).reason).toBe('governance: caller is not an admin of an active voting party')
+    expect((await chain.vote(PF, id, true)).reason).toBe(`governance: caller ${PF.address.toLowerCase()} is not an admin of an active voting party (NotVotingAdmin)`)
     expect((await chain.proposal(id)).voters).toBe(3)
     await chain.vote(EMP, id, true)
     const decisive = await chain.vote(INS, id, true) // 2 of 3 > 50%
@@ -375,57 +381,139 @@ describe('ConsortiumGovernance: parties, nodes and validators', () => {
     // The freed key can be the admin of a new party; the removed id cannot come back.
     await chain.decide([EMP, INS, REG], Decision.AddParty, payload.addParty('pensionfund2', 'Pension Fund 2', 0, [PF.address]))
     expect(await chain.read('permissionsOf', [PF.address])).toBe(7)
-    const { events: again } = await chain.decide([EMP, INS, REG], Decision.AddParty, payload.addParty('pensionfund', 'Again', 0, [OUTSIDER.address]))
-    expect(failureReason(again)).toBe('governance: party id is already used')
+    expect(await chain.refusedProposal(EMP, Decision.AddParty, payload.addParty('pensionfund', 'Again', 0, [OUTSIDER.address]))).toBe('governance: party id "pensionfund" is already used (PartyIdUsed)')
   })
 
   it('adds nodes and validators in order and removes them, with their events', async () => {
     const chain = await GovernanceChain.create()
-    const add = await chain.decide(MEMBERS, Decision.AddNode, payload.addNode(node(0xa2), 'pensionfund', 'wss://pf2.example:443', true, `0x${'22'.repeat(32)}`))
+    const [A2, D2] = [NODE_KEYS[0]!, NODE_KEYS[1]!]
+    const add = await chain.decide(MEMBERS, Decision.AddNode, payload.addNode(A2.address, 'pensionfund', 'wss://pf2.example:443', true, `0x${'22'.repeat(32)}`))
+    // A validator by vote is a candidate until its own node activates it.
     expect(add.events.filter((e) => e.eventName !== 'VoteCast')).toEqual([
-      { eventName: 'NodeAdded', args: { node: checksum(node(0xa2)), party: pid('pensionfund') } },
-      { eventName: 'ValidatorAdded', args: { node: checksum(node(0xa2)) } },
+      { eventName: 'NodeAdded', args: { node: checksum(A2.address), party: pid('pensionfund') } },
+      { eventName: 'ValidatorCandidate', args: { node: checksum(A2.address) } },
       { eventName: 'ProposalApproved', args: { id: add.id } },
     ])
-    await chain.decide(MEMBERS, Decision.AddValidator, payload.node(node(0xd1)))
-    expect(await chain.read('getValidators')).toEqual([0xa1, 0xb1, 0xc1, 0xa2, 0xd1].map(node).map(checksum))
-    expect(await chain.read('isNodeAllowed', [node(0xa2)])).toBe(true)
+    expect(await chain.read('validatorCandidates')).toEqual([checksum(A2.address)])
+    expect(await chain.read('getValidators')).toEqual([0xa1, 0xb1, 0xc1].map(node).map(checksum))
+    expect((await chain.transact(PF, 'activateValidator', [])).reason).toBe(`governance: node ${PF.address.toLowerCase()} is not a validator candidate (NotCandidate)`)
+    const activated = await chain.transact(A2, 'activateValidator', [])
+    expect(activated.events).toEqual([{ eventName: 'ValidatorAdded', args: { node: checksum(A2.address) } }])
+    expect(await chain.read('validatorCandidates')).toEqual([])
+    expect((await chain.transact(A2, 'activateValidator', [])).reason).toBe(`governance: node ${A2.address.toLowerCase()} is not a validator candidate (NotCandidate)`)
+
+    await chain.decide(MEMBERS, Decision.AddNode, payload.addNode(D2.address, 'regulator', '', false))
+    await chain.decide(MEMBERS, Decision.AddValidator, payload.node(D2.address))
+    expect(await chain.refusedProposal(PF, Decision.AddValidator, payload.node(D2.address))).toBe(`governance: node ${D2.address.toLowerCase()} is already a validator candidate (AlreadyCandidate)`)
+    await chain.transact(D2, 'activateValidator', [])
+    expect(await chain.read('getValidators')).toEqual([node(0xa1), node(0xb1), node(0xc1), A2.address, D2.address].map(checksum))
+    expect(await chain.read('isNodeAllowed', [A2.address])).toBe(true)
 
     await chain.decide(MEMBERS, Decision.RemoveValidator, payload.node(node(0xb1)))
-    expect(await chain.read('getValidators')).toEqual([0xa1, 0xc1, 0xa2, 0xd1].map(node).map(checksum))
+    expect(await chain.read('getValidators')).toEqual([node(0xa1), node(0xc1), A2.address, D2.address].map(checksum))
     expect(await chain.read('isNodeAllowed', [node(0xb1)])).toBe(true) // still a node, no longer a validator
     const removed = await chain.decide(MEMBERS, Decision.RemoveNode, payload.node(node(0xa1)))
     expect(names(removed.events).slice(3)).toEqual(['ValidatorRemoved', 'NodeRemoved', 'ProposalApproved'])
-    expect(await chain.read('getValidators')).toEqual([0xc1, 0xa2, 0xd1].map(node).map(checksum))
+    expect(await chain.read('getValidators')).toEqual([node(0xc1), A2.address, D2.address].map(checksum))
     expect(await chain.read('isNodeAllowed', [node(0xa1)])).toBe(false)
 
-    // A removed node key can be added again (same list entry), and duplicates fail with a reason.
+    // A removed node key can be added again (same list entry); doomed proposals are refused with the reason.
     await chain.decide(MEMBERS, Decision.AddNode, payload.addNode(node(0xa1), 'employer', '', false))
     const [nodes, parties] = await chain.read<readonly [readonly Address[], readonly Hex[]]>('getNodes')
-    expect(nodes).toHaveLength(6)
+    expect(nodes).toHaveLength(7)
     expect(parties[0]).toBe(pid('employer'))
-    const dup = await chain.decide(MEMBERS, Decision.AddNode, payload.addNode(node(0xa1), 'employer', '', false))
-    expect(failureReason(dup.events)).toBe('governance: node is already active')
-    const notValidator = await chain.decide(MEMBERS, Decision.RemoveValidator, payload.node(node(0xa1)))
-    expect(failureReason(notValidator.events)).toBe('governance: node is not a validator')
+    expect(await chain.refusedProposal(PF, Decision.AddNode, payload.addNode(node(0xa1), 'employer', '', false))).toBe(`governance: node ${node(0xa1)} is already active (NodeAlreadyActive)`)
+    expect(await chain.refusedProposal(PF, Decision.RemoveValidator, payload.node(node(0xa1)))).toBe(`governance: node ${node(0xa1)} is not a validator (NotValidator)`)
+    expect(await chain.refusedProposal(PF, Decision.AddValidator, payload.node(node(0xf9)))).toBe(`governance: node ${node(0xf9)} is not an active node (NodeNotActive)`)
+    expect(await chain.refusedProposal(PF, Decision.AddNode, payload.addNode(node(0xf9), 'nobody', '', false))).toBe('governance: party "nobody" is not active (PartyNotActive)')
+    expect(await chain.refusedProposal(PF, Decision.ChangePolicy, payload.policy(Decision.AddParty, 50, false, 3600n, ['nobody']))).toBe('governance: veto party "nobody" is not a current party (VetoPartyNotCurrent)')
+    expect(await chain.refusedProposal(PF, Decision.ChangePolicy, payload.policy(Decision.AddParty, 50, false, 400n * 86_400n))).toBe(`governance: voting period must be 1 second to 365 days, not ${400 * 86_400} seconds (BadVotingPeriod)`)
   })
 
-  it('a RemoveValidator that would leave fewer than minValidators ends Failed with the reason', async () => {
-    const chain = await GovernanceChain.create() // 3 validators, minValidators 2
+  it('a candidate whose node never activates never validates; a withdrawn or removed candidate cannot activate', async () => {
+    const chain = await GovernanceChain.create()
+    const [C1, C2] = [NODE_KEYS[0]!, NODE_KEYS[1]!]
+    await chain.decide(MEMBERS, Decision.AddNode, payload.addNode(C1.address, 'insurer', '', true))
+    await chain.decide(MEMBERS, Decision.AddNode, payload.addNode(C2.address, 'employer', '', true))
+    expect(await chain.read('validatorCandidates')).toEqual([C1.address, C2.address].map(checksum))
+    // Candidates do not count: removing down to minValidators is judged on active validators only.
     await chain.decide(MEMBERS, Decision.RemoveValidator, payload.node(node(0xc1)))
-    const { id, events } = await chain.decide(MEMBERS, Decision.RemoveValidator, payload.node(node(0xb1)))
+    expect(await chain.refusedProposal(PF, Decision.RemoveValidator, payload.node(node(0xb1)))).toBe('governance: would leave fewer than 2 validators (TooFewValidators)')
+    const withdrawn = await chain.decide(MEMBERS, Decision.RemoveValidator, payload.node(C1.address))
+    expect(names(withdrawn.events)).toContain('ValidatorCandidateWithdrawn')
+    expect((await chain.transact(C1, 'activateValidator', [])).reason).toBe(`governance: node ${C1.address.toLowerCase()} is not a validator candidate (NotCandidate)`)
+    await chain.decide(MEMBERS, Decision.RemoveNode, payload.node(C2.address))
+    expect((await chain.transact(C2, 'activateValidator', [])).reason).toBe(`governance: node ${C2.address.toLowerCase()} is not a validator candidate (NotCandidate)`)
+    expect(await chain.read('validatorCandidates')).toEqual([])
+    // A candidate of a suspended party waits; it cannot activate until the party is reinstated.
+    await chain.decide(MEMBERS, Decision.AddNode, payload.addNode(NODE_KEYS[2]!.address, 'regulator', '', true))
+    await chain.decide(MEMBERS, Decision.SuspendParty, payload.party('regulator'))
+    expect(await chain.read('validatorCandidates')).toEqual([])
+    expect((await chain.transact(NODE_KEYS[2]!, 'activateValidator', [])).ok).toBe(false)
+    expect(await chain.read('getValidators')).toEqual([node(0xa1), node(0xb1)].map(checksum))
+  })
+
+  it('SetChainParameters hands its parameters to the chain parameters contract, and is refused where there is none', async () => {
+    const chain = await GovernanceChain.create()
+    const params = '0x1234abcd' as Hex
+    const data = encodeAbiParameters(parseAbiParameters('bytes'), [params])
+    expect(await chain.refusedProposal(PF, Decision.SetChainParameters, data)).toBe('governance: this chain has no chain parameters contract at 0x0000000000000000000000000000000000001002 (NoChainParametersContract)')
+    // A stand-in that records what it was handed, and accepts it only from the governance contract.
+    const recorder = compileSolidity({
+      'Recorder.sol': `// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+contract Recorder {
+  bytes public last;
+  function schedule(bytes calldata payload) external { require(msg.sender == address(0x1000), "not governance"); last = payload; }
+}`,
+    }).Recorder!
+    await chain.putCode(CHAIN_PARAMETERS, recorder.deployedBytecode)
+    const { events } = await chain.decide(MEMBERS, Decision.SetChainParameters, data)
+    expect(names(events)).toContain('ProposalApproved')
+    expect(await chain.read('last', [], recorder.abi, CHAIN_PARAMETERS)).toBe(params)
+  })
+
+  it('preflight answers whether a decision would apply now, and changes nothing', async () => {
+    const chain = await GovernanceChain.create()
+    const ok = await chain.transact(OUTSIDER, 'preflight', [Decision.AddParty, payload.addParty('bank', 'Bank', 0, [NEWCOMER.address])])
+    expect(ok.reason).toBe('governance: the decision would apply (preflight passed) (PreflightPassed)')
+    expect((await party(chain, 'bank')).status).toBe(0)
+    const doomed = await chain.transact(OUTSIDER, 'preflight', [Decision.SuspendParty, payload.party('nobody')])
+    expect(doomed.reason).toBe('governance: party "nobody" is not active (PartyNotActive)')
+  })
+
+  it('a party suspended while a proposal is open no longer counts toward the votes needed', async () => {
+    const chain = await GovernanceChain.create()
+    // 4 voting parties, > 50%: 3 yes needed.
+    const id = await chain.propose(PF, Decision.ApproveCode, payload.code(keccakHex(new Uint8Array([5]))))
+    await chain.vote(PF, id, true)
+    await chain.decide([EMP, INS, REG], Decision.SuspendParty, payload.party('regulator'))
+    // Now 3 voting parties of the snapshot: PF and EMP make 2 of 3 > 50%.
+    const decisive = await chain.vote(EMP, id, true)
+    expect(names(decisive.events)).toEqual(['VoteCast', 'CodeApproved', 'ProposalApproved'])
+    expect(await chain.proposal(id)).toMatchObject({ voters: 3, yes: 2, no: 0 })
+  })
+
+  it('a RemoveValidator that would leave fewer than minValidators is refused, or ends Failed with the reason once the state changed', async () => {
+    const chain = await GovernanceChain.create() // 3 validators, minValidators 2
+    // Both can apply when proposed; the second cannot once the first has.
+    const first = await chain.propose(PF, Decision.RemoveValidator, payload.node(node(0xc1)))
+    const second = await chain.propose(PF, Decision.RemoveValidator, payload.node(node(0xb1)))
+    for (const v of MEMBERS) await chain.vote(v, first, true)
+    const events = []
+    for (const v of MEMBERS) events.push(...(await chain.vote(v, second, true)).events)
     expect(names(events)).toEqual(['VoteCast', 'VoteCast', 'VoteCast', 'ProposalFailed'])
-    expect(failureReason(events)).toBe('governance: would leave fewer than 2 validators')
-    expect(await chain.proposal(id)).toMatchObject({ state: State.Failed, yes: 3 })
+    expect(failureReason(events)).toBe('governance: would leave fewer than 2 validators (TooFewValidators)')
+    expect(await chain.proposal(second)).toMatchObject({ state: State.Failed, yes: 3 })
     expect(await chain.read('getValidators')).toEqual([node(0xa1), node(0xb1)].map(checksum))
     // The same floor holds for removing a validator node, and suspending or removing its party.
     for (const [kind, data] of [
+      [Decision.RemoveValidator, payload.node(node(0xb1))],
       [Decision.RemoveNode, payload.node(node(0xb1))],
       [Decision.SuspendParty, payload.party('employer')],
       [Decision.RemoveParty, payload.party('employer')],
     ] as const) {
-      const out = await chain.decide(MEMBERS, kind, data)
-      expect(failureReason(out.events)).toBe('governance: would leave fewer than 2 validators')
+      expect(await chain.refusedProposal(PF, kind, data)).toBe('governance: would leave fewer than 2 validators (TooFewValidators)')
     }
     // A party without validators may go.
     const ok = await chain.decide(MEMBERS, Decision.SuspendParty, payload.party('regulator'))
@@ -444,18 +532,20 @@ describe('ConsortiumGovernance: parties, nodes and validators', () => {
     expect(await chain.read('permissionsOf', [OUTSIDER.address])).toBe(6)
     await chain.decide(MEMBERS, Decision.SetAccountPermissions, payload.account(OUTSIDER.address, 'insurer', 0))
     expect(await chain.read('permissionsOf', [OUTSIDER.address])).toBe(0)
-    const admin = await chain.decide(MEMBERS, Decision.SetAccountPermissions, payload.account(EMP.address, 'insurer', 1))
-    expect(failureReason(admin.events)).toBe('governance: account is a party admin, which has every permission')
-    const bits = await chain.decide(MEMBERS, Decision.SetAccountPermissions, payload.account(OUTSIDER.address, 'insurer', 9))
-    expect(failureReason(bits.events)).toBe('governance: permissions are bits 1 (transact), 2 (deploy), 4 (call)')
+    expect(await chain.refusedProposal(PF, Decision.SetAccountPermissions, payload.account(EMP.address, 'insurer', 1))).toBe(
+      `governance: account ${EMP.address.toLowerCase()} is a party admin, which has every permission (AdminHasAllPermissions)`,
+    )
+    expect(await chain.refusedProposal(PF, Decision.SetAccountPermissions, payload.account(OUTSIDER.address, 'insurer', 9))).toBe(
+      'governance: permissions are bits 1 (transact), 2 (deploy), 4 (call), not 9 (BadPermissions)',
+    )
   })
 
   it('ChangePolicy refuses an unreachable threshold and a last voting party cannot be suspended', async () => {
     const chain = await GovernanceChain.create()
-    const bad = await chain.decide(MEMBERS, Decision.ChangePolicy, payload.policy(Decision.AddParty, 100, false, 3600n))
-    expect(failureReason(bad.events)).toBe('governance: more than 100% can never be reached; use >= for unanimity')
-    const unknown = await chain.decide(MEMBERS, Decision.ChangePolicy, payload.policy(14, 50, false, 3600n))
-    expect(failureReason(unknown.events)).toBe('governance: unknown decision type')
+    expect(await chain.refusedProposal(PF, Decision.ChangePolicy, payload.policy(Decision.AddParty, 100, false, 3600n))).toBe(
+      'governance: more than 100% can never be reached; use >= for unanimity (UnreachableThreshold)',
+    )
+    expect(await chain.refusedProposal(PF, Decision.ChangePolicy, payload.policy(15, 50, false, 3600n))).toBe('governance: unknown decision type 15 (UnknownDecisionType)')
 
     // A one-party consortium (plus an observer): suspending the only voter would end governance.
     const g = standardGenesis()
@@ -465,12 +555,11 @@ describe('ConsortiumGovernance: parties, nodes and validators', () => {
     g.policies = policies()
     g.minValidators = 1
     const solo = await GovernanceChain.create(g)
-    const { events } = await solo.decide([PF], Decision.SuspendParty, payload.party('pensionfund'))
     // PF's only validator is also the last one: the validator floor speaks first.
-    expect(failureReason(events)).toBe('governance: would leave fewer than 1 validators')
-    await solo.decide([PF], Decision.AddNode, payload.addNode(node(0xe2), 'auditor', '', true))
-    const second = await solo.decide([PF], Decision.SuspendParty, payload.party('pensionfund'))
-    expect(failureReason(second.events)).toBe('governance: would leave no party able to vote')
+    expect(await solo.refusedProposal(PF, Decision.SuspendParty, payload.party('pensionfund'))).toBe('governance: would leave fewer than 1 validators (TooFewValidators)')
+    await solo.decide([PF], Decision.AddNode, payload.addNode(NODE_KEYS[0]!.address, 'auditor', '', true))
+    await solo.transact(NODE_KEYS[0]!, 'activateValidator', [])
+    expect(await solo.refusedProposal(PF, Decision.SuspendParty, payload.party('pensionfund'))).toBe('governance: would leave no party able to vote (NoVoterLeft)')
   })
 })
 
@@ -506,8 +595,8 @@ describe('GovernedProxy and UpgradeContract', () => {
     expect(await chain.read('value', [], boxes.V1.abi, proxy)).toBe(5n)
 
     // Unapproved V2: the upgrade fails and the proxy keeps V1.
-    const unapproved = await chain.decide(MEMBERS, Decision.UpgradeContract, payload.upgrade(proxy, v2))
-    expect(failureReason(unapproved.events)).toBe('governance: code of the new implementation is not approved')
+    const v2Hash = keccakHex(hexToBytes(boxes.V2.deployedBytecode))
+    expect(await chain.refusedProposal(PF, Decision.UpgradeContract, payload.upgrade(proxy, v2))).toBe(`governance: code ${v2Hash} is not approved (CodeNotApproved)`)
     expect(await chain.storageAt(proxy, IMPLEMENTATION_SLOT)).toBe(word(v1))
 
     // Nobody but the governance contract upgrades: anyone else's upgradeTo reaches the implementation.
@@ -515,7 +604,7 @@ describe('GovernedProxy and UpgradeContract', () => {
     expect(direct.ok).toBe(false)
     expect(await chain.storageAt(proxy, IMPLEMENTATION_SLOT)).toBe(word(v1))
 
-    await chain.decide(MEMBERS, Decision.ApproveCode, payload.code(keccakHex(hexToBytes(boxes.V2.deployedBytecode))))
+    await chain.decide(MEMBERS, Decision.ApproveCode, payload.code(v2Hash))
     const upgraded = await chain.decide(MEMBERS, Decision.UpgradeContract, payload.upgrade(proxy, v2))
     expect(upgraded.events.filter((e) => e.eventName !== 'VoteCast')).toEqual([
       { eventName: `external:${proxy}`, args: {} }, // the proxy's EIP-1967 Upgraded
@@ -529,8 +618,7 @@ describe('GovernedProxy and UpgradeContract', () => {
     expect(await chain.read('value', [], boxes.V2.abi, proxy)).toBe(10n)
 
     // An address without code is no proxy.
-    const noProxy = await chain.decide(MEMBERS, Decision.UpgradeContract, payload.upgrade(node(0x77), v2))
-    expect(failureReason(noProxy.events)).toBe('governance: proxy is not a contract')
+    expect(await chain.refusedProposal(PF, Decision.UpgradeContract, payload.upgrade(node(0x77), v2))).toBe(`governance: ${node(0x77)} is not a contract (NotAContract)`)
   })
 })
 

@@ -26,6 +26,7 @@ import type { Address, Hex } from '../../../src/types.js'
 import type { PartyTuple as Party, ProposalTuple as Proposal } from '../../../src/governance/abi-types.js'
 
 export const GOVERNANCE: Address = '0x0000000000000000000000000000000000001000'
+export const CHAIN_PARAMETERS: Address = '0x0000000000000000000000000000000000001002'
 export const GAS = 3_000_000n
 const BLOCK_GAS = 30_000_000n
 export const common = createChainCommon(1337n, BLOCK_GAS)
@@ -46,6 +47,7 @@ export const Decision = {
   ChangePolicy: 11,
   SetAccountPermissions: 12,
   SetCollection: 13,
+  SetChainParameters: 14,
 } as const
 export const State = { Open: 0, Approved: 1, Rejected: 2, Expired: 3, Failed: 4 } as const
 
@@ -124,6 +126,9 @@ export const ZERO_KEY: Hex = `0x${'00'.repeat(32)}`
 export function keys(): DevAccount[] {
   return devAccounts(10)
 }
+
+/** Keys for nodes added by vote (they sign activateValidator themselves). */
+export const NODE_KEYS: readonly DevAccount[] = devAccounts(14).slice(10)
 
 export function policies(overrides: Partial<Record<number, Partial<PolicyInit>>> = {}): PolicyInit[] {
   return Object.values(Decision).map((decisionType) => ({
@@ -268,6 +273,12 @@ export class GovernanceChain {
     return this.send(from, undefined, encodeDeployData({ abi, bytecode, args }), 5_000_000n)
   }
 
+  async putCode(address: Address, code: Hex): Promise<void> {
+    const at = createAddressFromString(address)
+    await this.vm.stateManager.putAccount(at, new Account(1n, 0n))
+    await this.vm.stateManager.putCode(at, hexToBytes(code))
+  }
+
   async storageAt(address: Address, slot: Hex): Promise<Hex> {
     const value = await this.vm.stateManager.getStorage(createAddressFromString(address), hexToBytes(slot))
     return bytesToHex(setLengthLeft(value, 32)) as Hex
@@ -284,6 +295,13 @@ export class GovernanceChain {
     const created = out.events.find((e) => e.eventName === 'ProposalCreated')
     if (!created) throw new Error('propose emitted no ProposalCreated')
     return created.args.id as bigint
+  }
+
+  /** Sends a proposal that the contract must refuse; returns the reason. */
+  async refusedProposal(from: DevAccount, kind: number, data: Hex): Promise<string | undefined> {
+    const out = await this.transact(from, 'propose', [kind, data, ''])
+    if (out.ok) throw new Error('propose was accepted')
+    return out.reason
   }
 
   async vote(from: DevAccount, id: bigint, support: boolean, gasLimit = GAS): Promise<TxOutcome> {
