@@ -21,6 +21,7 @@ import { GovernanceActionError, GovernanceClient, TxNotFinalError, revertReason 
 import { DECISIONS, PARTY_KINDS, PERMISSIONS, type Decision, type Permission } from '../governance/consortium.js'
 import { LEGAL_BASES, validateCollection, type DecisionArgs, type PartyKind } from '../governance/decisions.js'
 import { livenessShortfall, shortfallText, validatorsAfter } from '../governance/liveness.js'
+import { approvedCodes, codeInfoOf, declareCode, withCodeInfo, type ApprovedCode } from './gov-code.js'
 import type { Address, Hex } from '../types.js'
 import { parseWith } from '../validation.js'
 import { readAdminKey, type AdminKey, type AdminKeySources } from './keys.js'
@@ -299,6 +300,7 @@ export interface DecisionFlags {
   encryptionKey?: string
   codeHash?: string
   codeFile?: string
+  sourceFile?: string
   bytecodeFromRpc?: string
   proxy?: string
   implementation?: string
@@ -357,7 +359,7 @@ const FLAGS_OF: Partial<Record<Decision, FlagName[]>> = {
   RemoveNode: ['node'],
   AddValidator: ['node'],
   RemoveValidator: ['node'],
-  ApproveCode: ['codeHash', 'codeFile', 'bytecodeFromRpc'],
+  ApproveCode: ['codeHash', 'codeFile', 'bytecodeFromRpc', 'sourceFile'],
   RevokeCode: ['codeHash', 'codeFile', 'bytecodeFromRpc'],
   UpgradeContract: ['proxy', 'implementation'],
   ChangePolicy: ['decision', 'threshold', 'comparator', 'votingPeriod', 'veto'],
@@ -664,6 +666,21 @@ export function formatAccounts(accounts: readonly AccountInfo[], colour = false)
   )
 }
 
+export function formatCodes(rows: readonly (ApprovedCode & { proposal: number | null; declared?: ReturnType<typeof codeInfoOf> | null })[], colour = false): string {
+  if (rows.length === 0) return 'no approved code\n'
+  return renderTable(
+    [
+      { header: 'CODE HASH', cell: (c) => c.codeHash },
+      { header: 'CONTRACT', cell: (c) => c.declared?.name ?? '-' },
+      { header: 'SIZE', cell: (c) => (c.declared ? `${c.declared.size} B` : '-'), align: 'right' },
+      { header: 'PROPOSAL', cell: (c) => (c.proposal === null ? '-' : `#${c.proposal}`), align: 'right' },
+      { header: 'APPROVED AT', cell: (c) => `block ${c.block}` },
+    ],
+    rows,
+    { colour },
+  )
+}
+
 export function formatPolicies(policies: readonly PolicyInfo[], colour = false): string {
   return renderTable<PolicyInfo>(
     [
@@ -677,8 +694,36 @@ export function formatPolicies(policies: readonly PolicyInfo[], colour = false):
   )
 }
 
+/** EIP-170: the largest runtime code a contract may have. */
+const MAX_CODE_SIZE = 24_576
+
+/** What an ApproveCode / RevokeCode proposal declares about its code (gov-code.ts), as rows. */
+function codeRows(p: ProposalInfo): [string, string][] {
+  const info = codeInfoOf(p.description)
+  if (!info) return [['code size', 'not declared (the proposal gives only the hash; ask the proposer for the artifact)']]
+  return [
+    ['code size', `${info.size} bytes (EIP-170 limit ${MAX_CODE_SIZE})`],
+    ['contract', info.name ?? '(not declared)'],
+    ['source keccak256', info.sourceKeccak256 ?? '(not declared)'],
+    ['', 'declared by the proposer: hash your own build to check (quorate gov propose approve-code --code-file <artifact> prints the hash)'],
+  ]
+}
+
+/** A ChangePolicy proposal against the policy in force: `threshold  > 50% → >= 66%`, one row per field that changes. */
+export function policyDiffRows(p: ProposalInfo, policies: readonly PolicyInfo[]): [string, string][] {
+  const current = policies.find((x) => x.decision === p.args.target)
+  if (!current) return [['current policy', `unknown for ${str(p.args.target)}`]]
+  const proposed = { threshold: `${str(p.args.comparator)} ${str(p.args.thresholdPercent)}%`, period: formatDuration(Number(p.args.votingPeriodSeconds)), veto: str(p.args.vetoParties) || 'none' }
+  const now = { threshold: `${current.comparator} ${current.thresholdPercent}%`, period: formatDuration(current.votingPeriodSeconds), veto: current.vetoParties.join(', ') || 'none' }
+  const rows: [string, string][] = []
+  for (const [k, label] of [['threshold', 'threshold'], ['period', 'voting period'], ['veto', 'veto']] as const) {
+    rows.push([label, now[k] === proposed[k] ? `${now[k]} (unchanged)` : `${now[k]} → ${proposed[k]}`])
+  }
+  return rows
+}
+
 /** `gov show`: the proposal with its arguments, votes per party, threshold and deadline. */
-export function formatProposal(p: ProposalInfo, parties: readonly PartyInfo[], nowMs: number, colour = false): string {
+export function formatProposal(p: ProposalInfo, parties: readonly PartyInfo[], nowMs: number, colour = false, policies?: readonly PolicyInfo[]): string {
   const lines: string[] = []
   const kv = (k: string, v: string) => lines.push(`  ${k.padEnd(12)}${sanitizeCell(v)}`)
   lines.push(sanitizeCell(`Proposal #${p.id}: ${p.decision} — ${stateText(p, nowMs)}`))
@@ -686,6 +731,11 @@ export function formatProposal(p: ProposalInfo, parties: readonly PartyInfo[], n
   kv('proposer', p.proposer)
   lines.push('  arguments')
   for (const [k, v] of argRows(p.args)) lines.push(sanitizeCell(`    ${k.padEnd(22)}${v}`))
+  if (p.decision === 'ApproveCode' || p.decision === 'RevokeCode') for (const [k, v] of codeRows(p)) lines.push(sanitizeCell(`    ${k.padEnd(22)}${v}`))
+  if (p.decision === 'ChangePolicy' && policies) {
+    lines.push(`  change${p.state === 'open' ? '' : ' (against the policy in force now)'}`)
+    for (const [k, v] of policyDiffRows(p, policies)) lines.push(sanitizeCell(`    ${k.padEnd(22)}${v}`))
+  }
   kv('created', `${localTime(p.createdAt)} (${relativeTime(p.createdAt, nowMs)})`)
   kv(p.state === 'open' ? 'deadline' : 'was due', `${localTime(p.deadline)} (${relativeTime(p.deadline, nowMs)})`)
   kv('votes', `${p.yes} yes, ${p.no} no of ${p.votingParties} voting parties; approved at ${yesNeeded(p)} yes (${p.comparator} ${p.thresholdPercent}%)`)
@@ -715,7 +765,7 @@ export interface GovIo {
   env?: Record<string, string | undefined>
 }
 
-export const LIST_WHAT = ['proposals', 'parties', 'nodes', 'accounts', 'policies'] as const
+export const LIST_WHAT = ['proposals', 'parties', 'nodes', 'accounts', 'policies', 'code'] as const
 export type ListWhat = (typeof LIST_WHAT)[number]
 
 export async function runGovList(what: ListWhat, opts: { rpc: string; state?: ProposalState; json: boolean }, io: GovIo): Promise<number> {
@@ -755,6 +805,16 @@ export async function runGovList(what: ListWhat, opts: { rpc: string; state?: Pr
       else io.out(formatPolicies(policies, colour))
       break
     }
+    case 'code': {
+      const [codes, proposals] = await Promise.all([approvedCodes((m, p) => gov.call(m, p)), gov.proposals('approved')])
+      const rows = codes.map((c) => {
+        const proposal = [...proposals].reverse().find((p) => p.decision === 'ApproveCode' && p.args.codeHash === c.codeHash)
+        return { ...c, proposal: proposal?.id ?? null, ...(proposal ? { declared: codeInfoOf(proposal.description) ?? null } : {}) }
+      })
+      if (opts.json) json(rows)
+      else io.out(formatCodes(rows, colour))
+      break
+    }
   }
   return 0
 }
@@ -762,12 +822,15 @@ export async function runGovList(what: ListWhat, opts: { rpc: string; state?: Pr
 export async function runGovShow(id: number, opts: { rpc: string; json: boolean }, io: GovIo): Promise<number> {
   const gov = new GovReader(opts.rpc)
   const [proposal, parties] = await Promise.all([gov.proposal(id), gov.parties()])
+  const policies = proposal.decision === 'ChangePolicy' ? await gov.policies() : undefined
   const now = (io.now ?? Date.now)()
   if (opts.json) {
-    io.out(`${JSON.stringify({ ...proposal, yesNeeded: yesNeeded(proposal) }, null, 2)}\n`)
+    const code = proposal.decision === 'ApproveCode' || proposal.decision === 'RevokeCode' ? { code: codeInfoOf(proposal.description) ?? null } : {}
+    const change = policies ? { currentPolicy: policies.find((x) => x.decision === proposal.args.target) ?? null } : {}
+    io.out(`${JSON.stringify({ ...proposal, yesNeeded: yesNeeded(proposal), ...code, ...change }, null, 2)}\n`)
     return 0
   }
-  io.out(formatProposal(proposal, parties, now, io.colour ?? false))
+  io.out(formatProposal(proposal, parties, now, io.colour ?? false, policies))
   io.out(`\n${nextStepText(proposal, opts.rpc, now)}\n`)
   return 0
 }
@@ -881,6 +944,15 @@ export async function checkLiveness(gov: GovReader, args: DecisionArgs, warn: (m
   }
 }
 
+/** An ApproveCode description with the declared code facts appended (gov-code.ts), when the code is at hand. */
+async function describedCode(description: string, flags: DecisionFlags, gov: GovReader): Promise<string> {
+  if (flags.sourceFile !== undefined && flags.codeFile === undefined && flags.bytecodeFromRpc === undefined) {
+    throw new ConfigError('--source-file', 'goes with --code-file or --bytecode-from-rpc (the size and name come from the code)')
+  }
+  const code = flags.codeFile !== undefined ? await runtimeCodeFromFile(flags.codeFile) : flags.bytecodeFromRpc !== undefined ? await gov.code(flags.bytecodeFromRpc.toLowerCase() as Address) : undefined
+  return code ? withCodeInfo(description, await declareCode(code, flags.codeFile, flags.sourceFile)) : description
+}
+
 export interface ProposeOptions extends DecisionFlags {
   rpc: string
   description: string
@@ -898,10 +970,11 @@ export async function runGovPropose(decisionText: string, opts: ProposeOptions, 
   if (description.trim() === '') throw new ConfigError('--description', 'say why, for the other parties (it stays in the audit trail)')
   const gov = new GovReader(rpc)
   const args = await buildDecision(decisionText, flags, { policies: () => gov.policies(), code: (a) => gov.code(a) })
+  const text = args.decision === 'ApproveCode' ? await describedCode(description, flags, gov) : description
   if (force) io.err('warning: --force: the liveness of the validator set after this change is not checked')
   else await checkLiveness(gov, args, io.err)
   const session = await AdminSession.open(rpc, { keyFile, key, env: io.env }, io.err, wait)
-  const { id, txHash } = await session.act('propose', (c) => c.propose(args, description))
+  const { id, txHash } = await session.act('propose', (c) => c.propose(args, text))
   const proposal = await gov.proposal(id)
   if (json) {
     io.out(`${JSON.stringify({ id, txHash, proposal }, null, 2)}\n`)
@@ -976,7 +1049,7 @@ export function govCommand(): Command {
   const gov = usageExitCodes(new Command('gov')).description('consortium governance: list, show, propose, vote on and close proposals')
   gov
     .command('list')
-    .description('list proposals (default), parties, nodes, accounts or policies')
+    .description('list proposals (default), parties, nodes, accounts, policies or approved code')
     .addArgument(new Argument('[what]', 'what to list').choices(LIST_WHAT).default('proposals'))
     .addOption(new Option('--state <state>', 'only proposals in this state').choices(['open', 'approved', 'rejected', 'expired', 'failed']))
     .requiredOption('--rpc <url>', 'a node RPC URL')
@@ -1009,6 +1082,7 @@ export function govCommand(): Command {
     .option('--code-hash <hash>', 'approve-code / revoke-code: keccak256 of the RUNTIME bytecode')
     .option('--code-file <file>', 'approve-code / revoke-code: runtime bytecode (hex) or a JSON artifact with deployedBytecode, hashed here')
     .option('--bytecode-from-rpc <address>', 'approve-code / revoke-code: hash the code deployed at this address on --rpc')
+    .option('--source-file <file>', 'approve-code: the contract\'s source; its keccak256 is declared in the description with the code size and name')
     .option('--proxy <address>', 'upgrade-contract: the governed proxy')
     .option('--implementation <address>', 'upgrade-contract: the new implementation (its code must be approved)')
     .option('--decision <decision>', 'change-policy: which decision type\'s policy')

@@ -10,6 +10,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
+import { connect } from 'node:net'
 import { createInterface } from 'node:readline/promises'
 import { Command, Option } from 'commander'
 import { parseGenesis, type GenesisInput } from '../chain/genesis.js'
@@ -18,6 +19,7 @@ import { ConfigError, QuorateError, errorMessage } from '../errors.js'
 import { loadConsortium, PARTY_KINDS, type Consortium } from '../governance/consortium.js'
 import type { DecisionArgs } from '../governance/decisions.js'
 import { livenessShortfall, quorumOf } from '../governance/liveness.js'
+import { maxFaulty } from '../consensus/qbft/quorum.js'
 import { consortiumGenesis } from '../governance/genesis.js'
 import { CONFIG_FILE, readJsonFile, type NodeConfigInput } from '../node/config.js'
 import { createNodeKeys, exists, writeNodeFiles } from '../node/init.js'
@@ -245,6 +247,8 @@ export interface JoinOptions {
   p2pPort?: number | undefined
   p2pHost: string
   name?: string | undefined
+  /** How long to wait for each peer's TCP port (default 2 s). */
+  probeTimeoutMs?: number | undefined
 }
 
 /** `wss://host:port@0xaddress` (the address is the peer's node address, checked in the handshake). */
@@ -258,7 +262,40 @@ export function parsePeer(text: string): { url: string; address?: Address } {
 }
 
 /** Writes the consortium's genesis and a config (peers to sync from) into a folder made by join-request. */
-export async function joinNetwork(opts: JoinOptions): Promise<{ address: Address; genesisHash: string; governed: boolean }> {
+export interface JoinResult {
+  address: Address
+  genesisHash: string
+  governed: boolean
+  /** Validators in the genesis, the given peers, and how many answered a TCP connect. */
+  peering: { validators: number; given: number; reachable: number }
+}
+
+/** Whether a TCP connection to the host:port of a wss:// URL opens within `timeoutMs`. */
+export function reachable(url: string, timeoutMs: number): Promise<boolean> {
+  const u = new URL(url)
+  return new Promise((res) => {
+    const socket = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 443) })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      res(ok)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+
+/**
+ * A warning when fewer peers answer than survive the fault budget: with n validators up to
+ * f = floor((n-1)/3) may be down, so f + 1 reachable peers keep the node connected meanwhile.
+ */
+export function peeringWarning(p: JoinResult['peering']): string | undefined {
+  const needed = maxFaulty(p.validators) + 1
+  if (p.reachable >= needed) return undefined
+  return `warning: ${p.reachable} of the ${p.given} peer${p.given === 1 ? '' : 's'} given answer now; with ${p.validators} validators up to ${needed - 1} may be down at once, so give at least ${needed} reachable peers (--peer, repeatable). Once synced, the node also dials every node governance admits.`
+}
+
+export async function joinNetwork(opts: JoinOptions): Promise<JoinResult> {
   const dataDir = opts.dataDir
   const keyFile = join(dataDir, 'node.key')
   if (!(await exists(keyFile))) {
@@ -275,9 +312,11 @@ export async function joinNetwork(opts: JoinOptions): Promise<{ address: Address
   }
   let genesisHash: string
   let governed: boolean
+  let validators: number
   try {
     const genesis = parseGenesis(genesisJson, opts.genesis)
     governed = genesis.config.governance !== undefined
+    validators = genesis.validators.length
     genesisHash = await genesisHashOf(genesis)
   } catch (err) {
     throw new ConfigError('--genesis', errorMessage(err))
@@ -307,10 +346,12 @@ export async function joinNetwork(opts: JoinOptions): Promise<{ address: Address
     },
   }
   await writeNodeFiles(dataDir, genesisJson as GenesisInput, config)
-  return { address, genesisHash, governed }
+  const answers = await Promise.all(peers.map((p) => reachable(p.url, opts.probeTimeoutMs ?? 2000)))
+  return { address, genesisHash, governed, peering: { validators, given: peers.length, reachable: answers.filter(Boolean).length } }
 }
 
-export function joinText(opts: JoinOptions, r: { address: Address; genesisHash: string; governed: boolean }): string {
+export function joinText(opts: JoinOptions, r: JoinResult): string {
+  const warning = peeringWarning(r.peering)
   const dir = resolve(opts.dataDir)
   return [
     `${dir} is ready to join`,
@@ -318,6 +359,7 @@ export function joinText(opts: JoinOptions, r: { address: Address; genesisHash: 
     `  genesis       hash ${r.genesisHash} (it must be the consortium's: \`quorate doctor --data-dir ${dir} --peer-rpc <a member's RPC>\` compares it)`,
     `  peers         ${opts.peer.length}; P2P ${opts.p2pPort !== undefined ? `listening on ${opts.p2pHost}:${opts.p2pPort}` : 'outbound only'}; RPC port ${opts.rpcPort}`,
     ...(r.governed ? [] : ['warning: this genesis has no governance contract; nodes admit peers from their config, not by vote']),
+    ...(warning ? [warning] : []),
     `start it with: quorate start --data-dir ${dir}`,
     `peers accept its handshake once AddNode for ${r.address} is approved (check: quorate gov list nodes --rpc <a member's RPC>); it then syncs`,
     '',
