@@ -177,7 +177,7 @@ describe('a party joins and leaves a governed network through the CLI', () => {
     expect(Number(await rpc<string>(fifth.url, 'net_peerCount'))).toBeGreaterThanOrEqual(1)
     // Blocks went on being final on every founding node the whole time.
     expect((await heights(urls())).every((h, i) => h > start[i]!)).toBe(true)
-  }, 120_000)
+  }, 300_000)
 
   it('makes the fifth node a validator by vote; its seals appear in blocks and blocks stay final', async () => {
     const addValidator = proposalId(await ok(['gov', 'propose', 'add-validator', '--node', fifth.address, '--description', 'New Fund validates', '--key-file', keyFile(2), '--rpc', net.url(2)]))
@@ -207,7 +207,7 @@ describe('a party joins and leaves a governed network through the CLI', () => {
     await allAdvance(rest, await heights(rest), 4, 40_000)
     await net.start(0)
     await waitFor('the first node back in sync', async () => (await heights([net.url(0)]))[0]! >= Math.max(...(await heights(rest))) - 1, 30_000)
-  }, 150_000)
+  }, 300_000)
 
   it('offboards the fifth party one step per run: RemoveValidator, RemoveNode, RemoveParty; then refuses its node', async () => {
     const offboard = ['party', 'offboard', '--party-id', NEW_PARTY, '--key-file', fifth.adminKey, '--rpc', net.url(0), '--yes']
@@ -258,7 +258,7 @@ describe('a party joins and leaves a governed network through the CLI', () => {
     const h = await heights(urls())
     await allAdvance(urls(), h, 2)
     expect(Number(await rpc<string>(fifth.url, 'net_peerCount'))).toBe(0)
-  }, 120_000)
+  }, 300_000)
 
   it('refuses to offboard a founding party when its validator would leave fewer than minValidators', async () => {
     const count = (await rpc<unknown[]>(net.url(0), 'gov_getProposals', [])).length
