@@ -76,6 +76,11 @@ describe('a chain halted by lost validators is recovered with a validator overri
   const deadNode = privateKeyToAddress(dead).toLowerCase()
 
   it('refuses, before sending, to add a validator that is not live when that would leave the live ones short of a quorum', async () => {
+    // Pre-flight: a doomed proposal is refused before sending, with the decoded reason; nothing is proposed.
+    const none = await quorate(['gov', 'propose', 'change-policy', '--decision', 'add-party', '--veto', 'nobody', '--description', 'veto by a party that does not exist', '--key-file', keyFile(0), '--rpc', net.url(0)])
+    expect(none.code, none.stderr).toBe(1)
+    expect(none.stderr).toContain('propose refused: governance: veto party "nobody" is not a current party')
+    expect(await rpc<unknown[]>(net.url(0), 'gov_getProposals', [])).toEqual([])
     // A registered node that never runs.
     const add = proposalId(await quorateOk(['gov', 'propose', 'add-node', '--node', deadNode, '--party-id', 'alpha', '--description', 'spare node', '--key-file', keyFile(0), '--rpc', net.url(0)]))
     expect((await voteYes(add, [0, 1, 2], 0)).at(-1)?.state).toBe('approved')
@@ -159,5 +164,22 @@ describe('a chain halted by lost validators is recovered with a validator overri
       const h = Math.min(await height(0), await height(1))
       return h > decided + 2 && (await net.hashAt(0, h)) === (await net.hashAt(1, h))
     })
-  }, 240_000)
+  }, 300_000)
+
+  it('doctor says whether governance admits a node: a running validator, a stopped node no longer validating, an unregistered folder', async () => {
+    type Report = { ok: boolean; checks: { id: string; status: string; message: string }[] }
+    const admission = (out: string) => (JSON.parse(out) as Report).checks.find((c) => c.id === 'governance')
+    const running = await quorate(['doctor', '--data-dir', net.nodes[0]!.dataDir, '--json'])
+    expect(admission(running.stdout)).toMatchObject({ status: 'ok', message: expect.stringMatching(new RegExp(`^admitted: node ${net.nodes[0]!.address.toLowerCase()} of party alpha is active, a validator`)) })
+    const removed = await quorate(['doctor', '--data-dir', net.nodes[2]!.dataDir, '--peer-rpc', net.url(0), '--json'])
+    expect(admission(removed.stdout)).toMatchObject({ status: 'ok', message: expect.stringContaining('of party gamma is active, not a validator') })
+    // A joining folder whose AddNode was never voted: refused by every peer, and doctor says so.
+    const fresh = join(tmp.dir, 'fresh')
+    await quorateOk(['party', 'join-request', '--data-dir', fresh, '--party-id', 'fresh', '--name', 'Fresh', '--kind', 'member'])
+    await quorateOk(['party', 'join', '--data-dir', fresh, '--genesis', join(net.nodes[0]!.dataDir, 'genesis.json'), '--peer', `${net.nodes[0]!.p2pUrl}@${net.nodes[0]!.address}`, '--rpc-port', '1'])
+    const keys = JSON.parse(await quorateOk(['keys', 'show', '--data-dir', fresh, '--json'])) as { address: string; encryptionKey: string }
+    const report = await quorate(['doctor', '--data-dir', fresh, '--peer-rpc', net.url(0), '--json'])
+    expect(report.code).toBe(1)
+    expect(admission(report.stdout)).toMatchObject({ status: 'fail', message: `${keys.address} is not registered in governance (per ${net.url(0)}): every peer refuses its handshake` })
+  }, 120_000)
 })
