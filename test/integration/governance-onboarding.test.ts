@@ -160,6 +160,12 @@ describe('a party joins and leaves a governed network through the CLI', () => {
     expect(twice.stderr).toMatch(/governance: party "?pensionfund"? already voted/)
     await ok(['gov', 'vote', String(addNode), 'yes', '--key-file', fifth.adminKey, '--rpc', net.url(1)])
     expect(await ok(['gov', 'vote', String(addNode), 'yes', '--key-file', keyFile(3), '--rpc', net.url(3)])).toContain('is now approved')
+    // AddNode registered the node's own encryption key (from the join request), not zeros.
+    const keys = JSON.parse(await ok(['keys', 'show', '--data-dir', fifth.dir, '--json'])) as { address: string; encryptionKey: string }
+    expect(keys.address).toBe(fifth.address)
+    expect(keys.encryptionKey).toMatch(/^0x(?!0{64})[0-9a-f]{64}$/)
+    const registered = await rpc<{ address: string; encryptionKey: string }[]>(net.url(2), 'gov_getNodes', [])
+    expect(registered.find((n) => n.address.toLowerCase() === fifth.address)?.encryptionKey).toBe(keys.encryptionKey)
     const nodes = await ok(['gov', 'list', 'nodes', '--rpc', net.url(2)])
     expect(nodes).toMatch(new RegExp(`${fifth.address}\\s+${NEW_PARTY}\\s+active\\s+-\\s+wss://127.0.0.1:${fifth.p2pPort}`))
 

@@ -84,6 +84,29 @@ describe('a chain halted by lost validators is recovered with a validator overri
     // A registered node that never runs.
     const add = proposalId(await quorateOk(['gov', 'propose', 'add-node', '--node', deadNode, '--party-id', 'alpha', '--description', 'spare node', '--key-file', keyFile(0), '--rpc', net.url(0)]))
     expect((await voteYes(add, [0, 1, 2], 0)).at(-1)?.state).toBe('approved')
+
+    // ApproveCode declares the code's size, contract name and source hash; gov show and gov list code read them.
+    const artifact = join(tmp.dir, 'Token.json')
+    const source = join(tmp.dir, 'Token.sol')
+    await writeFile(artifact, JSON.stringify({ contractName: 'Token', deployedBytecode: `0x${'60806040'.repeat(8)}` }))
+    await writeFile(source, 'contract Token {}\n')
+    const approve = proposalId(await quorateOk(['gov', 'propose', 'approve-code', '--code-file', artifact, '--source-file', source, '--description', 'token v1', '--key-file', keyFile(1), '--rpc', net.url(1)]))
+    const shown = await quorateOk(['gov', 'show', String(approve), '--rpc', net.url(0)])
+    expect(shown).toMatch(/code size\s+32 bytes \(EIP-170 limit 24576\)/)
+    expect(shown).toMatch(/contract\s+Token/)
+    expect(shown).toMatch(/source keccak256\s+0x[0-9a-f]{64}/)
+    await voteYes(approve, [0, 1, 2], 1)
+    const codes = JSON.parse(await quorateOk(['gov', 'list', 'code', '--json', '--rpc', net.url(2)])) as { codeHash: string; proposal: number; declared: { name: string; size: number } }[]
+    expect(codes).toHaveLength(1)
+    expect(codes[0]).toMatchObject({ proposal: approve, declared: { name: 'Token', size: 32 } })
+    expect(await quorateOk(['gov', 'list', 'code', '--rpc', net.url(2)])).toMatch(new RegExp(`${codes[0]!.codeHash}\\s+Token\\s+32 B\\s+#${approve}`))
+    // ChangePolicy: gov show diffs the policy in force against the proposed one.
+    const policy = proposalId(await quorateOk(['gov', 'propose', 'change-policy', '--decision', 'add-party', '--threshold', '66', '--comparator', '>=', '--description', 'stricter admission', '--key-file', keyFile(0), '--rpc', net.url(0)]))
+    const diff = await quorateOk(['gov', 'show', String(policy), '--rpc', net.url(0)])
+    expect(diff).toMatch(/threshold\s+> 50% → >= 66%/)
+    expect(diff).toMatch(/voting period\s+10m \(unchanged\)/)
+    expect(diff).toMatch(/veto\s+none \(unchanged\)/)
+
     await net.kill(3)
     await waitFor('node 4 gone from node 1', async () => Number(await rpc<string>(net.url(0), 'net_peerCount')) === 2)
     const before = (await rpc<unknown[]>(net.url(0), 'gov_getProposals', [])).length
@@ -95,7 +118,7 @@ describe('a chain halted by lost validators is recovered with a validator overri
     expect((await rpc<unknown[]>(net.url(0), 'gov_getProposals', [])).length).toBe(before)
     // One down is within the fault budget: blocks go on.
     await advances([0, 1, 2], 2)
-  }, 90_000)
+  }, 240_000)
 
   let pendingTx = ''
   let haltedHead = 0
