@@ -29,6 +29,12 @@ export function withCodeInfo(description: string, info: CodeInfo): string {
   return `${description}\n${CODE_INFO_PREFIX}${JSON.stringify(info)}`
 }
 
+/** The description as people wrote it, without a declaration line. */
+export function withoutCodeInfo(description: string): string {
+  const lines = description.split('\n')
+  return lines.at(-1)?.startsWith(CODE_INFO_PREFIX) ? lines.slice(0, -1).join('\n') : description
+}
+
 /** The declaration in a description's last line, if it is one and well formed. */
 export function codeInfoOf(description: string): CodeInfo | undefined {
   const last = description.split('\n').at(-1) ?? ''

@@ -21,7 +21,7 @@ import { GovernanceActionError, GovernanceClient, TxNotFinalError, revertReason 
 import { DECISIONS, PARTY_KINDS, PERMISSIONS, type Decision, type Permission } from '../governance/consortium.js'
 import { LEGAL_BASES, validateCollection, type DecisionArgs, type PartyKind } from '../governance/decisions.js'
 import { livenessShortfall, shortfallText, validatorsAfter } from '../governance/liveness.js'
-import { approvedCodes, codeInfoOf, declareCode, withCodeInfo, type ApprovedCode } from './gov-code.js'
+import { approvedCodes, codeInfoOf, declareCode, withCodeInfo, withoutCodeInfo, type ApprovedCode } from './gov-code.js'
 import type { Address, Hex } from '../types.js'
 import { parseWith } from '../validation.js'
 import { readAdminKey, type AdminKey, type AdminKeySources } from './keys.js'
@@ -616,7 +616,7 @@ export function formatProposals(proposals: readonly ProposalInfo[], nowMs: numbe
     { header: 'STATE', cell: (p) => stateText(p, nowMs), colour: (p) => STATE_COLOUR[p.state] },
     { header: 'VOTES', cell: votesText },
     { header: 'DEADLINE', cell: (p) => (p.state === 'open' ? relativeTime(p.deadline, nowMs) : '-') },
-    { header: 'DESCRIPTION', cell: (p) => (p.description.length > 48 ? `${p.description.slice(0, 47)}…` : p.description) },
+    { header: 'DESCRIPTION', cell: (p) => { const d = withoutCodeInfo(p.description); return d.length > 48 ? `${d.slice(0, 47)}…` : d } },
   ]
   return proposals.length ? renderTable(columns, proposals, { colour }) : 'no proposals\n'
 }
@@ -727,7 +727,7 @@ export function formatProposal(p: ProposalInfo, parties: readonly PartyInfo[], n
   const lines: string[] = []
   const kv = (k: string, v: string) => lines.push(`  ${k.padEnd(12)}${sanitizeCell(v)}`)
   lines.push(sanitizeCell(`Proposal #${p.id}: ${p.decision} — ${stateText(p, nowMs)}`))
-  kv('description', p.description || '(none)')
+  kv('description', withoutCodeInfo(p.description) || '(none)')
   kv('proposer', p.proposer)
   lines.push('  arguments')
   for (const [k, v] of argRows(p.args)) lines.push(sanitizeCell(`    ${k.padEnd(22)}${v}`))
