@@ -116,6 +116,12 @@ describe('a chain halted by lost validators is recovered with a validator overri
     expect(r.stderr).toContain('after this change 5 validators need 4 online to finalise blocks, but only 3 of them')
     expect(r.stderr).toContain(deadNode)
     expect((await rpc<unknown[]>(net.url(0), 'gov_getProposals', [])).length).toBe(before)
+    // --force sends it anyway, with a warning (it only opens the proposal; nobody votes for it here).
+    const forced = await quorate(['gov', 'propose', 'add-validator', '--node', deadNode, '--force', '--description', 'forced', '--key-file', keyFile(0), '--rpc', net.url(0)])
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(forced.stderr).toContain('warning: --force: the liveness of the validator set after this change is not checked')
+    expect(forced.stdout).toMatch(/proposal #\d+ opened: AddValidator/)
+    expect((await rpc<unknown[]>(net.url(0), 'gov_getProposals', [])).length).toBe(before + 1)
     // One down is within the fault budget: blocks go on.
     await advances([0, 1, 2], 2)
   }, 240_000)
