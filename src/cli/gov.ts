@@ -312,6 +312,7 @@ export interface DecisionFlags {
   account?: string
   permissions?: string
   collectionFile?: string
+  minValidators?: number
 }
 
 type FlagName = keyof DecisionFlags
@@ -365,6 +366,10 @@ const FLAGS_OF: Partial<Record<Decision, FlagName[]>> = {
   ChangePolicy: ['decision', 'threshold', 'comparator', 'votingPeriod', 'veto'],
   SetAccountPermissions: ['account', 'partyId', 'permissions'],
   SetCollection: ['collectionFile'],
+  RotateAdmins: ['partyId', 'admin'],
+  FreezeParty: ['partyId'],
+  UnfreezeParty: ['partyId'],
+  SetMinValidators: ['minValidators'],
 }
 
 /** `partyId` → `--party-id` */
@@ -473,7 +478,16 @@ export async function buildDecision(decisionText: string, flags: DecisionFlags, 
     case 'SuspendParty':
     case 'ReinstateParty':
     case 'RemoveParty':
+    case 'FreezeParty':
+    case 'UnfreezeParty':
       return { decision, id: partyIdFlag(requireFlag(flags.partyId, '--party-id', decision)) }
+    case 'RotateAdmins': {
+      const admins = listFlag(flags.admin).map((a) => addressFlag(a, '--admin'))
+      if (admins.length === 0) throw new ConfigError('--admin', 'rotate-admins needs the new admin keys: --admin <address> (repeatable; list a key again to keep it)')
+      return { decision, id: partyIdFlag(requireFlag(flags.partyId, '--party-id', decision)), admins }
+    }
+    case 'SetMinValidators':
+      return { decision, minValidators: requireFlag(flags.minValidators, '--min-validators', decision) }
     case 'AddNode': {
       const node = addressFlag(requireFlag(flags.node ?? request?.node.address, '--node', decision), '--node')
       const party = partyIdFlag(requireFlag(flags.partyId ?? request?.party.id, '--party-id', decision))
@@ -556,7 +570,13 @@ function summary(decision: string, args: Record<string, unknown>): string {
     case 'SuspendParty':
     case 'ReinstateParty':
     case 'RemoveParty':
+    case 'FreezeParty':
+    case 'UnfreezeParty':
       return str(args.id)
+    case 'RotateAdmins':
+      return `${str(args.id)}: admins ${str(args.admins)}`
+    case 'SetMinValidators':
+      return `minValidators ${str(args.minValidators)}`
     case 'AddNode':
       return `${str(args.node)} of ${str(args.party)}${args.endpoint ? ` at ${str(args.endpoint)}` : ', outbound-only'}${args.validator ? ', as validator' : ''}`
     case 'RemoveNode':
@@ -1071,13 +1091,13 @@ export function govCommand(): Command {
       .requiredOption('--rpc <url>', 'a node RPC URL'),
   )
     .option('--request <file>', 'add-party / add-node: read the party or node from a join request (quorate party join-request)')
-    .option('--party-id <id>', 'the party (add-party, suspend-/reinstate-/remove-party, add-node, set-account-permissions)')
+    .option('--party-id <id>', 'the party (add-party, suspend-/reinstate-/remove-party, freeze-/unfreeze-party, rotate-admins, add-node, set-account-permissions)')
     .option('--name <name>', 'add-party: the party\'s name')
     .option('--kind <kind>', 'add-party: member, regulator or observer')
-    .option('--admin <address>', 'add-party: an admin account; repeatable', collect)
+    .option('--admin <address>', 'add-party, rotate-admins: an admin account; repeatable', collect)
     .option('--node <address>', 'add-node, remove-node, add-validator, remove-validator: the node address')
     .option('--endpoint <wss://host:port>', 'add-node: the node\'s P2P endpoint (omit for an outbound-only node)')
-    .option('--validator', 'add-node: make it a validator at once')
+    .option('--validator', 'add-node: make it a validator candidate (its node activates itself once synced and connected)')
     .option('--encryption-key <hex>', 'add-node: the node\'s X25519 public key for private data')
     .option('--code-hash <hash>', 'approve-code / revoke-code: keccak256 of the RUNTIME bytecode')
     .option('--code-file <file>', 'approve-code / revoke-code: runtime bytecode (hex) or a JSON artifact with deployedBytecode, hashed here')
@@ -1092,6 +1112,7 @@ export function govCommand(): Command {
     .option('--veto <party>', 'change-policy: a veto party; repeatable; "none" for none', collect)
     .option('--account <address>', 'set-account-permissions: the account')
     .option('--permissions <list>', 'set-account-permissions: comma-separated transact,deploy,call or none')
+    .option('--min-validators <n>', 'set-min-validators: the new minimum (1 to the current validator count)', positiveInt('--min-validators'))
     .option('--collection-file <file>', 'set-collection: YAML or JSON {id, controller, retention, members, grants: [{party, purpose, basis}]}')
     .option('--force', 'send a validator change even if it would leave fewer live validators than a quorum (recovery only)', false)
     .option('--json', 'print JSON', false)

@@ -1,32 +1,12 @@
-/** The structs that ConsortiumGovernance's views return, as viem decodes them. */
-import type { Address, Hex } from '../types.js'
+/**
+ * The structs that ConsortiumGovernance's views return, as viem decodes them: inferred from the
+ * generated `as const` ABI (abi.ts), so they follow the contract without being written twice.
+ */
+import type { ContractFunctionName, ContractFunctionReturnType } from 'viem'
+import type { consortiumGovernanceAbi } from './abi.js'
 
-export interface PartyTuple {
-  id: Hex
-  name: string
-  kind: number
-  status: number
-  admins: readonly Address[]
-}
-export interface PolicyTuple {
-  thresholdPercent: number
-  inclusive: boolean
-  votingPeriod: bigint
-  vetoParties: readonly Hex[]
-}
-export interface ProposalTuple {
-  id: bigint
-  kind: number
-  state: number
-  proposerParty: Hex
-  createdAt: bigint
-  deadline: bigint
-  voters: number
-  yes: number
-  no: number
-  thresholdPercent: number
-  inclusive: boolean
-  vetoParties: readonly Hex[]
-  payload: Hex
-  description: string
-}
+type Returns<F extends ContractFunctionName<typeof consortiumGovernanceAbi, 'view'>> = ContractFunctionReturnType<typeof consortiumGovernanceAbi, 'view', F>
+
+export type PartyTuple = Returns<'getParty'>
+export type PolicyTuple = Returns<'getPolicy'>
+export type ProposalTuple = Returns<'getProposal'>

@@ -4,7 +4,16 @@
  */
 import { relative } from 'node:path'
 import { errorMessage } from '../errors.js'
-import { checkGovernanceArtifacts, compileGovernance, governanceArtifactsPath, writeGovernanceArtifacts } from './compile.js'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  checkGovernanceArtifacts,
+  compileGovernance,
+  governanceAbiModulePath,
+  governanceArtifactsPath,
+  renderAbiModule,
+  runtimeSizes,
+  writeGovernanceArtifacts,
+} from './compile.js'
 
 function main(args: string[]): number {
   const unknown = args.filter((a) => a !== '--check')
@@ -15,8 +24,14 @@ function main(args: string[]): number {
   const path = governanceArtifactsPath()
   const shown = relative(process.cwd(), path) || path
   const fresh = compileGovernance()
+  const abiPath = governanceAbiModulePath()
+  const abiModule = renderAbiModule(fresh)
   if (args.includes('--check')) {
     const result = checkGovernanceArtifacts(fresh, path)
+    if (!existsSync(abiPath) || readFileSync(abiPath, 'utf8') !== abiModule) {
+      result.upToDate = false
+      result.differences.push(`${relative(process.cwd(), abiPath)} is not what the artifacts generate`)
+    }
     if (result.upToDate) {
       process.stdout.write(`${shown} is up to date (solc ${fresh.solcVersion}, sources ${fresh.sourceHash})\n`)
       return 0
@@ -27,10 +42,9 @@ function main(args: string[]): number {
     return 1
   }
   writeGovernanceArtifacts(fresh, path)
-  const names = Object.entries(fresh.contracts)
-    .filter(([, c]) => c.deployedBytecode !== '0x')
-    .map(([n, c]) => `${n} (${(c.deployedBytecode.length - 2) / 2} bytes)`)
-  process.stdout.write(`wrote ${shown}: ${names.join(', ')}\n`)
+  writeFileSync(abiPath, abiModule)
+  const names = runtimeSizes(fresh).map((c) => `${c.name} (${c.bytes} bytes, ${c.room} left under EIP-170)`)
+  process.stdout.write(`wrote ${shown} and ${relative(process.cwd(), abiPath)}: ${names.join(', ')}\n`)
   return 0
 }
 

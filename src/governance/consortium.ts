@@ -27,6 +27,10 @@ export const DECISIONS = [
   // Appended in order: the index is the on-chain decision type.
   'SetCollection',
   'SetChainParameters',
+  'RotateAdmins',
+  'FreezeParty',
+  'UnfreezeParty',
+  'SetMinValidators',
 ] as const
 export type Decision = (typeof DECISIONS)[number]
 

@@ -14,7 +14,10 @@ export type PartyKind = (typeof PARTY_KINDS)[number]
 
 export type DecisionArgs =
   | { decision: 'AddParty'; id: string; name: string; kind: PartyKind; admins: Address[] }
-  | { decision: 'SuspendParty' | 'ReinstateParty' | 'RemoveParty'; id: string }
+  | { decision: 'SuspendParty' | 'ReinstateParty' | 'RemoveParty' | 'FreezeParty' | 'UnfreezeParty'; id: string }
+  /** Replaces every admin key of party `id`; only that party may propose it. */
+  | { decision: 'RotateAdmins'; id: string; admins: Address[] }
+  | { decision: 'SetMinValidators'; minValidators: number }
   | { decision: 'AddNode'; node: Address; party: string; endpoint: string; validator: boolean; encryptionKey?: Hex }
   | { decision: 'RemoveNode' | 'AddValidator' | 'RemoveValidator'; node: Address }
   | { decision: 'ApproveCode' | 'RevokeCode'; codeHash: Hex }
@@ -71,6 +74,10 @@ const LAYOUT: Record<Decision, string> = {
   SetAccountPermissions: 'address, bytes32, uint8',
   SetCollection: 'bytes32, bytes32, uint64, bytes32[], bytes32[], bytes32[], bytes32[]',
   SetChainParameters: 'bytes',
+  RotateAdmins: 'bytes32, address[]',
+  FreezeParty: 'bytes32',
+  UnfreezeParty: 'bytes32',
+  SetMinValidators: 'uint16',
 }
 
 export function decisionIndex(d: Decision): number {
@@ -98,7 +105,13 @@ export function encodeDecision(args: DecisionArgs): Hex {
       case 'SuspendParty':
       case 'ReinstateParty':
       case 'RemoveParty':
+      case 'FreezeParty':
+      case 'UnfreezeParty':
         return [partyIdToBytes32(args.id)]
+      case 'RotateAdmins':
+        return [partyIdToBytes32(args.id), args.admins]
+      case 'SetMinValidators':
+        return [args.minValidators]
       case 'AddNode':
         return [args.node, partyIdToBytes32(args.party), args.endpoint, args.validator, args.encryptionKey ?? `0x${'00'.repeat(32)}`]
       case 'RemoveNode':
@@ -143,7 +156,13 @@ export function decodeDecision(kind: number, payload: Hex): DecisionArgs {
     case 'SuspendParty':
     case 'ReinstateParty':
     case 'RemoveParty':
+    case 'FreezeParty':
+    case 'UnfreezeParty':
       return { decision, id: bytes32ToPartyId(v[0] as Hex) }
+    case 'RotateAdmins':
+      return { decision, id: bytes32ToPartyId(v[0] as Hex), admins: (v[1] as string[]).map(lower) }
+    case 'SetMinValidators':
+      return { decision, minValidators: Number(v[0]) }
     case 'AddNode':
       return { decision, node: lower(v[0]), party: bytes32ToPartyId(v[1] as Hex), endpoint: v[2] as string, validator: v[3] as boolean, encryptionKey: v[4] as Hex }
     case 'RemoveNode':

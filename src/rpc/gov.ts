@@ -17,7 +17,7 @@ import type { Address, Hex } from '../types.js'
 import { method, noParams, type RpcMethods } from './types.js'
 
 export const PROPOSAL_STATES = ['open', 'approved', 'rejected', 'expired', 'failed'] as const
-const PARTY_STATUSES = ['none', 'active', 'suspended', 'removed'] as const
+const PARTY_STATUSES = ['none', 'active', 'suspended', 'removed', 'frozen'] as const
 const NODE_STATUSES: Record<number, string> = { 1: 'active', 3: 'removed' }
 
 /** Reads of the full governance ABI at a block, shaped for JSON-RPC and the CLI. */

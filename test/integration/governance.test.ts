@@ -42,7 +42,7 @@ import { startInProcessNode, type InProcessNode } from '../helpers/governance-no
 
 const CODE_RULE = 'contract code not approved (rule: contract approval)'
 const PERMISSION_RULE = 'permission denied (rule: account permissions)'
-const NOT_ADMIN = 'governance: caller is not an admin of an active voting party'
+const NOT_ADMIN = 'is not an admin of an active voting party (NotVotingAdmin)'
 /** EIP-1474 "transaction rejected": what PERMISSION_DENIED maps to. */
 const TRANSACTION_REJECTED = -32003
 const GOVERNANCE_ABI = parseAbi(['function isCodeApproved(bytes32 codeHash) view returns (bool)'])
@@ -262,7 +262,7 @@ describe('governance enforced by a network of processes', () => {
     expect(await board.proposal(veto)).toMatchObject({ state: 'open', yes: 2, no: 0 })
     await board.vote(veto, ['regulator'], false)
     expect(await board.proposal(veto)).toMatchObject({ state: 'rejected', yes: 2, no: 1 })
-    await expectRefused(board.clients.insurer.vote(veto, true), 'vote refused: governance: proposal is already decided')
+    await expectRefused(board.clients.insurer.vote(veto, true), `vote refused: governance: proposal ${veto} is already decided (ProposalDecided)`)
     expect(await isApproved(tokenHash)).toBe(false)
 
     // Only admins of active voting parties vote (and propose); a party votes once.
@@ -271,11 +271,11 @@ describe('governance enforced by a network of processes', () => {
     await board.vote(first, ['pensionfund', 'employer'])
     for (const outsider of [ROLES.deployer, ROLES.observerAdmin, ROLES.unregistered]) {
       const client = await GovernanceClient.connect(url, outsider.privateKey)
-      await expectRefused(client.vote(first, true), `vote refused: ${NOT_ADMIN}`)
-      await expectRefused(client.propose(grantDeploy, 'not mine to propose'), `propose refused: ${NOT_ADMIN}`)
+      await expectRefused(client.vote(first, true), `vote refused: governance: caller ${outsider.address.toLowerCase()} ${NOT_ADMIN}`)
+      await expectRefused(client.propose(grantDeploy, 'not mine to propose'), `propose refused: governance: caller ${outsider.address.toLowerCase()} ${NOT_ADMIN}`)
     }
-    await expectRefused(board.clients.pensionfund.vote(first, true), 'vote refused: governance: party already voted')
-    await expectRefused(board.clients.employer.vote(first, false), 'vote refused: governance: party already voted')
+    await expectRefused(board.clients.pensionfund.vote(first, true), 'vote refused: governance: party "pensionfund" already voted (AlreadyVoted)')
+    await expectRefused(board.clients.employer.vote(first, false), 'vote refused: governance: party "employer" already voted (AlreadyVoted)')
     // Two of four is not more than 50%: still open.
     expect(await board.proposal(first)).toMatchObject({ state: 'open', yes: 2, no: 0, thresholdPercent: 50, comparator: '>' })
 
@@ -301,14 +301,14 @@ describe('governance enforced by a network of processes', () => {
     await board.vote(expiring, ['pensionfund', 'employer'])
     const open = await board.proposal(expiring)
     expect(open).toMatchObject({ state: 'open', yes: 2 })
-    await expectRefused(board.clients.regulator.finalize(expiring), 'finalize refused: governance: voting period has not ended')
+    await expectRefused(board.clients.regulator.finalize(expiring), `finalize refused: governance: the voting period of proposal ${expiring} has not ended`)
     await waitFor('a block past the deadline', async () => BigInt((await rpc<{ timestamp: Hex }>(url, 'eth_getBlockByNumber', ['latest', false])).timestamp) > BigInt(open.deadline), (SHORT_VOTING_PERIOD_S + 10) * 1000)
-    await expectRefused(board.clients.insurer.vote(expiring, true), 'vote refused: governance: proposal expired')
+    await expectRefused(board.clients.insurer.vote(expiring, true), `vote refused: governance: proposal ${expiring} expired (ProposalIsExpired)`)
     expect((await board.proposal(expiring)).state).toBe('open') // expired in effect, not yet marked
     await board.clients.regulator.finalize(expiring)
     expect(await board.proposal(expiring)).toMatchObject({ state: 'expired', yes: 2 })
-    await expectRefused(board.clients.insurer.vote(expiring, true), 'vote refused: governance: proposal expired')
-    await expectRefused(board.clients.insurer.finalize(expiring), 'finalize refused: governance: proposal expired')
+    await expectRefused(board.clients.insurer.vote(expiring, true), `vote refused: governance: proposal ${expiring} expired (ProposalIsExpired)`)
+    await expectRefused(board.clients.insurer.finalize(expiring), `finalize refused: governance: proposal ${expiring} expired (ProposalIsExpired)`)
     expect((await rpc<{ id: string }[]>(url, 'gov_getParties')).map((p) => p.id)).not.toContain('latecomer')
   }, 120_000)
 

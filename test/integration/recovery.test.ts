@@ -16,7 +16,7 @@ import { parseConsortium } from '../../src/governance/consortium.js'
 import type { NetworkNode } from '../../src/node/init.js'
 import { TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node-process.js'
-import { proposalId, quorate, quorateOk } from '../helpers/cli.js'
+import { proposalId as proposalIdText, quorate, quorateOk } from '../helpers/gov-cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const PARTIES = ['alpha', 'beta', 'gamma', 'delta'] as const
@@ -25,6 +25,7 @@ const DEV = ['0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266', '0x70997970c51812dc3a
 let tmp: Awaited<ReturnType<typeof tempDir>>
 let net: TestNetwork
 const keyFile = (i: number) => join(tmp.dir, `admin-${i}.key`)
+const proposalId = (out: string): number => Number(proposalIdText(out))
 
 function consortiumOf(nodes: NetworkNode[]) {
   return parseConsortium(

@@ -41,7 +41,11 @@ contract ConsortiumGovernance is ICodeApprovals {
     uint8 internal constant SET_ACCOUNT_PERMISSIONS = 12;
     uint8 internal constant SET_COLLECTION = 13;
     uint8 internal constant SET_CHAIN_PARAMETERS = 14;
-    uint8 internal constant DECISION_TYPES = 15;
+    uint8 internal constant ROTATE_ADMINS = 15;
+    uint8 internal constant FREEZE_PARTY = 16;
+    uint8 internal constant UNFREEZE_PARTY = 17;
+    uint8 internal constant SET_MIN_VALIDATORS = 18;
+    uint8 internal constant DECISION_TYPES = 19;
 
     /// The chain parameters contract (IChainParameters); a chain without it cannot schedule changes.
     address internal constant CHAIN_PARAMETERS = 0x0000000000000000000000000000000000001002;
@@ -54,6 +58,8 @@ contract ConsortiumGovernance is ICodeApprovals {
     uint8 internal constant PARTY_ACTIVE = 1;
     uint8 internal constant PARTY_SUSPENDED = 2;
     uint8 internal constant PARTY_REMOVED = 3;
+    /// Frozen by the others (a compromised party): no votes, no permissions, no nodes, until unfrozen.
+    uint8 internal constant PARTY_FROZEN = 4;
 
     // Node statuses (0: never added).
     uint8 internal constant NODE_ACTIVE = 1;
@@ -194,6 +200,10 @@ contract ConsortiumGovernance is ICodeApprovals {
     event PartySuspended(bytes32 indexed id);
     event PartyReinstated(bytes32 indexed id);
     event PartyRemoved(bytes32 indexed id);
+    event PartyFrozen(bytes32 indexed id);
+    event PartyUnfrozen(bytes32 indexed id);
+    event AdminsRotated(bytes32 indexed id);
+    event MinValidatorsChanged(uint16 minValidators);
     event NodeAdded(address indexed node, bytes32 indexed party);
     event NodeRemoved(address indexed node, bytes32 indexed party);
     event ValidatorCandidate(address indexed node);
@@ -231,8 +241,8 @@ contract ConsortiumGovernance is ICodeApprovals {
     address[] private _accountList;
     mapping(bytes32 => bool) private _approvedCode;
 
-    Policy[15] private _policies;
-    /// Fixed at genesis (ChangePolicy does not carry it).
+    Policy[19] private _policies;
+    /// The validator count no decision may go below; changed by SetMinValidators.
     uint16 public minValidators;
 
     mapping(bytes32 => Collection) private _collections;
@@ -252,7 +262,7 @@ contract ConsortiumGovernance is ICodeApprovals {
     /// @param parties founding parties (all active)
     /// @param nodes their nodes; `validator` nodes form the first validator set, in this order
     /// @param accounts permissioned accounts of the founding parties
-    /// @param policies exactly one policy per decision type (0..14), in any order
+    /// @param policies exactly one policy per decision type (0..18), in any order
     constructor(
         uint16 minValidators_,
         PartyInit[] memory parties,
@@ -293,12 +303,14 @@ contract ConsortiumGovernance is ICodeApprovals {
 
     /// @notice Opens a proposal. Only an admin of an active member or regulator party may propose;
     /// proposing is not voting (the proposer's party votes like any other).
-    /// @param kind the decision type (0..14)
+    /// @param kind the decision type (0..18)
     /// @param payload abi.encode of the decision's arguments (see the spec). The decision must apply
     /// to the current state (see preflight), else the proposal is refused with the action's reason.
     function propose(uint8 kind, bytes calldata payload, string calldata description) external returns (uint256 id) {
         bytes32 party = _voterParty(msg.sender);
         if (kind >= DECISION_TYPES) revert UnknownDecisionType(kind);
+        // A party rotates only its own admin keys.
+        if (kind == ROTATE_ADMINS && payload.length >= 32 && bytes32(payload[:32]) != party) revert NotOwnParty(party);
         try this.preflight(kind, payload) {} catch (bytes memory reason) {
             // A payload that does not decode reverts without data.
             if (reason.length == 0) revert PayloadMismatch(kind);
@@ -318,10 +330,12 @@ contract ConsortiumGovernance is ICodeApprovals {
         p.vetoParties = policy.vetoParties;
         p.payload = payload;
         p.description = description;
+        // The party to be frozen has no say in its own freeze.
+        bytes32 excluded = kind == FREEZE_PARTY ? bytes32(payload[:32]) : bytes32(0);
         uint16 voters = 0;
         for (uint256 i = 0; i < _partyIds.length; i++) {
             bytes32 pid = _partyIds[i];
-            if (_isVotingParty(pid)) {
+            if (pid != excluded && _isVotingParty(pid)) {
                 _eligible[id][pid] = true;
                 voters++;
             }
@@ -385,6 +399,15 @@ contract ConsortiumGovernance is ICodeApprovals {
             _addValidator(abi.decode(payload, (address)));
         } else if (kind == REMOVE_VALIDATOR) {
             _removeValidatorRole(abi.decode(payload, (address)));
+        } else if (kind == ROTATE_ADMINS) {
+            (bytes32 id, address[] memory admins) = abi.decode(payload, (bytes32, address[]));
+            _rotateAdmins(id, admins);
+        } else if (kind == FREEZE_PARTY) {
+            _freezeParty(abi.decode(payload, (bytes32)));
+        } else if (kind == UNFREEZE_PARTY) {
+            _unfreezeParty(abi.decode(payload, (bytes32)));
+        } else if (kind == SET_MIN_VALIDATORS) {
+            _setMinValidators(abi.decode(payload, (uint16)));
         } else if (kind == SET_CHAIN_PARAMETERS) {
             if (CHAIN_PARAMETERS.code.length == 0) revert NoChainParametersContract(CHAIN_PARAMETERS);
             IChainParameters(CHAIN_PARAMETERS).schedule(abi.decode(payload, (bytes)));
@@ -685,8 +708,22 @@ contract ConsortiumGovernance is ICodeApprovals {
         if (_parties[id].status != PARTY_NONE) revert PartyIdUsed(id);
         if (kind > OBSERVER) revert BadPartyKind(kind);
         if (bytes(name).length == 0 || bytes(name).length > MAX_NAME_BYTES) revert BadPartyName();
-        if (admins.length == 0 || admins.length > MAX_ADMINS) revert BadAdminCount();
         if (_partyIds.length >= MAX_PARTIES) revert TooManyParties();
+        _claimAdmins(id, admins);
+        Party storage party = _parties[id];
+        party.id = id;
+        party.name = name;
+        party.kind = kind;
+        party.status = PARTY_ACTIVE;
+        party.admins = admins;
+        _partyIds.push(id);
+        emit PartyAdded(id);
+    }
+
+    /// Makes `admins` the admin keys of party `id`: 1 to 16 keys, none an admin of another party or a
+    /// registered account.
+    function _claimAdmins(bytes32 id, address[] memory admins) private {
+        if (admins.length == 0 || admins.length > MAX_ADMINS) revert BadAdminCount();
         for (uint256 i = 0; i < admins.length; i++) {
             address admin = admins[i];
             if (admin == address(0)) revert ZeroAddress();
@@ -696,14 +733,36 @@ contract ConsortiumGovernance is ICodeApprovals {
             if (_accountParty(admin) != bytes32(0)) revert AccountOfAParty(admin);
             _adminParty[admin] = id;
         }
+    }
+
+    /// Replaces every admin key of an active party (a key may stay by being listed again).
+    function _rotateAdmins(bytes32 id, address[] memory admins) private {
         Party storage party = _parties[id];
-        party.id = id;
-        party.name = name;
-        party.kind = kind;
-        party.status = PARTY_ACTIVE;
+        if (party.status != PARTY_ACTIVE) revert PartyNotActive(id);
+        for (uint256 i = 0; i < party.admins.length; i++) delete _adminParty[party.admins[i]];
+        _claimAdmins(id, admins);
         party.admins = admins;
-        _partyIds.push(id);
-        emit PartyAdded(id);
+        emit AdminsRotated(id);
+    }
+
+    /// Emergency: an active party loses its vote, its permissions and its nodes until unfrozen.
+    function _freezeParty(bytes32 id) private {
+        if (_parties[id].status != PARTY_ACTIVE) revert PartyNotActive(id);
+        _requirePartyCanLeave(id);
+        _parties[id].status = PARTY_FROZEN;
+        emit PartyFrozen(id);
+    }
+
+    function _unfreezeParty(bytes32 id) private {
+        if (_parties[id].status != PARTY_FROZEN) revert PartyNotFrozen(id);
+        _parties[id].status = PARTY_ACTIVE;
+        emit PartyUnfrozen(id);
+    }
+
+    function _setMinValidators(uint16 count) private {
+        if (count < 1 || count > _activeValidatorCount()) revert BadMinValidators(count, _activeValidatorCount());
+        minValidators = count;
+        emit MinValidatorsChanged(count);
     }
 
     function _suspendParty(bytes32 id) private {
@@ -721,8 +780,8 @@ contract ConsortiumGovernance is ICodeApprovals {
 
     function _removeParty(bytes32 id) private {
         Party storage party = _parties[id];
-        if (party.status != PARTY_ACTIVE && party.status != PARTY_SUSPENDED) revert PartyNotCurrent(id);
-        // A suspended party's validators already left the set; only an active party's count.
+        if (!_isCurrent(party.status)) revert PartyNotCurrent(id);
+        // A suspended or frozen party's validators already left the set; only an active party's count.
         if (party.status == PARTY_ACTIVE) _requirePartyCanLeave(id);
         for (uint256 i = 0; i < _nodeList.length; i++) {
             Node storage node = _nodes[_nodeList[i]];
@@ -878,7 +937,7 @@ contract ConsortiumGovernance is ICodeApprovals {
         if (veto.length > MAX_VETO_PARTIES) revert TooManyVetoParties();
         for (uint256 i = 0; i < veto.length; i++) {
             uint8 status = _parties[veto[i]].status;
-            if (status != PARTY_ACTIVE && status != PARTY_SUSPENDED) revert VetoPartyNotCurrent(veto[i]);
+            if (!_isCurrent(status)) revert VetoPartyNotCurrent(veto[i]);
         }
         Policy storage p = _policies[decisionType];
         p.thresholdPercent = threshold;
@@ -891,12 +950,17 @@ contract ConsortiumGovernance is ICodeApprovals {
     function _setAccountPermissions(address account, bytes32 partyId, uint8 permissions) private {
         if (account == address(0)) revert ZeroAddress();
         uint8 status = _parties[partyId].status;
-        if (status != PARTY_ACTIVE && status != PARTY_SUSPENDED) revert PartyNotCurrent(partyId);
+        if (!_isCurrent(status)) revert PartyNotCurrent(partyId);
         if (permissions > ALL_PERMISSIONS) revert BadPermissions(permissions);
         if (_adminParty[account] != bytes32(0)) revert AdminHasAllPermissions(account);
         if (_accounts[account].partyId == bytes32(0)) _accountList.push(account);
         _accounts[account] = Account(partyId, permissions);
         emit AccountPermissionsSet(account, partyId, permissions);
+    }
+
+    /// Active, suspended or frozen: a party that still exists.
+    function _isCurrent(uint8 status) private pure returns (bool) {
+        return status == PARTY_ACTIVE || status == PARTY_SUSPENDED || status == PARTY_FROZEN;
     }
 
     /// The party an account is registered to, unless that party was removed (its record is history).

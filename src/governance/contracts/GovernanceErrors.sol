@@ -39,6 +39,9 @@ error AdminOfAParty(address account);
 error AccountOfAParty(address account);
 error PartyNotActive(bytes32 id);
 error PartyNotSuspended(bytes32 id);
+error PartyNotFrozen(bytes32 id);
+/// RotateAdmins is proposed only by the party whose keys it replaces.
+error NotOwnParty(bytes32 party);
 error PartyNotCurrent(bytes32 id);
 error VetoPartyNotCurrent(bytes32 id);
 error NoVoterLeft();
@@ -53,6 +56,7 @@ error AlreadyCandidate(address node);
 error NotValidator(address node);
 error NotCandidate(address node);
 error TooFewValidators(uint256 minValidators);
+error BadMinValidators(uint16 requested, uint256 validators);
 
 // Code, contracts, policies, accounts, parameters
 error ZeroCodeHash();

@@ -170,6 +170,11 @@ describe('governance artifacts', () => {
         'validatorCandidates() view returns (address[])',
         'event ValidatorCandidate(address indexed)',
         'event ValidatorCandidateWithdrawn(address indexed)',
+        // Admin key rotation, emergency freeze, minValidators by vote.
+        'event AdminsRotated(bytes32 indexed)',
+        'event PartyFrozen(bytes32 indexed)',
+        'event PartyUnfrozen(bytes32 indexed)',
+        'event MinValidatorsChanged(uint16)',
         // The audit trail.
         'event PartyAdded(bytes32 indexed)',
         'event PartySuspended(bytes32 indexed)',

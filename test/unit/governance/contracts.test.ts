@@ -308,7 +308,7 @@ describe('ConsortiumGovernance: proposals and votes', () => {
     const chain = await GovernanceChain.create()
     const short = payload.node(node(1)) // one word where AddParty needs a string and an array
     expect((await chain.transact(PF, 'propose', [Decision.AddParty, short, ''])).reason).toBe('governance: payload does not match decision type 0 (PayloadMismatch)')
-    expect((await chain.transact(PF, 'propose', [15, short, ''])).reason).toBe('governance: unknown decision type 15 (UnknownDecisionType)')
+    expect((await chain.transact(PF, 'propose', [19, short, ''])).reason).toBe('governance: unknown decision type 19 (UnknownDecisionType)')
     expect((await chain.transact(PF, 'propose', [Decision.AddValidator, '0x', ''])).reason).toBe('governance: payload does not match decision type 6 (PayloadMismatch)')
     expect(await chain.read('proposalCount')).toBe(0n)
   })
@@ -545,7 +545,7 @@ contract Recorder {
     expect(await chain.refusedProposal(PF, Decision.ChangePolicy, payload.policy(Decision.AddParty, 100, false, 3600n))).toBe(
       'governance: more than 100% can never be reached; use >= for unanimity (UnreachableThreshold)',
     )
-    expect(await chain.refusedProposal(PF, Decision.ChangePolicy, payload.policy(15, 50, false, 3600n))).toBe('governance: unknown decision type 15 (UnknownDecisionType)')
+    expect(await chain.refusedProposal(PF, Decision.ChangePolicy, payload.policy(19, 50, false, 3600n))).toBe('governance: unknown decision type 19 (UnknownDecisionType)')
 
     // A one-party consortium (plus an observer): suspending the only voter would end governance.
     const g = standardGenesis()
@@ -635,3 +635,66 @@ function checksum(address: string): Address {
   const [decoded] = decodeAbiParameters(parseAbiParameters('address'), `0x${address.slice(2).toLowerCase().padStart(64, '0')}`)
   return decoded
 }
+
+describe('ConsortiumGovernance: admin key rotation, emergency freeze, minValidators', () => {
+  it('RotateAdmins: only the party itself proposes it; afterwards the old key cannot vote and the new one can', async () => {
+    const chain = await GovernanceChain.create()
+    const rotate = payload.rotate('insurer', [NEWCOMER.address])
+    expect(await chain.refusedProposal(PF, Decision.RotateAdmins, rotate)).toBe('governance: party "pensionfund" may rotate only its own admin keys (NotOwnParty)')
+    const { events } = await chain.decide([INS, PF, EMP], Decision.RotateAdmins, rotate)
+    expect(events.find((e) => e.eventName === 'AdminsRotated')?.args).toEqual({ id: pid('insurer') })
+    expect((await party(chain, 'insurer')).admins).toEqual([checksum(NEWCOMER.address)])
+    expect(await chain.read('adminPartyOf', [INS.address])).toBe(ZERO_KEY)
+    expect(await chain.read('permissionsOf', [INS.address])).toBe(0)
+    const id = await chain.propose(PF, Decision.ApproveCode, payload.code(keccakHex(new Uint8Array([6]))))
+    expect((await chain.vote(INS, id, true)).reason).toBe(`governance: caller ${INS.address.toLowerCase()} is not an admin of an active voting party (NotVotingAdmin)`)
+    expect((await chain.vote(NEWCOMER, id, true)).ok).toBe(true)
+    // A key of another party, or none at all, is refused when proposed.
+    expect(await chain.refusedProposal(NEWCOMER, Decision.RotateAdmins, payload.rotate('insurer', [EMP.address]))).toBe(`governance: account ${EMP.address.toLowerCase()} is already an admin of a party (AdminOfAParty)`)
+    expect(await chain.refusedProposal(NEWCOMER, Decision.RotateAdmins, payload.rotate('insurer', []))).toBe('governance: a party needs 1 to 16 admin accounts (BadAdminCount)')
+  })
+
+  it('FreezeParty: the frozen party is not asked, loses its vote, permissions, nodes and validators; UnfreezeParty restores them', async () => {
+    const chain = await GovernanceChain.create()
+    const freeze = await chain.propose(PF, Decision.FreezeParty, payload.party('employer'))
+    // The party to be frozen is not a voter of its freeze: 3 voting parties, > 50% needs 2.
+    expect(await chain.proposal(freeze)).toMatchObject({ voters: 3 })
+    expect((await chain.vote(EMP, freeze, false)).reason).toBe('governance: party "employer" was not a voting party when the proposal was created (NotEligible)')
+    await chain.vote(PF, freeze, true)
+    const decisive = await chain.vote(INS, freeze, true)
+    expect(names(decisive.events)).toEqual(['VoteCast', 'PartyFrozen', 'ProposalApproved'])
+    expect((await party(chain, 'employer')).status).toBe(4)
+    expect(await chain.read('permissionsOf', [EMP.address])).toBe(0)
+    expect(await chain.read('permissionsOf', [USER2.address])).toBe(0) // the frozen party's account
+    expect(await chain.read('isNodeAllowed', [node(0xb1)])).toBe(false)
+    expect(await chain.read('getValidators')).toEqual([node(0xa1), node(0xc1)].map(checksum))
+    expect((await chain.transact(EMP, 'propose', [Decision.ApproveCode, payload.code(keccakHex(new Uint8Array([8]))), ''])).reason).toBe(
+      `governance: caller ${EMP.address.toLowerCase()} is not an admin of an active voting party (NotVotingAdmin)`,
+    )
+    // Not counted: 3 voting parties now, so 2 yes approve.
+    const unfreeze = await chain.propose(INS, Decision.UnfreezeParty, payload.party('employer'))
+    expect(await chain.proposal(unfreeze)).toMatchObject({ voters: 3 })
+    await chain.vote(INS, unfreeze, true)
+    expect(names((await chain.vote(REG, unfreeze, true)).events)).toEqual(['VoteCast', 'PartyUnfrozen', 'ProposalApproved'])
+    expect((await party(chain, 'employer')).status).toBe(1)
+    expect(await chain.read('permissionsOf', [USER2.address])).toBe(2)
+    expect(await chain.read('getValidators')).toEqual([node(0xa1), node(0xb1), node(0xc1)].map(checksum))
+    expect(await chain.refusedProposal(PF, Decision.UnfreezeParty, payload.party('employer'))).toBe('governance: party "employer" is not frozen (PartyNotFrozen)')
+    // Freezing a party whose validator would take the set below minValidators is refused.
+    await chain.decide(MEMBERS, Decision.FreezeParty, payload.party('insurer'))
+    expect(await chain.refusedProposal(PF, Decision.FreezeParty, payload.party('employer'))).toBe('governance: would leave fewer than 2 validators (TooFewValidators)')
+  })
+
+  it('SetMinValidators: changed by vote, never below 1 nor above the current validator count', async () => {
+    const chain = await GovernanceChain.create() // 3 validators, minValidators 2
+    const { events } = await chain.decide(MEMBERS, Decision.SetMinValidators, payload.minValidators(3))
+    expect(events.find((e) => e.eventName === 'MinValidatorsChanged')?.args).toEqual({ minValidators: 3 })
+    expect(await chain.read('minValidators')).toBe(3)
+    expect(await chain.refusedProposal(PF, Decision.RemoveValidator, payload.node(node(0xc1)))).toBe('governance: would leave fewer than 3 validators (TooFewValidators)')
+    expect(await chain.refusedProposal(PF, Decision.SetMinValidators, payload.minValidators(4))).toBe('governance: minValidators must be 1 to the current 3 validators, not 4 (BadMinValidators)')
+    expect(await chain.refusedProposal(PF, Decision.SetMinValidators, payload.minValidators(0))).toBe('governance: minValidators must be 1 to the current 3 validators, not 0 (BadMinValidators)')
+    await chain.decide(MEMBERS, Decision.SetMinValidators, payload.minValidators(1))
+    await chain.decide(MEMBERS, Decision.RemoveValidator, payload.node(node(0xc1)))
+    expect(await chain.read('getValidators')).toEqual([node(0xa1), node(0xb1)].map(checksum))
+  })
+})

@@ -48,6 +48,10 @@ export const Decision = {
   SetAccountPermissions: 12,
   SetCollection: 13,
   SetChainParameters: 14,
+  RotateAdmins: 15,
+  FreezeParty: 16,
+  UnfreezeParty: 17,
+  SetMinValidators: 18,
 } as const
 export const State = { Open: 0, Approved: 1, Rejected: 2, Expired: 3, Failed: 4 } as const
 
@@ -69,6 +73,8 @@ export const payload = {
     encodeAbiParameters(parseAbiParameters('uint8, uint8, bool, uint64, bytes32[]'), [decisionType, threshold, inclusive, votingPeriod, veto.map(pid)]),
   account: (account: Address, party: string, permissions: number) =>
     encodeAbiParameters(parseAbiParameters('address, bytes32, uint8'), [account, pid(party), permissions]),
+  rotate: (party: string, admins: Address[]) => encodeAbiParameters(parseAbiParameters('bytes32, address[]'), [pid(party), admins]),
+  minValidators: (n: number) => encodeAbiParameters(parseAbiParameters('uint16'), [n]),
 }
 
 export interface PartyInit {
