@@ -3,9 +3,9 @@
  * generated `as const` ABI (abi.ts), so they follow the contract without being written twice.
  */
 import type { ContractFunctionName, ContractFunctionReturnType } from 'viem'
-import type { consortiumGovernanceAbi } from './abi.js'
+import type { governanceAbi } from './abi.js'
 
-type Returns<F extends ContractFunctionName<typeof consortiumGovernanceAbi, 'view'>> = ContractFunctionReturnType<typeof consortiumGovernanceAbi, 'view', F>
+type Returns<F extends ContractFunctionName<typeof governanceAbi, 'view'>> = ContractFunctionReturnType<typeof governanceAbi, 'view', F>
 
 export type PartyTuple = Returns<'getParty'>
 export type PolicyTuple = Returns<'getPolicy'>

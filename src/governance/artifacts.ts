@@ -44,7 +44,12 @@ export interface GovernanceContract extends ContractArtifact {
 export interface GovernanceArtifacts {
   solcVersion: string
   sourceHash: Hex
+  /**
+   * Its `abi` is that of the governance ADDRESS: ConsortiumGovernance's own functions plus the
+   * GovernanceViews listings its fallback serves (see governanceAddressAbi).
+   */
   ConsortiumGovernance: GovernanceContract
+  GovernanceViews: GovernanceContract
   GovernedProxy: GovernanceContract
   PrivateDataAnchors: GovernanceContract
 }
@@ -96,6 +101,15 @@ function governanceContract(artifacts: Artifacts, name: string): GovernanceContr
   return { ...c, runtimeCodeHash: bytesToHex(keccak256(hexToBytes(c.deployedBytecode))) as Hex }
 }
 
+/**
+ * What the governance address answers: ConsortiumGovernance's entries, then those of
+ * GovernanceViews it does not have (its fallback delegates them), each entry once.
+ */
+export function governanceAddressAbi(artifacts: Artifacts): Abi {
+  const entries = [...(artifacts.contracts.ConsortiumGovernance?.abi ?? []), ...(artifacts.contracts.GovernanceViews?.abi ?? [])].filter((e) => e.type !== 'fallback')
+  return [...new Map(entries.map((e) => [JSON.stringify(e), e])).values()]
+}
+
 let loaded: GovernanceArtifacts | undefined
 
 /** The checked-in governance artifacts (validated once per process; treat the result as read-only). */
@@ -105,7 +119,8 @@ export function governanceArtifacts(): GovernanceArtifacts {
     loaded = {
       solcVersion: artifacts.solcVersion,
       sourceHash: artifacts.sourceHash,
-      ConsortiumGovernance: governanceContract(artifacts, 'ConsortiumGovernance'),
+      ConsortiumGovernance: { ...governanceContract(artifacts, 'ConsortiumGovernance'), abi: governanceAddressAbi(artifacts) },
+      GovernanceViews: governanceContract(artifacts, 'GovernanceViews'),
       GovernedProxy: governanceContract(artifacts, 'GovernedProxy'),
       PrivateDataAnchors: governanceContract(artifacts, 'PrivateDataAnchors'),
     }

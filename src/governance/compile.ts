@@ -10,7 +10,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import { keccak256 } from '../crypto/native.js'
 import { QuorateError } from '../errors.js'
 import type { Hex } from '../types.js'
-import type { Artifacts } from './artifacts.js'
+import { governanceAddressAbi, type Artifacts } from './artifacts.js'
 import { compileSolidity, solcVersion } from './solc.js'
 
 /** The settings every artifact is built with (part of artifacts.json, so a change shows in review). */
@@ -113,6 +113,11 @@ export function renderAbiModule(artifacts: Artifacts): string {
     if (c.deployedBytecode === '0x') continue
     lines.push(`export const ${lowerFirst(name)}Abi = ${JSON.stringify(c.abi, null, 2)} as const`, '')
   }
+  lines.push(
+    '/** What the governance address answers: ConsortiumGovernance and the GovernanceViews its fallback serves. */',
+    `export const governanceAbi = ${JSON.stringify(governanceAddressAbi(artifacts), null, 2)} as const`,
+    '',
+  )
   return `${lines.join('\n').trimEnd()}\n`
 }
 

@@ -15,7 +15,7 @@ import type { GenesisInput } from '../chain/genesis.js'
 import { QuorateError } from '../errors.js'
 import { decodeRevertReason } from '../execution/revert.js'
 import type { Address, Hex } from '../types.js'
-import { GOVERNANCE_ADDRESS } from './address.js'
+import { GOVERNANCE_ADDRESS, GOVERNANCE_VIEWS_ADDRESS } from './address.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from '../privacy/address.js'
 import { permissionBits } from './decisions.js'
 import { partyIdToBytes32 } from './ids.js'
@@ -91,6 +91,8 @@ export async function consortiumGenesis(c: Consortium): Promise<GenesisInput> {
     alloc: {
       ...Object.fromEntries(Object.entries(c.alloc).map(([a, v]) => [a, { balance: `0x${v.balance.toString(16)}` }])),
       [GOVERNANCE_ADDRESS]: { balance: '0x0', code: bytesToHex(await vm.stateManager.getCode(created)), storage },
+      // Stateless: it runs on the governance contract's storage (DELEGATECALL from its fallback).
+      [GOVERNANCE_VIEWS_ADDRESS]: { balance: '0x0', code: governanceArtifacts().GovernanceViews.deployedBytecode },
       // No constructor state and no immutables: the runtime code is the whole contract.
       [PRIVATE_DATA_ANCHORS_ADDRESS]: { balance: '0x0', code: governanceArtifacts().PrivateDataAnchors.deployedBytecode },
     },

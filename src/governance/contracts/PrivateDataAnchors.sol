@@ -2,6 +2,8 @@
 pragma solidity 0.8.30;
 
 import {ConsortiumGovernance} from "./ConsortiumGovernance.sol";
+import {GovernanceState} from "./GovernanceState.sol";
+import {GovernanceViews} from "./GovernanceViews.sol";
 
 /// @title PrivateDataAnchors
 /// @notice The on-chain side of private data collections: for each record, its hash, a keyed
@@ -96,7 +98,7 @@ contract PrivateDataAnchors {
         bytes32 purposesHash,
         uint64 expiresAt
     ) external {
-        ConsortiumGovernance.Collection memory c = _collection(collection);
+        GovernanceState.Collection memory c = _collection(collection);
         _requireMember(c, _nodeParty(msg.sender));
         if (keyId == bytes32(0) || recordHash == bytes32(0) || subjectId == bytes32(0) || purposesHash == bytes32(0)) revert EmptyAnchorField();
         require(expiresAt > block.timestamp, "anchors: the record is already past its retention");
@@ -117,9 +119,9 @@ contract PrivateDataAnchors {
     /// @notice Asks every member to erase one record (keyId) or all records of a subject (subjectId).
     /// Only the collection's controlling party may ask: one of its admin accounts or active nodes.
     function requestErasure(bytes32 collection, bytes32 keyId, bytes32 subjectId) external returns (uint256 id) {
-        ConsortiumGovernance.Collection memory c = _collection(collection);
+        GovernanceState.Collection memory c = _collection(collection);
         bytes32 party = _nodeParty(msg.sender);
-        if (party == bytes32(0)) party = ConsortiumGovernance(GOVERNANCE).adminPartyOf(msg.sender);
+        if (party == bytes32(0)) party = GovernanceViews(GOVERNANCE).adminPartyOf(msg.sender);
         require(party != bytes32(0) && party == c.controller, "anchors: only the controlling party of the collection may request erasure");
         require((keyId == bytes32(0)) != (subjectId == bytes32(0)), "anchors: name either a key or a subject");
         if (keyId != bytes32(0)) require(_anchors[_id(collection, keyId)].anchoredAt != 0, "anchors: no such record");
@@ -132,7 +134,7 @@ contract PrivateDataAnchors {
     /// because they are past their retention.
     function confirmDeletion(bytes32 collection, bytes32[] calldata keyIds, uint256 requestId) external {
         require(keyIds.length > 0 && keyIds.length <= MAX_KEYS_PER_CONFIRMATION, "anchors: confirm 1 to 100 keys at a time");
-        ConsortiumGovernance.Collection memory c = _collection(collection);
+        GovernanceState.Collection memory c = _collection(collection);
         _requireMember(c, _nodeParty(msg.sender));
         ErasureRequest storage r = _requests[requestId];
         if (requestId != 0) require(r.id == requestId && r.collection == collection, "anchors: no such erasure request for this collection");
@@ -181,7 +183,7 @@ contract PrivateDataAnchors {
     /// removed it) confirms that it purged the records of the collection it held.
     function confirmRemovalPurge(bytes32 collection, bytes32[] calldata keyIds) external {
         require(keyIds.length > 0 && keyIds.length <= MAX_KEYS_PER_CONFIRMATION, "anchors: confirm 1 to 100 keys at a time");
-        ConsortiumGovernance.Collection memory c = _collection(collection);
+        GovernanceState.Collection memory c = _collection(collection);
         bytes32 party = _nodeParty(msg.sender);
         require(party != bytes32(0), "anchors: sender is not an active node");
         for (uint256 i = 0; i < c.members.length; i++) require(c.members[i] != party, "anchors: the party is still a member of this collection");
@@ -219,8 +221,8 @@ contract PrivateDataAnchors {
         return keccak256(abi.encode(collection, keyId));
     }
 
-    function _collection(bytes32 id) private view returns (ConsortiumGovernance.Collection memory c) {
-        c = ConsortiumGovernance(GOVERNANCE).getCollection(id);
+    function _collection(bytes32 id) private view returns (GovernanceState.Collection memory c) {
+        c = GovernanceViews(GOVERNANCE).getCollection(id);
         require(c.id != bytes32(0), "anchors: unknown collection");
     }
 
@@ -228,7 +230,7 @@ contract PrivateDataAnchors {
         return ConsortiumGovernance(GOVERNANCE).nodePartyOf(node);
     }
 
-    function _requireMember(ConsortiumGovernance.Collection memory c, bytes32 party) private pure {
+    function _requireMember(GovernanceState.Collection memory c, bytes32 party) private pure {
         require(party != bytes32(0), "anchors: sender is not an active node");
         for (uint256 i = 0; i < c.members.length; i++) if (c.members[i] == party) return;
         revert("anchors: not a member of this collection");

@@ -15,7 +15,7 @@ const snake = (name: string) => name.replace(/[A-Z]/g, (c, i: number) => `${i ? 
 
 describe('decision ids', () => {
   it('the Solidity constants, DECISIONS and the test table agree', () => {
-    const source = readFileSync(join(governanceSourcesDir(), 'ConsortiumGovernance.sol'), 'utf8')
+    const source = readFileSync(join(governanceSourcesDir(), 'GovernanceState.sol'), 'utf8')
     const block = source.slice(source.indexOf('// Decision types'), source.indexOf('DECISION_TYPES ='))
     const constants = [...block.matchAll(/uint8 internal constant ([A-Z_]+) = (\d+);/g)].map((m) => [m[1], Number(m[2])])
     expect(constants).toEqual(DECISIONS.map((d, i) => [snake(d), i]))

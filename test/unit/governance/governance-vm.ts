@@ -26,6 +26,7 @@ import type { Address, Hex } from '../../../src/types.js'
 import type { PartyTuple as Party, ProposalTuple as Proposal } from '../../../src/governance/abi-types.js'
 
 export const GOVERNANCE: Address = '0x0000000000000000000000000000000000001000'
+export const GOVERNANCE_VIEWS: Address = '0x0000000000000000000000000000000000001003'
 export const CHAIN_PARAMETERS: Address = '0x0000000000000000000000000000000000001002'
 export const GAS = 3_000_000n
 const BLOCK_GAS = 30_000_000n
@@ -231,6 +232,9 @@ export class GovernanceChain {
     const at = createAddressFromString(GOVERNANCE)
     await vm.stateManager.putAccount(at, new Account(1n, 0n))
     await vm.stateManager.putCode(at, built.code)
+    const views = createAddressFromString(GOVERNANCE_VIEWS)
+    await vm.stateManager.putAccount(views, new Account(1n, 0n))
+    await vm.stateManager.putCode(views, hexToBytes(governanceArtifacts().GovernanceViews.deployedBytecode))
     for (const [slot, value] of built.storage) await vm.stateManager.putStorage(at, hexToBytes(slot), value)
     return new GovernanceChain(vm)
   }
