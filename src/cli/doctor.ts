@@ -31,6 +31,7 @@ import type { Address } from '../types.js'
 import { hexQuantity, nodeInfoSchema, probeReady, type NodeInfo } from './status.js'
 import { fetchFailureReason, NodeUnreachableError, rpcCall } from '../rpc/http-client.js'
 import { renderTable, type Colour } from './table.js'
+import { GovReader, type NodeInfo as NodeInfoRow, type PartyInfo } from './gov.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip'
 
@@ -505,6 +506,35 @@ async function checkPeerRpc(url: string, genesisHash: string | undefined, timeou
   return results
 }
 
+/**
+ * Whether governance admits this node, read over JSON-RPC (this node's if it runs, else the first
+ * --peer-rpc): its address registered and active, its party active; and its validator role.
+ */
+export async function checkAdmission(rpcUrl: string | undefined, address: Address | undefined, governed: boolean, timeoutMs: number): Promise<CheckResult> {
+  const id = 'governance'
+  const title = 'governance admission'
+  if (!governed) return skip(id, title, 'the genesis has no governance contract: peers admit nodes from their config')
+  if (!address) return skip(id, title, 'needs the node key')
+  if (!rpcUrl) return skip(id, title, 'not checked: the node is not running; pass --peer-rpc <url> to ask a peer')
+  const gov = new GovReader(rpcUrl, timeoutMs)
+  let nodes: NodeInfoRow[]
+  let parties: PartyInfo[]
+  let validators: Address[]
+  try {
+    ;[nodes, parties, validators] = await Promise.all([gov.nodes(), gov.parties(), gov.validators()])
+  } catch (err) {
+    return warn(id, title, `cannot read governance from ${rpcUrl}: ${errorMessage(err)}`, 'check the RPC URL and that the gov namespace is granted')
+  }
+  const node = nodes.find((n) => n.address === address)
+  const proposeFix = `ask your sponsor to propose it (quorate gov propose add-node --request join-request.json ...) and the parties to vote`
+  if (!node) return fail(id, title, `${address} is not registered in governance (per ${rpcUrl}): every peer refuses its handshake`, proposeFix)
+  if (node.status !== 'active') return fail(id, title, `node ${address} is ${node.status} in governance: peers refuse its handshake`, 'a removed node must be added again by an AddNode vote, with a new key')
+  const party = parties.find((p) => p.id === node.party)
+  if (party?.status !== 'active') return fail(id, title, `node ${address} is active, but its party ${node.party} is ${party?.status ?? 'unknown'}: peers refuse its handshake`, `the parties vote to reinstate ${node.party} (quorate gov propose reinstate-party --party-id ${node.party} ...)`)
+  const role = validators.includes(address) ? 'a validator' : node.validator ? 'a validator candidate (it activates itself once synced and connected)' : 'not a validator'
+  return ok(id, title, `admitted: node ${address} of party ${party.id} is active, ${role} (per ${rpcUrl})`)
+}
+
 function checkRunningGenesis(probe: RunningProbe, genesisHash: string | undefined): CheckResult | undefined {
   if (!probe.self?.genesis || genesisHash === undefined) return undefined
   if (probe.self.genesis === genesisHash) return undefined
@@ -596,6 +626,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   checks.push(await checkProxy(config, env, timeoutMs))
   checks.push(...(await checkPeers(config, key.address, env, timeoutMs)))
 
+  checks.push(await checkAdmission(running.self ? running.url : opts.peerRpc?.[0], key.address, genesis.genesis?.config.governance !== undefined, timeoutMs))
   if (running.self) checks.push(await checkOwnClock(running.url, genesis.genesis, timeoutMs))
   for (const url of opts.peerRpc ?? []) checks.push(...(await checkPeerRpc(url, genesis.hash, timeoutMs)))
   if (!running.self && (opts.peerRpc ?? []).length === 0) {

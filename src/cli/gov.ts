@@ -17,9 +17,11 @@ import { decodeRevertReason } from '../execution/revert.js'
 import { ConfigError, QuorateError, errorMessage } from '../errors.js'
 import { GOVERNANCE_ADDRESS } from '../governance/address.js'
 import { governanceArtifacts } from '../governance/artifacts.js'
-import { GovernanceActionError, GovernanceClient, revertReason } from '../governance/client.js'
+import { GovernanceActionError, GovernanceClient, TxNotFinalError, revertReason } from '../governance/client.js'
 import { DECISIONS, PARTY_KINDS, PERMISSIONS, type Decision, type Permission } from '../governance/consortium.js'
 import { LEGAL_BASES, validateCollection, type DecisionArgs, type PartyKind } from '../governance/decisions.js'
+import { livenessShortfall, shortfallText, validatorsAfter } from '../governance/liveness.js'
+import { approvedCodes, codeInfoOf, declareCode, withCodeInfo, withoutCodeInfo, type ApprovedCode } from './gov-code.js'
 import type { Address, Hex } from '../types.js'
 import { parseWith } from '../validation.js'
 import { readAdminKey, type AdminKey, type AdminKeySources } from './keys.js'
@@ -190,6 +192,17 @@ export class GovReader {
     }
   }
 
+  /** The node behind this RPC and its connected peers (admin_nodeInfo, admin_peers); empty if it does not say. */
+  async connectedNodes(): Promise<Set<Address>> {
+    try {
+      const [info, peers] = await Promise.all([this.call('admin_nodeInfo'), this.call('admin_peers')])
+      const self = z.object({ id: addressOut }).parse(info).id
+      return new Set([self, ...z.array(z.object({ id: addressOut })).parse(peers).map((p) => p.id)])
+    } catch {
+      return new Set()
+    }
+  }
+
   /** The reason a proposal failed, from the ProposalFailed event of the transaction that decided it. */
   async failureReason(txHash: Hex): Promise<string | undefined> {
     const receipt = z.object({ logs: z.array(z.unknown()) }).nullable().parse(await this.call('eth_getTransactionReceipt', [txHash]))
@@ -302,6 +315,7 @@ export interface DecisionFlags {
   encryptionKey?: string
   codeHash?: string
   codeFile?: string
+  sourceFile?: string
   bytecodeFromRpc?: string
   proxy?: string
   implementation?: string
@@ -366,7 +380,7 @@ const FLAGS_OF: Partial<Record<Decision, FlagName[]>> = {
   RemoveNode: ['node'],
   AddValidator: ['node'],
   RemoveValidator: ['node'],
-  ApproveCode: ['codeHash', 'codeFile', 'bytecodeFromRpc'],
+  ApproveCode: ['codeHash', 'codeFile', 'bytecodeFromRpc', 'sourceFile'],
   RevokeCode: ['codeHash', 'codeFile', 'bytecodeFromRpc'],
   UpgradeContract: ['proxy', 'implementation'],
   ChangePolicy: ['decision', 'threshold', 'comparator', 'votingPeriod', 'veto'],
@@ -700,7 +714,7 @@ export function formatProposals(proposals: readonly ProposalInfo[], nowMs: numbe
     { header: 'STATE', cell: (p) => stateText(p, nowMs), colour: (p) => STATE_COLOUR[p.state] },
     { header: 'VOTES', cell: votesText },
     { header: 'DEADLINE', cell: (p) => (p.state === 'open' ? relativeTime(p.deadline, nowMs) : '-') },
-    { header: 'DESCRIPTION', cell: (p) => (p.description.length > 48 ? `${p.description.slice(0, 47)}…` : p.description) },
+    { header: 'DESCRIPTION', cell: (p) => { const d = withoutCodeInfo(p.description); return d.length > 48 ? `${d.slice(0, 47)}…` : d } },
   ]
   return proposals.length ? renderTable(columns, proposals, { colour }) : 'no proposals\n'
 }
@@ -750,6 +764,21 @@ export function formatAccounts(accounts: readonly AccountInfo[], colour = false)
   )
 }
 
+export function formatCodes(rows: readonly (ApprovedCode & { proposal: number | null; declared?: ReturnType<typeof codeInfoOf> | null })[], colour = false): string {
+  if (rows.length === 0) return 'no approved code\n'
+  return renderTable(
+    [
+      { header: 'CODE HASH', cell: (c) => c.codeHash },
+      { header: 'CONTRACT', cell: (c) => c.declared?.name ?? '-' },
+      { header: 'SIZE', cell: (c) => (c.declared ? `${c.declared.size} B` : '-'), align: 'right' },
+      { header: 'PROPOSAL', cell: (c) => (c.proposal === null ? '-' : `#${c.proposal}`), align: 'right' },
+      { header: 'APPROVED AT', cell: (c) => `block ${c.block}` },
+    ],
+    rows,
+    { colour },
+  )
+}
+
 export function formatPolicies(policies: readonly PolicyInfo[], colour = false): string {
   return renderTable<PolicyInfo>(
     [
@@ -763,15 +792,48 @@ export function formatPolicies(policies: readonly PolicyInfo[], colour = false):
   )
 }
 
+/** EIP-170: the largest runtime code a contract may have. */
+const MAX_CODE_SIZE = 24_576
+
+/** What an ApproveCode / RevokeCode proposal declares about its code (gov-code.ts), as rows. */
+function codeRows(p: ProposalInfo): [string, string][] {
+  const info = codeInfoOf(p.description)
+  if (!info) return [['code size', 'not declared (the proposal gives only the hash; ask the proposer for the artifact)']]
+  return [
+    ['code size', `${info.size} bytes (EIP-170 limit ${MAX_CODE_SIZE})`],
+    ['contract', info.name ?? '(not declared)'],
+    ['source keccak256', info.sourceKeccak256 ?? '(not declared)'],
+    ['', 'declared by the proposer: hash your own build to check (quorate gov propose approve-code --code-file <artifact> prints the hash)'],
+  ]
+}
+
+/** A ChangePolicy proposal against the policy in force: `threshold  > 50% → >= 66%`, one row per field that changes. */
+export function policyDiffRows(p: ProposalInfo, policies: readonly PolicyInfo[]): [string, string][] {
+  const current = policies.find((x) => x.decision === p.args.target)
+  if (!current) return [['current policy', `unknown for ${str(p.args.target)}`]]
+  const proposed = { threshold: `${str(p.args.comparator)} ${str(p.args.thresholdPercent)}%`, period: formatDuration(Number(p.args.votingPeriodSeconds)), veto: str(p.args.vetoParties) || 'none' }
+  const now = { threshold: `${current.comparator} ${current.thresholdPercent}%`, period: formatDuration(current.votingPeriodSeconds), veto: current.vetoParties.join(', ') || 'none' }
+  const rows: [string, string][] = []
+  for (const [k, label] of [['threshold', 'threshold'], ['period', 'voting period'], ['veto', 'veto']] as const) {
+    rows.push([label, now[k] === proposed[k] ? `${now[k]} (unchanged)` : `${now[k]} → ${proposed[k]}`])
+  }
+  return rows
+}
+
 /** `gov show`: the proposal with its arguments, votes per party, threshold and deadline. */
-export function formatProposal(p: ProposalInfo, parties: readonly PartyInfo[], nowMs: number, colour = false): string {
+export function formatProposal(p: ProposalInfo, parties: readonly PartyInfo[], nowMs: number, colour = false, policies?: readonly PolicyInfo[]): string {
   const lines: string[] = []
   const kv = (k: string, v: string) => lines.push(`  ${k.padEnd(12)}${sanitizeCell(v)}`)
   lines.push(sanitizeCell(`Proposal #${p.id}: ${p.decision} — ${stateText(p, nowMs)}`))
-  kv('description', p.description || '(none)')
+  kv('description', withoutCodeInfo(p.description) || '(none)')
   kv('proposer', p.proposer)
   lines.push('  arguments')
   for (const [k, v] of argRows(p.args)) lines.push(sanitizeCell(`    ${k.padEnd(22)}${v}`))
+  if (p.decision === 'ApproveCode' || p.decision === 'RevokeCode') for (const [k, v] of codeRows(p)) lines.push(sanitizeCell(`    ${k.padEnd(22)}${v}`))
+  if (p.decision === 'ChangePolicy' && policies) {
+    lines.push(`  change${p.state === 'open' ? '' : ' (against the policy in force now)'}`)
+    for (const [k, v] of policyDiffRows(p, policies)) lines.push(sanitizeCell(`    ${k.padEnd(22)}${v}`))
+  }
   kv('created', `${localTime(p.createdAt)} (${relativeTime(p.createdAt, nowMs)})`)
   kv(p.state === 'open' ? 'deadline' : 'was due', `${localTime(p.deadline)} (${relativeTime(p.deadline, nowMs)})`)
   kv('votes', `${p.yes} yes, ${p.no} no of ${p.votingParties} voting parties; approved at ${yesNeeded(p)} yes (${p.comparator} ${p.thresholdPercent}%)`)
@@ -801,7 +863,7 @@ export interface GovIo {
   env?: Record<string, string | undefined>
 }
 
-export const LIST_WHAT = ['proposals', 'parties', 'nodes', 'accounts', 'policies'] as const
+export const LIST_WHAT = ['proposals', 'parties', 'nodes', 'accounts', 'policies', 'code'] as const
 export type ListWhat = (typeof LIST_WHAT)[number]
 
 export async function runGovList(what: ListWhat, opts: { rpc: string; state?: ProposalState; json: boolean }, io: GovIo): Promise<number> {
@@ -841,6 +903,16 @@ export async function runGovList(what: ListWhat, opts: { rpc: string; state?: Pr
       else io.out(formatPolicies(policies, colour))
       break
     }
+    case 'code': {
+      const [codes, proposals] = await Promise.all([approvedCodes((m, p) => gov.call(m, p)), gov.proposals('approved')])
+      const rows = codes.map((c) => {
+        const proposal = [...proposals].reverse().find((p) => p.decision === 'ApproveCode' && p.args.codeHash === c.codeHash)
+        return { ...c, proposal: proposal?.id ?? null, ...(proposal ? { declared: codeInfoOf(proposal.description) ?? null } : {}) }
+      })
+      if (opts.json) json(rows)
+      else io.out(formatCodes(rows, colour))
+      break
+    }
   }
   return 0
 }
@@ -848,12 +920,15 @@ export async function runGovList(what: ListWhat, opts: { rpc: string; state?: Pr
 export async function runGovShow(id: number, opts: { rpc: string; json: boolean }, io: GovIo): Promise<number> {
   const gov = new GovReader(opts.rpc)
   const [proposal, parties] = await Promise.all([gov.proposal(id), gov.parties()])
+  const policies = proposal.decision === 'ChangePolicy' ? await gov.policies() : undefined
   const now = (io.now ?? Date.now)()
   if (opts.json) {
-    io.out(`${JSON.stringify({ ...proposal, yesNeeded: yesNeeded(proposal) }, null, 2)}\n`)
+    const code = proposal.decision === 'ApproveCode' || proposal.decision === 'RevokeCode' ? { code: codeInfoOf(proposal.description) ?? null } : {}
+    const change = policies ? { currentPolicy: policies.find((x) => x.decision === proposal.args.target) ?? null } : {}
+    io.out(`${JSON.stringify({ ...proposal, yesNeeded: yesNeeded(proposal), ...code, ...change }, null, 2)}\n`)
     return 0
   }
-  io.out(formatProposal(proposal, parties, now, io.colour ?? false))
+  io.out(formatProposal(proposal, parties, now, io.colour ?? false, policies))
   if (proposal.decision === 'SetChainParameters') io.out(`\n${formatChainParameterDiff(proposal.args, (await gov.chainParameters()).current)}\n`)
   io.out(`\n${nextStepText(proposal, opts.rpc, now)}\n`)
   return 0
@@ -890,11 +965,11 @@ export class AdminSession {
     readonly key: AdminKey,
   ) {}
 
-  static async open(rpc: string, sources: AdminKeySources, warn: (m: string) => void): Promise<AdminSession> {
+  static async open(rpc: string, sources: AdminKeySources, warn: (m: string) => void, waitSeconds?: number): Promise<AdminSession> {
     const key = await readAdminKey(sources, warn)
     const gov = new GovReader(rpc)
     await gov.call('eth_chainId') // fails fast (NODE_UNREACHABLE) instead of viem's retries
-    const client = await GovernanceClient.connect(rpc, key.privateKey)
+    const client = await GovernanceClient.connect(rpc, key.privateKey, waitSeconds === undefined ? undefined : waitSeconds * 1000)
     return new AdminSession(gov, client, key)
   }
 
@@ -907,6 +982,7 @@ export class AdminSession {
     try {
       return await fn(this.client)
     } catch (err) {
+      if (err instanceof TxNotFinalError) throw err
       const reason = err instanceof GovernanceActionError ? err.shortMessage.replace(/^\w+ refused: /, '') : err instanceof QuorateError ? err.shortMessage : revertReason(err)
       throw new GovernanceActionError(action, `${reason} (sent as ${this.key.address}, the key from ${this.key.source})`)
     }
@@ -937,21 +1013,74 @@ export function voteOutcomeText(p: ProposalInfo, failure: string | undefined): s
   return base
 }
 
+/** A proposal refused before anything was sent, by a check of this command (not the contract). */
+export class ProposalRefusedError extends QuorateError {
+  override name = 'ProposalRefusedError'
+  constructor(rule: string, message: string, fix: string) {
+    super('PROPOSAL_REFUSED', `propose refused before sending (rule: ${rule}): ${message}`, { details: fix })
+  }
+}
+
+/** How many recent blocks a validator must have sealed or proposed in to count as live. */
+export const LIVENESS_BLOCKS = 50
+
+/**
+ * Refuses a validator change that would leave fewer live validators than a quorum (see
+ * governance/liveness.ts). Live: connected to the node behind --rpc, or that node itself (admin_peers,
+ * admin_nodeInfo; with peering from governance every node dials every admitted one). When the node
+ * does not answer admin_*, validators that sealed or proposed one of the last LIVENESS_BLOCKS blocks
+ * count instead (stale on a halted chain). Says so and lets it pass when neither is available.
+ */
+export async function checkLiveness(gov: GovReader, args: DecisionArgs, warn: (m: string) => void): Promise<void> {
+  const [validators, nodes] = await Promise.all([gov.validators(), gov.nodes()])
+  if (!validatorsAfter(args, validators, nodes)) return
+  const connected = await gov.connectedNodes()
+  const live = connected.size > 0 ? connected : await gov.recentSealers(LIVENESS_BLOCKS)
+  if (!live) {
+    warn(`warning: ${gov.rpcUrl} reports neither its peers (admin_peers) nor seals (qbft_getSignerMetrics); the liveness of the validators after this change is not checked`)
+    return
+  }
+  const short = livenessShortfall(args, validators, nodes, live)
+  if (short) {
+    throw new ProposalRefusedError(
+      'quorum of live validators',
+      shortfallText(short),
+      'bring those validators online (quorate status shows them) or change the set in smaller steps; --force sends it anyway (docs/runbooks/recovery.md if the chain halts)',
+    )
+  }
+}
+
+/** An ApproveCode description with the declared code facts appended (gov-code.ts), when the code is at hand. */
+async function describedCode(description: string, flags: DecisionFlags, gov: GovReader): Promise<string> {
+  if (flags.sourceFile !== undefined && flags.codeFile === undefined && flags.bytecodeFromRpc === undefined) {
+    throw new ConfigError('--source-file', 'goes with --code-file or --bytecode-from-rpc (the size and name come from the code)')
+  }
+  const code = flags.codeFile !== undefined ? await runtimeCodeFromFile(flags.codeFile) : flags.bytecodeFromRpc !== undefined ? await gov.code(flags.bytecodeFromRpc.toLowerCase() as Address) : undefined
+  return code ? withCodeInfo(description, await declareCode(code, flags.codeFile, flags.sourceFile)) : description
+}
+
 export interface ProposeOptions extends DecisionFlags {
   rpc: string
   description: string
   keyFile?: string
   key?: string
   json?: boolean
+  /** Seconds to wait for the receipt before reporting "sent, not yet final". */
+  wait?: number
+  /** Send even if the change would leave fewer live validators than a quorum. */
+  force?: boolean
 }
 
 export async function runGovPropose(decisionText: string, opts: ProposeOptions, io: GovIo): Promise<number> {
-  const { rpc, description, keyFile, key, json, ...flags } = opts
+  const { rpc, description, keyFile, key, json, wait, force, ...flags } = opts
   if (description.trim() === '') throw new ConfigError('--description', 'say why, for the other parties (it stays in the audit trail)')
   const gov = new GovReader(rpc)
   const args = await buildDecision(decisionText, flags, { policies: () => gov.policies(), code: (a) => gov.code(a) })
-  const session = await AdminSession.open(rpc, { keyFile, key, env: io.env }, io.err)
-  const { id, txHash } = await session.act('propose', (c) => c.propose(args, description))
+  const text = args.decision === 'ApproveCode' ? await describedCode(description, flags, gov) : description
+  if (force) io.err('warning: --force: the liveness of the validator set after this change is not checked')
+  else await checkLiveness(gov, args, io.err)
+  const session = await AdminSession.open(rpc, { keyFile, key, env: io.env }, io.err, wait)
+  const { id, txHash } = await session.act('propose', (c) => c.propose(args, text))
   const proposal = await gov.proposal(id)
   if (json) {
     io.out(`${JSON.stringify({ id, txHash, proposal }, null, 2)}\n`)
@@ -971,8 +1100,8 @@ export async function runGovPropose(decisionText: string, opts: ProposeOptions, 
   return 0
 }
 
-export async function runGovVote(id: number, choice: 'yes' | 'no', opts: { rpc: string; keyFile?: string; key?: string; json?: boolean }, io: GovIo): Promise<number> {
-  const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err)
+export async function runGovVote(id: number, choice: 'yes' | 'no', opts: { rpc: string; keyFile?: string; key?: string; json?: boolean; wait?: number }, io: GovIo): Promise<number> {
+  const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err, opts.wait)
   const { proposal, failure, txHash } = await session.vote(id, choice === 'yes')
   if (opts.json) io.out(`${JSON.stringify({ id, txHash, state: proposal.state, yes: proposal.yes, no: proposal.no, failure }, null, 2)}\n`)
   else io.out(`${voteOutcomeText(proposal, failure)}\n`)
@@ -980,8 +1109,8 @@ export async function runGovVote(id: number, choice: 'yes' | 'no', opts: { rpc: 
   return proposal.state === 'failed' ? 1 : 0
 }
 
-export async function runGovExecute(id: number, opts: { rpc: string; keyFile?: string; key?: string }, io: GovIo): Promise<number> {
-  const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err)
+export async function runGovExecute(id: number, opts: { rpc: string; keyFile?: string; key?: string; wait?: number }, io: GovIo): Promise<number> {
+  const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err, opts.wait)
   await session.act('execute', (c) => c.finalize(id))
   const proposal = await session.gov.proposal(id)
   io.out(`proposal #${id} is now ${proposal.state}: voting ended undecided (${proposal.yes} yes, ${proposal.no} no of ${proposal.votingParties}); nothing was changed\n`)
@@ -1011,6 +1140,7 @@ export function keyOptions(cmd: Command): Command {
   return cmd
     .option('--key-file <path>', 'file holding the party admin\'s private key (0x hex); or set QUORATE_ADMIN_KEY')
     .addOption(new Option('--key <hex>', 'the admin private key on the command line: development chains only (prints a warning)').hideHelp())
+    .option('--wait <seconds>', 'how long to wait for the transaction to be final; after that it is reported "sent, not yet final" (exit 6)', positiveInt('--wait'))
 }
 
 function io(): GovIo {
@@ -1025,7 +1155,7 @@ export function govCommand(): Command {
   const gov = usageExitCodes(new Command('gov')).description('consortium governance: list, show, propose, vote on and close proposals')
   gov
     .command('list')
-    .description('list proposals (default), parties, nodes, accounts or policies')
+    .description('list proposals (default), parties, nodes, accounts, policies or approved code')
     .addArgument(new Argument('[what]', 'what to list').choices(LIST_WHAT).default('proposals'))
     .addOption(new Option('--state <state>', 'only proposals in this state').choices(['open', 'approved', 'rejected', 'expired', 'failed']))
     .addOption(rpcOption())
@@ -1064,6 +1194,7 @@ export function govCommand(): Command {
     .option('--code-hash <hash>', 'approve-code / revoke-code: keccak256 of the RUNTIME bytecode')
     .option('--code-file <file>', 'approve-code / revoke-code: runtime bytecode (hex) or a JSON artifact with deployedBytecode, hashed here')
     .option('--bytecode-from-rpc <address>', 'approve-code / revoke-code: hash the code deployed at this address on --rpc')
+    .option('--source-file <file>', 'approve-code: the contract\'s source; its keccak256 is declared in the description with the code size and name')
     .option('--proxy <address>', 'upgrade-contract: the governed proxy')
     .option('--implementation <address>', 'upgrade-contract: the new implementation (its code must be approved)')
     .option('--decision <decision>', 'change-policy: which decision type\'s policy')
@@ -1080,6 +1211,7 @@ export function govCommand(): Command {
     .option('--empty-block-period-ms <ms>', 'set-chain-parameters: time between empty blocks (50..86400000)', positiveInt('--empty-block-period-ms'))
     .option('--gas-limit <gas>', 'set-chain-parameters: block gas limit (5000000..2000000000)', positiveInt('--gas-limit'))
     .option('--protocol <name>', 'set-chain-parameters: protocol version, e.g. quorate/2 (every node must run a release that supports it)')
+    .option('--force', 'send a validator change even if it would leave fewer live validators than a quorum (recovery only)', false)
     .option('--json', 'print JSON', false)
     .action(async (decision: string, o: ProposeOptions) => setExit(await runGovPropose(decision, o, io())))
   keyOptions(
@@ -1091,7 +1223,7 @@ export function govCommand(): Command {
       .addOption(rpcOption()),
   )
     .option('--json', 'print JSON', false)
-    .action(async (id: number, choice: 'yes' | 'no', o: { rpc: string; keyFile?: string; key?: string; json: boolean }) => setExit(await runGovVote(id, choice, o, io())))
+    .action(async (id: number, choice: 'yes' | 'no', o: { rpc: string; keyFile?: string; key?: string; json: boolean; wait?: number }) => setExit(await runGovVote(id, choice, o, io())))
   keyOptions(
     gov
       .command('execute')

@@ -18,6 +18,9 @@ import { shouldColour } from './table.js'
 import { devAccounts } from '../crypto/dev-accounts.js'
 import { govCommand, usageExitCodes } from './gov.js'
 import { dataCommand } from './data.js'
+import { keysCommand } from './node-keys.js'
+import { recoveryCommand } from './recovery.js'
+import { TxNotFinalError } from '../governance/client.js'
 import { rpcKeyCommand } from './rpc-key.js'
 import { initFromConsortium, initFromConsortiumText, partyCommand } from './party.js'
 
@@ -160,9 +163,12 @@ program.addCommand(govCommand())
 program.addCommand(partyCommand())
 program.addCommand(dataCommand())
 program.addCommand(rpcKeyCommand())
+program.addCommand(keysCommand())
+program.addCommand(recoveryCommand())
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) console.error(`error: ${err.message}`)
+  else if (err instanceof TxNotFinalError) console.error(`pending [${err.code}]: ${err.message}`)
   else if (err instanceof QuorateError) console.error(`error [${err.code}]: ${err.message}`)
   else console.error(err)
   // One table of exit codes for every command (docs/operations.md "Exit codes").

@@ -10,6 +10,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
+import { connect } from 'node:net'
 import { createInterface } from 'node:readline/promises'
 import { Command, Option } from 'commander'
 import { parseGenesis, type GenesisInput } from '../chain/genesis.js'
@@ -17,10 +18,14 @@ import { privateKeyToAddress } from '../crypto/keys.js'
 import { ConfigError, QuorateError, errorMessage } from '../errors.js'
 import { loadConsortium, PARTY_KINDS, type Consortium } from '../governance/consortium.js'
 import type { DecisionArgs } from '../governance/decisions.js'
+import { livenessShortfall, quorumOf } from '../governance/liveness.js'
+import { maxFaulty } from '../consensus/qbft/quorum.js'
 import { consortiumGenesis } from '../governance/genesis.js'
 import { CONFIG_FILE, readJsonFile, type NodeConfigInput } from '../node/config.js'
 import { createNodeKeys, exists, writeNodeFiles } from '../node/init.js'
 import { readKeyFile } from '../node/keyfile.js'
+import { readNodeIdentity } from '../node/identity.js'
+import { ENCRYPTION_KEY_FILE } from '../privacy/keys.js'
 import type { Address } from '../types.js'
 import { genesisHashOf } from './doctor.js'
 import {
@@ -182,11 +187,14 @@ export async function createJoinRequest(opts: JoinRequestOptions): Promise<JoinR
   }
   const keyFile = join(dataDir, 'node.key')
   let nodeKey: JoinRequestResult['nodeKey'] = 'reused'
-  let address: Address
-  if (await exists(keyFile)) address = privateKeyToAddress(await readKeyFile(keyFile))
-  else {
-    address = (await createNodeKeys(dataDir)).address
+  if (!(await exists(keyFile))) {
+    await createNodeKeys(dataDir)
     nodeKey = 'created'
+  }
+  // The encryption key goes into the request: AddNode registers it, and private data is sealed to it.
+  const { address, encryptionKey } = await readNodeIdentity(dataDir)
+  if (!encryptionKey) {
+    throw new ConfigError('--data-dir', `${dataDir} has a node key but no ${ENCRYPTION_KEY_FILE}`, { details: 'the node could never receive private data; make the request in a new folder' })
   }
   let admins: Address[]
   let adminKeyFile: string | undefined
@@ -204,7 +212,7 @@ export async function createJoinRequest(opts: JoinRequestOptions): Promise<JoinR
   }
   const request = JoinRequestSchema.parse({
     party: { id: opts.partyId, name: opts.name, kind: opts.kind, admins },
-    node: { address, endpoint: opts.endpoint ?? '' },
+    node: { address, endpoint: opts.endpoint ?? '', encryptionKey },
   })
   const file = opts.out ?? join(dataDir, JOIN_REQUEST_FILE)
   await mkdir(dataDir, { recursive: true })
@@ -220,6 +228,7 @@ export function joinRequestText(r: JoinRequestResult, dataDir: string): string {
     `  admin         ${q.party.admins.join(', ')}${r.adminKeyFile ? `  (key ${r.adminKey === 'created' ? 'created' : 'already'} in ${resolve(r.adminKeyFile)}, mode 0600)` : ''}`,
     `  node          ${q.node.address}  (key ${r.nodeKey === 'created' ? 'created' : 'already'} in ${resolve(dataDir, 'node.key')})`,
     `  endpoint      ${q.node.endpoint || 'none: an outbound-only node'}`,
+    `  encryption    ${q.node.encryptionKey ?? 'none'}  (public key for private data; AddNode registers it)`,
     ...(r.adminKeyFile ? [`move ${ADMIN_KEY_FILE} into your party's key management: it votes for the party, and the node does not need it`] : []),
     'send the request to your sponsor, and confirm the node and admin addresses with them out of band (a call, a signed letter):',
     '  they are what the parties vote to admit.',
@@ -239,6 +248,8 @@ export interface JoinOptions {
   p2pPort?: number | undefined
   p2pHost: string
   name?: string | undefined
+  /** How long to wait for each peer's TCP port (default 2 s). */
+  probeTimeoutMs?: number | undefined
 }
 
 /** `wss://host:port@0xaddress` (the address is the peer's node address, checked in the handshake). */
@@ -252,7 +263,40 @@ export function parsePeer(text: string): { url: string; address?: Address } {
 }
 
 /** Writes the consortium's genesis and a config (peers to sync from) into a folder made by join-request. */
-export async function joinNetwork(opts: JoinOptions): Promise<{ address: Address; genesisHash: string; governed: boolean }> {
+export interface JoinResult {
+  address: Address
+  genesisHash: string
+  governed: boolean
+  /** Validators in the genesis, the given peers, and how many answered a TCP connect. */
+  peering: { validators: number; given: number; reachable: number }
+}
+
+/** Whether a TCP connection to the host:port of a wss:// URL opens within `timeoutMs`. */
+export function reachable(url: string, timeoutMs: number): Promise<boolean> {
+  const u = new URL(url)
+  return new Promise((res) => {
+    const socket = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 443) })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      res(ok)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+
+/**
+ * A warning when fewer peers answer than survive the fault budget: with n validators up to
+ * f = floor((n-1)/3) may be down, so f + 1 reachable peers keep the node connected meanwhile.
+ */
+export function peeringWarning(p: JoinResult['peering']): string | undefined {
+  const needed = maxFaulty(p.validators) + 1
+  if (p.reachable >= needed) return undefined
+  return `warning: ${p.reachable} of the ${p.given} peer${p.given === 1 ? '' : 's'} given answer now; with ${p.validators} validators up to ${needed - 1} may be down at once, so give at least ${needed} reachable peers (--peer, repeatable). Once synced, the node also dials every node governance admits.`
+}
+
+export async function joinNetwork(opts: JoinOptions): Promise<JoinResult> {
   const dataDir = opts.dataDir
   const keyFile = join(dataDir, 'node.key')
   if (!(await exists(keyFile))) {
@@ -269,9 +313,11 @@ export async function joinNetwork(opts: JoinOptions): Promise<{ address: Address
   }
   let genesisHash: string
   let governed: boolean
+  let validators: number
   try {
     const genesis = parseGenesis(genesisJson, opts.genesis)
     governed = genesis.config.governance !== undefined
+    validators = genesis.validators.length
     genesisHash = await genesisHashOf(genesis)
   } catch (err) {
     throw new ConfigError('--genesis', errorMessage(err))
@@ -301,10 +347,12 @@ export async function joinNetwork(opts: JoinOptions): Promise<{ address: Address
     },
   }
   await writeNodeFiles(dataDir, genesisJson as GenesisInput, config)
-  return { address, genesisHash, governed }
+  const answers = await Promise.all(peers.map((p) => reachable(p.url, opts.probeTimeoutMs ?? 2000)))
+  return { address, genesisHash, governed, peering: { validators, given: peers.length, reachable: answers.filter(Boolean).length } }
 }
 
-export function joinText(opts: JoinOptions, r: { address: Address; genesisHash: string; governed: boolean }): string {
+export function joinText(opts: JoinOptions, r: JoinResult): string {
+  const warning = peeringWarning(r.peering)
   const dir = resolve(opts.dataDir)
   return [
     `${dir} is ready to join`,
@@ -312,6 +360,7 @@ export function joinText(opts: JoinOptions, r: { address: Address; genesisHash: 
     `  genesis       hash ${r.genesisHash} (it must be the consortium's: \`quorate doctor --data-dir ${dir} --peer-rpc <a member's RPC>\` compares it)`,
     `  peers         ${opts.peer.length}; P2P ${opts.p2pPort !== undefined ? `listening on ${opts.p2pHost}:${opts.p2pPort}` : 'outbound only'}; RPC port ${opts.rpcPort}`,
     ...(r.governed ? [] : ['warning: this genesis has no governance contract; nodes admit peers from their config, not by vote']),
+    ...(warning ? [warning] : []),
     `start it with: quorate start --data-dir ${dir}`,
     `peers accept its handshake once AddNode for ${r.address} is approved (check: quorate gov list nodes --rpc <a member's RPC>); it then syncs`,
     '',
@@ -360,10 +409,7 @@ function concerns(p: ProposalInfo, partyId: string, nodes: Set<string>): boolean
   return p.args.id === partyId || (typeof p.args.node === 'string' && nodes.has(p.args.node))
 }
 
-/** QBFT quorum of n validators: ceil(2n/3). */
-export function quorumOf(n: number): number {
-  return Math.ceil((2 * n) / 3)
-}
+export { quorumOf }
 
 /**
  * The next step of taking `partyId` out, from the governance state: one RemoveValidator at a time,
@@ -405,16 +451,14 @@ export function planOffboard(s: OffboardState): OffboardPlan {
       )
       return { party, lines, next: { kind: 'refused', error } }
     }
-    if (s.sealers) {
-      const live = s.validators.filter((v) => v !== target && s.sealers!.has(v)).length
-      if (live < quorumOf(remaining)) {
-        const error = new OffboardRefusedError(
-          'quorum',
-          `after removing ${target}, ${remaining} validators need ${quorumOf(remaining)} online to finalise blocks, but only ${live} of them sealed or proposed a block recently`,
-          'bring the silent validators back (quorate status shows LAST SEALED), then run this again',
-        )
-        return { party, lines, next: { kind: 'refused', error } }
-      }
+    const short = s.sealers && livenessShortfall(step.args, s.validators, s.nodes, s.sealers)
+    if (short) {
+      const error = new OffboardRefusedError(
+        'quorum',
+        `after removing ${target}, ${short.validators} validators need ${short.quorum} online to finalise blocks, but only ${short.live} of them sealed or proposed a block recently`,
+        'bring the silent validators back (quorate status shows LAST SEALED), then run this again',
+      )
+      return { party, lines, next: { kind: 'refused', error } }
     }
   }
   if (step.args.decision === 'RemoveParty' && party.status === 'active' && party.kind !== 'observer') {
@@ -436,6 +480,7 @@ export interface OffboardOptions {
   keyFile?: string | undefined
   key?: string | undefined
   yes: boolean
+  wait?: number | undefined
 }
 
 export interface OffboardIo extends GovIo {
@@ -445,7 +490,7 @@ export interface OffboardIo extends GovIo {
 
 /** One run of `quorate party offboard`: proposes the next step (and votes yes for the key's party), or says what it waits for. */
 export async function runOffboard(opts: OffboardOptions, io: OffboardIo): Promise<number> {
-  const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err)
+  const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err, opts.wait)
   const gov = session.gov
   const [parties, nodes, validators, minValidators, proposals, sealers] = await Promise.all([
     gov.parties(),

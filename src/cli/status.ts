@@ -35,8 +35,11 @@ const signerMetricsSchema = z.array(
   z.object({
     address: z.string().transform((s) => s.toLowerCase() as Address),
     lastSealedBlockNumber: hexQuantity.nullable(),
+    lastProposedBlockNumber: hexQuantity.nullable().optional(),
   }),
 )
+
+const addressList = z.array(z.string().transform((s) => s.toLowerCase() as Address))
 
 export interface ReadyProbe {
   /** false: no /ready endpoint on this node (404), or it did not answer. */
@@ -164,6 +167,10 @@ export interface NetworkStatus {
   bestHeight: number | null
   /** Blocks whose seals were counted (on the best node), or null if signer metrics were unavailable. */
   sealWindow: { from: number; to: number } | null
+  /** The validator set at the best head and where it was read: governance state, else the node's consensus view. */
+  validators: { source: 'governance' | 'consensus'; addresses: Address[] } | null
+  /** Validators of that set that are not among the nodes asked and did not seal or propose in the seal window. */
+  silentValidators: Address[]
   nodes: NodeStatus[]
 }
 
@@ -221,23 +228,30 @@ export async function collectStatus(targets: readonly StatusTarget[], opts: Stat
   // Seals are counted on the highest node, so every row is measured over the same blocks.
   let sealWindow: NetworkStatus['sealWindow'] = null
   let sealed: Map<Address, number | null> | undefined
+  let active = new Set<Address>()
   const best = up.find((p) => p.height === bestHeight)
   if (best && bestHeight !== null && bestHeight > 0) {
     const from = Math.max(1, bestHeight - windowSize + 1)
     try {
       const metrics = signerMetricsSchema.parse(await rpcCall(best.target.rpcUrl, 'qbft_getSignerMetrics', [`0x${from.toString(16)}`, `0x${bestHeight.toString(16)}`], timeoutMs))
       sealed = new Map(metrics.map((m) => [m.address, m.lastSealedBlockNumber]))
+      active = new Set(metrics.filter((m) => m.lastSealedBlockNumber !== null || (m.lastProposedBlockNumber ?? null) !== null).map((m) => m.address))
       sealWindow = { from, to: bestHeight }
     } catch {
       // Shown as unknown ("?") in the rows.
     }
   }
+  // The validator set: the governance state where there is one (a removed validator's old seals do
+  // not make it one), else what the node's consensus uses at its head.
+  const validators = best ? await validatorSet(best.target.rpcUrl, timeoutMs) : null
+  const listed = new Set(probes.flatMap((p) => { const a = p.target.address ?? p.info?.id.toLowerCase(); return a ? [a] : [] }))
+  const silentValidators = validators && sealWindow ? validators.addresses.filter((v) => !listed.has(v) && !active.has(v)) : []
   const mainGenesis = majority(up.flatMap((p) => (p.info?.genesis ? [p.info.genesis] : [])))
 
   const nodes = probes.map((p): NodeStatus => {
     const address = (p.target.address ?? (p.info?.id.toLowerCase() as Address | undefined)) ?? null
     const name = p.target.name ?? p.info?.name ?? new URL(p.target.rpcUrl).host
-    const validator = sealed && address ? sealed.has(address) : null
+    const validator = validators && address ? validators.addresses.includes(address) : null
     const lastSealedBlock = sealed && address ? (sealed.get(address) ?? null) : null
     const base = { name, address, rpcUrl: p.target.rpcUrl, validator, lastSealedBlock, genesis: p.info?.genesis ?? null }
     if (p.height === undefined) {
@@ -262,7 +276,20 @@ export async function collectStatus(targets: readonly StatusTarget[], opts: Stat
       ready: p.ready.available ? p.ready.ready : null,
     }
   })
-  return { healthy: nodes.every((n) => n.health === 'up'), bestHeight, sealWindow, nodes }
+  return { healthy: nodes.every((n) => n.health === 'up') && silentValidators.length === 0, bestHeight, sealWindow, validators, silentValidators, nodes }
+}
+
+/** gov_getValidators on a governed chain, else qbft_getValidatorsByBlockNumber at the head; null if neither answers. */
+async function validatorSet(rpcUrl: string, timeoutMs: number): Promise<NetworkStatus['validators']> {
+  try {
+    return { source: 'governance', addresses: addressList.parse(await rpcCall(rpcUrl, 'gov_getValidators', [], timeoutMs)) }
+  } catch {
+    try {
+      return { source: 'consensus', addresses: addressList.parse(await rpcCall(rpcUrl, 'qbft_getValidatorsByBlockNumber', ['latest'], timeoutMs)) }
+    } catch {
+      return null
+    }
+  }
 }
 
 // ---- output ----------------------------------------------------------------------------------
@@ -292,12 +319,15 @@ export function formatStatusTable(status: NetworkStatus, opts: { colour?: boolea
     { header: 'HEALTH', cell: healthText, colour: (n) => (n.health === 'up' ? 'green' : n.health === 'down' ? 'red' : 'yellow') },
   ]
   const unhealthy = status.nodes.filter((n) => n.health !== 'up').length
+  const silent = status.silentValidators.length
   const summary =
     `${status.nodes.length} node${status.nodes.length === 1 ? '' : 's'}` +
     (status.bestHeight !== null ? `, best height ${status.bestHeight}` : '') +
     (status.sealWindow ? `, seals counted over blocks ${status.sealWindow.from}-${status.sealWindow.to}` : '') +
-    (unhealthy ? `: ${unhealthy} not healthy` : ': all healthy')
-  return `${renderTable(columns, status.nodes, { colour: opts.colour ?? false })}\n${summary}\n`
+    (status.validators ? `, ${status.validators.addresses.length} validators (${status.validators.source})` : '') +
+    (unhealthy || silent ? `: ${[unhealthy ? `${unhealthy} not healthy` : '', silent ? `${silent} validator${silent === 1 ? '' : 's'} not listed here and silent` : ''].filter(Boolean).join(', ')}` : ': all healthy')
+  const silentLines = status.silentValidators.map((v) => `validator ${v} (not among the nodes asked) has not sealed or proposed in blocks ${status.sealWindow!.from}-${status.sealWindow!.to}`)
+  return `${renderTable(columns, status.nodes, { colour: opts.colour ?? false })}\n${[...silentLines, summary].join('\n')}\n`
 }
 
 export interface StatusCommandOptions extends StatusOptions {

@@ -32,7 +32,8 @@ export interface ActivationHost {
 
 export interface ActivationOptions {
   /** A head older than this is not live (the chain is halted or this node is behind). */
-  maxHeadAgeMs: number
+  /** Read at each check: the empty-block period may change by vote. */
+  maxHeadAgeMs: () => number
   now?: () => number
 }
 
@@ -95,7 +96,7 @@ export class ValidatorActivator {
   private async notReady(head: Block): Promise<string | undefined> {
     const now = (this.opts.now ?? Date.now)()
     const ageMs = now - Number(head.header.timestamp) * 1000
-    if (ageMs > this.opts.maxHeadAgeMs) return `the head (block ${head.header.number}) is ${Math.round(ageMs / 1000)} s old: not synced, or the chain is not producing`
+    if (ageMs > this.opts.maxHeadAgeMs()) return `the head (block ${head.header.number}) is ${Math.round(ageMs / 1000)} s old: not synced, or the chain is not producing`
     if (this.host.syncing() || this.host.highestKnown() > head.header.number) return `syncing: head ${head.header.number}, a peer has ${this.host.highestKnown()}`
     const validators = (await this.host.validators(head)).map((v) => v.toLowerCase())
     const peers = new Set(this.host.peers().map((p) => p.toLowerCase()))

@@ -33,6 +33,26 @@ export class GovernanceActionError extends QuorateError {
   }
 }
 
+/**
+ * The transaction was accepted by the node but no receipt came within the wait: it may still be
+ * included (a slow or halted chain). Never a refusal: the caller must not send it again blindly.
+ */
+export class TxNotFinalError extends QuorateError {
+  override name = 'TxNotFinalError'
+  constructor(
+    action: string,
+    readonly txHash: Hex,
+    waitedMs: number,
+  ) {
+    super('TX_NOT_FINAL', `${action} sent, not yet final: ${txHash}`, {
+      details: `no block included it within ${Math.round(waitedMs / 1000)} s; it may still land. Check it with eth_getTransactionReceipt or \`quorate gov list proposals\` before sending it again`,
+    })
+  }
+}
+
+/** How long an action waits for its receipt before reporting "sent, not yet final". */
+export const RECEIPT_WAIT_MS = 60_000
+
 export interface ActionResult {
   txHash: Hex
   blockNumber: bigint
@@ -51,12 +71,13 @@ export class GovernanceClient {
     private readonly rpcUrl: string,
     private readonly chain: Chain,
     private readonly privateKey: Hex,
+    private readonly receiptWaitMs: number,
   ) {
     this.address = privateKeyToAccount(privateKey).address.toLowerCase() as Address
   }
 
-  static async connect(rpcUrl: string, privateKey: Hex): Promise<GovernanceClient> {
-    return new GovernanceClient(rpcUrl, await chainOf(rpcUrl), privateKey)
+  static async connect(rpcUrl: string, privateKey: Hex, receiptWaitMs = RECEIPT_WAIT_MS): Promise<GovernanceClient> {
+    return new GovernanceClient(rpcUrl, await chainOf(rpcUrl), privateKey, receiptWaitMs)
   }
 
   /** Opens a proposal; returns its id. */
@@ -90,7 +111,13 @@ export class GovernanceClient {
     // A fixed, generous gas limit: the vote that decides a proposal also executes it, and an
     // estimate made before other parties' votes land would size it as a plain vote. Gas is free here.
     const hash = await wallet.writeContract({ ...call, gasPrice: 0n, gas: ACTION_GAS } as Parameters<typeof wallet.writeContract>[0])
-    const receipt = await pub.waitForTransactionReceipt({ hash, pollingInterval: 100 })
+    let receipt: Awaited<ReturnType<typeof pub.waitForTransactionReceipt>>
+    try {
+      receipt = await pub.waitForTransactionReceipt({ hash, pollingInterval: 100, timeout: this.receiptWaitMs })
+    } catch {
+      // Sent and accepted by the node: whatever stopped the wait, the outcome is not known yet.
+      throw new TxNotFinalError(functionName, hash as Hex, this.receiptWaitMs)
+    }
     if (receipt.status !== 'success') throw new GovernanceActionError(functionName, `transaction ${hash} reverted`)
     return { txHash: hash as Hex, blockNumber: receipt.blockNumber, logs: receipt.logs }
   }

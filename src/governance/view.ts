@@ -24,6 +24,11 @@ export const ENFORCEMENT_ABI = parseAbi([
 
 const CACHED_BLOCKS = 8
 
+export interface AdmittedNode {
+  address: Address
+  endpoint: string
+}
+
 export class GovernanceView implements GovernanceReader, ValidatorSource {
   private readonly cache = new Map<string, Map<string, Promise<unknown>>>()
 
@@ -61,9 +66,14 @@ export class GovernanceView implements GovernanceReader, ValidatorSource {
 
   /** Every node that may connect at `block` (active node of an active party). */
   async allowedNodes(block: Block): Promise<Set<Address>> {
-    const [nodes] = await this.read<readonly [readonly Address[], ...unknown[]]>(block, 'getNodes')
-    const allowed = await Promise.all(nodes.map(async (n) => ((await this.isNodeAllowed(block, n)) ? lower(n) : undefined)))
-    return new Set(allowed.filter((a): a is Address => a !== undefined))
+    return new Set((await this.admittedNodes(block)).map((n) => n.address))
+  }
+
+  /** The admitted nodes at `block` with their registered P2P endpoints ('' for an outbound-only node). */
+  async admittedNodes(block: Block): Promise<AdmittedNode[]> {
+    const [nodes, , , , endpoints] = await this.read<readonly [readonly Address[], unknown, unknown, unknown, readonly string[]]>(block, 'getNodes')
+    const admitted = await Promise.all(nodes.map(async (n, i) => ((await this.isNodeAllowed(block, n)) ? { address: lower(n), endpoint: endpoints[i] ?? '' } : undefined)))
+    return admitted.filter((a): a is AdmittedNode => a !== undefined)
   }
 
   async permissionsOf(block: Block, account: Address): Promise<number> {

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { RELEASE_PROTOCOLS } from '../chain/params.js'
+import { overlappingOverrides } from '../consensus/validator-override.js'
 import { ConfigError, StartError } from '../errors.js'
 import { GRANT_PATTERN } from '../rpc/auth.js'
 import { address, parseWith, port } from '../validation.js'
@@ -155,6 +156,29 @@ export const NodeConfigSchema = z.strictObject({
       prometheusUrl: z.string().url().optional(),
       /** Sampling interval of the history chart (10 s; one hour is kept). */
       historyIntervalMs: z.number().int().min(1000).default(10_000),
+    })
+    .strict()
+    .prefault({}),
+  /** Recovery of a halted chain only (docs/runbooks/recovery.md). */
+  consensus: z
+    .object({
+      /** The validator set for a range of blocks, instead of the governance state; the same on every node. */
+      validatorOverrides: z
+        .array(
+          z
+            .object({
+              fromBlock: z.number().int().positive(),
+              toBlock: z.number().int().positive().optional(),
+              validators: z.array(address).min(1),
+            })
+            .strict()
+            .refine((o) => o.toBlock === undefined || o.toBlock >= o.fromBlock, { message: 'toBlock must not be below fromBlock', path: ['toBlock'] }),
+        )
+        .default([])
+        .superRefine((list, ctx) => {
+          const overlap = overlappingOverrides(list)
+          if (overlap) ctx.addIssue({ code: 'custom', message: overlap })
+        }),
     })
     .strict()
     .prefault({}),

@@ -19,6 +19,7 @@ import { GENESIS_FINALITY } from '../chain/finality.js'
 import { ChainStore, StoreError, storeWriteError, type BlockRecord } from '../chain/store.js'
 import { QbftProducer } from '../consensus/qbft-producer.js'
 import { HeaderValidators, type ValidatorSource } from '../consensus/validators.js'
+import { OverriddenValidators } from '../consensus/validator-override.js'
 import { CHAIN_PARAMETERS_ADDRESS, GOVERNANCE_ADDRESS } from '../governance/address.js'
 import { GovernedChainParams } from '../governance/chain-parameters.js'
 import { checkTxPermission, enforceCodeApproval } from '../governance/enforce.js'
@@ -32,6 +33,7 @@ import { BlockExecutor, createStateManager } from '../execution/executor.js'
 import { TxPool } from '../execution/txpool.js'
 import { TxPoolJournal } from '../execution/txpool-journal.js'
 import { ConfigError, errorMessage, StartError } from '../errors.js'
+import { GovernancePeering } from '../network/governance-peering.js'
 import { P2PHost } from '../network/host.js'
 import { BlockSync } from '../network/sync.js'
 import { wireTxGossip } from '../network/tx-gossip.js'
@@ -164,7 +166,10 @@ export class Node extends EventEmitter<NodeEvents> {
     this.params = p.params
     this.nextParams = genesisParams(p.genesis)
     this.supportedProtocols = p.supportedProtocols
-    this.validators = p.governance ?? new HeaderValidators()
+    const source = p.governance ?? new HeaderValidators()
+    const overrides = p.config.consensus.validatorOverrides
+    this.validators = overrides.length ? new OverriddenValidators(source, overrides) : source
+    for (const o of overrides) p.logger.warn({ fromBlock: o.fromBlock, toBlock: o.toBlock ?? 'open', validators: o.validators }, 'validator override in config: these blocks are decided by this list, not by governance')
     this.activator = p.governance
       ? validatorActivator({
           address: this.address,
@@ -175,7 +180,7 @@ export class Node extends EventEmitter<NodeEvents> {
           pool: p.pool,
           minGasPrice: p.config.txpool.minGasPrice,
           network: () => ({ host: this.host, sync: this.sync }),
-          emptyBlockPeriodMs: p.genesis.config.emptyBlockPeriodMs,
+          emptyBlockPeriodMs: () => this.nextParams.emptyBlockPeriodMs,
           logger: p.logger.child({ module: 'validator-activation' }),
         })
       : undefined
@@ -342,7 +347,9 @@ export class Node extends EventEmitter<NodeEvents> {
       })
       if (this.stoppedAtUpgrade) this.sync.halt()
       this.host = host
+      if (this.governance) this.peering = new GovernancePeering(this.address, p2p.peers, host, this.logger.child({ module: 'peering' }))
       await host.start()
+      await this.refreshPeering(this.head)
     }
     this.callPool.start()
     this.journal?.start()
@@ -357,6 +364,17 @@ export class Node extends EventEmitter<NodeEvents> {
 
   private headValidators: Address[] = []
   private allowedNodes = new Set<Address>()
+  /** Dials the registered endpoints of admitted nodes (governed chains with a P2P host). */
+  private peering: GovernancePeering | undefined
+
+  private async refreshPeering(head: Block): Promise<void> {
+    if (!this.governance || !this.peering) return
+    try {
+      this.peering.update(await this.governance.admittedNodes(head))
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err) }, 'cannot read the admitted nodes for peering')
+    }
+  }
 
   /**
    * Rules that follow the head: the validator set, the next block's chain parameters (gas limit for
@@ -382,6 +400,7 @@ export class Node extends EventEmitter<NodeEvents> {
       const dropped = this.host.refreshAllowList()
       if (dropped.length) this.logger.warn({ dropped }, 'disconnected nodes that governance no longer allows')
     }
+    await this.refreshPeering(head)
   }
 
   /**

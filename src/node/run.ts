@@ -64,7 +64,7 @@ export async function startNode(dataDir: string, config: NodeConfig, logger: Log
   })
   const fleet = new FleetMonitor(
     node,
-    { stalledAfterMs: stalledAfterMs(node.genesis.config.emptyBlockPeriodMs), maxBlocksBehind: DEFAULT_MAX_BLOCKS_BEHIND },
+    { stalledAfterMs: () => stalledAfterMs(node.paramsOfNextBlock.emptyBlockPeriodMs), maxBlocksBehind: DEFAULT_MAX_BLOCKS_BEHIND },
     {
       ...(gov ? { nodes: () => gov.nodes(node.head) } : {}),
       validators: () => node.validators.validatorsAfter(node.head),

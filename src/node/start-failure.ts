@@ -14,6 +14,7 @@ export const EXIT_CLASSES = {
   data: { exit: 3, meaning: 'data folder, chain database or genesis' },
   network: { exit: 4, meaning: 'a port or address cannot be listened on' },
   keys: { exit: 5, meaning: 'node key or TLS pair' },
+  pending: { exit: 6, meaning: 'a transaction was sent and is not final yet' },
 } as const
 export type ExitClass = keyof typeof EXIT_CLASSES
 
@@ -37,9 +38,16 @@ export const START_FAILURES: Record<StartFailureCode, { class: ExitClass; fix: s
   TLS_INVALID: { class: 'keys', fix: 'restore tls.crt and tls.key from your backup: both PEM files, of the same pair (as `quorate init` wrote them)' },
 }
 
+/** Outcomes of other commands with a class of their own: not a refusal, so not exit 1. */
+export const COMMAND_OUTCOMES = {
+  /** The transaction may still land: look it up by its hash before sending it again. */
+  TX_NOT_FINAL: 'pending',
+} as const satisfies Record<string, ExitClass>
+
 export function exitCodeOf(code: string): number {
   const entry = (START_FAILURES as Record<string, { class: ExitClass } | undefined>)[code]
-  return EXIT_CLASSES[entry?.class ?? 'failure'].exit
+  const outcome = (COMMAND_OUTCOMES as Record<string, ExitClass | undefined>)[code]
+  return EXIT_CLASSES[entry?.class ?? outcome ?? 'failure'].exit
 }
 
 /** The exit code of any error a command ends with (one table for every command). */

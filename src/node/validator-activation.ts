@@ -32,7 +32,8 @@ export interface ActivationParts {
   pool: Pick<TxPool, 'add' | 'has' | 'nextNonce'>
   minGasPrice: bigint
   network: () => { host: Pick<P2PHost, 'peers'> | undefined; sync: Pick<BlockSync, 'highestKnown' | 'syncing'> | undefined }
-  emptyBlockPeriodMs: number
+  /** The empty-block period in force (chain parameters). */
+  emptyBlockPeriodMs: () => number
   logger: Logger
 }
 
@@ -58,5 +59,5 @@ export function validatorActivator(p: ActivationParts): ValidatorActivator {
     },
   }
   // Three empty-block periods without a block: the chain is not producing, or this node is behind.
-  return new ValidatorActivator(host, { maxHeadAgeMs: 3 * p.emptyBlockPeriodMs + 5_000 }, p.logger)
+  return new ValidatorActivator(host, { maxHeadAgeMs: () => 3 * p.emptyBlockPeriodMs() + 5_000 }, p.logger)
 }

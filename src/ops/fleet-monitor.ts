@@ -35,7 +35,8 @@ export interface FleetSources {
 }
 
 export interface FleetMonitorOptions {
-  stalledAfterMs: number
+  /** Read at each report: the empty-block period it derives from may change by vote. */
+  stalledAfterMs: () => number
   maxBlocksBehind: number
   now?: () => number
 }
@@ -84,7 +85,7 @@ export class FleetMonitor {
       self: this.node.address,
       head,
       lastBlockAt: this.lastBlockAt,
-      stalledAfterMs: this.opts.stalledAfterMs,
+      stalledAfterMs: this.opts.stalledAfterMs(),
       validators,
       nodes: extra.nodes ?? [],
       peers,

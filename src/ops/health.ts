@@ -166,7 +166,7 @@ export class NodeHealth {
     private readonly now: () => number = Date.now,
     fleet?: FleetMonitor,
   ) {
-    this.fleet = fleet ?? new FleetMonitor(node, { stalledAfterMs: stalledAfterMs(node.genesis.config.emptyBlockPeriodMs, thresholds), maxBlocksBehind: thresholds.maxBlocksBehind ?? DEFAULT_MAX_BLOCKS_BEHIND, now })
+    this.fleet = fleet ?? new FleetMonitor(node, { stalledAfterMs: () => stalledAfterMs(node.paramsOfNextBlock.emptyBlockPeriodMs, thresholds), maxBlocksBehind: thresholds.maxBlocksBehind ?? DEFAULT_MAX_BLOCKS_BEHIND, now })
     this.ownsFleet = fleet === undefined
   }
 

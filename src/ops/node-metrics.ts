@@ -149,7 +149,7 @@ export function bindNodeMetrics(node: Node, metrics: QuorateMetrics, opts: NodeM
     const bestKnown = node.sync?.highestKnown() ?? head.header.number
     chain.bestKnownBlock.set(Number(bestKnown))
     sync.blocksBehind.set(Number(bestKnown - head.header.number))
-    chain.emptyBlockPeriod.set(node.genesis.config.emptyBlockPeriodMs / 1000)
+    chain.emptyBlockPeriod.set(node.paramsOfNextBlock.emptyBlockPeriodMs / 1000)
 
     const validators = (await node.validators.validatorsAfter(head)).map((v) => v.toLowerCase() as Address)
     const status = node.producer.status()

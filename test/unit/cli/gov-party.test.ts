@@ -15,6 +15,9 @@ import { ConfigError } from '../../../src/errors.js'
 import { GOVERNANCE_ADDRESS } from '../../../src/governance/address.js'
 import type { Address } from '../../../src/types.js'
 import { tempDir } from '../../helpers/tmp.js'
+import { bytesToHex } from '@ethereumjs/util'
+import { readEncryptionKeyFile } from '../../../src/privacy/keys.js'
+import { formatNodeKeys, showNodeKeys } from '../../../src/cli/node-keys.js'
 import { startFakeNode, type FakeNode } from './helpers.js'
 
 const addr = (n: number) => `0x${n.toString(16).padStart(40, '0')}` as Address
@@ -198,10 +201,16 @@ describe('join-request, join and init --consortium write the party\'s files', ()
     expect((await stat(join(dir, 'admin.key'))).mode & 0o777).toBe(0o600)
     expect((await stat(join(dir, 'node.key'))).mode & 0o777).toBe(0o600)
     const written = JSON.parse(await readFile(r.file, 'utf8')) as unknown
-    expect(written).toEqual({ party: { id: 'newfund', name: 'New Fund', kind: 'member', admins: r.request.party.admins }, node: { address: r.request.node.address, endpoint: 'wss://nf.example:443' } })
+    // The node's encryption public key travels in the request (AddNode registers it): the folder's key, never zero.
+    const encryptionKey = bytesToHex((await readEncryptionKeyFile(join(dir, 'encryption.key'))).publicKey)
+    expect(encryptionKey).not.toMatch(/^0x0+$/)
+    expect(written).toEqual({ party: { id: 'newfund', name: 'New Fund', kind: 'member', admins: r.request.party.admins }, node: { address: r.request.node.address, endpoint: 'wss://nf.example:443', encryptionKey } })
+    expect(await showNodeKeys(dir)).toEqual({ address: r.request.node.address, encryptionKey })
+    expect(formatNodeKeys(await showNodeKeys(dir))).toBe(`node address    ${r.request.node.address}\nencryption key  ${encryptionKey}\n`)
     const again = await createJoinRequest({ dataDir: dir, partyId: 'newfund', name: 'New Fund', kind: 'member', out: join(tmp.dir, 'r2.json') })
     expect(again).toMatchObject({ nodeKey: 'reused', adminKey: 'reused' })
     expect(again.request.node.address).toBe(r.request.node.address)
+    expect(again.request.node.encryptionKey).toBe(encryptionKey)
     expect(again.request.party.admins).toEqual(r.request.party.admins)
     // With existing admin accounts, no admin key is made.
     const withAdmin = await createJoinRequest({ dataDir: join(tmp.dir, 'other'), partyId: 'other', name: 'Other', kind: 'observer', admin: [DEV0] })

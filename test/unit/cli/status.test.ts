@@ -36,7 +36,11 @@ interface Fake {
   genesis?: string
   syncing?: { highest: number }
   ready?: FakeNodeOptions['ready']
-  metrics?: { address: string; lastSealedBlockNumber: string | null }[]
+  metrics?: { address: string; lastSealedBlockNumber: string | null; lastProposedBlockNumber?: string | null }[]
+  /** The validators at the head (qbft_getValidatorsByBlockNumber); default: the addresses in metrics. */
+  validators?: string[]
+  /** A governed chain's validator set (gov_getValidators); absent: the node has no gov_ methods. */
+  governance?: string[]
 }
 
 async function fake(f: Fake): Promise<FakeNode> {
@@ -52,6 +56,8 @@ async function fake(f: Fake): Promise<FakeNode> {
         sync: { syncing: f.syncing !== undefined, highestKnownBlock: hex(f.syncing?.highest ?? f.height) },
       }),
       qbft_getSignerMetrics: () => f.metrics ?? [],
+      qbft_getValidatorsByBlockNumber: () => f.validators ?? (f.metrics ?? []).map((m) => m.address),
+      ...(f.governance ? { gov_getValidators: () => f.governance } : {}),
     },
     ...(f.ready ? { ready: f.ready } : {}),
   })
@@ -66,6 +72,28 @@ const metrics = [
 ]
 
 describe('quorate status', () => {
+  it('takes the validator set from governance: a removed validator\'s old seals do not make it one, and a silent validator not listed is not "all healthy"', async () => {
+    const D = '0xdddddddddddddddddddddddddddddddddddddddd'
+    // C was removed (its seals of blocks up to 97 remain); D is a validator in governance that nobody asked and that seals nothing.
+    const gov = { governance: [A, B, D], metrics: [...metrics, { address: D, lastSealedBlockNumber: null, lastProposedBlockNumber: null }] }
+    const a = await fake({ id: A, name: 'alpha', height: 100, ...gov })
+    const b = await fake({ id: B, name: 'beta', height: 100, ...gov })
+    const c = await fake({ id: C, name: 'gamma', height: 100, ...gov })
+    const status = await collectStatus([{ rpcUrl: a.url }, { rpcUrl: b.url }, { rpcUrl: c.url }])
+    expect(status.validators).toEqual({ source: 'governance', addresses: [A, B, D] })
+    expect(status.nodes.map((n) => [n.name, n.validator, n.health])).toEqual([['alpha', true, 'up'], ['beta', true, 'up'], ['gamma', false, 'up']])
+    expect(status.silentValidators).toEqual([D])
+    expect(status.healthy).toBe(false)
+    const table = formatStatusTable(status)
+    expect(table).toMatch(/^gamma\s+0xc+\s+\S+\s+100\s+2\s+not validator\s/m)
+    expect(table).toContain(`validator ${D} (not among the nodes asked) has not sealed or proposed in blocks 1-100`)
+    expect(table.trimEnd().split('\n').at(-1)).toMatch(/, 3 validators \(governance\): 1 validator not listed here and silent$/)
+    // Once D seals again, all healthy.
+    const live = { governance: [A, B, D], metrics: [{ address: A, lastSealedBlockNumber: hex(100) }, { address: B, lastSealedBlockNumber: null, lastProposedBlockNumber: hex(98) }, { address: D, lastSealedBlockNumber: hex(99) }] }
+    const d = await fake({ id: A, name: 'alpha', height: 100, ...live })
+    expect((await collectStatus([{ rpcUrl: d.url }])).healthy).toBe(true)
+  })
+
   it('reads every node, measures lag against the best one, and takes seals from the best node', async () => {
     const a = await fake({ id: A, name: 'alpha', height: 100, metrics })
     const b = await fake({ id: B, name: 'beta', height: 98, metrics: [] })
@@ -148,7 +176,9 @@ describe('quorate status', () => {
     expect(lines[0]).toMatch(/^NODE\s+ADDRESS\s+RPC\s+HEIGHT\s+PEERS\s+LAST SEALED\s+LAG\s+HEALTH$/)
     expect(lines[1]).toMatch(new RegExp(`^alpha\\s+${A}\\s+${a.url}\\s+100\\s+2\\s+#100\\s+0\\s+up$`))
     expect(lines[2]).toMatch(new RegExp(`^gamma\\s+${C}\\s+http://127.0.0.1:${port}\\s+-\\s+-\\s+#97\\s+-\\s+down: connect ECONNREFUSED`))
-    expect(lines.at(-1)).toBe('2 nodes, best height 100, seals counted over blocks 1-100: 1 not healthy')
+    // B is a validator nobody asked, and it sealed nothing: named, and not healthy.
+    expect(lines.at(-2)).toBe(`validator ${B} (not among the nodes asked) has not sealed or proposed in blocks 1-100`)
+    expect(lines.at(-1)).toBe('2 nodes, best height 100, seals counted over blocks 1-100, 3 validators (consensus): 1 not healthy, 1 validator not listed here and silent')
   })
 
   it('returns exit code 0 when all nodes are up and 1 otherwise, as table or JSON', async () => {

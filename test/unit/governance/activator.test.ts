@@ -39,7 +39,7 @@ function fakeHost(over: Partial<ActivationHost> = {}) {
   return { host, sent, pool }
 }
 
-const activator = (host: ActivationHost) => new ValidatorActivator(host, { maxHeadAgeMs: 30_000, now: () => NOW }, pino({ level: 'silent' }))
+const activator = (host: ActivationHost) => new ValidatorActivator(host, { maxHeadAgeMs: () => 30_000, now: () => NOW }, pino({ level: 'silent' }))
 
 describe('ValidatorActivator', () => {
   it('sends activateValidator once when synced and connected, and again only if the transaction left the pool', async () => {

@@ -16,7 +16,7 @@ import { checkStoredGenesis, genesisHashOf, runDoctor } from '../../../src/cli/d
 import { ConfigError, START_FAILURE_CODES, StartError } from '../../../src/errors.js'
 import { parseConfigText } from '../../../src/node/config.js'
 import { createNodeKeys, writeNodeFiles } from '../../../src/node/init.js'
-import { EXIT_CLASSES, START_FAILURES, describeStartFailure, exitCodeFor } from '../../../src/node/start-failure.js'
+import { COMMAND_OUTCOMES, EXIT_CLASSES, START_FAILURES, describeStartFailure, exitCodeFor } from '../../../src/node/start-failure.js'
 import { didYouMean } from '../../../src/validation.js'
 import { tempDir } from '../../helpers/tmp.js'
 
@@ -34,8 +34,9 @@ describe('exit codes', () => {
       const exit = EXIT_CLASSES[START_FAILURES[code].class].exit
       expect(rows.get(exit)?.codes, `${code} in the row of exit ${exit}`).toContain(code)
     }
+    for (const [code, cls] of Object.entries(COMMAND_OUTCOMES)) expect(rows.get(EXIT_CLASSES[cls].exit)?.codes, `${code} in its row`).toContain(code)
     const documented = [...rows.values()].flatMap((r) => r.codes).filter((c) => c !== 'INTERNAL')
-    expect(documented.sort()).toEqual([...START_FAILURE_CODES].sort())
+    expect(documented.sort()).toEqual([...START_FAILURE_CODES, ...Object.keys(COMMAND_OUTCOMES)].sort())
   })
 
   it('maps errors to their class, and anything else to 1', () => {

@@ -42,7 +42,7 @@ describe('FleetMonitor', () => {
   it('hands the rules the peers with their announced heads, the peers that left, and when the head changed', () => {
     let now = 1000
     const node = fakeNode({ validators: [A, B, C, D] })
-    const m = new FleetMonitor(node, { stalledAfterMs: 30_000, maxBlocksBehind: 2, now: () => now })
+    const m = new FleetMonitor(node, { stalledAfterMs: () => 30_000, maxBlocksBehind: 2, now: () => now })
     now = 6000
     node.setHead(21n)
     const input = m.input()
@@ -61,7 +61,7 @@ describe('FleetMonitor', () => {
     const node = fakeNode()
     const m = new FleetMonitor(
       node,
-      { stalledAfterMs: 30_000, maxBlocksBehind: 2 },
+      { stalledAfterMs: () => 30_000, maxBlocksBehind: 2 },
       {
         validators: async () => [A, B, C, D],
         nodes: async () => [{ address: D, party: 'regulator', validator: true, status: 'active' }],
