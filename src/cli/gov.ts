@@ -1171,7 +1171,7 @@ export function govCommand(): Command {
   gov
     .command('params')
     .description('chain parameters: those of the next block, a change scheduled by vote, and the protocols this node supports')
-    .requiredOption('--rpc <url>', 'a node RPC URL')
+    .addOption(rpcOption())
     .option('--json', 'print JSON', false)
     .action(async (o: { rpc: string; json: boolean }) => setExit(await runGovParams(o, io())))
   keyOptions(
