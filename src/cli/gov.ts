@@ -59,6 +59,8 @@ export const nodeSchema = z.object({
   party: z.string(),
   endpoint: z.string(),
   validator: z.boolean(),
+  /** Absent from nodes older than validator candidates. */
+  candidate: z.boolean().optional(),
   status: z.string(),
 }).loose()
 export type NodeInfo = z.output<typeof nodeSchema>
@@ -735,14 +737,20 @@ export function formatParties(parties: readonly PartyInfo[], nodes: readonly Nod
   )
 }
 
+/** "validator" only when it counts (its party active too); a flagged node of a suspended party does not. */
+function nodeRole(n: NodeInfo, validators: readonly Address[]): string {
+  if (validators.includes(n.address)) return 'validator'
+  if (n.candidate) return 'validator candidate (joins when live)'
+  return n.validator && n.status === 'active' ? 'validator (party not active)' : '-'
+}
+
 export function formatNodes(nodes: readonly NodeInfo[], validators: readonly Address[], colour = false): string {
   return renderTable<NodeInfo>(
     [
       { header: 'ADDRESS', cell: (n) => n.address },
       { header: 'PARTY', cell: (n) => n.party },
       { header: 'STATUS', cell: (n) => n.status, colour: (n) => (n.status === 'active' ? 'green' : 'dim') },
-      // "validator" only when it counts (its party active too); a flagged node of a suspended party does not.
-      { header: 'ROLE', cell: (n) => (validators.includes(n.address) ? 'validator' : n.validator && n.status === 'active' ? 'validator (party not active)' : '-') },
+      { header: 'ROLE', cell: (n) => nodeRole(n, validators) },
       { header: 'ENDPOINT', cell: (n) => n.endpoint || '(outbound only)' },
     ],
     nodes,

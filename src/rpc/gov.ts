@@ -45,14 +45,18 @@ export class GovernanceQueries {
   }
 
   async nodes(block: Block) {
-    const [nodes, parties, validators, statuses, endpoints, keys] = await this.read<
-      readonly [readonly Address[], readonly Hex[], readonly boolean[], readonly number[], readonly string[], readonly Hex[]]
-    >(block, 'getNodes')
+    const [[nodes, parties, validators, statuses, endpoints, keys], candidates] = await Promise.all([
+      this.read<readonly [readonly Address[], readonly Hex[], readonly boolean[], readonly number[], readonly string[], readonly Hex[]]>(block, 'getNodes'),
+      this.read<readonly Address[]>(block, 'validatorCandidates'),
+    ])
+    const candidate = new Set(candidates.map((a) => a.toLowerCase()))
     return nodes.map((address, i) => ({
       address: address.toLowerCase() as Address,
       party: bytes32ToPartyId(parties[i]!),
       endpoint: endpoints[i]!,
       validator: validators[i]!,
+      /** Voted in as a validator; it joins the set once its own node is synced and connected. */
+      candidate: candidate.has(address.toLowerCase()),
       status: NODE_STATUSES[statuses[i]!] ?? 'unknown',
       encryptionKey: keys[i]!,
     }))

@@ -80,6 +80,11 @@ describe('validator candidates', () => {
     }
     expect(await candidatesAt(net.url(0))).toEqual(PHANTOMS)
     expect((await validatorsAt(net.url(0))).map((v) => v.toLowerCase())).toEqual(founders)
+    // What an operator sees: the RPC and `gov list nodes` name them candidates, not validators.
+    const listed = await rpc<{ address: string; candidate: boolean }[]>(net.url(0), 'gov_getNodes')
+    expect(listed.filter((n) => n.candidate).map((n) => n.address)).toEqual(PHANTOMS)
+    const table = await quorate(['gov', 'list', 'nodes', '--rpc', net.url(0)])
+    for (const phantom of PHANTOMS) expect(table).toMatch(new RegExp(`${phantom}.*validator candidate \\(joins when live\\)`, 'i'))
 
     // One founding validator down: 3 of 4 is the quorum, so blocks stay final (3 of 6 would not be).
     await net.stop(3)
