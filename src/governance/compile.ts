@@ -10,7 +10,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import { keccak256 } from '../crypto/native.js'
 import { QuorateError } from '../errors.js'
 import type { Hex } from '../types.js'
-import { governanceAddressAbi, type Artifacts } from './artifacts.js'
+import type { Artifacts } from './artifacts.js'
 import { compileSolidity, solcVersion } from './solc.js'
 
 /** The settings every artifact is built with (part of artifacts.json, so a change shows in review). */
@@ -114,8 +114,8 @@ export function renderAbiModule(artifacts: Artifacts): string {
     lines.push(`export const ${lowerFirst(name)}Abi = ${JSON.stringify(c.abi, null, 2)} as const`, '')
   }
   lines.push(
-    '/** What the governance address answers: ConsortiumGovernance and the GovernanceViews its fallback serves. */',
-    `export const governanceAbi = ${JSON.stringify(governanceAddressAbi(artifacts), null, 2)} as const`,
+    '/** What the governance address answers: ConsortiumGovernance and the GovernanceViews its fallback serves (for types; governanceAddressAbi in artifacts.ts is the runtime list). */',
+    'export const governanceAbi = [...consortiumGovernanceAbi, ...governanceViewsAbi] as const',
     '',
   )
   return `${lines.join('\n').trimEnd()}\n`
