@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
-import { openSync, closeSync } from 'node:fs'
+import { openSync, closeSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createNodeKeys, writeNodeFiles } from '../../src/node/init.js'
@@ -17,21 +17,36 @@ import type { Address } from '../../src/types.js'
 // This file runs from bench/lib (vitest) or dist/bench/lib (built): find the CLI from the repository root.
 export const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), import.meta.url.includes('/dist/') ? '../../src/cli/main.js' : '../../dist/src/cli/main.js')
 
+const PORT_LOW = 20_000
+const PORT_SPAN = 12_000
+/** Ports this process already handed out: a port checked free and not yet listened on must not be handed out again. */
+const handedOut = new Set<number>()
+
 /**
  * A free loopback port below Linux's ephemeral range (32768–60999): a port taken from that range
  * can later be held by an outgoing connection's source port, and a node restarted on it would then
- * fail to listen.
+ * fail to listen. Test files run in parallel workers, and a port is only checked free, not held:
+ * each worker (VITEST_POOL_ID) draws from its own slice of the range, so two files never pick the
+ * same port, and no port is handed out twice in one process.
  */
 export async function freePort(): Promise<number> {
+  const pool = Number(process.env.VITEST_POOL_ID ?? 0)
+  const slices = pool > 0 ? 4 : 1
+  const span = Math.floor(PORT_SPAN / slices)
+  const low = PORT_LOW + (pool > 0 ? ((pool - 1) % slices) * span : 0)
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    const port = low + Math.floor(Math.random() * span)
+    if (handedOut.has(port)) continue
     const free = await new Promise<boolean>((res) => {
       const srv = createServer()
       srv.unref()
       srv.once('error', () => res(false))
       srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)))
     })
-    if (free) return port
+    if (free) {
+      handedOut.add(port)
+      return port
+    }
   }
 }
 
@@ -87,7 +102,11 @@ export async function startNodeProcess(dataDir: string, rpcPort: number): Promis
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)))
   const deadline = Date.now() + 30_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode}; see ${join(dataDir, 'node.log')}`)
+    if (child.exitCode !== null) {
+      // The log's last lines say why: in CI the temp folder is gone when the report is read.
+      const tail = readFileSync(join(dataDir, 'node.log'), 'utf8').trimEnd().split('\n').slice(-5).join('\n')
+      throw new Error(`node exited with ${child.exitCode}; ${join(dataDir, 'node.log')} ends:\n${tail}`)
+    }
     try {
       await rpc(rpcUrl, 'eth_blockNumber')
       break
