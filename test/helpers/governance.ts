@@ -7,7 +7,7 @@
 import { encodeDeployData, encodeFunctionData, keccak256, type Abi } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts, type DevAccount } from '../../src/crypto/dev-accounts.js'
-import { ConsortiumSchema, type Consortium } from '../../src/governance/consortium.js'
+import { ConsortiumSchema, type Consortium, type ConsortiumInput } from '../../src/governance/consortium.js'
 import { GovernanceClient, type ActionResult } from '../../src/governance/client.js'
 import type { DecisionArgs } from '../../src/governance/decisions.js'
 import type { NetworkNode } from '../../src/node/init.js'
@@ -69,6 +69,34 @@ export function governedConsortium(nodes: NetworkNode[]): Consortium {
       ApproveCode: { ...policy, veto: ['regulator'] },
       AddParty: { ...policy, votingPeriod: SHORT_VOTING_PERIOD_S },
     },
+  })
+}
+
+/**
+ * A consortium of one party per node, each running a validator, the admin of party i being dev
+ * account i: the shape of the validator-change tests (candidates, emergency, onboarding, recovery).
+ * Proposals need more than 50% of the parties and stay open 10 minutes, so that the deciding vote,
+ * never the clock, ends them.
+ */
+export function onePartyPerNode(
+  nodes: NetworkNode[],
+  opts: { name: string; parties: readonly string[]; minValidators: number; kindOf?: (id: string) => 'member' | 'regulator'; accounts?: (id: string) => { address: string; permissions: string[] }[]; policies?: ConsortiumInput['policies'] },
+): Consortium {
+  return ConsortiumSchema.parse({
+    name: opts.name,
+    chainId: CHAIN_ID,
+    minValidators: opts.minValidators,
+    requireCodeApproval: false,
+    parties: opts.parties.map((id, i) => ({
+      id,
+      name: `Party ${id}`,
+      kind: opts.kindOf?.(id) ?? 'member',
+      admins: [dev[i]!.address],
+      accounts: opts.accounts?.(id) ?? [],
+      nodes: [{ name: nodes[i]!.name, address: nodes[i]!.address, endpoint: nodes[i]!.p2pUrl ?? '', validator: true }],
+    })),
+    defaultPolicy: { threshold: 50, comparator: '>', votingPeriod: '10m' },
+    ...(opts.policies ? { policies: opts.policies } : {}),
   })
 }
 

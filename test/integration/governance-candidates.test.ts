@@ -9,16 +9,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeFunctionResult, encodeFunctionData, parseAbi } from 'viem'
 import { GOVERNANCE_ADDRESS } from '../../src/governance/address.js'
-import { parseConsortium } from '../../src/governance/consortium.js'
 import type { NetworkNode } from '../../src/node/init.js'
 import type { Hex } from '../../src/types.js'
 import { proposalId, quorateOk, writeKeyFile } from '../helpers/gov-cli.js'
+import { onePartyPerNode } from '../helpers/governance.js'
 import { TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node-process.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const PARTIES = ['pensionfund', 'employer', 'insurer', 'regulator'] as const
-const DEV_ADMINS = ['0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266', '0x70997970c51812dc3a010c7d01b50e0d17dc79c8', '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc', '0x90f79bf6eb2c4f870365e785982e1f101e93b906']
 /** Node addresses nobody runs. */
 const PHANTOMS = ['0x00000000000000000000000000000000000ca001', '0x00000000000000000000000000000000000ca002']
 const VIEWS = parseAbi(['function validatorCandidates() view returns (address[])'])
@@ -29,25 +28,7 @@ const keys: string[] = []
 const keyFile = (i: number) => keys[i]!
 const quorate = quorateOk
 
-function consortiumOf(nodes: NetworkNode[]) {
-  return parseConsortium(
-    JSON.stringify({
-      name: 'candidates test consortium',
-      chainId: 1337,
-      minValidators: 4,
-      requireCodeApproval: false,
-      parties: PARTIES.map((id, i) => ({
-        id,
-        name: `Party ${id}`,
-        kind: 'member',
-        admins: [DEV_ADMINS[i]],
-        nodes: [{ name: nodes[i]!.name, address: nodes[i]!.address, endpoint: nodes[i]!.p2pUrl, validator: true }],
-      })),
-      defaultPolicy: { threshold: 50, comparator: '>', votingPeriod: '10m' },
-    }),
-    'candidates test consortium',
-  )
-}
+const consortiumOf = (nodes: NetworkNode[]) => onePartyPerNode(nodes, { name: 'candidates test consortium', parties: PARTIES, minValidators: 4 })
 
 async function candidatesAt(url: string): Promise<string[]> {
   const data = await rpc<Hex>(url, 'eth_call', [{ to: GOVERNANCE_ADDRESS, data: encodeFunctionData({ abi: VIEWS, functionName: 'validatorCandidates' }) }, 'latest'])

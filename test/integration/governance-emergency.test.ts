@@ -7,9 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devAccounts } from '../../src/crypto/dev-accounts.js'
-import { parseConsortium } from '../../src/governance/consortium.js'
 import type { NetworkNode } from '../../src/node/init.js'
-import { TxSender } from '../helpers/governance.js'
+import { onePartyPerNode, TxSender } from '../helpers/governance.js'
 import { proposalId, quorate, quorateOk, writeKeyFile } from '../helpers/gov-cli.js'
 import { TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node-process.js'
@@ -21,28 +20,14 @@ let tmp: Awaited<ReturnType<typeof tempDir>>
 let net: TestNetwork
 const keys: string[] = []
 
-function consortiumOf(accounts: readonly { address: string }[]) {
-  return (nodes: NetworkNode[]) =>
-    parseConsortium(
-      JSON.stringify({
-        name: 'emergency test consortium',
-        chainId: 1337,
-        minValidators: 3,
-        requireCodeApproval: false,
-        parties: PARTIES.map((id, i) => ({
-          id,
-          name: `Party ${id}`,
-          kind: 'member',
-          admins: [accounts[i]!.address],
-          // The employer's application account (dev account 6).
-          accounts: id === 'employer' ? [{ address: accounts[6]!.address, permissions: ['transact', 'call'] }] : [],
-          nodes: [{ name: nodes[i]!.name, address: nodes[i]!.address, endpoint: nodes[i]!.p2pUrl, validator: true }],
-        })),
-        defaultPolicy: { threshold: 50, comparator: '>', votingPeriod: '10m' },
-      }),
-      'emergency test consortium',
-    )
-}
+const consortiumOf = (nodes: NetworkNode[]) =>
+  onePartyPerNode(nodes, {
+    name: 'emergency test consortium',
+    parties: PARTIES,
+    minValidators: 3,
+    // The employer's application account (dev account 6).
+    accounts: (id) => (id === 'employer' ? [{ address: devAccounts(7)[6]!.address, permissions: ['transact', 'call'] }] : []),
+  })
 
 const validatorsAt = async (url: string) => (await rpc<string[]>(url, 'qbft_getValidatorsByBlockNumber', ['latest'])).map((v) => v.toLowerCase())
 
@@ -56,7 +41,7 @@ async function decide(decision: string[], proposer: number, voters: number[]): P
 
 beforeAll(async () => {
   tmp = await tempDir('quorate-emergency-')
-  net = await TestNetwork.create(tmp.dir, { validators: 4, consortium: consortiumOf(devAccounts(10)) })
+  net = await TestNetwork.create(tmp.dir, { validators: 4, consortium: consortiumOf })
   for (const i of [0, 1, 2, 3, 5]) keys[i] = await writeKeyFile(tmp.dir, `admin-${i}`, net.accounts[i]!)
   await net.start()
 })

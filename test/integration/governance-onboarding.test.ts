@@ -11,8 +11,8 @@ import { execFile } from 'node:child_process'
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseConsortium } from '../../src/governance/consortium.js'
 import type { NetworkNode } from '../../src/node/init.js'
+import { onePartyPerNode } from '../helpers/governance.js'
 import { TestNetwork } from '../helpers/network.js'
 import { CLI, freePort, rpc, startNodeProcess, waitFor, type NodeProcess } from '../helpers/node-process.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -47,26 +47,14 @@ async function ok(args: string[], env: Record<string, string> = {}): Promise<str
   return r.stdout
 }
 
-function consortiumOf(nodes: NetworkNode[]) {
-  const dev = ['0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266', '0x70997970c51812dc3a010c7d01b50e0d17dc79c8', '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc', '0x90f79bf6eb2c4f870365e785982e1f101e93b906']
-  const file = {
+const consortiumOf = (nodes: NetworkNode[]) =>
+  onePartyPerNode(nodes, {
     name: 'onboarding test consortium',
-    chainId: 1337,
+    parties: PARTIES,
     minValidators: 4,
-    requireCodeApproval: false,
-    parties: PARTIES.map((id, i) => ({
-      id,
-      name: `Party ${id}`,
-      kind: id === 'regulator' ? 'regulator' : 'member',
-      admins: [dev[i]],
-      nodes: [{ name: nodes[i]!.name, address: nodes[i]!.address, endpoint: nodes[i]!.p2pUrl, validator: true }],
-    })),
-    // Long enough never to expire during the test; the deciding vote ends each proposal.
-    defaultPolicy: { threshold: 50, comparator: '>', votingPeriod: '10m' },
+    kindOf: (id) => (id === 'regulator' ? 'regulator' : 'member'),
     policies: { AddParty: { threshold: 66, comparator: '>=', votingPeriod: '10m' } },
-  }
-  return parseConsortium(JSON.stringify(file), 'onboarding test consortium')
-}
+  })
 
 const proposalId = (out: string): number => {
   const m = /proposal #(\d+) opened/.exec(out)

@@ -12,8 +12,8 @@ import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generatePrivateKey, privateKeyToAddress } from '../../src/crypto/keys.js'
-import { parseConsortium } from '../../src/governance/consortium.js'
 import type { NetworkNode } from '../../src/node/init.js'
+import { onePartyPerNode } from '../helpers/governance.js'
 import { TestNetwork } from '../helpers/network.js'
 import { rpc, waitFor } from '../helpers/node-process.js'
 import { proposalId as proposalIdText, quorate, quorateOk } from '../helpers/gov-cli.js'
@@ -21,26 +21,13 @@ import { tempDir } from '../helpers/tmp.js'
 import { EXIT_CLASSES } from '../../src/node/start-failure.js'
 
 const PARTIES = ['alpha', 'beta', 'gamma', 'delta'] as const
-const DEV = ['0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266', '0x70997970c51812dc3a010c7d01b50e0d17dc79c8', '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc', '0x90f79bf6eb2c4f870365e785982e1f101e93b906']
 
 let tmp: Awaited<ReturnType<typeof tempDir>>
 let net: TestNetwork
 const keyFile = (i: number) => join(tmp.dir, `admin-${i}.key`)
 const proposalId = (out: string): number => Number(proposalIdText(out))
 
-function consortiumOf(nodes: NetworkNode[]) {
-  return parseConsortium(
-    JSON.stringify({
-      name: 'recovery test consortium',
-      chainId: 1337,
-      minValidators: 2,
-      requireCodeApproval: false,
-      parties: PARTIES.map((id, i) => ({ id, name: `Party ${id}`, kind: 'member', admins: [DEV[i]], nodes: [{ name: nodes[i]!.name, address: nodes[i]!.address, endpoint: nodes[i]!.p2pUrl, validator: true }] })),
-      defaultPolicy: { threshold: 50, comparator: '>', votingPeriod: '10m' },
-    }),
-    'recovery test consortium',
-  )
-}
+const consortiumOf = (nodes: NetworkNode[]) => onePartyPerNode(nodes, { name: 'recovery test consortium', parties: PARTIES, minValidators: 2 })
 
 const height = (i: number) => net.height(i)
 const validatorsAt = (i: number) => rpc<string[]>(net.url(i), 'qbft_getValidatorsByBlockNumber', ['latest'])
