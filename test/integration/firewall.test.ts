@@ -289,6 +289,7 @@ describe('a validator behind a corporate firewall, in network namespaces', () =>
 
   it("party D's own sockets: only tunnels to its proxy, nothing listening but JSON-RPC on loopback", async () => {
     const rows = await expectOnlyProxyConnections(V4, proxyD, 3)
+    console.log(`party D's sockets (ss -tanp in its namespace, its node's only):\n${(await lab.exec(v(V4).host, ['ss', '-tanp'])).stdout.split('\n').filter((l, i) => i === 0 || l.includes(`pid=${v(V4).child!.pid},`)).join('\n')}`)
     expect(rows.some((r) => r.local.endsWith(`:${P2P_PORT}`))).toBe(false)
     // The whole namespace: nothing else listens either (the relay of this test uses a Unix socket).
     for (const row of await sockets(v(V4).host)) if (row.state === 'LISTEN') expect(row.local).toBe(`127.0.0.1:${RPC_PORT}`)
