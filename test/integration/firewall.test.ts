@@ -116,14 +116,14 @@ function directConfig(i: number, listening: number[]): NodeConfigInput {
 }
 
 /** An outbound-only validator behind `proxy`: no listener, dials the listening ones through the proxy. */
-function firewalledConfig(i: number, listening: number[], proxy: LabHost, port = PROXY_PORT): NodeConfigInput {
+function firewalledConfig(i: number, listening: number[], proxy: LabHost | undefined, port = PROXY_PORT): NodeConfigInput {
   return {
     name: v(i).name,
     rpc: { port: RPC_PORT },
     p2p: {
       peers: listening.map((j) => ({ url: peerUrl(j), address: v(j).node.address })),
       allowedNodes: validators.filter((_, j) => j !== i).map((o) => o.node.address),
-      proxy: `http://${proxy.ip}:${port}`,
+      ...(proxy ? { proxy: `http://${proxy.ip}:${port}` } : {}),
     },
   }
 }
@@ -136,9 +136,9 @@ async function logOf(i: number): Promise<string> {
   return readFile(join(v(i).node.dataDir, 'node.log'), 'utf8').catch(() => '')
 }
 
-async function start(i: number): Promise<void> {
+async function start(i: number, extraEnv: Record<string, string> = {}): Promise<void> {
   const val = v(i)
-  const child = lab.spawn(val.host, [process.execPath, CLI, 'start', '--data-dir', val.node.dataDir], join(val.node.dataDir, 'node.log'), env)
+  const child = lab.spawn(val.host, [process.execPath, CLI, 'start', '--data-dir', val.node.dataDir], join(val.node.dataDir, 'node.log'), { ...env, ...extraEnv })
   val.child = child
   val.exited = new Promise((r) => child.once('exit', (code) => r(code)))
   val.socket = await lab.relay(val.host, RPC_PORT)
@@ -337,11 +337,12 @@ describe('a validator behind a corporate firewall, in network namespaces', () =>
     expect((await receipt(V1, hash)).status).toBe('0x1')
   }, 90_000)
 
-  it('two outbound-only parties at once: party C goes behind its own firewall and proxy too', async () => {
+  it('two outbound-only parties at once: party C goes behind its own firewall and proxy too (HTTPS_PROXY)', async () => {
     await stop(V3)
     await firewall(v(V3).host, proxyC)
-    await writeConfig(V3, firewalledConfig(V3, [V1, V2], proxyC))
-    await start(V3)
+    // Party C names its proxy the other way: the HTTPS_PROXY environment variable.
+    await writeConfig(V3, firewalledConfig(V3, [V1, V2], undefined))
+    await start(V3, { HTTPS_PROXY: `http://${proxyC.ip}:${PROXY_PORT}` })
     const from = await height(V1)
     await waitFor('party C peered with the two listening validators', async () => Number(await call<string>(V3, 'net_peerCount')) >= 2)
     await waitProposes(V3, from)
@@ -382,6 +383,10 @@ describe('a validator behind a corporate firewall, in network namespaces', () =>
     await waitFor('the chain going on', async () => (await height(V1)) >= at + 2)
     expect(v(V4).child!.exitCode).toBeNull()
     expect(Number(await call<string>(V4, 'net_peerCount'))).toBe(0)
+    // `quorate doctor` on party D's host says the same, per peer.
+    const doctor = await lab.exec(v(V4).host, [process.execPath, CLI, 'doctor', '--data-dir', v(V4).node.dataDir], { allowFail: true, timeoutMs: 30_000 })
+    expect(doctor.code).not.toBe(0)
+    for (const i of [V1, V2]) expect(doctor.stdout).toMatch(new RegExp(`FAIL +peer ${peerUrl(i)} +not reachable: Proxy answered "HTTP/1\\.1 403`))
     // admin_nodeInfo names each unreachable peer; dialling goes on with backoff, but the same
     // refusal is logged at warn once per peer, not at every retry.
     const unreachable = await waitFor(
