@@ -56,7 +56,6 @@ const [V1, V2, V3, V4] = [0, 1, 2, 3]
 const v = (i: number): Validator => validators[i]!
 const call = <T>(i: number, method: string, params: unknown[] = []): Promise<T> => rpcOverSocket<T>(v(i).socket!, method, params)
 const height = async (i: number): Promise<number> => Number(await call<string>(i, 'eth_blockNumber'))
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 const hex = (n: number): string => `0x${n.toString(16)}`
 /** The environment of the nodes: no proxy but the one their config names. */
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(https?|no)_proxy$/i.test(k)))
