@@ -11,12 +11,15 @@
  * cleaning up are removed by the next lab.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, openSync, closeSync } from 'node:fs'
+import { existsSync, openSync, closeSync, rmSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 
 const PREFIX = 'qfw'
+/** `ip netns exec <ns>` bind-mounts the files of /etc/netns/<ns>/ over those of /etc/ for the command. */
+const ETC_NETNS = '/etc/netns'
 
 export interface LabHost {
   name: string
@@ -65,7 +68,10 @@ async function sweepStale(): Promise<void> {
   for (const line of stdout.split('\n')) {
     const name = line.split(' ')[0] ?? ''
     const m = new RegExp(`^${PREFIX}(\\d+)x`).exec(name)
-    if (m && !alive(Number(m[1]))) await run(['ip', 'netns', 'del', name], { allowFail: true })
+    if (m && !alive(Number(m[1]))) {
+      await run(['ip', 'netns', 'del', name], { allowFail: true })
+      rmSync(join(ETC_NETNS, name), { recursive: true, force: true })
+    }
   }
 }
 
@@ -75,6 +81,7 @@ export class NetnsLab {
   private readonly children = new Set<ChildProcess>()
   private readonly relays = new Map<string, string>()
   private namespaces: string[] = []
+  private etcDirs: string[] = []
   private nextIp = 11
   private readonly onExit = (): void => this.destroySync()
 
@@ -128,6 +135,19 @@ export class NetnsLab {
     const h = this.hosts.get(name)
     if (!h) throw new Error(`no host ${name}`)
     return h
+  }
+
+  /**
+   * Names only this host resolves (its own /etc/hosts, through /etc/netns/<ns>/hosts): e.g. a
+   * proxy that resolves the peers' names while the hosts behind it resolve nothing. Set it before
+   * starting the host's processes.
+   */
+  async setHostsFile(host: LabHost, names: Record<string, string>): Promise<void> {
+    const dir = join(ETC_NETNS, host.ns)
+    await mkdir(dir, { recursive: true })
+    this.etcDirs.push(dir)
+    const lines = ['127.0.0.1 localhost', ...Object.entries(names).map(([name, ip]) => `${ip} ${name}`)]
+    await writeFile(join(dir, 'hosts'), `${lines.join('\n')}\n`)
   }
 
   /** Runs a command inside a host and waits for it. */
@@ -213,6 +233,7 @@ export class NetnsLab {
     )
     for (const ns of this.namespaces.reverse()) await run(['ip', 'netns', 'del', ns], { allowFail: true })
     this.namespaces = []
+    for (const dir of this.etcDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
   }
 
   /** The last resort on process exit: synchronous. */
@@ -225,6 +246,7 @@ export class NetnsLab {
         // gone already
       }
     }
+    for (const dir of this.etcDirs) rmSync(dir, { recursive: true, force: true })
   }
 }
 

@@ -100,6 +100,12 @@ async function allowProxy(host: LabHost, proxy: LabHost, port: number): Promise<
 }
 
 const peerUrl = (i: number): string => `wss://${v(i).host.ip}:${P2P_PORT}`
+/**
+ * The name a firewalled party dials a listening validator by: only the proxies resolve it (the
+ * hosts behind them resolve nothing outside), as behind a corporate proxy.
+ */
+const peerName = (i: number): string => `node.${v(i).name}.example`
+const namedUrl = (i: number): string => `wss://${peerName(i)}:${P2P_PORT}`
 
 /** A listening validator: dials the other listening ones. */
 function directConfig(i: number, listening: number[]): NodeConfigInput {
@@ -120,7 +126,7 @@ function firewalledConfig(i: number, listening: number[], proxy: LabHost | undef
     name: v(i).name,
     rpc: { port: RPC_PORT },
     p2p: {
-      peers: listening.map((j) => ({ url: peerUrl(j), address: v(j).node.address })),
+      peers: listening.map((j) => ({ url: namedUrl(j), address: v(j).node.address })),
       allowedNodes: validators.filter((_, j) => j !== i).map((o) => o.node.address),
       ...(proxy ? { proxy: `http://${proxy.ip}:${port}` } : {}),
     },
@@ -225,13 +231,13 @@ beforeAll(async () => {
   if (missing) throw new Error(`the firewall test needs root, iproute2, iptables and tinyproxy (.ci/run installs them): ${missing}`)
   tmp = await tempDir('quorate-fw-')
   lab = await NetnsLab.create(tmp.dir)
-  const names = ['party-a', 'party-b', 'party-c', 'party-d']
+  const parties = ['party-a', 'party-b', 'party-c', 'party-d']
   const hosts: LabHost[] = []
-  for (const name of names) hosts.push(await lab.addHost(name))
+  for (const name of parties) hosts.push(await lab.addHost(name))
   proxyD = await lab.addHost('proxy-d', 2)
   proxyC = await lab.addHost('proxy-c', 3)
 
-  const nodes = await createNetworkKeys(names.map((name) => ({ name, dataDir: join(tmp.dir, name), rpcPort: RPC_PORT })))
+  const nodes = await createNetworkKeys(parties.map((name) => ({ name, dataDir: join(tmp.dir, name), rpcPort: RPC_PORT })))
   validators = nodes.map((node, i) => ({ name: node.name, host: hosts[i]!, node }))
   const genesis = {
     config: { chainId: CHAIN_ID, blockPeriodMs: 500, emptyBlockPeriodMs: 1000, qbft: { requestTimeoutMs: 2000, maxRoundTimeoutMs: 8000 } },
@@ -242,6 +248,9 @@ beforeAll(async () => {
   for (const i of listening) await writeNodeFiles(v(i).node.dataDir, genesis, directConfig(i, listening))
   await writeNodeFiles(v(V4).node.dataDir, genesis, firewalledConfig(V4, listening, proxyD))
 
+  const names = Object.fromEntries(validators.map((_, i) => [peerName(i), v(i).host.ip]))
+  await lab.setHostsFile(proxyD, names)
+  await lab.setHostsFile(proxyC, names)
   await Promise.all([startTinyproxy(proxyD, PROXY_PORT, P2P_PORT), startTinyproxy(proxyD, REFUSING_PROXY_PORT, 443), startTinyproxy(proxyC, PROXY_PORT, P2P_PORT), firewall(v(V4).host, proxyD)])
   await Promise.all(validators.map((_, i) => start(i)))
 }, 120_000)
@@ -265,6 +274,9 @@ describe('a validator behind a corporate firewall, in network namespaces', () =>
       lab.probe(d, proxyD.ip, PROXY_PORT),
     ])
     expect(probes).toEqual(['refused', 'blocked', 'blocked', 'blocked', 'blocked', 'open'])
+    // Party D does not even resolve the peers' names: its proxy does.
+    expect((await lab.exec(d, ['getent', 'hosts', peerName(V1)], { allowFail: true })).code).not.toBe(0)
+    expect((await lab.exec(proxyD, ['getent', 'hosts', peerName(V1)])).stdout).toContain(v(V1).host.ip)
   })
 
   it('syncs, proposes and commits blocks through the proxy, and a transaction it receives becomes final everywhere', async () => {
@@ -295,6 +307,9 @@ describe('a validator behind a corporate firewall, in network namespaces', () =>
     // The proxy sees the tunnels: its connections to the validators' one P2P port each.
     const upstream = (await sockets(proxyD)).filter((r) => r.state === 'ESTAB' && r.local.startsWith(`${proxyD.ip}:`) && r.peer.endsWith(`:${P2P_PORT}`))
     expect(new Set(upstream.map((r) => r.peer))).toEqual(new Set([V1, V2, V3].map((i) => `${v(i).host.ip}:${P2P_PORT}`)))
+    // A listening validator: all its P2P on its one port, JSON-RPC on loopback, nothing else.
+    const listens = (await sockets(v(V1).host, v(V1).child!.pid)).filter((r) => r.state === 'LISTEN').map((r) => r.local)
+    expect(listens.sort()).toEqual([`${v(V1).host.ip}:${P2P_PORT}`, `127.0.0.1:${RPC_PORT}`].sort())
   })
 
   it('finality latency through the proxy vs direct peering (printed, not asserted)', async () => {
@@ -371,7 +386,7 @@ describe('a validator behind a corporate firewall, in network namespaces', () =>
     const [first] = await waitFor('the refusal in the log', async () => ((await refusals()).length ? refusals() : undefined), 15_000)
     expect(first!.level, 'logged at warn').toBe(40)
     expect(first!.msg).toBe('cannot connect to static peer; retrying')
-    expect(first!.err).toMatch(/Proxy answered "HTTP\/1\.[01] 403 [^"]*" to CONNECT 10\.50\.0\.1[12]:30303: the proxy does not allow CONNECT/)
+    expect(first!.err).toMatch(/Proxy answered "HTTP\/1\.[01] 403 [^"]*" to CONNECT node\.party-[ab]\.example:30303: the proxy does not allow CONNECT/)
     const ready = await getOverSocket<{ status: string; checks: { name: string; ok: boolean; reason?: string }[] }>(v(V4).socket!, '/ready')
     expect(ready.status).toBe(503)
     const peered = ready.body.checks.find((c) => c.name === 'peered')!
@@ -385,7 +400,7 @@ describe('a validator behind a corporate firewall, in network namespaces', () =>
     // `quorate doctor` on party D's host says the same, per peer.
     const doctor = await lab.exec(v(V4).host, [process.execPath, CLI, 'doctor', '--data-dir', v(V4).node.dataDir], { allowFail: true, timeoutMs: 30_000 })
     expect(doctor.code).not.toBe(0)
-    for (const i of [V1, V2]) expect(doctor.stdout).toMatch(new RegExp(`FAIL +peer ${peerUrl(i)} +not reachable: Proxy answered "HTTP/1\\.1 403`))
+    for (const i of [V1, V2]) expect(doctor.stdout).toMatch(new RegExp(`FAIL +peer ${namedUrl(i)} +not reachable: Proxy answered "HTTP/1\\.1 403`))
     // admin_nodeInfo names each unreachable peer; dialling goes on with backoff, but the same
     // refusal is logged at warn once per peer, not at every retry.
     const unreachable = await waitFor(
@@ -396,8 +411,8 @@ describe('a validator behind a corporate firewall, in network namespaces', () =>
       },
       15_000,
     )
-    expect(unreachable.map((p) => p.url).sort()).toEqual([peerUrl(V1), peerUrl(V2)].sort())
+    expect(unreachable.map((p) => p.url).sort()).toEqual([namedUrl(V1), namedUrl(V2)].sort())
     for (const p of unreachable) expect(p.error).toContain('the proxy does not allow CONNECT')
-    expect((await refusals()).map((l) => l.url).sort()).toEqual([peerUrl(V1), peerUrl(V2)].sort())
+    expect((await refusals()).map((l) => l.url).sort()).toEqual([namedUrl(V1), namedUrl(V2)].sort())
   }, 60_000)
 })
