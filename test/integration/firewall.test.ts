@@ -49,6 +49,7 @@ let lab: NetnsLab
 let validators: Validator[] = []
 let proxyD: LabHost
 let proxyC: LabHost
+let proxyCProcess: ChildProcess
 const accounts = devAccounts(10)
 const nonces = new Map<string, number>()
 
@@ -60,7 +61,7 @@ const hex = (n: number): string => `0x${n.toString(16)}`
 /** The environment of the nodes: no proxy but the one their config names. */
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(https?|no)_proxy$/i.test(k)))
 
-async function startTinyproxy(host: LabHost, port: number, connectPort: number): Promise<void> {
+async function startTinyproxy(host: LabHost, port: number, connectPort: number): Promise<ChildProcess> {
   const conf = join(tmp.dir, `tinyproxy-${host.name}-${port}.conf`)
   await writeFile(
     conf,
@@ -78,8 +79,9 @@ async function startTinyproxy(host: LabHost, port: number, connectPort: number):
       '',
     ].join('\n'),
   )
-  lab.spawn(host, ['tinyproxy', '-d', '-c', conf], join(tmp.dir, `tinyproxy-${host.name}-${port}.log`))
+  const child = lab.spawn(host, ['tinyproxy', '-d', '-c', conf], join(tmp.dir, `tinyproxy-${host.name}-${port}.log`))
   await waitFor(`tinyproxy on ${host.ip}:${port}`, async () => (await lab.probe(host, host.ip, port)) === 'open', 10_000)
+  return child
 }
 
 /**
@@ -251,7 +253,7 @@ beforeAll(async () => {
   const names = Object.fromEntries(validators.map((_, i) => [peerName(i), v(i).host.ip]))
   await lab.setHostsFile(proxyD, names)
   await lab.setHostsFile(proxyC, names)
-  await Promise.all([startTinyproxy(proxyD, PROXY_PORT, P2P_PORT), startTinyproxy(proxyD, REFUSING_PROXY_PORT, 443), startTinyproxy(proxyC, PROXY_PORT, P2P_PORT), firewall(v(V4).host, proxyD)])
+  ;[, , proxyCProcess] = await Promise.all([startTinyproxy(proxyD, PROXY_PORT, P2P_PORT), startTinyproxy(proxyD, REFUSING_PROXY_PORT, 443), startTinyproxy(proxyC, PROXY_PORT, P2P_PORT), firewall(v(V4).host, proxyD)])
   await Promise.all(validators.map((_, i) => start(i)))
 }, 120_000)
 
@@ -367,6 +369,15 @@ describe('a validator behind a corporate firewall, in network namespaces', () =>
     expect((await receipt(V4, hash)).blockHash).toBe(atC.blockHash)
     await expectOnlyProxyConnections(V3, proxyC, 2)
     await expectOnlyProxyConnections(V4, proxyD, 2)
+
+    // Party C's proxy restarts: its tunnels are cut, and it comes back by itself.
+    const exited = new Promise((r) => proxyCProcess.once('exit', r))
+    proxyCProcess.kill('SIGKILL')
+    await exited
+    await waitFor('party C cut off', async () => Number(await call<string>(V3, 'net_peerCount')) === 0, 20_000)
+    proxyCProcess = await startTinyproxy(proxyC, PROXY_PORT, P2P_PORT)
+    const back = await height(V1)
+    await waitFor('party C back with both peers and at the head', async () => Number(await call<string>(V3, 'net_peerCount')) >= 2 && (await height(V3)) >= back, 30_000)
   }, 90_000)
 
   it('a proxy that refuses CONNECT: a clear error in the log and in readiness, no crash', async () => {
