@@ -234,6 +234,8 @@ export class NetnsLab {
     for (const ns of this.namespaces.reverse()) await run(['ip', 'netns', 'del', ns], { allowFail: true })
     this.namespaces = []
     for (const dir of this.etcDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+    const left = (await run(['ip', 'netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith(`${this.id}-`))
+    if (left.length) throw new Error(`network namespaces left behind: ${left.join(', ')}`)
   }
 
   /** The last resort on process exit: synchronous. */
