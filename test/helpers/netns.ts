@@ -210,14 +210,11 @@ export class NetnsLab {
    * firewall in the way) or `blocked` (no answer within `timeoutMs`, or refused locally).
    */
   async probe(from: LabHost, ip: string, port: number, timeoutMs = 1000): Promise<'open' | 'refused' | 'blocked'> {
-    const script = `
-      const s = require('node:net').connect(Number(process.argv[2]), process.argv[1])
-      const done = (r) => { console.log(r); s.destroy(); process.exit(0) }
-      s.on('connect', () => done('open'))
-      s.on('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : 'blocked'))
-      setTimeout(() => done('blocked'), ${timeoutMs})`
-    const { stdout } = await this.exec(from, [process.execPath, '-e', script, ip, String(port)])
-    return stdout.trim() as 'open' | 'refused' | 'blocked'
+    // bash's /dev/tcp: no process start-up of its own to wait for, unlike a node script.
+    const seconds = (timeoutMs / 1000).toFixed(1)
+    const { code, stderr } = await this.exec(from, ['timeout', seconds, 'bash', '-c', `exec 3<>/dev/tcp/${ip}/${port}`], { allowFail: true })
+    if (code === 0) return 'open'
+    return /refused/i.test(stderr) ? 'refused' : 'blocked'
   }
 
   /** Kills every process still running in the lab, then deletes its namespaces. */
