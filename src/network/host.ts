@@ -40,7 +40,7 @@ import { assertProtocol, decodeFrame, encodeFrame, FrameKind, MAX_HEADER_BYTES, 
 import { channelBinding, runHandshake, type HandshakeOutcome } from './handshake.js'
 import { Peer, type PeerDirection, type PeerInfo } from './peer.js'
 import { resolveProxy } from './proxy.js'
-import { DEFAULT_BACKOFF, StaticPeerDialer, type BackoffOptions, type StaticPeer } from './reconnect.js'
+import { DEFAULT_BACKOFF, StaticPeerDialer, type BackoffOptions, type DialFailure, type StaticPeer } from './reconnect.js'
 import { DEFAULT_PEER_BUDGET, PeerBudget, type BudgetKind, type PeerBudgetOptions } from './budget.js'
 import { DEFAULT_SCORING, PeerScores, type ScoringOptions } from './scoring.js'
 import { SeenCache } from './seen-cache.js'
@@ -158,6 +158,8 @@ export interface P2PStats {
   /** Handshakes refused by peers (or failed on their side), by reason. */
   handshakesRefusedByPeers: Record<string, number>
   dialFailures: number
+  /** Static peers this node cannot connect to now, with the last error of each (e.g. a proxy refusing CONNECT). */
+  unreachablePeers: DialFailure[]
   /** Gossip payloads received again after the first time (not delivered). */
   gossipDuplicates: number
   gossipCacheSize: number
@@ -1020,6 +1022,7 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
       handshakesRefused: Object.fromEntries(this.refused),
       handshakesRefusedByPeers: Object.fromEntries(this.refusedByPeers),
       dialFailures: this.dialFailures,
+      unreachablePeers: this.unreachablePeers(),
       gossipDuplicates: this.gossipDuplicates,
       gossipCacheSize: this.seen.size,
       droppedOutbound: this.totals.droppedOut,
@@ -1030,6 +1033,11 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
       inboundDropped: Object.fromEntries(this.inboundDropped),
       pendingInbound: this.pending.size,
     }
+  }
+
+  /** Static peers whose dials fail now, each with its last error; empty when all are reached. */
+  unreachablePeers(): DialFailure[] {
+    return [...this.dialers.values()].flatMap((d) => (d.lastFailure ? [d.lastFailure] : []))
   }
 
   private openPeers(): Peer[] {

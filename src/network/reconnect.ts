@@ -38,10 +38,23 @@ export interface DialerDeps {
   backoff: BackoffOptions
   logger: Logger
   random?: () => number
+  now?: () => number
+}
+
+/** The last failed dial of a static peer since it was last connected. */
+export interface DialFailure {
+  url: string
+  /** The error, e.g. the proxy's refusal of CONNECT. */
+  error: string
+  /** Failed dials in a row. */
+  attempts: number
+  /** When the first of them failed (ms since epoch). */
+  since: number
 }
 
 export class StaticPeerDialer {
   private attempt = 0
+  private failure: DialFailure | undefined
   private timer: NodeJS.Timeout | undefined
   private state: 'idle' | 'scheduled' | 'dialing' | 'connected' | 'stopped' = 'idle'
   private learned: Address | undefined
@@ -56,6 +69,13 @@ export class StaticPeerDialer {
   /** The address of the node at this URL, configured or learned from a handshake. */
   get target(): Address | undefined {
     return this.learned
+  }
+
+  /** Why dialling this peer fails, while it does (cleared by a connection). */
+  get lastFailure(): DialFailure | undefined {
+    // The peer may have dialled this node meanwhile.
+    if (this.failure && this.learned && this.deps.isConnected(this.learned)) this.failure = undefined
+    return this.failure
   }
 
   /** Starts (or, after stop(), restarts) dialling now. */
@@ -89,6 +109,7 @@ export class StaticPeerDialer {
     if (this.state === 'stopped') return
     if (this.learned && this.deps.isConnected(this.learned)) {
       this.state = 'connected'
+      this.failure = undefined
       return
     }
     this.state = 'dialing'
@@ -97,6 +118,7 @@ export class StaticPeerDialer {
         if (this.state === 'stopped') return
         this.learned = address
         this.attempt = 0
+        this.failure = undefined
         this.state = 'connected'
         // It may have dropped again before this continuation ran.
         if (!this.deps.isConnected(address)) this.onDisconnected(address)
@@ -111,11 +133,18 @@ export class StaticPeerDialer {
         }
         if (err instanceof HandshakeError && err.reason === 'DUPLICATE' && this.learned && this.deps.isConnected(this.learned)) {
           this.state = 'connected'
+          this.failure = undefined
           return
         }
         this.attempt++
         const delay = backoffDelay(this.attempt, this.deps.backoff, this.deps.random)
-        this.deps.logger.debug({ url: this.peer.url, attempt: this.attempt, delay, err: err instanceof Error ? err.message : String(err) }, 'dial failed')
+        const message = err instanceof Error ? err.message : String(err)
+        const fields = { url: this.peer.url, attempt: this.attempt, delay, err: message }
+        // An operator must see why a peer cannot be reached (a proxy refusing CONNECT, a firewall):
+        // warn when that starts or its cause changes, not at every retry.
+        if (this.failure?.error !== message) this.deps.logger.warn(fields, 'cannot connect to static peer; retrying')
+        else this.deps.logger.debug(fields, 'dial failed')
+        this.failure = { url: this.peer.url, error: message, attempts: this.attempt, since: this.failure?.since ?? (this.deps.now ?? Date.now)() }
         this.schedule(delay)
       },
     )

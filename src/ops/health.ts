@@ -56,6 +56,8 @@ export interface ReadinessSnapshot {
   otherNodes: number
   /** When the head last changed (ms since epoch); the node's start before its first block. */
   lastBlockAt: number
+  /** Why dialling configured peers fails now, one entry per peer (`<url>: <error>`); none when absent. */
+  dialErrors?: string[]
   /** Of the next block: a vote may change it (chain parameters). */
   emptyBlockPeriodMs: number
   /** Why the node stopped before a protocol upgrade it does not support, if it did. */
@@ -121,7 +123,9 @@ export function evaluateReadiness(s: ReadinessSnapshot, thresholds: ReadinessThr
           ok: false,
           value: s.peers,
           threshold: needed,
-          reason: `${s.peers} peer${s.peers === 1 ? '' : 's'} connected, at least ${needed} needed: the network has ${s.otherNodes} other node${s.otherNodes === 1 ? '' : 's'}; check that they run and that this node can reach them (firewall, proxy, allow-list)`,
+          reason:
+            `${s.peers} peer${s.peers === 1 ? '' : 's'} connected, at least ${needed} needed: the network has ${s.otherNodes} other node${s.otherNodes === 1 ? '' : 's'}; check that they run and that this node can reach them (firewall, proxy, allow-list)` +
+            (s.dialErrors?.length ? `; dialling fails: ${s.dialErrors.join('; ')}` : ''),
         },
   )
 
@@ -192,6 +196,7 @@ export class NodeHealth {
       peers: node.host?.peers().length ?? 0,
       otherNodes: known.size + unnamedPeers,
       lastBlockAt: this.fleet.headChangedAt,
+      dialErrors: node.host?.unreachablePeers().map((f) => f.error) ?? [],
       emptyBlockPeriodMs: node.paramsOfNextBlock.emptyBlockPeriodMs,
       ...(node.upgradeStop ? { stoppedAtUpgrade: node.upgradeStop.shortMessage } : {}),
       storageFaults: node.storageFaults(),

@@ -65,6 +65,14 @@ describe('evaluateReadiness', () => {
     expect(check(evaluateReadiness({ ...healthy, peers: 1, otherNodes: 1 }, { minPeers: 2 }).checks, 'peered')).toMatchObject({ ok: true, threshold: 1 })
   })
 
+  it('names why dialling fails in the peered reason (a proxy refusing CONNECT), and only when peers are missing', () => {
+    const refused = 'Could not connect to wss://10.0.0.1:30303: Proxy answered "HTTP/1.1 403 Forbidden" to CONNECT 10.0.0.1:30303'
+    const reason = check(evaluateReadiness({ ...healthy, peers: 0, dialErrors: [refused, 'Could not connect to wss://10.0.0.2:30303: timeout'] }).checks, 'peered').reason
+    expect(reason).toMatch(/0 peers connected, at least 1 needed: .*; dialling fails: Could not connect to wss:\/\/10\.0\.0\.1:30303: Proxy answered "HTTP\/1\.1 403 Forbidden".*; Could not connect to wss:\/\/10\.0\.0\.2:30303: timeout$/)
+    expect(check(evaluateReadiness({ ...healthy, peers: 0, dialErrors: [] }).checks, 'peered').reason).not.toContain('dialling fails')
+    expect(check(evaluateReadiness({ ...healthy, peers: 1, dialErrors: [refused] }).checks, 'peered').ok).toBe(true)
+  })
+
   it('fails the disk check when a store refuses writes, and then blames a stall on the disk, not on the quorum', () => {
     const full = { ...healthy, lastBlockAt: healthy.now - 31_000, storageFaults: [{ component: 'chain store', reason: 'disk full: cannot write block 7' }] }
     const report = evaluateReadiness(full)
