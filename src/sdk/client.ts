@@ -8,6 +8,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { LedgerError, NotSupportedByFabric } from './errors.js'
 import type { Capabilities, Fabric, Feature } from './fabric.js'
 import { createNonceManager, type NonceManager } from './nonce-manager.js'
+import { createReceiptWatcher, type ReceiptWatcher } from './receipts.js'
 
 export interface LedgerClientOptions {
   fabric: Fabric
@@ -26,6 +27,10 @@ export interface LedgerClient {
   /** viem's wallet client over the fabric, signing locally with `account`. */
   readonly wallet: WalletClient
   readonly nonces: NonceManager
+  /** Follows the head for the transactions being waited for (one loop per client). */
+  readonly receipts: ReceiptWatcher
+  /** How often the client polls the ledger, in ms. */
+  readonly pollingInterval: number
   /** What the fabric offers (cached after the first call). */
   capabilities(): Promise<Capabilities>
   /**
@@ -43,13 +48,19 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
   const pollingInterval = opts.pollingInterval ?? 250
   const publicClient = createPublicClient({ transport: fabric.transport, pollingInterval, batch: { multicall: false } })
   const walletClient = createWalletClient({ transport: fabric.transport, pollingInterval, ...(account ? { account } : {}) })
-  const nonces = createNonceManager({ fetchNonce: (address) => publicClient.getTransactionCount({ address, blockTag: 'pending' }) })
+  const nonces = createNonceManager({
+    fetchNonce: (address) => publicClient.getTransactionCount({ address, blockTag: 'pending' }),
+    isNonceError: (err) => fabric.toLedgerError(err).code === 'NONCE',
+  })
+  const receipts = createReceiptWatcher(publicClient, pollingInterval)
   const client: LedgerClient = {
     fabric,
     account,
     public: publicClient,
     wallet: walletClient,
     nonces,
+    receipts,
+    pollingInterval,
     capabilities: () => fabric.capabilities(),
     async request<T>(method: string, params: readonly unknown[] = []): Promise<T> {
       try {
@@ -59,7 +70,10 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
         throw fabric.toLedgerError(err)
       }
     },
-    close: () => fabric.close(),
+    close: async () => {
+      receipts.stop()
+      await fabric.close()
+    },
   }
   return client
 }

@@ -4,7 +4,7 @@
  * fabric they run on; they ask `capabilities()` (or `requireCapability`) and use the transport.
  * A fabric owns its connection (and, for `embedded`, its in-process chain) and frees it on close.
  */
-import type { Transport } from 'viem'
+import type { Abi, Transport } from 'viem'
 import type { LedgerError } from './errors.js'
 
 /** How a transaction becomes final on this ledger. */
@@ -44,8 +44,11 @@ export interface Fabric {
   readonly transport: Transport
   /** What the ledger offers; asks the ledger once (chain id) and caches it. */
   capabilities(): Promise<Capabilities>
-  /** Maps anything the ledger or viem threw to a LedgerError; a LedgerError is returned as is. */
-  toLedgerError(err: unknown): LedgerError
+  /**
+   * Maps anything the ledger or viem threw to a LedgerError; a LedgerError is returned as is.
+   * `abi` decodes a revert's custom error.
+   */
+  toLedgerError(err: unknown, context?: { abi?: Abi | readonly unknown[] }): LedgerError
   /** Frees the connection (and stops an embedded chain). Safe to call twice. */
   close(): Promise<void>
 }
