@@ -8,6 +8,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { LedgerError, NotSupportedByFabric } from './errors.js'
 import type { Capabilities, Fabric, Feature } from './fabric.js'
 import { createNonceManager, type NonceManager } from './nonce-manager.js'
+import { createCallLimiter, type CallLimiter } from './limiter.js'
 import { createReceiptWatcher, type ReceiptWatcher } from './receipts.js'
 
 export interface LedgerClientOptions {
@@ -16,6 +17,8 @@ export interface LedgerClientOptions {
   account?: Hex | LocalAccount
   /** Polling interval for receipts and blocks, in ms (default 250). */
   pollingInterval?: number
+  /** Calls (eth_call, eth_estimateGas) in flight at once, at most (default 16). */
+  maxConcurrentCalls?: number
 }
 
 export interface LedgerClient {
@@ -29,6 +32,8 @@ export interface LedgerClient {
   readonly nonces: NonceManager
   /** Follows the head for the transactions being waited for (one loop per client). */
   readonly receipts: ReceiptWatcher
+  /** Bounds the calls in flight and retries those the ledger refused as over its limit. */
+  readonly calls: CallLimiter
   /** How often the client polls the ledger, in ms. */
   readonly pollingInterval: number
   /** What the fabric offers (cached after the first call). */
@@ -60,6 +65,7 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
     wallet: walletClient,
     nonces,
     receipts,
+    calls: createCallLimiter(opts.maxConcurrentCalls ?? 16),
     pollingInterval,
     capabilities: () => fabric.capabilities(),
     async request<T>(method: string, params: readonly unknown[] = []): Promise<T> {

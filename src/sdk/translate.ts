@@ -87,6 +87,9 @@ export interface TranslateOptions {
 
 export function toLedgerError(err: unknown, opts: TranslateOptions): LedgerError {
   if (err instanceof LedgerError) return err
+  // A LedgerError raised inside a transport (an embedded chain that is closed) and wrapped by viem.
+  const inner = causes(err).find((e): e is LedgerError => e instanceof LedgerError)
+  if (inner) return inner
   const revert = revertOf(err, opts.abi)
   if (revert) return new RevertedError(revert, { cause: err })
   const code = classify(err)
@@ -127,7 +130,7 @@ function classify(err: unknown): LedgerErrorCode {
 /** The JSON-RPC error a ledger answered, wherever viem nested it. */
 function rpcErrorOf(chain: readonly unknown[]): { code: number; message: string } | undefined {
   for (const e of chain) {
-    if (e instanceof RpcRequestError) return { code: e.code, message: e.shortMessage }
+    if (e instanceof RpcRequestError) return { code: e.code, message: `${e.shortMessage} ${e.details}` }
   }
   for (const e of chain) {
     if (e instanceof BaseError) continue
@@ -213,7 +216,10 @@ function causes(err: unknown): unknown[] {
 }
 
 function messageOf(err: unknown): string {
-  if (err instanceof BaseError) return err.shortMessage
+  // The ledger's own words when it answered; viem's summary otherwise.
+  const rpc = causes(err).find((e): e is RpcRequestError => e instanceof RpcRequestError)
+  if (rpc?.details) return rpc.details
+  if (err instanceof BaseError) return err.details && err.details !== err.shortMessage ? `${err.shortMessage} (${err.details})` : err.shortMessage
   if (err instanceof Error) return err.message
   return String(err)
 }

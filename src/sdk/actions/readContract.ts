@@ -18,7 +18,7 @@ export async function readContract<
   const args extends ContractFunctionArgs<abi, 'pure' | 'view', functionName>,
 >(client: LedgerClient, p: ReadContractParameters<abi, functionName> & { args?: args }): Promise<ContractFunctionReturnType<abi, 'pure' | 'view', functionName, args>> {
   try {
-    return (await client.public.readContract(p as unknown as ViemReadContractParameters)) as ContractFunctionReturnType<abi, 'pure' | 'view', functionName, args>
+    return (await client.calls.run(() => client.public.readContract(p as unknown as ViemReadContractParameters))) as ContractFunctionReturnType<abi, 'pure' | 'view', functionName, args>
   } catch (err) {
     throw client.fabric.toLedgerError(err, { abi: p.abi })
   }
