@@ -1,13 +1,18 @@
 /**
  * Bounds the calls (eth_call, eth_estimateGas) one client has in flight, and retries a call the
  * ledger refused as over its limit (JSON-RPC -32005: Quorate's call queue, a provider's rate
- * limit) after a short pause. Without it, 200 parallel writes would send 200 estimates at once
+ * limit) after a short pause. Identical calls in flight at once are made once (`shared`). Without it, 200 parallel writes would send 200 estimates at once
  * and a node with a bounded call queue would turn most of them away.
  */
 import { LimitExceededRpcError } from 'viem'
 
 export interface CallLimiter {
   run<T>(fn: () => Promise<T>): Promise<T>
+  /**
+   * Like `run`, but callers asking the same `key` while a call is in flight share its answer: 200
+   * parallel writes of the same function cost one estimate, not 200.
+   */
+  shared<T>(key: string, fn: () => Promise<T>): Promise<T>
 }
 
 export function createCallLimiter(maxInFlight: number, retries = 6): CallLimiter {
@@ -25,7 +30,15 @@ export function createCallLimiter(maxInFlight: number, retries = 6): CallLimiter
     if (next) next()
     else active--
   }
-  return {
+  const inFlight = new Map<string, Promise<unknown>>()
+  const limiter: CallLimiter = {
+    shared<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      const running = inFlight.get(key)
+      if (running) return running as Promise<T>
+      const p = limiter.run(fn).finally(() => inFlight.delete(key))
+      inFlight.set(key, p)
+      return p
+    },
     async run<T>(fn: () => Promise<T>): Promise<T> {
       await acquire()
       try {
@@ -42,6 +55,7 @@ export function createCallLimiter(maxInFlight: number, retries = 6): CallLimiter
       }
     },
   }
+  return limiter
 }
 
 function overLimit(err: unknown): boolean {

@@ -118,6 +118,8 @@ function classify(err: unknown): LedgerErrorCode {
     return 'UNREACHABLE'
   }
   if (chain.some((e) => e instanceof HttpRequestError || e instanceof TimeoutError || e instanceof WebSocketRequestError || e instanceof SocketClosedError || isConnectionFailure(e))) return 'UNREACHABLE'
+  // viem's WebSocket transport keeps only the socket error's text (an UnknownRpcError's details).
+  if (chain.some((e) => e instanceof BaseError && CONNECTION_MESSAGES.test(`${e.details}`))) return 'UNREACHABLE'
   // A viem error raised before anything was sent (bad address, wrong arguments for the ABI, …).
   if (err instanceof BaseError) {
     if (NONCE_MESSAGES.test(err.message)) return 'NONCE'
@@ -148,6 +150,8 @@ function findRpcMethod(err: unknown): string | undefined {
   }
   return undefined
 }
+
+const CONNECTION_MESSAGES = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EAI_AGAIN|socket hang up|fetch failed|socket has been closed/i
 
 function isConnectionFailure(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code

@@ -35,7 +35,7 @@ export async function estimateGasRaw(client: LedgerClient, p: { from?: Address; 
     if (p.to) tx.to = p.to
     if (p.data) tx.data = p.data
     if (p.value !== undefined) tx.value = `0x${p.value.toString(16)}`
-    return BigInt(await client.calls.run(() => request({ method: 'eth_estimateGas', params: [tx] })))
+    return BigInt(await client.calls.shared(`eth_estimateGas:${JSON.stringify(tx)}`, () => request({ method: 'eth_estimateGas', params: [tx] })))
   } catch (err) {
     throw client.fabric.toLedgerError(err, p.abi ? { abi: p.abi } : {})
   }
