@@ -142,11 +142,22 @@ function rpcErrorOf(chain: readonly unknown[]): { code: number; message: string 
   return undefined
 }
 
+/** The JSON-RPC method a failed request called: viem keeps the request body only in its message. */
 function findRpcMethod(err: unknown): string | undefined {
   for (const e of causes(err)) {
-    const body = (e as { body?: unknown } | null)?.body
-    const method = (body as { method?: unknown } | null)?.method
-    if (typeof method === 'string') return method
+    if (!(e instanceof BaseError)) continue
+    for (const line of e.metaMessages ?? []) {
+      const m = /^Request body: (.*)$/s.exec(line)
+      if (!m) continue
+      try {
+        const method = (JSON.parse(m[1]!) as { method?: unknown }).method
+        if (typeof method === 'string') return method
+      } catch {
+        // not JSON: keep looking
+      }
+    }
+    const named = /the method (\S+) does not exist/.exec(e.details ?? '')
+    if (named) return named[1]
   }
   return undefined
 }

@@ -27,7 +27,7 @@ export async function sendTransaction(client: LedgerClient, p: SendTransactionPa
   try {
     const [gas, gasPrice] = await Promise.all([
       p.gas ?? estimateGasRaw(client, { ...p, from: account.address }).then((g) => (g * 12n) / 10n),
-      p.gasPrice ?? client.public.getGasPrice(),
+      p.gasPrice ?? client.calls.shared('eth_gasPrice', () => client.public.getGasPrice()),
     ])
     return await client.nonces.send(account.address, async (nonce) => {
       const signed = await account.signTransaction({
