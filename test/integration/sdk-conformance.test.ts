@@ -33,9 +33,26 @@ import { startAnvil } from '../helpers/anvil.js'
 import { startHardhatNode } from '../helpers/hardhat.js'
 import { freePort } from '../../bench/lib/quorate-node.js'
 import { TestNetwork } from '../helpers/network.js'
+import { privacyConsortium } from '../helpers/privacy-consortium.js'
 import { tempDir } from '../helpers/tmp.js'
+import type { Consortium } from '../../src/governance/consortium.js'
+import type { NetworkNode } from '../../src/node/init.js'
 
-const [alice, bob] = devAccounts(2).map((a) => a.privateKey)
+const dev = devAccounts(6)
+const [alice, bob] = dev.map((a) => a.privateKey)
+
+/**
+ * The Quorate network is a consortium (private data and governance on): four parties, one
+ * validator each, admins dev accounts 2–5; alice may deploy and transact, bob is not listed.
+ */
+function sdkConsortium(nodes: NetworkNode[]): Consortium {
+  const c = privacyConsortium('sdk', ['p1', 'p2', 'p3', 'p4'], dev.slice(2, 6).map((a) => a.address), nodes)
+  return {
+    ...c,
+    requireCodeApproval: false,
+    parties: c.parties.map((p, i) => (i === 0 ? { ...p, accounts: [{ address: dev[0]!.address, permissions: ['transact', 'deploy', 'call'] }] } : p)),
+  }
+}
 const MAX = 100n
 const CONCURRENT_WRITES = 200
 
@@ -73,12 +90,12 @@ const CASES: Case[] = [
     name: 'quorate (4 nodes)',
     async start() {
       const { dir, cleanup } = await tempDir('quorate-sdk-')
-      const net = await TestNetwork.create(dir, { validators: 4, blockPeriodMs: 250 })
+      const net = await TestNetwork.create(dir, { validators: 4, blockPeriodMs: 250, consortium: sdkConsortium })
       await net.start()
       return {
         fabric: () => quorate({ url: net.url(0) }),
         unreachable: async () => quorate({ url: `http://127.0.0.1:${await freePort()}`, retryCount: 0 }),
-        expected: { fabric: 'quorate', chainId: 1337, finality: { kind: 'instant' }, events: true },
+        expected: { fabric: 'quorate', chainId: 1337, finality: { kind: 'instant' }, privateData: true, accessLog: true, governance: true, events: true },
         stop: async () => {
           await net.stopAll()
           await cleanup()
@@ -90,7 +107,7 @@ const CASES: Case[] = [
     name: 'anvil',
     async start() {
       // Interval mining with short epochs: the `finalized` tag trails the head by two blocks.
-      const anvil = await startAnvil({ blockTimeSeconds: 1, slotsInAnEpoch: 1 })
+      const anvil = await startAnvil({ blockTimeSeconds: 0.5, slotsInAnEpoch: 1 })
       return {
         fabric: () => evm({ url: anvil.rpcUrl, confirmations: 'finalized' }),
         unreachable: async () => evm({ url: `http://127.0.0.1:${await freePort()}`, retryCount: 0 }),
@@ -252,8 +269,19 @@ describe.each(CASES)('SDK conformance: $name', (c) => {
         expect(err).toMatchObject({ code: 'NOT_SUPPORTED_BY_FABRIC', fabric: caps.fabric, feature })
       }
     }
-    // The raw method a consortium action would call: a ledger without it answers NotSupportedByFabric too.
-    if (!caps.privateData) await expectLedgerError(client.request('priv_getCollections'), 'NOT_SUPPORTED_BY_FABRIC')
-    if (!caps.governance) await expectLedgerError(client.request('gov_getParties'), 'NOT_SUPPORTED_BY_FABRIC')
+    // The raw methods consortium actions call through the client: answered where offered, NotSupportedByFabric elsewhere.
+    if (caps.privateData) expect(await client.request('priv_getCollections')).toEqual([])
+    else await expectLedgerError(client.request('priv_getCollections'), 'NOT_SUPPORTED_BY_FABRIC')
+    if (caps.governance) expect((await client.request<{ id: string }[]>('gov_getParties')).map((p) => p.id)).toEqual(['p1', 'p2', 'p3', 'p4'])
+    else await expectLedgerError(client.request('gov_getParties'), 'NOT_SUPPORTED_BY_FABRIC')
+  })
+
+  it('an account governance does not permit is refused with NOT_PERMITTED (where there is governance)', async () => {
+    const caps = await client.capabilities()
+    const outsider = createLedgerClient({ fabric: ledger.fabric(), account: bob })
+    const write = writeContract(outsider, { address: counter, abi: counterArtifact.abi, functionName: 'increment' })
+    if (caps.governance) await expectLedgerError(write, 'NOT_PERMITTED')
+    else expect(await waitForFinal(outsider, { hash: await write })).toMatchObject({ status: 'success' })
+    await outsider.close()
   })
 })
