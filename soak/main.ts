@@ -48,6 +48,9 @@ async function main(argv: string[]): Promise<number> {
     .parse(argv)
   const o = parseWith(optionsSchema, program.opts(), 'command-line flags')
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 32)
+  // Ctrl-C ends the faults; the checks and the report still come, and every process is stopped.
+  const abort = new AbortController()
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort.abort())
   const result = await runSoak({
     minutes: o.minutes,
     seed,
@@ -61,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
     diskMb: o.diskMb,
     keepFiles: o.keepFiles ?? false,
     log: (line) => process.stderr.write(`${line}\n`),
+    signal: abort.signal,
   })
   process.stdout.write(`${o.json ? formatJson(result) : `\n${formatReport(result)}`}\n`)
   return result.violations.length === 0 ? 0 : 1

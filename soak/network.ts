@@ -28,7 +28,8 @@ export class SoakNetwork {
   ) {}
 
   static async create(dir: string, opts: SoakNetworkOptions): Promise<SoakNetwork> {
-    const net = await TestNetwork.create(dir, { validators: opts.validators, blockPeriodMs: opts.blockPeriodMs, emptyBlockPeriodMs: opts.blockPeriodMs * 2 })
+    // A node restarted on a loaded machine may take long to load its code: that is not a fault of the node.
+    const net = await TestNetwork.create(dir, { validators: opts.validators, blockPeriodMs: opts.blockPeriodMs, emptyBlockPeriodMs: opts.blockPeriodMs * 2, readyTimeoutMs: 120_000 })
     const p2pPorts = net.nodes.map((n) => n.p2pPort!)
     const mesh = await RelayMesh.start(p2pPorts, () => freePort())
     let mounted: string | undefined

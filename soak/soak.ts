@@ -34,6 +34,8 @@ export interface SoakOptions {
   /** Keep the nodes' folders (always kept when an invariant broke). */
   keepFiles?: boolean
   log?: (line: string) => void
+  /** Ends the faults early (e.g. on Ctrl-C); the final checks still run. */
+  signal?: AbortSignal
 }
 
 export interface SoakResult {
@@ -56,7 +58,17 @@ export interface SoakResult {
   files?: string
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+    function done(): void {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+  })
 
 export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const began = Date.now()
@@ -118,12 +130,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const deadline = began + opts.minutes * 60_000
     for (const fault of schedule) {
       if (Date.now() + fault.gapMs + fault.holdMs + 15_000 > deadline) break
-      await sleep(fault.gapMs)
+      await sleep(fault.gapMs, opts.signal)
+      if (opts.signal?.aborted) {
+        log('stopped early: no more faults')
+        break
+      }
       const who = fault.nodes.map((n) => `node-${n + 1}`).join(',')
       log(`fault ${fault.seq}: ${fault.kind} ${who} for ${(fault.holdMs / 1000).toFixed(1)} s`)
       injected.push(fault)
       const heal = await inject(fault, { network, states, incident, log })
-      await sleep(fault.holdMs)
+      await sleep(fault.holdMs, opts.signal)
       await heal()
       if (fault.kind === 'wipe') monitor.recheck(fault.nodes[0]!)
       const recovery = await measureRecovery(fault, urls, states, limits)
