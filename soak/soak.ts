@@ -127,7 +127,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     status = setInterval(() => log(`status: heads ${monitor.heads.join('/')}, ${l.acknowledged.length} transfers acknowledged, ${forks.length} forks, ${injected.length} faults`), 30_000)
     log(`network up; load of ${opts.senders ?? 6} senders started; faults for ${opts.minutes} min (seed ${opts.seed})`)
 
-    const deadline = began + opts.minutes * 60_000
+    const deadline = Date.now() + opts.minutes * 60_000
     for (const fault of schedule) {
       if (Date.now() + fault.gapMs + fault.holdMs + 15_000 > deadline) break
       await sleep(fault.gapMs, opts.signal)

@@ -12,15 +12,15 @@ describe('short soak', () => {
   it('a partition and a wiped node: no fork, no lost transaction, liveness back after each heal', async () => {
     const lines: string[] = []
     const result = await runSoak({
-      minutes: 0.75,
+      minutes: 1,
       seed: 1,
       validators: 4,
       senders: 3,
       kinds: ['partition', 'wipe'],
       maxFaults: 2,
       blockPeriodMs: 500,
-      gapMs: [2000, 3000],
-      holdMs: [2000, 3000],
+      gapMs: [1000, 1500],
+      holdMs: [2000, 2500],
       log: (line) => lines.push(line),
     })
     const context = `${result.violations.join('\n')}\n${lines.join('\n')}`
