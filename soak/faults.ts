@@ -52,9 +52,11 @@ export async function inject(fault: Fault, ctx: FaultContext): Promise<() => Pro
 }
 
 async function restart(node: number, ctx: FaultContext, after: string): Promise<void> {
+  const began = Date.now()
   try {
     await ctx.network.net.start(node)
     ctx.states[node] = 'up'
+    ctx.log(`  node-${node + 1} restarted; it answered RPC after ${((Date.now() - began) / 1000).toFixed(1)} s`)
   } catch (err) {
     ctx.incident(`node-${node + 1} did not start after ${after}: ${errorMessage(err)}`)
   }
@@ -100,10 +102,13 @@ async function fillDiskFault(node: number, holdMs: number, ctx: FaultContext): P
     await rm(ballast, { force: true })
     ctx.states[node] = 'down'
     if (network.running(node)) {
+      const began = Date.now()
       const stopped = await Promise.race([network.net.stop(node).then(() => true), sleep(15_000).then(() => false)])
       if (!stopped) {
         ctx.incident(`node-${node + 1} did not stop within 15 s of SIGTERM after its disk was full`)
         await network.net.kill(node)
+      } else {
+        ctx.log(`  node-${node + 1} stopped on SIGTERM in ${((Date.now() - began) / 1000).toFixed(1)} s`)
       }
     } else {
       await network.net.kill(node)
