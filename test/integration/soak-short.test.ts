@@ -6,15 +6,23 @@
  * faulted nodes caught up. The full soak (20 minutes, every fault kind, a full disk) runs behind its
  * own script.
  */
-import { describe, expect, it, onTestFailed } from 'vitest'
-import { runSoak } from '../../soak/soak.js'
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest'
+import { runSoak, type SoakResult } from '../../soak/soak.js'
+
+// On a timeout the soak is told to stop and awaited, so that its node processes are stopped.
+const abort = new AbortController()
+let soak: Promise<SoakResult> | undefined
+afterAll(async () => {
+  abort.abort()
+  await soak?.catch(() => undefined)
+})
 
 describe('short soak', () => {
   it('a partition and a wiped node: no fork, no lost transaction, liveness back after each heal', async () => {
     const lines: string[] = []
     // What the soak did, when the test fails (also on a timeout).
     onTestFailed(() => console.error(lines.join('\n')))
-    const result = await runSoak({
+    soak = runSoak({
       // The two faults end it; the time is only an upper bound (a loaded machine boots nodes slowly).
       minutes: 5,
       seed: 1,
@@ -29,7 +37,9 @@ describe('short soak', () => {
       // `npm run soak` holds it to the 10 s bound.
       livenessLimitMs: 30_000,
       log: (line) => lines.push(line),
+      signal: abort.signal,
     })
+    const result = await soak
     const context = `${result.violations.join('\n')}\n${lines.join('\n')}`
     expect(result.violations, context).toEqual([])
     expect(result.faults, context).toMatchObject({ partition: 1, wipe: 1, kill: 0, pause: 0, 'disk-full': 0 })
