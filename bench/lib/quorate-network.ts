@@ -25,6 +25,8 @@ export interface NetworkOptions {
    * return the consortium (parties, admins, accounts, policies) whose genesis the network starts from.
    */
   consortium?: (nodes: NetworkNode[]) => Consortium
+  /** How long a started node may take to answer RPC (default 30 s; a loaded machine may need more). */
+  readyTimeoutMs?: number
 }
 
 export class TestNetwork {
@@ -34,6 +36,7 @@ export class TestNetwork {
     readonly dir: string,
     readonly nodes: NetworkNode[],
     readonly accounts: DevAccount[],
+    private readonly readyTimeoutMs: number | undefined,
   ) {
     this.processes = nodes.map(() => undefined)
   }
@@ -69,7 +72,7 @@ export class TestNetwork {
     } else {
       nodes = await initNetwork(specs, { config, alloc })
     }
-    return new TestNetwork(dir, nodes, accounts)
+    return new TestNetwork(dir, nodes, accounts, opts.readyTimeoutMs)
   }
 
   url(i: number): string {
@@ -78,7 +81,11 @@ export class TestNetwork {
 
   async start(...indexes: number[]): Promise<void> {
     const which = indexes.length ? indexes : this.nodes.map((_, i) => i)
-    await Promise.all(which.map(async (i) => (this.processes[i] = await startNodeProcess(this.nodes[i]!.dataDir, this.nodes[i]!.rpcPort))))
+    const opts = this.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: this.readyTimeoutMs }
+    // All settle before a failure is thrown, so that the nodes that did start are held (and stopped by stopAll).
+    const started = await Promise.allSettled(which.map(async (i) => (this.processes[i] = await startNodeProcess(this.nodes[i]!.dataDir, this.nodes[i]!.rpcPort, opts))))
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected')
+    if (failed) throw failed.reason
   }
 
   async stop(i: number): Promise<void> {

@@ -14,8 +14,10 @@
  * background error and refuses every later write until the database is reopened. So a failed
  * commit marks the store `failure` (with a reason an operator can act on), puts the block's trie
  * nodes back so the very same block can be committed again, and refuses further commits until
- * `recover()` has reopened the database and written a probe. Reads keep working meanwhile.
+ * `recover()` has reopened the database and written a probe. Reads keep working meanwhile: on a
+ * full disk the database is not closed for a reopen until the file system has room again.
  */
+import { statfs } from 'node:fs/promises'
 import { ClassicLevel } from 'classic-level'
 import { createBlockFromRLP, type Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
@@ -28,6 +30,19 @@ import { decodeReceipts, encodeReceipts, type StoredReceipt } from './receipts.j
 import type { Finality } from './finality.js'
 
 type Level = ClassicLevel<string, Uint8Array>
+
+/** Free space below which a store that ran out of disk does not try to reopen. */
+export const RECOVERY_MIN_FREE_BYTES = 4 * 1024 * 1024
+
+/** Bytes an unprivileged writer may still use on the file system of `path`; Infinity when unknown. */
+async function freeBytes(path: string): Promise<number> {
+  try {
+    const s = await statfs(path)
+    return s.bavail * s.bsize
+  } catch {
+    return Infinity
+  }
+}
 
 const numKey = (n: bigint) => `n:${n.toString(16).padStart(16, '0')}`
 
@@ -220,6 +235,9 @@ export class ChainStore {
    */
   async recover(): Promise<boolean> {
     if (!this.writeFailure) return true
+    // Reopening needs room for a new log and manifest: on a disk still full it fails and leaves the
+    // database closed, so every read would fail until a later attempt succeeds. Wait for room instead.
+    if (this.writeFailure.code === 'STORE_DISK_FULL' && (await freeBytes(this.level.location)) < RECOVERY_MIN_FREE_BYTES) return false
     try {
       if (this.level.status === 'open') await this.level.close()
       if (this.level.status !== 'open') await this.level.open()
