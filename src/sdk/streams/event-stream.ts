@@ -197,7 +197,7 @@ export function createEventStream<const abi extends Abi, eventName extends Contr
         .filter((e) => isAfter(e.blockNumber, e.logIndex, cp))
         .sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1))
       next = to + 1n
-      for (let i = 0; i < due.length; i += batchSize) {
+      for (let i = 0; i < due.length && !closed; i += batchSize) {
         const slice = due.slice(i, i + batchSize)
         const checkpoint = slice[slice.length - 1]!.checkpoint
         cursor = checkpoint
