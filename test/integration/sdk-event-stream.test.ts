@@ -179,7 +179,7 @@ describe('event stream: a consumer killed with SIGKILL resumes from its checkpoi
     const { rpcUrl, stop } = await startAnvil()
     try {
       const l = await deploy(rpcUrl)
-      const { lines, kills, killedAt } = await killAndResume(l, 'anvil-consumer', { kind: 'confirmations', n: 3 })
+      const { lines, kills, killedAt } = await killAndResume(l, 'anvil-consumer', { kind: 'confirmations', depth: 3 })
       expect(kills).toBe(KILLS)
       expect(killedAt.some((n) => n > 0 && n < TOTAL), `lines written when killed: ${killedAt.join(', ')}`).toBe(true)
       await expectExactlyOnce(l, lines)
@@ -203,12 +203,12 @@ describe('event stream: finality, filtering and checkpoints', () => {
       await wallet.writeContract({ address: l.address, abi: emitter.abi, functionName: 'other', args: [1n] })
       await wallet.writeContract({ address: l.address, abi: emitter.abi, functionName: 'emitMany', args: [3n] })
       const store = memoryCheckpointStore()
-      const stream = createEventStream({ client: l.pub, address: l.address, abi: emitter.abi, eventName: 'Tick', fromBlock: l.deployBlock, checkpoint: store, finality: { kind: 'confirmations', n: 5 }, pollingIntervalMs: 20 })
+      const stream = createEventStream({ client: l.pub, address: l.address, abi: emitter.abi, eventName: 'Tick', fromBlock: l.deployBlock, checkpoint: store, finality: { kind: 'confirmations', depth: 5 }, pollingIntervalMs: 20 })
       const it = stream[Symbol.asyncIterator]()
       const first = it.next()
       let settled = false
       void first.then(() => (settled = true))
-      // With 4 blocks on top of the Tick block it is not final under n = 5; with 5 it is.
+      // With 4 blocks on top of the Tick block it is not final at depth 5; with 5 it is.
       await test('anvil_mine', ['0x4'])
       await sleep(300)
       expect(settled).toBe(false)
@@ -224,7 +224,7 @@ describe('event stream: finality, filtering and checkpoints', () => {
       // A checkpoint whose block hash the chain does not hold: NOT_FOUND, nothing delivered.
       const forged = fileCheckpointStore(join(tmp.dir, 'forged.json'))
       await forged.save({ blockNumber: ev.blockNumber, logIndex: 0, blockHash: `0x${'ab'.repeat(32)}` })
-      const again = createEventStream({ client: l.pub, address: l.address, abi: emitter.abi, fromBlock: 0n, checkpoint: forged, finality: { kind: 'confirmations', n: 0 } })
+      const again = createEventStream({ client: l.pub, address: l.address, abi: emitter.abi, fromBlock: 0n, checkpoint: forged, finality: { kind: 'confirmations', depth: 0 } })
       const err = await again[Symbol.asyncIterator]().next().catch((e: unknown) => e)
       expect(isLedgerError(err, 'NOT_FOUND')).toBe(true)
     } finally {
