@@ -20,14 +20,14 @@ import { chainOf } from '../../src/governance/client.js'
 import { createEventStream, fileCheckpointStore, memoryCheckpointStore, type Finality } from '../../src/sdk/streams/index.js'
 import { isLedgerError } from '../../src/sdk/errors.js'
 import type { Address, Hex } from '../../src/types.js'
-import { freePort, initDevChain, startNodeProcess, type NodeProcess } from '../../bench/lib/quorate-node.js'
+import { initDevChain, startNodeProcess, type NodeProcess } from '../../bench/lib/quorate-node.js'
+import { startAnvil } from '../helpers/anvil.js'
 import { devAccounts } from '../../src/crypto/dev-accounts.js'
 import { compileSolidity, readFixture } from '../helpers/solc.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/node-process.js'
 
 const CONSUMER = fileURLToPath(new URL('../helpers/stream-consumer.mjs', import.meta.url))
-const ANVIL = fileURLToPath(new URL('../../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil', import.meta.url))
 const TXS = 60
 const PER_TX = 20
 const TOTAL = TXS * PER_TX
@@ -176,7 +176,7 @@ describe('event stream: a consumer killed with SIGKILL resumes from its checkpoi
   }, 90_000)
 
   it('on Anvil (final 3 blocks deep): every one of 1,200 events exactly once, in order', async () => {
-    const { rpcUrl, stop } = await startAnvil()
+    const { rpcUrl, stop } = await startAnvil({ blockTimeSeconds: 0.3 })
     try {
       const l = await deploy(rpcUrl)
       const { lines, kills, killedAt } = await killAndResume(l, 'anvil-consumer', { kind: 'confirmations', depth: 3 })
@@ -194,7 +194,7 @@ describe('event stream: a consumer killed with SIGKILL resumes from its checkpoi
 
 describe('event stream: finality, filtering and checkpoints', () => {
   it('holds events back until the confirmation depth, skips other events, and refuses a checkpoint the chain does not hold', async () => {
-    const { rpcUrl, stop } = await startAnvil({ automine: true })
+    const { rpcUrl, stop } = await startAnvil()
     try {
       const l = await deploy(rpcUrl)
       const account = privateKeyToAccount(key)
@@ -238,22 +238,5 @@ function createTestClient(rpcUrl: string) {
     const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
     const body = (await res.json()) as { error?: { message: string } }
     if (body.error) throw new Error(`${method}: ${body.error.message}`)
-  }
-}
-
-async function startAnvil(opts: { automine?: boolean } = {}): Promise<{ rpcUrl: string; stop: () => Promise<void> }> {
-  expect(existsSync(ANVIL), 'the Anvil binary from @foundry-rs/anvil-linux-amd64').toBe(true)
-  const port = await freePort()
-  const args = ['--port', String(port), '--silent', ...(opts.automine ? [] : ['--block-time', '0.3'])]
-  const child = spawn(ANVIL, args, { stdio: 'ignore' })
-  const exited = new Promise<void>((res) => child.once('exit', () => res()))
-  const rpcUrl = `http://127.0.0.1:${port}`
-  await waitFor('anvil to answer', async () => (await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' })).ok)
-  return {
-    rpcUrl,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM')
-      await exited
-    },
   }
 }
