@@ -69,6 +69,9 @@ function codeOf(rpcCode: number, message: string, method: string): LedgerErrorCo
       return 'NOT_PERMITTED'
     case -32001:
       return 'NOT_FOUND'
+    case 3:
+      // A governance view reverted; the message ends in the custom error's name, e.g. "(UnknownProposal)".
+      return /\((UnknownProposal|NodeNotActive|PartyNotCurrent)\)/.test(message) ? 'NOT_FOUND' : 'REVERTED'
     case -40100:
       return 'NOT_PERMITTED'
     case -32000:
