@@ -75,7 +75,7 @@ const c: ConsortiumClient[] = []
 
 beforeAll(async () => {
   tmp = await tempDir()
-  net = await TestNetwork.create(tmp.dir, { validators: 3, consortium: (nodes: NetworkNode[]) => privacyConsortium('sdk', PARTIES, admins, nodes) })
+  net = await TestNetwork.create(tmp.dir, { validators: 3, blockPeriodMs: 200, emptyBlockPeriodMs: 500, consortium: (nodes: NetworkNode[]) => privacyConsortium('sdk', PARTIES, admins, nodes) })
   await net.start()
   await waitFor('the first blocks', async () => (await net.height(0)) >= 2, 30_000)
   for (let i = 0; i < 3; i++) c.push(clientOf(net.url(i), accounts[i]!.privateKey as Hex))
@@ -94,7 +94,7 @@ describe('consortium actions on a governed Quorate network', () => {
     expect(parties[INSURER]!.admins).toEqual([admins[INSURER]!.toLowerCase()])
     const nodes = await getNodes(c[HOSPITAL]!)
     expect(nodes.map((n) => [n.address, n.party, n.validator])).toEqual(PARTIES.map((p, i) => [net.nodes[i]!.address.toLowerCase(), p, true]))
-    expect((await getChainParameters(c[INSURER]!)).current.blockPeriodMs).toBe(500)
+    expect((await getChainParameters(c[INSURER]!)).current.blockPeriodMs).toBe(200)
     expect(await getProposals(c[HOSPITAL]!)).toEqual([])
   })
 
