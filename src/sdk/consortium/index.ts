@@ -1,4 +1,4 @@
-/** Consortium features where the fabric has them: private data, access logs, governance (see docs/sdk.md). */
+/** Consortium features where the fabric has them: private data, access logs, governance (see docs/sdk-consortium.md). */
 export { consortiumError, requireFeature, type ConsortiumCapabilities, type ConsortiumClient, type ConsortiumFeature, type Wire } from './client.js'
 export { erasePrivateData, getErasureStatus, getPrivateCollections, getPrivateData, putPrivateData } from './privateData.js'
 export type { ErasePrivateDataParameters, ErasureStatus, GetPrivateDataParameters, PrivateCollection, PrivateRecord, PutPrivateDataParameters, PutPrivateDataResult } from './privateData.js'
