@@ -28,8 +28,8 @@ import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/node-process.js'
 
 const CONSUMER = fileURLToPath(new URL('../helpers/stream-consumer.mjs', import.meta.url))
-const TXS = 60
-const PER_TX = 20
+const TXS = 30
+const PER_TX = 40
 const TOTAL = TXS * PER_TX
 const KILLS = 5
 
@@ -173,7 +173,7 @@ describe('event stream: a consumer killed with SIGKILL resumes from its checkpoi
     } finally {
       await node?.stop()
     }
-  }, 90_000)
+  }, 120_000)
 
   it('on Anvil (final 3 blocks deep): every one of 1,200 events exactly once, in order', async () => {
     const { rpcUrl, stop } = await startAnvil({ blockTimeSeconds: 0.3 })
@@ -189,7 +189,7 @@ describe('event stream: a consumer killed with SIGKILL resumes from its checkpoi
     } finally {
       await stop()
     }
-  }, 90_000)
+  }, 120_000)
 })
 
 describe('event stream: finality, filtering and checkpoints', () => {
