@@ -6,7 +6,9 @@
  * on a Quorate node (final at once) and on Anvil (final 3 blocks deep). A second part checks what
  * is not visible from the outside: nothing is delivered before the confirmation depth, events of
  * other names are not delivered, and a checkpoint of a block the chain no longer holds stops the
- * stream with NOT_FOUND.
+ * stream with NOT_FOUND. A third part reorganises Anvil's chain (anvil_reorg): events of a block
+ * replaced within the confirmation depth are never delivered, their replacements are, and a
+ * reorganisation deeper than the depth stops the stream.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -227,6 +229,60 @@ describe('event stream: finality, filtering and checkpoints', () => {
       const again = createEventStream({ client: l.pub, address: l.address, abi: emitter.abi, fromBlock: 0n, checkpoint: forged, finality: { kind: 'confirmations', depth: 0 } })
       const err = await again[Symbol.asyncIterator]().next().catch((e: unknown) => e)
       expect(isLedgerError(err, 'NOT_FOUND')).toBe(true)
+    } finally {
+      await stop()
+    }
+  }, 60_000)
+})
+
+describe('event stream: reorganisations', () => {
+  it('never delivers an event of a block a shallow reorg replaced, and stops with NOT_FOUND when a deep one replaced its checkpoint', async () => {
+    const { rpcUrl, stop } = await startAnvil()
+    try {
+      const l = await deploy(rpcUrl)
+      const wallet = createWalletClient({ account: privateKeyToAccount(key), chain: l.chain, transport: http(rpcUrl) })
+      const test = createTestClient(rpcUrl)
+      const emit = async (n: bigint) => l.pub.waitForTransactionReceipt({ hash: await wallet.writeContract({ address: l.address, abi: emitter.abi, functionName: 'emitMany', args: [n] }), pollingInterval: 20 })
+      const store = memoryCheckpointStore()
+      const open = () => createEventStream({ client: l.pub, address: l.address, abi: emitter.abi, eventName: 'Tick', fromBlock: l.deployBlock, checkpoint: store, finality: { kind: 'confirmations', depth: 3 }, pollingIntervalMs: 20 })
+      const delivered: { seq: bigint; blockNumber: bigint; blockHash: Hex }[] = []
+      /** Reads and acks events until the one numbered `last`; a new stream each time, resuming from the store. */
+      const readUntil = async (last: bigint) => {
+        const stream = open()
+        for await (const e of stream) {
+          const seq = (e.args as unknown as { seq: bigint }).seq
+          delivered.push({ seq, blockNumber: e.blockNumber, blockHash: e.blockHash })
+          await stream.ack(e.checkpoint)
+          if (seq === last) break
+        }
+      }
+      await emit(3n) // Tick 0..2
+      await test('anvil_mine', ['0x4'])
+      const orphan = await emit(3n) // Tick 3..5, in a block 1 deep: not final
+      await test('anvil_mine', ['0x1'])
+      await readUntil(2n)
+      // Nothing more is final yet: Tick 3..5 are not delivered however long the stream runs.
+      const more = open()
+      const next = more[Symbol.asyncIterator]().next()
+      const got = await Promise.race([next.then((r) => (r.done ? 'done' : `Tick ${String((r.value.args as unknown as { seq: bigint }).seq)}`)), sleep(1000).then(() => 'nothing')])
+      more.close()
+      await next
+      expect(got).toBe('nothing')
+      // The two newest blocks (the orphan's and the one on top) are replaced by empty ones.
+      await test('anvil_reorg', [2, []])
+      expect((await l.pub.getBlock({ blockNumber: orphan.blockNumber })).hash).not.toBe(orphan.blockHash)
+      const replacement = await emit(2n) // Tick 3..4 again, now in another block
+      await test('anvil_mine', ['0x3'])
+      await readUntil(4n)
+      expect(delivered.map((d) => d.seq)).toEqual([0n, 1n, 2n, 3n, 4n])
+      expect(delivered.filter((d) => d.blockHash === orphan.blockHash)).toEqual([])
+      expect(delivered.slice(3).every((d) => d.blockHash === replacement.blockHash)).toBe(true)
+
+      // A reorganisation deeper than the confirmation depth replaces the checkpoint's block.
+      await test('anvil_reorg', [5, []])
+      const err = await open()[Symbol.asyncIterator]().next().catch((e: unknown) => e)
+      expect(isLedgerError(err, 'NOT_FOUND')).toBe(true)
+      expect((err as Error).message).toMatch(/not in the chain any more/)
     } finally {
       await stop()
     }
