@@ -19,7 +19,8 @@ await truncate(config.out, bytes)
 // Killed after acking the last event: nothing is left to deliver.
 if (saved?.state?.last === config.lastSeq) process.exit(0)
 
-const client = createPublicClient({ transport: http(config.rpcUrl) })
+// A generous timeout: the test machine may be busy; a failed request ends the process (the test shows why).
+const client = createPublicClient({ transport: http(config.rpcUrl, { timeout: 30_000 }) })
 const stream = createEventStream({
   client,
   address: config.address,

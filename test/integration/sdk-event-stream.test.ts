@@ -27,7 +27,6 @@ import { startAnvil } from '../helpers/anvil.js'
 import { devAccounts } from '../../src/crypto/dev-accounts.js'
 import { compileSolidity, readFixture } from '../helpers/solc.js'
 import { tempDir } from '../helpers/tmp.js'
-import { waitFor } from '../helpers/node-process.js'
 
 const CONSUMER = fileURLToPath(new URL('../helpers/stream-consumer.mjs', import.meta.url))
 const TXS = 30
@@ -77,17 +76,12 @@ async function emitAll(l: Ledger): Promise<void> {
   await l.pub.waitForTransactionReceipt({ hash: last!, pollingInterval: 50 })
 }
 
-function startConsumer(configFile: string): { child: ChildProcess; exited: Promise<number | null> } {
+function startConsumer(configFile: string): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
   const child = spawn(process.execPath, [CONSUMER, configFile], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-  const exited = new Promise<number | null>((res) =>
-    child.once('exit', (code) => {
-      if (code !== 0 && code !== null) process.stderr.write(`consumer exited ${code}: ${stderr}\n`)
-      res(code)
-    }),
-  )
-  return { child, exited }
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)))
+  return { child, exited, stderr: () => stderr }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -123,11 +117,16 @@ async function killAndResume(l: Ledger, name: string, finality: Finality): Promi
     // Kill at random points of the stream: each time after a random number of further events
     // reached the output (the kill lands anywhere: mid-batch, between write and ack, while waiting).
     const written = () => (existsSync(config.out) ? readFileSync(config.out, 'utf8').split('\n').length - 1 : 0)
+    // Small steps (a few dozen events at most between kills), so every kill lands before the end.
     while (kills < KILLS) {
-      const target = written() + 1 + Math.floor(Math.random() * (TOTAL / (KILLS + 1)))
-      await waitFor('the consumer to make progress', async () => written() >= target || consumer.child.exitCode !== null, 60_000)
-      if (consumer.child.exitCode !== null) break
-      await sleep(Math.floor(Math.random() * 20))
+      const target = written() + 1 + Math.floor(Math.random() * 30)
+      const deadline = Date.now() + 60_000
+      while (written() < target && consumer.child.exitCode === null && Date.now() < deadline) await sleep(5)
+      if (consumer.child.exitCode !== null) {
+        if (consumer.child.exitCode !== 0) throw new Error(`the consumer failed (exit ${consumer.child.exitCode}): ${consumer.stderr()}`)
+        break
+      }
+      await sleep(Math.floor(Math.random() * 30))
       consumer.child.kill('SIGKILL')
       await consumer.exited
       killedAt.push(written())
@@ -136,7 +135,7 @@ async function killAndResume(l: Ledger, name: string, finality: Finality): Promi
     }
     await emitting
     const code = await Promise.race([consumer.exited, sleep(40_000).then(() => 'timeout' as const)])
-    expect(code, 'the consumer delivered every event and exited by itself').toBe(0)
+    expect(code, `the consumer delivered every event and exited by itself; its stderr: ${consumer.stderr()}`).toBe(0)
   } finally {
     if (consumer.child.exitCode === null) {
       consumer.child.kill('SIGKILL')
