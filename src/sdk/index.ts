@@ -17,3 +17,5 @@ export { waitForFinal, type WaitForFinalParameters } from './actions/waitForFina
 export { estimateGas, type EstimateGasParameters } from './actions/estimateGas.js'
 export { readBatch, type ReadBatchParameters, type ReadBatchResults } from './actions/readBatch.js'
 export { sendTransaction, type SendTransactionParameters } from './actions/sendTransaction.js'
+export * from './streams/index.js'
+export * from './consortium/index.js'

@@ -19,7 +19,7 @@ import { createPublicClient, createWalletClient, http, type Abi, type Chain, typ
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chainOf } from '../../src/governance/client.js'
-import { createEventStream, fileCheckpointStore, memoryCheckpointStore, type Finality } from '../../src/sdk/streams/index.js'
+import { createEventStream, fileCheckpointStore, memoryCheckpointStore, type Finality } from '../../src/sdk/index.js'
 import { isLedgerError } from '../../src/sdk/errors.js'
 import type { Address, Hex } from '../../src/types.js'
 import { initDevChain, startNodeProcess, type NodeProcess } from '../../bench/lib/quorate-node.js'

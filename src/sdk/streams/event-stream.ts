@@ -27,7 +27,8 @@ import {
 import type { Address, Hex } from '../../types.js'
 import { LedgerError } from '../errors.js'
 import { isAfter, type Checkpoint, type CheckpointStore } from './checkpoint.js'
-import { checkFinality, finalBlockNumber, type Finality, type StreamClient } from './finality.js'
+import type { Finality } from '../fabric.js'
+import { checkFinality, finalBlockNumber, type StreamClient } from './finality.js'
 
 export const DEFAULT_MAX_BLOCK_RANGE = 1_000n
 export const DEFAULT_BATCH_SIZE = 200

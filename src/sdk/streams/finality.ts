@@ -6,14 +6,7 @@
 import type { PublicClient } from 'viem'
 import { LedgerError } from '../errors.js'
 
-/** The same type as the SDK core's `Finality` (src/sdk/fabric.ts): a fabric's `capabilities().finality` fits as is. */
-export type Finality =
-  /** Final when included (QBFT: a block is final when committed; no reorgs). */
-  | { kind: 'instant' }
-  /** Final after `depth` blocks on top of the block that included it (depth 0: at inclusion). */
-  | { kind: 'confirmations'; depth: number }
-  /** Final once the ledger's `finalized` block tag has reached the block. */
-  | { kind: 'finalized-tag' }
+import type { Finality } from '../fabric.js'
 
 /** What the stream and the finality check read from a ledger. */
 export type StreamClient = Pick<PublicClient, 'request' | 'getBlock' | 'getBlockNumber'>

@@ -3,4 +3,4 @@ export { createEventStream, DEFAULT_BATCH_SIZE, DEFAULT_MAX_BLOCK_RANGE, DEFAULT
 export type { EventBatch, EventPosition, EventStream, EventStreamOptions, StreamEvent } from './event-stream.js'
 export { fileCheckpointStore, memoryCheckpointStore, isAfter, writeFileAtomic } from './checkpoint.js'
 export type { Checkpoint, CheckpointStore, SavedCheckpoint } from './checkpoint.js'
-export { finalBlockNumber, type Finality, type StreamClient } from './finality.js'
+export { finalBlockNumber, type StreamClient } from './finality.js'
