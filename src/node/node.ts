@@ -9,11 +9,10 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
-import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { bytesToHex } from '@ethereumjs/util'
 import type { Logger } from 'pino'
 import { createChainCommon } from '../chain/common.js'
-import { createGenesisBlock, parseGenesis, writeGenesisState, type Genesis } from '../chain/genesis.js'
+import { createGenesisBlock, genesisStateRoot, parseGenesis, type Genesis } from '../chain/genesis.js'
 import { checkProtocol, fixedParams, genesisParams, ProtocolUnsupportedError, RELEASE_PROTOCOLS, type ChainParams, type ChainParamsSource } from '../chain/params.js'
 import { GENESIS_FINALITY } from '../chain/finality.js'
 import { ChainStore, StoreError, storeWriteError, type BlockRecord } from '../chain/store.js'
@@ -29,7 +28,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { CallExecutor } from '../execution/call.js'
 import { CallPool } from '../execution/call-pool.js'
-import { BlockExecutor, createStateManager } from '../execution/executor.js'
+import { BlockExecutor } from '../execution/executor.js'
 import { TxPool } from '../execution/txpool.js'
 import { TxPoolJournal } from '../execution/txpool-journal.js'
 import { ConfigError, errorMessage, StartError } from '../errors.js'
@@ -230,9 +229,12 @@ export class Node extends EventEmitter<NodeEvents> {
     const common = createChainCommon(BigInt(genesis.config.chainId), genesis.gasLimit)
     const store = await ChainStore.open(join(dataDir, 'chain'), common)
     try {
-      const expected = createGenesisBlock(genesis, common, await writeGenesisState(genesis, new MerkleStateManager({ common })))
+      // The genesis state is built in one pass (linear in the allocation), and written only on first use.
+      const nodes: [string, Uint8Array][] = []
+      const expected = createGenesisBlock(genesis, common, genesisStateRoot(genesis, store.isEmpty ? (key, value) => nodes.push([key, value]) : undefined))
       if (store.isEmpty) {
-        await writeGenesisState(genesis, createStateManager(common, store))
+        await store.putTrieNodes(nodes)
+        nodes.length = 0
         await store.commit({ block: expected, finality: GENESIS_FINALITY, receipts: [] })
         logger.info({ genesis: bytesToHex(expected.hash()) }, 'wrote the genesis block')
       } else {
