@@ -34,7 +34,8 @@ import { TxPoolJournal } from '../execution/txpool-journal.js'
 import { ConfigError, errorMessage, StartError } from '../errors.js'
 import { GovernancePeering } from '../network/governance-peering.js'
 import { P2PHost } from '../network/host.js'
-import { BlockSync } from '../network/sync.js'
+import { createBlockImport } from '../sync/block-import.js'
+import { BlockSync } from '../sync/block-sync.js'
 import { wireTxGossip } from '../network/tx-gossip.js'
 import type { Address, Hash } from '../types.js'
 import type { StorageFault } from '../ops/health.js'
@@ -339,13 +340,17 @@ export class Node extends EventEmitter<NodeEvents> {
       wireTxGossip(host, this.pool, this.logger.child({ module: 'txgossip' }))
       this.sync = new BlockSync({
         common: this.common,
-        store: this.store,
-        executor: this.executor,
-        validators: this.validators,
+        chain: this.store,
         host,
-        commit: (r) => this.commitBlock(r, 'sync'),
+        importer: createBlockImport({
+          common: this.common,
+          chain: this.store,
+          validators: this.validators,
+          params: this.params,
+          executor: this.executor,
+          commit: (r) => this.commitBlock(r, 'sync'),
+        }),
         logger: this.logger.child({ module: 'sync' }),
-        params: this.params,
       })
       if (this.stoppedAtUpgrade) this.sync.halt()
       this.host = host
