@@ -105,6 +105,10 @@ export class Node extends EventEmitter<NodeEvents> {
   readonly address: Address
   readonly dataDir: string
   readonly config: NodeConfig
+  /**
+   * The genesis file, whose `alloc` keeps only the accounts with code (the system contracts): plain
+   * balances live in the state, and a genesis of a million accounts is not held for the node's life.
+   */
   readonly genesis: Genesis
   readonly common: Common
   readonly store: ChainStore
@@ -150,7 +154,7 @@ export class Node extends EventEmitter<NodeEvents> {
     super()
     this.dataDir = p.dataDir
     this.config = p.config
-    this.genesis = p.genesis
+    this.genesis = { ...p.genesis, alloc: Object.fromEntries(Object.entries(p.genesis.alloc).filter(([, a]) => a.code !== undefined)) }
     this.common = p.common
     this.store = p.store
     this.executor = p.executor

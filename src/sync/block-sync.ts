@@ -17,7 +17,8 @@ import type { Logger } from 'pino'
 import type { Finality } from '../chain/finality.js'
 import { errorMessage, QuorateError } from '../errors.js'
 import { RequestTimeoutError } from '../network/errors.js'
-import type { P2PHost } from '../network/host.js'
+import type { P2PMessage, RequestHandler } from '../network/host.js'
+import type { PeerInfo } from '../network/peer.js'
 import type { Address, Hex } from '../types.js'
 import { SyncError, type BlockImport, type FetchedBlock } from './block-import.js'
 import { createBlockDecoder, type BlockDecoder } from './decode-block.js'
@@ -29,8 +30,20 @@ export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 const STATUS = 'status'
 const BLOCKS = 'sync/blocks'
 
-/** What sync needs of the P2P host. */
-export type SyncNetwork = Pick<P2PHost, 'handle' | 'unhandle' | 'subscribe' | 'on' | 'send' | 'broadcast' | 'request' | 'penalise' | 'isConnected'>
+/** What sync needs of the P2P host (P2PHost is one). */
+export interface SyncNetwork {
+  handle(protocol: string, handler: RequestHandler): void
+  unhandle(protocol: string): void
+  subscribe(protocol: string): void
+  on(event: 'message', listener: (msg: P2PMessage) => void): unknown
+  on(event: 'peer:connect', listener: (address: Address, info: PeerInfo) => void): unknown
+  on(event: 'peer:disconnect', listener: (address: Address, reason: string) => void): unknown
+  send(peer: Address, protocol: string, payload: Uint8Array): boolean
+  broadcast(protocol: string, payload: Uint8Array): number
+  request(peer: Address, protocol: string, payload: Uint8Array): Promise<Uint8Array>
+  penalise(peer: Address, reason: string, points: number): void
+  isConnected(peer: Address): boolean
+}
 
 /** What sync reads of the local chain: its head, and the blocks it serves to peers. */
 export interface SyncChain {
