@@ -92,7 +92,8 @@ export async function rpc<T = unknown>(url: string, method: string, params: unkn
   return body.result as T
 }
 
-export async function startNodeProcess(dataDir: string, rpcPort: number, opts: { readyTimeoutMs?: number } = {}): Promise<NodeProcess> {
+/** `readyTimeoutMs`: how long the node may take to answer RPC (default 30 s; a large genesis takes longer). */
+export async function startNodeProcess(dataDir: string, rpcPort: number, { readyTimeoutMs = 30_000 }: { readyTimeoutMs?: number } = {}): Promise<NodeProcess> {
   const rpcUrl = `http://127.0.0.1:${rpcPort}`
   // Something still answering on the port would pass the readiness check below in our place.
   if (await rpc(rpcUrl, 'eth_blockNumber').then(() => true, () => false)) throw new Error(`port ${rpcPort} is still in use`)
@@ -100,7 +101,6 @@ export async function startNodeProcess(dataDir: string, rpcPort: number, opts: {
   const child = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir], { stdio: ['ignore', log, log] })
   closeSync(log)
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)))
-  const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000
   const deadline = Date.now() + readyTimeoutMs
   for (;;) {
     if (child.exitCode !== null) {

@@ -194,6 +194,29 @@ export class ChainStore {
     return { blockNumber, blockHash, index: Number(bytesToBigInt(idx!)) }
   }
 
+  /**
+   * Writes state-trie nodes (or code) outside a block, in batches: the genesis state before the
+   * genesis block is committed. Nodes are content-addressed, so nodes written by a start that did
+   * not reach the genesis commit are simply written again (and nothing refers to them meanwhile).
+   */
+  async putTrieNodes(nodes: Iterable<[string, Uint8Array]>, batchSize = 10_000): Promise<void> {
+    if (this.writeFailure) throw this.writeFailure
+    let batch = this.level.batch()
+    try {
+      for (const [key, value] of nodes) {
+        batch.put(`t/${key}`, value)
+        if (batch.length >= batchSize) {
+          await batch.write()
+          batch = this.level.batch()
+        }
+      }
+      await batch.write()
+    } catch (err) {
+      this.writeFailure = storeWriteError(err, 'the genesis state')
+      throw this.writeFailure
+    }
+  }
+
   /** Writes a block, everything derived from it, and the state nodes it created, atomically; it becomes the head. */
   async commit({ block, finality, receipts }: BlockRecord): Promise<void> {
     const hash = bytesToHex(block.hash()) as Hash

@@ -15,11 +15,10 @@ import { randomBytes } from 'node:crypto'
 import { access, constants, readFile, stat, statfs, unlink, writeFile } from 'node:fs/promises'
 import { connect, createServer, isIP } from 'node:net'
 import { join, resolve } from 'node:path'
-import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { bytesToHex } from '@ethereumjs/util'
 import { z } from 'zod'
 import { createChainCommon } from '../chain/common.js'
-import { createGenesisBlock, parseGenesis, writeGenesisState, type Genesis } from '../chain/genesis.js'
+import { createGenesisBlock, genesisStateRoot, parseGenesis, type Genesis } from '../chain/genesis.js'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { ChainStore } from '../chain/store.js'
 import { ConfigError, errorMessage } from '../errors.js'
@@ -169,7 +168,7 @@ export async function checkNodeKey(file: string): Promise<{ result: CheckResult;
 /** The genesis block hash a node would write for `genesis` (what Node.open compares against). */
 export async function genesisHashOf(genesis: Genesis): Promise<string> {
   const common = createChainCommon(BigInt(genesis.config.chainId), genesis.gasLimit)
-  const block = createGenesisBlock(genesis, common, await writeGenesisState(genesis, new MerkleStateManager({ common })))
+  const block = createGenesisBlock(genesis, common, genesisStateRoot(genesis))
   return bytesToHex(block.hash())
 }
 

@@ -9,11 +9,10 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
-import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { bytesToHex } from '@ethereumjs/util'
 import type { Logger } from 'pino'
 import { createChainCommon } from '../chain/common.js'
-import { createGenesisBlock, parseGenesis, writeGenesisState, type Genesis } from '../chain/genesis.js'
+import { createGenesisBlock, genesisStateRoot, parseGenesis, type Genesis } from '../chain/genesis.js'
 import { checkProtocol, fixedParams, genesisParams, ProtocolUnsupportedError, RELEASE_PROTOCOLS, type ChainParams, type ChainParamsSource } from '../chain/params.js'
 import { GENESIS_FINALITY } from '../chain/finality.js'
 import { ChainStore, StoreError, storeWriteError, type BlockRecord } from '../chain/store.js'
@@ -29,13 +28,14 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { CallExecutor } from '../execution/call.js'
 import { CallPool } from '../execution/call-pool.js'
-import { BlockExecutor, createStateManager } from '../execution/executor.js'
+import { BlockExecutor } from '../execution/executor.js'
 import { TxPool } from '../execution/txpool.js'
 import { TxPoolJournal } from '../execution/txpool-journal.js'
 import { ConfigError, errorMessage, StartError } from '../errors.js'
 import { GovernancePeering } from '../network/governance-peering.js'
 import { P2PHost } from '../network/host.js'
-import { BlockSync } from '../network/sync.js'
+import { createBlockImport } from '../sync/block-import.js'
+import { BlockSync } from '../sync/block-sync.js'
 import { wireTxGossip } from '../network/tx-gossip.js'
 import type { Address, Hash } from '../types.js'
 import type { StorageFault } from '../ops/health.js'
@@ -105,6 +105,10 @@ export class Node extends EventEmitter<NodeEvents> {
   readonly address: Address
   readonly dataDir: string
   readonly config: NodeConfig
+  /**
+   * The genesis file, whose `alloc` keeps only the accounts with code (the system contracts): plain
+   * balances live in the state, and a genesis of a million accounts is not held for the node's life.
+   */
   readonly genesis: Genesis
   readonly common: Common
   readonly store: ChainStore
@@ -150,7 +154,7 @@ export class Node extends EventEmitter<NodeEvents> {
     super()
     this.dataDir = p.dataDir
     this.config = p.config
-    this.genesis = p.genesis
+    this.genesis = { ...p.genesis, alloc: Object.fromEntries(Object.entries(p.genesis.alloc).filter(([, a]) => a.code !== undefined)) }
     this.common = p.common
     this.store = p.store
     this.executor = p.executor
@@ -230,9 +234,12 @@ export class Node extends EventEmitter<NodeEvents> {
     const common = createChainCommon(BigInt(genesis.config.chainId), genesis.gasLimit)
     const store = await ChainStore.open(join(dataDir, 'chain'), common)
     try {
-      const expected = createGenesisBlock(genesis, common, await writeGenesisState(genesis, new MerkleStateManager({ common })))
+      // The genesis state is built in one pass (linear in the allocation), and written only on first use.
+      const nodes: [string, Uint8Array][] = []
+      const expected = createGenesisBlock(genesis, common, genesisStateRoot(genesis, store.isEmpty ? (key, value) => nodes.push([key, value]) : undefined))
       if (store.isEmpty) {
-        await writeGenesisState(genesis, createStateManager(common, store))
+        await store.putTrieNodes(nodes)
+        nodes.length = 0
         await store.commit({ block: expected, finality: GENESIS_FINALITY, receipts: [] })
         logger.info({ genesis: bytesToHex(expected.hash()) }, 'wrote the genesis block')
       } else {
@@ -337,13 +344,17 @@ export class Node extends EventEmitter<NodeEvents> {
       wireTxGossip(host, this.pool, this.logger.child({ module: 'txgossip' }))
       this.sync = new BlockSync({
         common: this.common,
-        store: this.store,
-        executor: this.executor,
-        validators: this.validators,
+        chain: this.store,
         host,
-        commit: (r) => this.commitBlock(r, 'sync'),
+        importer: createBlockImport({
+          common: this.common,
+          chain: this.store,
+          validators: this.validators,
+          params: this.params,
+          executor: this.executor,
+          commit: (r) => this.commitBlock(r, 'sync'),
+        }),
         logger: this.logger.child({ module: 'sync' }),
-        params: this.params,
       })
       if (this.stoppedAtUpgrade) this.sync.halt()
       this.host = host

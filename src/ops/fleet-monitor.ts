@@ -4,7 +4,7 @@
  * fleet.ts. It owns when the head last changed here; it changes nothing in the node.
  */
 import type { Block } from '@ethereumjs/block'
-import type { BlockSync } from '../network/sync.js'
+import type { BlockSync } from '../sync/block-sync.js'
 import type { Address } from '../types.js'
 import { assessFleet, type FleetInput, type FleetNodeInput, type FleetReport } from './fleet.js'
 

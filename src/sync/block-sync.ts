@@ -1,8 +1,8 @@
 /**
- * Block sync: a node that is behind (restarted, wiped, or new) fetches final blocks from a peer,
- * checks each one's commit seals against the validator set of its parent (a quorum of distinct
- * validators over its seal digest), executes it, and commits it through the node. A peer that serves
- * a block that fails any check is penalised and the sync moves to another peer.
+ * Block sync: a node that is behind (restarted, wiped, or new) fetches final blocks from a peer and
+ * hands them to block import (block-import.ts: seals, structure, re-execution, commit). A peer that
+ * serves a block that fails any check is penalised and the sync moves to another peer. While one
+ * batch is being imported, the next one is already requested from the same peer.
  *
  * Protocols on the P2P host:
  *   `status`      direct message RLP [head number, head hash]: sent on connect and on each new head.
@@ -10,46 +10,54 @@
  *                 at most MAX_BLOCKS_PER_REQUEST and MAX_RESPONSE_BYTES).
  */
 import type { Block } from '@ethereumjs/block'
-import { createBlockFromRLP } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import { bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex } from '@ethereumjs/util'
 import type { Logger } from 'pino'
-import { blockOptions } from '../chain/common.js'
-import { decodeExtraData } from '../chain/extra-data.js'
-import { sealDigest } from '../chain/finality.js'
-import type { ChainParamsSource } from '../chain/params.js'
-import type { BlockRecord, ChainStore } from '../chain/store.js'
-import { verifyCommitSeals } from '../consensus/qbft/index.js'
-import { checkStructure } from '../consensus/qbft-block.js'
-import type { ValidatorSource } from '../consensus/validators.js'
+import type { Finality } from '../chain/finality.js'
 import { errorMessage, QuorateError } from '../errors.js'
-import type { BlockExecutor } from '../execution/executor.js'
+import { RequestTimeoutError } from '../network/errors.js'
+import type { P2PMessage, RequestHandler } from '../network/host.js'
+import type { PeerInfo } from '../network/peer.js'
 import type { Address, Hex } from '../types.js'
-import { RequestTimeoutError } from './errors.js'
-import type { P2PHost } from './host.js'
+import { SyncError, type BlockImport, type FetchedBlock } from './block-import.js'
+import { createBlockDecoder, type BlockDecoder } from './decode-block.js'
+
+export { SyncError } from './block-import.js'
 
 export const MAX_BLOCKS_PER_REQUEST = 64
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 const STATUS = 'status'
 const BLOCKS = 'sync/blocks'
 
-export class SyncError extends QuorateError {
-  override name = 'SyncError'
-  constructor(reason: string) {
-    super('BAD_SYNC_RESPONSE', `invalid sync response: ${reason}`)
-  }
+/** What sync needs of the P2P host (P2PHost is one). */
+export interface SyncNetwork {
+  handle(protocol: string, handler: RequestHandler): void
+  unhandle(protocol: string): void
+  subscribe(protocol: string): void
+  on(event: 'message', listener: (msg: P2PMessage) => void): unknown
+  on(event: 'peer:connect', listener: (address: Address, info: PeerInfo) => void): unknown
+  on(event: 'peer:disconnect', listener: (address: Address, reason: string) => void): unknown
+  send(peer: Address, protocol: string, payload: Uint8Array): boolean
+  broadcast(protocol: string, payload: Uint8Array): number
+  request(peer: Address, protocol: string, payload: Uint8Array): Promise<Uint8Array>
+  penalise(peer: Address, reason: string, points: number): void
+  isConnected(peer: Address): boolean
+}
+
+/** What sync reads of the local chain: its head, and the blocks it serves to peers. */
+export interface SyncChain {
+  readonly head: Block
+  getBlockByNumber(number: bigint): Promise<Block | undefined>
+  getFinality(hash: Hex): Promise<Finality>
 }
 
 export interface BlockSyncModules {
   common: Common
-  store: ChainStore
-  executor: BlockExecutor
-  validators: ValidatorSource
-  host: P2PHost
-  commit: (record: BlockRecord) => Promise<void>
+  chain: SyncChain
+  host: SyncNetwork
+  importer: BlockImport
   logger: Logger
-  params: ChainParamsSource
 }
 
 export interface AnnouncedHead {
@@ -82,8 +90,10 @@ export class BlockSync {
   private halted = false
   private requestsServed = 0
   private invalidResponses = 0
+  private readonly decode: BlockDecoder
 
   constructor(private readonly m: BlockSyncModules) {
+    this.decode = createBlockDecoder(m.common)
     m.host.handle(BLOCKS, (_from, payload) => this.serve(payload))
     m.host.subscribe(STATUS)
     m.host.on('peer:connect', (peer) => {
@@ -92,7 +102,7 @@ export class BlockSync {
     })
     m.host.on('peer:disconnect', (peer) => {
       const head = this.announced.has(peer) ? this.peerHeads.get(peer) : undefined
-      this.departed.set(peer, { lastSeenAt: Date.now(), ...(head !== undefined ? { head } : {}), ourHeadAtLeave: this.m.store.head.header.number })
+      this.departed.set(peer, { lastSeenAt: Date.now(), ...(head !== undefined ? { head } : {}), ourHeadAtLeave: this.m.chain.head.header.number })
       this.peerHeads.delete(peer)
       this.announced.delete(peer)
       this.announcedAt.delete(peer)
@@ -117,7 +127,7 @@ export class BlockSync {
 
   /** The highest head any peer announced (for eth_syncing and readiness). */
   highestKnown(): bigint {
-    let best = this.m.store.head.header.number
+    let best = this.m.chain.head.header.number
     for (const h of this.peerHeads.values()) if (h > best) best = h
     return best
   }
@@ -150,13 +160,13 @@ export class BlockSync {
   /** Consensus saw a peer ahead of us: sync from it. */
   behind(peer: Address): void {
     const known = this.peerHeads.get(peer) ?? 0n
-    const next = this.m.store.head.header.number + 1n
+    const next = this.m.chain.head.header.number + 1n
     if (known < next) this.peerHeads.set(peer, next)
     this.kick()
   }
 
   private sendStatus(peer: Address): void {
-    this.m.host.send(peer, STATUS, statusPayload(this.m.store.head))
+    this.m.host.send(peer, STATUS, statusPayload(this.m.chain.head))
   }
 
   private onStatus(from: Address, payload: Uint8Array): void {
@@ -174,31 +184,51 @@ export class BlockSync {
 
   private kick(): void {
     if (this.running || this.stopped || this.halted) return
-    if (this.highestKnown() <= this.m.store.head.header.number) return
+    if (this.highestKnown() <= this.m.chain.head.header.number) return
     this.running = this.syncLoop().finally(() => {
       this.running = undefined
-      if (!this.stopped && this.highestKnown() > this.m.store.head.header.number) setTimeout(() => this.kick(), 500).unref()
+      if (!this.stopped && this.highestKnown() > this.m.chain.head.header.number) setTimeout(() => this.kick(), 500).unref()
     })
   }
 
   private async syncLoop(): Promise<void> {
+    /** The next batch, requested while the current one is imported: from which peer, from which block. */
+    let ahead: { address: Address; first: bigint; response: Promise<Uint8Array> } | undefined
     for (;;) {
-      const head = this.m.store.head.header.number
+      const head = this.m.chain.head.header.number
       const peer = [...this.peerHeads].filter(([p, h]) => h > head && this.m.host.isConnected(p)).sort((a, b) => (a[1] > b[1] ? -1 : 1))[0]
-      if (!peer || this.stopped || this.halted) return
+      if (!peer || this.stopped || this.halted) {
+        ahead?.response.catch(() => undefined)
+        return
+      }
       const [address, peerHead] = peer
-      const count = Number(peerHead - head > BigInt(MAX_BLOCKS_PER_REQUEST) ? BigInt(MAX_BLOCKS_PER_REQUEST) : peerHead - head)
+      const count = countFrom(head, peerHead)
       try {
-        const response = await this.m.host.request(address, BLOCKS, RLP.encode([bigIntToUnpaddedBytes(head + 1n), bigIntToUnpaddedBytes(BigInt(count))]))
-        const { served, imported } = await this.importResponse(response)
-        if (served === 0) {
+        let pending: Promise<Uint8Array>
+        if (ahead && ahead.address === address && ahead.first === head + 1n) pending = ahead.response
+        else {
+          ahead?.response.catch(() => undefined)
+          pending = this.requestBlocks(address, head + 1n, count)
+        }
+        ahead = undefined
+        const blocks = this.decodeResponse(await pending)
+        // A full batch short of the peer's head: ask for the next one while this one is imported.
+        const next = head + BigInt(blocks.length) + 1n
+        if (blocks.length === MAX_BLOCKS_PER_REQUEST && next <= peerHead) {
+          ahead = { address, first: next, response: this.requestBlocks(address, next, countFrom(next - 1n, peerHead)) }
+          ahead.response.catch(() => undefined)
+        }
+        const { imported } = await this.m.importer.importBlocks(blocks, () => this.halted)
+        if (blocks.length === 0) {
           // A head it announced itself but does not serve: a stalling peer (or a liar). A head only
           // inferred from its consensus messages may simply not be final there yet.
           if (this.announced.has(address)) this.m.host.penalise(address, 'announced a head it did not serve', 10)
           this.peerHeads.set(address, head)
         }
-        else if (imported > 0) this.m.logger.info({ peer: address, imported, head: Number(this.m.store.head.header.number), target: Number(peerHead) }, 'synced blocks')
+        else if (imported > 0) this.m.logger.info({ peer: address, imported, head: Number(this.m.chain.head.header.number), target: Number(peerHead) }, 'synced blocks')
       } catch (err) {
+        ahead?.response.catch(() => undefined)
+        ahead = undefined
         if (err instanceof SyncError || (err instanceof QuorateError && err.code === 'INVALID_BLOCK')) {
           this.invalidResponses++
           this.m.host.penalise(address, err.shortMessage, 50)
@@ -211,8 +241,12 @@ export class BlockSync {
     }
   }
 
-  /** `served`: blocks in the response; `imported`: those that were new here. */
-  private async importResponse(bytes: Uint8Array): Promise<{ served: number; imported: number }> {
+  private requestBlocks(peer: Address, first: bigint, count: number): Promise<Uint8Array> {
+    return this.m.host.request(peer, BLOCKS, RLP.encode([bigIntToUnpaddedBytes(first), bigIntToUnpaddedBytes(BigInt(count))]))
+  }
+
+  /** The blocks of a `sync/blocks` response, decoded (checked by block import). */
+  private decodeResponse(bytes: Uint8Array): FetchedBlock[] {
     let items: unknown
     try {
       items = RLP.decode(bytes)
@@ -220,34 +254,20 @@ export class BlockSync {
       throw new SyncError('not RLP')
     }
     if (!Array.isArray(items) || items.length > MAX_BLOCKS_PER_REQUEST) throw new SyncError('expected a list of at most 64 blocks')
-    let imported = 0
-    for (const item of items as unknown[]) {
+    return (items as unknown[]).map((item) => {
       if (!Array.isArray(item) || item.length !== 3 || !(item[0] instanceof Uint8Array) || !(item[1] instanceof Uint8Array) || item[1].length > 4 || !Array.isArray(item[2])) {
         throw new SyncError('expected [block, round, seals]')
       }
-      const round = Number(bytesToBigInt(item[1]))
       const seals = item[2] as unknown[]
       if (!seals.every((s) => s instanceof Uint8Array)) throw new SyncError('seals must be byte strings')
       let block: Block
       try {
-        block = createBlockFromRLP(item[0], blockOptions(this.m.common))
+        block = this.decode(item[0])
       } catch (err) {
         throw new SyncError(`undecodable block: ${errorMessage(err)}`)
       }
-      const parent = this.m.store.head
-      if (block.header.number <= parent.header.number) continue // became final meanwhile
-      if (this.halted) break
-      const [validators, params] = await Promise.all([this.m.validators.validatorsAfter(parent), this.m.params.paramsFor(parent)])
-      const problem = checkStructure(block, { parent, validators, params })
-      if (problem) throw new SyncError(`block ${block.header.number}: ${problem}`)
-      if (decodeExtraData(block.header.extraData).round !== 0) throw new SyncError(`block ${block.header.number} is not in stored form (round 0)`)
-      const check = verifyCommitSeals(sealDigest(block, round, this.m.common), seals as Uint8Array[], validators)
-      if (!check.ok) throw new SyncError(`block ${block.header.number} lacks a quorum of valid commit seals (${check.signers.length} of ${validators.length})`)
-      const executed = await this.m.executor.execute(parent, block)
-      await this.m.commit({ block, finality: { round, seals: seals as Uint8Array[] }, receipts: executed.receipts })
-      imported++
-    }
-    return { served: (items as unknown[]).length, imported }
+      return { block, finality: { round: Number(bytesToBigInt(item[1])), seals: seals as Uint8Array[] } }
+    })
   }
 
   private async serve(payload: Uint8Array): Promise<Uint8Array> {
@@ -258,10 +278,10 @@ export class BlockSync {
     const out: [Uint8Array, Uint8Array, Uint8Array[]][] = []
     let size = 0
     for (let i = 0n; i < BigInt(n); i++) {
-      const block = await this.m.store.getBlockByNumber(from + i)
+      const block = await this.m.chain.getBlockByNumber(from + i)
       if (!block) break
       const body = block.serialize()
-      const { round, seals } = await this.m.store.getFinality(bytesToHex(block.hash()) as Hex)
+      const { round, seals } = await this.m.chain.getFinality(bytesToHex(block.hash()) as Hex)
       size += body.length + 65 * seals.length
       if (size > MAX_RESPONSE_BYTES && out.length > 0) break
       out.push([body, bigIntToUnpaddedBytes(BigInt(round)), seals])
@@ -269,6 +289,11 @@ export class BlockSync {
     this.requestsServed++
     return RLP.encode(out)
   }
+}
+
+/** Blocks to ask for after `head`, towards `peerHead`. */
+function countFrom(head: bigint, peerHead: bigint): number {
+  return Number(peerHead - head > BigInt(MAX_BLOCKS_PER_REQUEST) ? BigInt(MAX_BLOCKS_PER_REQUEST) : peerHead - head)
 }
 
 function statusPayload(block: Block): Uint8Array {
