@@ -1,0 +1,13 @@
+/**
+ * The QBFT message fuzz target (fuzz/targets/qbft-message.ts) at a fixed seed: decodeMessage with the
+ * real block codec, and the state machine, on signed, mutated and random messages.
+ */
+import { describe, it } from 'vitest'
+import { createTarget } from '../../../fuzz/targets/qbft-message.js'
+import { fuzzSmall } from './helpers.js'
+
+describe('fuzz: QBFT messages', () => {
+  it('decodeMessage throws only QbftMessageError, round-trips what it accepts, and the machine never throws', async () => {
+    await fuzzSmall(await createTarget(), 0x5eed03)
+  })
+})
