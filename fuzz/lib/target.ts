@@ -134,8 +134,6 @@ export async function runTarget(target: FuzzTarget, opts: RunOptions): Promise<R
     seed: opts.seed,
     ...(opts.path !== undefined ? { path: opts.path } : {}),
     ...(opts.timeLimitMs !== undefined ? { interruptAfterTimeLimit: opts.timeLimitMs, markInterruptAsFailure: false } : {}),
-    // Shrinking replays many inputs: bound it so one finding cannot eat the whole time cap.
-    endOnFailure: false,
   })
   const ms = Math.round(performance.now() - t0)
   const report: RunReport = {

@@ -51,7 +51,7 @@ function block(number: bigint, round: number, txs: number, parentHash = new Uint
 const GENESIS = block(0n, 0, 0)
 const PARENT = new Uint8Array(GENESIS.hash())
 const BLOCKS: Block[] = [block(1n, 0, 0, PARENT), block(1n, 1, 1, PARENT), block(2n, 0, 2)]
-const ops = qbftBlockOps(common, () => ({ parent: GENESIS, validators: VALIDATORS, params: { blockPeriodMs: 1000, gasLimit: GAS_LIMIT } }))
+export const ops = qbftBlockOps(common, () => ({ parent: GENESIS, validators: VALIDATORS, params: { blockPeriodMs: 1000, gasLimit: GAS_LIMIT } }))
 
 const signerArb = fc.constantFrom(...SIGNERS)
 const heightArb = fc.oneof(fc.constantFrom(0n, 1n, 2n), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }))
