@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const target = await factory()
   try {
     const report = await runTarget(target, { ...req.options, onInput: (n) => Atomics.store(beat, 0, n) })
-    const stats = (target as { stats?: unknown }).stats
+    const stats = target.stats
     parentPort?.postMessage({ report, ...(stats !== undefined ? { stats } : {}) } satisfies WorkerReply)
   } finally {
     await target.close?.()

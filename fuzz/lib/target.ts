@@ -32,6 +32,10 @@ export interface FuzzTarget<T = unknown> {
   readonly arbitrary: fc.Arbitrary<T>
   /** Judges one input; throws a Finding (or anything else, also a crash) when a property breaks. */
   check(input: T): void | Promise<void>
+  /** Bound of one input for this target, when it must differ from the runner's (e.g. a node behind it). */
+  readonly inputMs?: number
+  /** Outcome counts (accepted, refusals by code...) that show how deep the inputs reach; printed by the runner. */
+  readonly stats?: object
   /** Releases what the target opened (a node, temp folders). */
   close?(): Promise<void>
 }
@@ -122,7 +126,7 @@ export interface RunReport {
 /** Runs one target with fast-check; never throws for a failing property (the report says it). */
 export async function runTarget(target: FuzzTarget, opts: RunOptions): Promise<RunReport> {
   let started = 0
-  const inputMs = opts.inputMs ?? DEFAULT_INPUT_MS
+  const inputMs = Math.max(opts.inputMs ?? DEFAULT_INPUT_MS, target.inputMs ?? 0)
   const property = fc.asyncProperty(target.arbitrary, async (input) => {
     started++
     opts.onInput?.(started)

@@ -6,4 +6,5 @@ export const TARGETS: Record<string, TargetFactory> = {
   'qbft-message': async () => (await import('./qbft-message.js')).createTarget(),
   'p2p-frame': async () => (await import('./p2p-frame.js')).createTarget(),
   'p2p-handshake': async () => (await import('./p2p-handshake.js')).createTarget(),
+  rpc: async () => (await import('./rpc.js')).createTarget(),
 }
