@@ -5,7 +5,7 @@
  * that replays it; the exit code is 1 when any target crashed or hung.
  *
  *   npm run fuzz -- [--runs 100000] [--seed N] [--target tx-decode,p2p-frame] [--path P]
- *                   [--time-limit 600] [--input-ms 2000] [--stall-ms 30000] [--memory-mb 512]
+ *                   [--time-limit 900] [--input-ms 2000] [--stall-ms 30000] [--memory-mb 512]
  */
 import { Worker } from 'node:worker_threads'
 import { Command, InvalidArgumentError } from 'commander'
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     .option('--seed <n>', 'fast-check seed (default: random, printed)', integer)
     .option('--target <names>', `comma-separated targets (default: all): ${Object.keys(TARGETS).join(', ')}`, targetList)
     .option('--path <path>', 'fast-check replay path of a counterexample (with --seed and one --target)')
-    .option('--time-limit <s>', 'time cap per target in seconds; the inputs done by then are reported', positive, 600)
+    .option('--time-limit <s>', 'time cap per target in seconds; the inputs done by then are reported', positive, 900)
     .option('--input-ms <ms>', 'one input taking longer than this is a hang', positive, 2_000)
     .option('--stall-ms <ms>', 'a target making no progress this long is stopped and reported as a hang', positive, 30_000)
     .option('--memory-mb <mb>', 'heap limit of each target worker; exceeding it is a crash', positive, 512)

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { decodeMessage, QbftMessageError } from '../../../src/consensus/qbft/index.js'
+import { decodeExtraData, ExtraDataError } from '../../../src/chain/extra-data.js'
+import { checkExtraData } from '../../../fuzz/targets/qbft-extra-data.js'
 import { checkQbftBytes, ops as qbftOps } from '../../../fuzz/targets/qbft-message.js'
 
 const bytes = (parts: string[]): Uint8Array => new Uint8Array(Buffer.from(parts.join(''), 'hex'))
@@ -47,5 +49,22 @@ describe('fuzz regressions', () => {
     }
     expect(error).toBeInstanceOf(QbftMessageError)
     expect((error as QbftMessageError).code).toBe('QBFT_BAD_MESSAGE')
+  })
+
+  // qbft-extra-data, seed 6221062: a validator vote whose kind byte was 0x02. It was read as "remove"
+  // and re-encoded as 0x00, so two extraData spellings meant one vote (and an empty kind did too).
+  // Fix: the vote kind must be the single byte 0x00 or 0x01, and the round has no leading zero byte.
+  const VOTE_KIND_2 = bytes([
+    'f865a00000000000000000000000000000000000000000000000000000000000000000ea94000000000000000000000000000000000000000094000000',
+    '0000000000000000000000000000000000d69400000000000000000000000000000000000081000280c0',
+  ])
+
+  it('qbft-extra-data: a vote kind other than 0 or 1 is refused, so every accepted extraData has one encoding', () => {
+    expect(() => checkExtraData(VOTE_KIND_2)).not.toThrow()
+    expect(() => decodeExtraData(VOTE_KIND_2)).toThrow(ExtraDataError)
+    // The same extraData with the kind 0x01 is a valid "add" vote.
+    const add = VOTE_KIND_2.slice()
+    add[add.length - 3] = 0x01
+    expect(decodeExtraData(add).vote).toEqual({ address: '0x0000000000000000000000000000000000008100', add: true })
   })
 })
