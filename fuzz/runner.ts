@@ -42,6 +42,9 @@ function targetList(value: string): string[] {
   return names
 }
 
+/** Time a target may take to set up (the rpc target opens a node) before its first input. */
+const SETUP_MS = 180_000
+
 type Result = RunReport & { stats?: unknown }
 
 /** Runs one target in a worker; a stalled or out-of-memory worker becomes a hang or crash report. */
@@ -83,9 +86,9 @@ function runInWorker(name: string, seed: number, opts: Options): Promise<Result>
       if (now !== last) {
         last = now
         lastChange = performance.now()
-      } else if (performance.now() - lastChange > opts.stallMs) {
+      } else if (performance.now() - lastChange > (now === 0 ? SETUP_MS : opts.stallMs)) {
         void worker.terminate()
-        finish(lost('hang', `no progress for ${opts.stallMs} ms: one input never returned`))
+        finish(lost('hang', now === 0 ? `the target did not start within ${SETUP_MS} ms` : `no progress for ${opts.stallMs} ms: one input never returned`))
       }
     }, 500)
     worker.on('message', (reply: WorkerReply) => finish({ ...reply.report, ...(reply.stats !== undefined ? { stats: reply.stats } : {}) }))
