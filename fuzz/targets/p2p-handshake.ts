@@ -45,6 +45,8 @@ interface SessionInput {
 }
 type Input = HelloInput | SessionInput
 
+const stats = { hellosAccepted: 0, hellosRefused: 0, sessionsCompleted: 0, sessionsRefused: 0 }
+
 function checkHello(input: HelloInput): void {
   let verdict: ReturnType<typeof verifyHello>
   try {
@@ -55,6 +57,8 @@ function checkHello(input: HelloInput): void {
   if (verdict.ok && !ADDRESSES.has(verdict.address)) {
     throw new Finding('crash', `verifyHello accepted ${verdict.address}, which signed no hello: ${hex(input.payload)}`)
   }
+  if (verdict.ok) stats.hellosAccepted++
+  else stats.hellosRefused++
 }
 
 /** Enough of a ws WebSocket for runHandshake: events in, sent frames and the close recorded. */
@@ -95,9 +99,11 @@ async function checkSession(input: SessionInput): Promise<void> {
     const { address } = await outcome
     if (!ADDRESSES.has(address)) throw new Finding('crash', `the handshake completed with ${address}, which signed no hello`)
     if (socket.refused) throw new Finding('crash', 'the handshake completed after refusing the peer')
+    stats.sessionsCompleted++
   } catch (err) {
     if (err instanceof Finding) throw err
     if (!(err instanceof HandshakeError)) throw new Finding('crash', `runHandshake rejected with a ${String(err)}, not a HandshakeError`, { cause: err })
+    stats.sessionsRefused++
   }
 }
 
@@ -111,8 +117,9 @@ const messageArb = fc.oneof(
   { arbitrary: fc.uint8Array({ maxLength: 64 }), weight: 1 },
 )
 
-export async function createTarget(): Promise<FuzzTarget<Input>> {
+export async function createTarget(): Promise<FuzzTarget<Input> & { stats: typeof stats }> {
   return {
+    stats,
     name: 'p2p-handshake',
     description: 'verifyHello and runHandshake on valid, mutated and random hellos and frame sequences: typed refusals only, no forged peer',
     arbitrary: fc.oneof(

@@ -89,8 +89,12 @@ export const messageArb: fc.Arbitrary<SignedMessage<Block>> = fc.oneof(
   ),
 )
 
+const stats: Record<string, number> = {}
+
 export function checkQbftBytes(bytes: Uint8Array): void {
   const decoded = tryTyped('decodeMessage', () => decodeMessage(bytes, ops), CODES)
+  const outcome = decoded.ok ? decoded.value.type : decoded.error.code
+  stats[outcome] = (stats[outcome] ?? 0) + 1
   if (decoded.ok) {
     const again = encodeMessage(decoded.value, ops)
     if (!sameBytes(again, bytes)) throw new Finding('crash', `QBFT message round trip changed the bytes: ${hex(bytes)} -> ${hex(again)}`)
@@ -105,8 +109,9 @@ export function checkQbftBytes(bytes: Uint8Array): void {
   }
 }
 
-export async function createTarget(): Promise<FuzzTarget<Uint8Array>> {
+export async function createTarget(): Promise<FuzzTarget<Uint8Array> & { stats: Record<string, number> }> {
   return {
+    stats,
     name: 'qbft-message',
     description: 'decodeMessage (real block codec) and the QBFT machine on random, signed and mutated messages: QbftMessageError only, round trip',
     arbitrary: decoderInputs(messageArb.map((m) => encodeMessage(m, ops))),
