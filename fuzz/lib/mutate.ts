@@ -93,7 +93,7 @@ export function mutate(data: Uint8Array, m: Mutation): Uint8Array {
     }
     case 'duplicate': {
       const seg = data.subarray(at, Math.min(n, at + m.count))
-      return concat(data.subarray(0, at), seg, seg, data.subarray(at))
+      return concat(data.subarray(0, at), seg, data.subarray(at))
     }
   }
 }
