@@ -58,17 +58,18 @@ export function decodeExtraData(bytes: Uint8Array): QbftExtraData {
     throw new ExtraDataError('validators must be a list of 20-byte addresses')
   }
   if (!Array.isArray(vote) || (vote.length !== 0 && vote.length !== 2)) throw new ExtraDataError('vote must be empty or [address, 0|1]')
-  if (!(round instanceof Uint8Array) || round.length > 4) throw new ExtraDataError('round must be a small integer')
+  if (!(round instanceof Uint8Array) || round.length > 4 || round[0] === 0) throw new ExtraDataError('round must be a small integer without leading zero bytes')
   if (!Array.isArray(seals) || !seals.every((s) => s instanceof Uint8Array && s.length === 65)) {
     throw new ExtraDataError('seals must be a list of 65-byte signatures')
   }
   let parsedVote: ValidatorVote | undefined
   if (vote.length === 2) {
     const [addr, kind] = vote as unknown[]
-    if (!(addr instanceof Uint8Array) || addr.length !== 20 || !(kind instanceof Uint8Array) || kind.length > 1) {
+    // Exactly the bytes encodeExtraData writes: one extraData has one meaning and one spelling.
+    if (!(addr instanceof Uint8Array) || addr.length !== 20 || !(kind instanceof Uint8Array) || kind.length !== 1 || kind[0]! > 1) {
       throw new ExtraDataError('vote must be [20-byte address, 0|1]')
     }
-    parsedVote = { address: bytesToHex(addr) as Address, add: kind.length === 1 && kind[0] === 1 }
+    parsedVote = { address: bytesToHex(addr) as Address, add: kind[0] === 1 }
   }
   return {
     vanity,

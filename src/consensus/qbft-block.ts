@@ -7,6 +7,7 @@ import { createBlockFromRLP, type Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { bytesToHex, equalsBytes } from '@ethereumjs/util'
 import { blockOptions } from '../chain/common.js'
+import { QuorateError } from '../errors.js'
 import { decodeExtraData } from '../chain/extra-data.js'
 import { withRound } from '../chain/finality.js'
 import { minTimestampStep, type ChainParams } from '../chain/params.js'
@@ -42,6 +43,17 @@ export function checkStructure(block: Block, view: ParentView): string | undefin
   return undefined
 }
 
+/**
+ * A block from the wire, refused unless its bytes are the block's own encoding. ethereumjs reads some
+ * malformed fields leniently (an empty list where a number belongs reads as 0), so without this one
+ * proposal has many wire forms under one hash, each of them passing gossip de-duplication.
+ */
+export function decodeCanonicalBlock(bytes: Uint8Array, common: Common): Block {
+  const block = createBlockFromRLP(bytes, blockOptions(common))
+  if (!equalsBytes(block.serialize(), bytes)) throw new QuorateError('INVALID_BLOCK', 'block is not in canonical RLP encoding: its fields re-encode to other bytes')
+  return block
+}
+
 export function qbftBlockOps(common: Common, view: () => ParentView): BlockOps<Block> {
   return {
     digest: (block) => bytesToHex(block.hash()) as Hex,
@@ -49,7 +61,7 @@ export function qbftBlockOps(common: Common, view: () => ParentView): BlockOps<B
     roundOf: (block) => decodeExtraData(block.header.extraData).round,
     heightOf: (block) => block.header.number,
     encode: (block) => block.serialize(),
-    decode: (bytes) => createBlockFromRLP(bytes, blockOptions(common)),
+    decode: (bytes) => decodeCanonicalBlock(bytes, common),
     validate: (block) => checkStructure(block, view()) === undefined,
     proposerOf: (block) => block.header.coinbase.toString() as Address,
   }
