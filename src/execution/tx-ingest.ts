@@ -1,0 +1,71 @@
+/**
+ * The ingest pipeline of a transaction submitted by a client (eth_sendRawTransaction): bytes that
+ * are already pooled are answered at once, before decoding; then the bytes are decoded once and
+ * the sender is recovered once (native secp256k1). The recovered key stays on the decoded (frozen)
+ * transaction object, which is the one the pool keeps, the block builder executes and gossip
+ * serialises: none of them recovers it again. Then the pool admits it (state checks, limits,
+ * permissions); the pool's `added` event is the hand-off to gossip and to pending-transaction
+ * subscriptions.
+ *
+ * JSON-RPC depends on the `TxIngestPort` only, not on the node or the pool.
+ */
+import type { Common } from '@ethereumjs/common'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { publicKeyToAddress } from '../crypto/keys.js'
+import { QuorateError } from '../errors.js'
+import type { Address, Hex } from '../types.js'
+import { decodeRawTransaction } from './tx-decode.js'
+import { invalidSignature } from './txpool-errors.js'
+
+/** What JSON-RPC needs to submit a transaction. */
+export interface TxIngestPort {
+  /** Resolves with the transaction hash once the pool holds it; rejects with the TxPoolError (or permission error) that refused it. */
+  submitRaw(raw: Uint8Array): Promise<Hex>
+}
+
+/** What the pipeline needs from the pool. */
+export interface IngestPool {
+  has(hash: Hex): boolean
+  /** Admits a decoded transaction whose serialized size is `size`. */
+  add(tx: TypedTransaction, size?: number): Promise<Hex>
+}
+
+export interface TxIngestOptions {
+  common: Common
+  /** Largest serialized transaction accepted. */
+  maxTxBytes: number
+  /** A transaction refused before it reached the pool (bad bytes, bad signature, already pooled). */
+  onRejected?: (code: string, error: unknown) => void
+}
+
+export class TxIngest implements TxIngestPort {
+  constructor(
+    private readonly opts: TxIngestOptions,
+    private readonly pool: IngestPool,
+  ) {}
+
+  async submitRaw(raw: Uint8Array): Promise<Hex> {
+    let tx: TypedTransaction
+    try {
+      tx = decodeRawTransaction(raw, { common: this.opts.common, maxTxBytes: this.opts.maxTxBytes, isKnown: (hash) => this.pool.has(hash) })
+      recoverSender(tx)
+    } catch (err) {
+      this.opts.onRejected?.(err instanceof QuorateError ? err.code : 'UNKNOWN', err)
+      throw err
+    }
+    return this.pool.add(tx, raw.length)
+  }
+}
+
+/**
+ * The sender of a signed transaction. ethereumjs keeps the recovered public key on a frozen
+ * transaction (the decoders freeze), so a second call, here or in the pool, the builder or the
+ * EVM, costs a keccak and no recovery.
+ */
+export function recoverSender(tx: TypedTransaction): Address {
+  try {
+    return publicKeyToAddress(tx.getSenderPublicKey())
+  } catch (err) {
+    throw invalidSignature(err)
+  }
+}
