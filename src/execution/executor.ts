@@ -125,6 +125,11 @@ export class BlockExecutor {
     return this.vm.stateManager as MerkleStateManager
   }
 
+  /** Resolves when no build or execution is running or waiting (the transaction ingest waits for it: blocks go first). */
+  idle(): Promise<void> {
+    return this.lock.idle()
+  }
+
   /** Builds a block on `parent` from `candidates` in order; a candidate that fails is skipped and reported. */
   async build(parent: Block, candidates: Iterable<TypedTransaction>, header: BuildHeader): Promise<BuildResult> {
     return this.lock.run(async () => {

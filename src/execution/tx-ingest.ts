@@ -1,6 +1,7 @@
 /**
- * The ingest pipeline of a transaction submitted by a client (eth_sendRawTransaction): bytes that
- * are already pooled are answered at once, before decoding; then the bytes are decoded once and
+ * The ingest pipeline of a transaction submitted by a client (eth_sendRawTransaction): it waits
+ * while the node builds, executes or commits a block; a full pool refuses at once; bytes that are
+ * already pooled are answered at once, before decoding; then the bytes are decoded once and
  * the sender is recovered once (native secp256k1). The recovered key stays on the decoded (frozen)
  * transaction object, which is the one the pool keeps, the block builder executes and gossip
  * serialises: none of them recovers it again. Then the pool admits it (state checks, limits,
@@ -26,6 +27,8 @@ export interface TxIngestPort {
 /** What the pipeline needs from the pool. */
 export interface IngestPool {
   has(hash: Hex): boolean
+  /** The error a new transaction would get now because the pool is full, checked before any decoding; undefined when there is room. */
+  fullError(): Error | undefined
   /** Admits a decoded transaction whose serialized size is `size`. */
   add(tx: TypedTransaction, size?: number): Promise<Hex>
 }
@@ -34,8 +37,15 @@ export interface TxIngestOptions {
   common: Common
   /** Largest serialized transaction accepted. */
   maxTxBytes: number
-  /** A transaction refused before it reached the pool (bad bytes, bad signature, already pooled). */
+  /** A transaction refused before it reached the pool (bad bytes, bad signature, already pooled, pool full). */
   onRejected?: (code: string, error: unknown) => void
+  /**
+   * Resolves when the node's block work (building, executing, committing) is done. A submission
+   * waits for it before decoding: under a load above capacity, blocks keep the CPU they need and
+   * grow to their time budget, and the clients wait (or are refused once the pool is full)
+   * instead of the chain stalling behind the ingest.
+   */
+  blockWorkDone?: () => Promise<void>
 }
 
 export class TxIngest implements TxIngestPort {
@@ -45,8 +55,12 @@ export class TxIngest implements TxIngestPort {
   ) {}
 
   async submitRaw(raw: Uint8Array): Promise<Hex> {
+    await this.opts.blockWorkDone?.()
     let tx: TypedTransaction
     try {
+      // A full pool refuses at once: under overload, refusing must cost less than admitting.
+      const full = this.pool.fullError()
+      if (full) throw full
       tx = decodeRawTransaction(raw, { common: this.opts.common, maxTxBytes: this.opts.maxTxBytes, isKnown: (hash) => this.pool.has(hash) })
       recoverSender(tx)
     } catch (err) {

@@ -246,6 +246,20 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
     return this.addDecoded(decodeRawTransaction(raw, { common: this.common, maxTxBytes: this.maxTxBytes, isKnown: (hash) => this.byHash.has(hash) }), raw.length)
   }
 
+  /**
+   * The POOL_FULL error a new transaction gets now whatever it is, or undefined. While transactions
+   * wait behind a nonce gap an executable one may still take a place (evicting one of them), so
+   * only a pool full of executable transactions refuses before looking at the transaction.
+   */
+  fullError(): TxPoolError | undefined {
+    if (this.byHash.size < this.maxTotal || this.queuedCount > 0) return undefined
+    return this.poolFull()
+  }
+
+  private poolFull(): TxPoolError {
+    return new TxPoolError('POOL_FULL', `txpool is full: it holds ${this.byHash.size} transactions (the limit is ${this.maxTotal}); retry after the next block`)
+  }
+
   get(hash: Hex): TypedTransaction | undefined {
     return this.byHash.get(hash.toLowerCase() as Hex)?.tx
   }
@@ -541,10 +555,7 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
       )
     }
     if (this.byHash.size >= this.maxTotal && !(nonce === runEnd && this.queuedCount > 0)) {
-      throw new TxPoolError(
-        'POOL_FULL',
-        `txpool is full: it holds ${this.byHash.size} transactions (the limit is ${this.maxTotal}); retry after the next block`,
-      )
+      throw this.poolFull()
     }
     // Queued transactions give way to an executable one, for bytes as for the count.
     const freeable = nonce === runEnd ? this.queuedBytes : 0

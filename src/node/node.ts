@@ -161,7 +161,15 @@ export class Node extends EventEmitter<NodeEvents> {
     this.callPool = p.callPool
     this.pool = p.pool
     this.ingest = new TxIngest(
-      { common: p.common, maxTxBytes: p.config.txpool.maxTxBytes, onRejected: (code, err) => p.pool.emit('rejected', code, err) },
+      {
+        common: p.common,
+        maxTxBytes: p.config.txpool.maxTxBytes,
+        onRejected: (code, err) => p.pool.emit('rejected', code, err),
+        blockWorkDone: async () => {
+          await p.executor.idle()
+          await this.commitLock.idle()
+        },
+      },
       p.pool,
     )
     this.nodeKey = p.nodeKey

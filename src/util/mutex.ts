@@ -7,4 +7,9 @@ export class Mutex {
     this.tail = result.catch(() => undefined)
     return result
   }
+
+  /** Resolves once every `run` called so far has finished. */
+  idle(): Promise<void> {
+    return this.tail.then(() => undefined)
+  }
 }

@@ -28,13 +28,13 @@ function countingCommon() {
   return { common, counter }
 }
 
-function setUp(opts: { maxTotal?: number } = {}) {
+function setUp(opts: { maxTotal?: number; blockWorkDone?: () => Promise<void> } = {}) {
   const { common, counter } = countingCommon()
   const key = generatePrivateKey()
   const sender = privateKeyToAddress(key)
   const pool = new TxPool({ common, blockGasLimit: 30_000_000n, ...(opts.maxTotal ? { maxTotal: opts.maxTotal } : {}) }, { getAccount: async () => ({ nonce: 0n, balance: 10n ** 20n }) })
   const rejected: string[] = []
-  const ingest = new TxIngest({ common, maxTxBytes: 128 * 1024, onRejected: (code) => rejected.push(code) }, pool)
+  const ingest = new TxIngest({ common, maxTxBytes: 128 * 1024, onRejected: (code) => rejected.push(code), ...(opts.blockWorkDone ? { blockWorkDone: opts.blockWorkDone } : {}) }, pool)
   const raw = (nonce: number) => createLegacyTx({ nonce, gasLimit: 21_000n, gasPrice: 0n, to: TO }, { common }).sign(key).serialize()
   return { common, counter, pool, ingest, sender, raw, rejected }
 }
@@ -74,11 +74,25 @@ describe('TxIngest', () => {
   })
 
   it('refuses with POOL_FULL (JSON-RPC -32005) once the pool holds its limit, instead of queueing', async () => {
-    const { pool, ingest, raw } = setUp({ maxTotal: 3 })
+    const { pool, ingest, raw, counter, rejected } = setUp({ maxTotal: 3 })
     for (let n = 0; n < 3; n++) await ingest.submitRaw(raw(n))
     const err = await ingest.submitRaw(raw(3)).catch((e: unknown) => e)
     expect((err as TxPoolError).code).toBe('POOL_FULL')
     expect(toJsonRpcError(err).code).toBe(-32005)
     expect(pool.size).toBe(3)
+    // Refused before decoding: no sender was recovered for it.
+    expect(counter.recoveries).toBe(3)
+    expect(rejected).toEqual(['POOL_FULL'])
+  })
+
+  it('waits while the node builds, executes or commits a block before taking a transaction', async () => {
+    let release: () => void = () => undefined
+    const blockWork = new Promise<void>((r) => (release = r))
+    const { pool, ingest, raw } = setUp({ blockWorkDone: () => blockWork })
+    const submitted = ingest.submitRaw(raw(0))
+    await new Promise((r) => setImmediate(r))
+    expect(pool.size).toBe(0)
+    release()
+    expect(pool.has(await submitted)).toBe(true)
   })
 })
