@@ -125,7 +125,12 @@ export class BlockExecutor {
     return this.vm.stateManager as MerkleStateManager
   }
 
-  /** Resolves when no build or execution is running or waiting (the transaction ingest waits for it: blocks go first). */
+  /** A build or execution is running or waiting (the transaction ingest holds back meanwhile: blocks go first). */
+  get busy(): boolean {
+    return this.lock.busy
+  }
+
+  /** Resolves when every build and execution asked for so far has finished. */
   idle(): Promise<void> {
     return this.lock.idle()
   }

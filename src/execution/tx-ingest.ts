@@ -1,6 +1,6 @@
 /**
- * The ingest pipeline of a transaction submitted by a client (eth_sendRawTransaction): it waits
- * while the node builds, executes or commits a block; a full pool refuses at once; bytes that are
+ * The ingest pipeline of a transaction submitted by a client (eth_sendRawTransaction): while the
+ * node builds, executes or commits a block only a few are taken at a time; a full pool refuses at once; bytes that are
  * already pooled are answered at once, before decoding; then the bytes are decoded once and
  * the sender is recovered once (native secp256k1). The recovered key stays on the decoded (frozen)
  * transaction object, which is the one the pool keeps, the block builder executes and gossip
@@ -40,22 +40,38 @@ export interface TxIngestOptions {
   /** A transaction refused before it reached the pool (bad bytes, bad signature, already pooled, pool full). */
   onRejected?: (code: string, error: unknown) => void
   /**
-   * Resolves when the node's block work (building, executing, committing) is done. A submission
-   * waits for it before decoding: under a load above capacity, blocks keep the CPU they need and
-   * grow to their time budget, and the clients wait (or are refused once the pool is full)
-   * instead of the chain stalling behind the ingest.
+   * The node's block work (building, executing, committing a block). While it runs, at most
+   * `maxInFlightDuringBlockWork` submissions are taken at a time and the others wait for it to end:
+   * under a load above capacity blocks keep the CPU they need and grow to their time budget, and
+   * clients wait (or are refused once the pool is full) instead of the chain stalling behind the
+   * ingest. A light load is taken while a block is built.
    */
-  blockWorkDone?: () => Promise<void>
+  blockWork?: { busy(): boolean; done(): Promise<void> }
+  /** Default 8. */
+  maxInFlightDuringBlockWork?: number
 }
 
 export class TxIngest implements TxIngestPort {
+  private inFlight = 0
+
   constructor(
     private readonly opts: TxIngestOptions,
     private readonly pool: IngestPool,
   ) {}
 
   async submitRaw(raw: Uint8Array): Promise<Hex> {
-    await this.opts.blockWorkDone?.()
+    const work = this.opts.blockWork
+    const most = this.opts.maxInFlightDuringBlockWork ?? 8
+    while (work && this.inFlight >= most && work.busy()) await work.done()
+    this.inFlight++
+    try {
+      return await this.ingest(raw)
+    } finally {
+      this.inFlight--
+    }
+  }
+
+  private async ingest(raw: Uint8Array): Promise<Hex> {
     let tx: TypedTransaction
     try {
       // A full pool refuses at once: under overload, refusing must cost less than admitting.

@@ -165,9 +165,12 @@ export class Node extends EventEmitter<NodeEvents> {
         common: p.common,
         maxTxBytes: p.config.txpool.maxTxBytes,
         onRejected: (code, err) => p.pool.emit('rejected', code, err),
-        blockWorkDone: async () => {
-          await p.executor.idle()
-          await this.commitLock.idle()
+        blockWork: {
+          busy: () => p.executor.busy || this.commitLock.busy,
+          done: async () => {
+            await p.executor.idle()
+            await this.commitLock.idle()
+          },
         },
       },
       p.pool,

@@ -28,13 +28,13 @@ function countingCommon() {
   return { common, counter }
 }
 
-function setUp(opts: { maxTotal?: number; blockWorkDone?: () => Promise<void> } = {}) {
+function setUp(opts: { maxTotal?: number; blockWork?: { busy(): boolean; done(): Promise<void> } } = {}) {
   const { common, counter } = countingCommon()
   const key = generatePrivateKey()
   const sender = privateKeyToAddress(key)
   const pool = new TxPool({ common, blockGasLimit: 30_000_000n, ...(opts.maxTotal ? { maxTotal: opts.maxTotal } : {}) }, { getAccount: async () => ({ nonce: 0n, balance: 10n ** 20n }) })
   const rejected: string[] = []
-  const ingest = new TxIngest({ common, maxTxBytes: 128 * 1024, onRejected: (code) => rejected.push(code), ...(opts.blockWorkDone ? { blockWorkDone: opts.blockWorkDone } : {}) }, pool)
+  const ingest = new TxIngest({ common, maxTxBytes: 128 * 1024, onRejected: (code) => rejected.push(code), ...(opts.blockWork ? { blockWork: opts.blockWork, maxInFlightDuringBlockWork: 1 } : {}) }, pool)
   const raw = (nonce: number) => createLegacyTx({ nonce, gasLimit: 21_000n, gasPrice: 0n, to: TO }, { common }).sign(key).serialize()
   return { common, counter, pool, ingest, sender, raw, rejected }
 }
@@ -85,14 +85,18 @@ describe('TxIngest', () => {
     expect(rejected).toEqual(['POOL_FULL'])
   })
 
-  it('waits while the node builds, executes or commits a block before taking a transaction', async () => {
+  it('takes one submission at a time (the limit) while the node builds, executes or commits a block; the rest wait for the block', async () => {
+    let busy = true
     let release: () => void = () => undefined
     const blockWork = new Promise<void>((r) => (release = r))
-    const { pool, ingest, raw } = setUp({ blockWorkDone: () => blockWork })
-    const submitted = ingest.submitRaw(raw(0))
+    const { pool, ingest, raw } = setUp({ blockWork: { busy: () => busy, done: () => blockWork } })
+    const first = ingest.submitRaw(raw(0))
+    const second = ingest.submitRaw(raw(1))
+    expect(pool.has(await first)).toBe(true)
     await new Promise((r) => setImmediate(r))
-    expect(pool.size).toBe(0)
+    expect(pool.size).toBe(1)
+    busy = false
     release()
-    expect(pool.has(await submitted)).toBe(true)
+    expect(pool.has(await second)).toBe(true)
   })
 })
