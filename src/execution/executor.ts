@@ -23,9 +23,6 @@ import { Mutex } from '../util/mutex.js'
 import { FlatStateManager, TrieNodeCache } from './flat-state.js'
 import { blockOptions, FIXED_HEADER_FIELDS } from '../chain/common.js'
 
-/** Longest stretch of block building without letting other work (I/O, timers) run. */
-const BUILD_SLICE_MS = 20
-
 export class InvalidBlockError extends QuorateError {
   override name = 'InvalidBlockError'
   constructor(reason: string, details?: string) {
@@ -155,15 +152,8 @@ export class BlockExecutor {
       const results: RunTxResult[] = []
       const rejected: BuildResult['rejected'] = []
       let gasUsed = 0n
-      let sliceStart = Date.now()
       for (const tx of candidates) {
         if (header.deadlineMs !== undefined && Date.now() >= header.deadlineMs) break
-        // The EVM's awaits are microtasks: without a turn of the event loop now and then, JSON-RPC
-        // (new transactions, reads) would wait for the whole build.
-        if (Date.now() - sliceStart >= BUILD_SLICE_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve))
-          sliceStart = Date.now()
-        }
         if (tx.gasLimit > gasLimit - gasUsed) {
           if (gasLimit - gasUsed < 21_000n) break
           continue
