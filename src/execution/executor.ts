@@ -127,11 +127,6 @@ export class BlockExecutor {
     return this.lock.busy
   }
 
-  /** Resolves when every build and execution asked for so far has finished. */
-  idle(): Promise<void> {
-    return this.lock.idle()
-  }
-
   /** Builds a block on `parent` from `candidates` in order; a candidate that fails is skipped and reported. */
   async build(parent: Block, candidates: Iterable<TypedTransaction>, header: BuildHeader): Promise<BuildResult> {
     return this.lock.run(async () => {

@@ -1,6 +1,6 @@
 /**
- * The ingest pipeline of a transaction submitted by a client (eth_sendRawTransaction): while the
- * node builds, executes or commits a block only a few are taken at a time; a full pool refuses at once; bytes that are
+ * The ingest pipeline of a transaction submitted by a client (eth_sendRawTransaction): a few are
+ * taken at a time, fewer while the node builds, executes or commits a block; a full pool refuses at once; bytes that are
  * already pooled are answered at once, before decoding; then the bytes are decoded once and
  * the sender is recovered once (native secp256k1). The recovered key stays on the decoded (frozen)
  * transaction object, which is the one the pool keeps, the block builder executes and gossip
@@ -40,19 +40,23 @@ export interface TxIngestOptions {
   /** A transaction refused before it reached the pool (bad bytes, bad signature, already pooled, pool full). */
   onRejected?: (code: string, error: unknown) => void
   /**
-   * The node's block work (building, executing, committing a block). While it runs, at most
-   * `maxInFlightDuringBlockWork` submissions are taken at a time and the others wait for it to end:
-   * under a load above capacity blocks keep the CPU they need and grow to their time budget, and
-   * clients wait (or are refused once the pool is full) instead of the chain stalling behind the
-   * ingest. A light load is taken while a block is built.
+   * The node's block work (building, executing, committing a block). Submissions are taken a few
+   * at a time (`maxInFlight`, fewer while block work runs) and the others wait their turn: each
+   * submission's work spans several turns of the event loop, and hundreds at once would take every
+   * turn from block building (and from every other JSON-RPC answer). Under a load above capacity
+   * blocks keep the CPU they need and clients wait, or are refused once the pool is full.
    */
-  blockWork?: { busy(): boolean; done(): Promise<void> }
-  /** Default 8. */
+  blockWork?: { busy(): boolean }
+  /** Submissions taken at a time; default 16. */
+  maxInFlight?: number
+  /** Submissions taken at a time while block work runs; default 4. */
   maxInFlightDuringBlockWork?: number
 }
 
 export class TxIngest implements TxIngestPort {
   private inFlight = 0
+  /** Submissions waiting for their turn, first come first served. */
+  private readonly waiting: (() => void)[] = []
 
   constructor(
     private readonly opts: TxIngestOptions,
@@ -60,15 +64,18 @@ export class TxIngest implements TxIngestPort {
   ) {}
 
   async submitRaw(raw: Uint8Array): Promise<Hex> {
-    const work = this.opts.blockWork
-    const most = this.opts.maxInFlightDuringBlockWork ?? 8
-    while (work && this.inFlight >= most && work.busy()) await work.done()
+    while (this.inFlight >= this.limit()) await new Promise<void>((resolve) => this.waiting.push(resolve))
     this.inFlight++
     try {
       return await this.ingest(raw)
     } finally {
       this.inFlight--
+      this.waiting.shift()?.()
     }
+  }
+
+  private limit(): number {
+    return this.opts.blockWork?.busy() ? (this.opts.maxInFlightDuringBlockWork ?? 4) : (this.opts.maxInFlight ?? 16)
   }
 
   private async ingest(raw: Uint8Array): Promise<Hex> {

@@ -165,13 +165,7 @@ export class Node extends EventEmitter<NodeEvents> {
         common: p.common,
         maxTxBytes: p.config.txpool.maxTxBytes,
         onRejected: (code, err) => p.pool.emit('rejected', code, err),
-        blockWork: {
-          busy: () => p.executor.busy || this.commitLock.busy,
-          done: async () => {
-            await p.executor.idle()
-            await this.commitLock.idle()
-          },
-        },
+        blockWork: { busy: () => p.executor.busy || this.commitLock.busy },
       },
       p.pool,
     )

@@ -14,9 +14,4 @@ export class Mutex {
   get busy(): boolean {
     return this.queued > 0
   }
-
-  /** Resolves once every `run` called so far has finished. */
-  idle(): Promise<void> {
-    return this.tail.then(() => undefined)
-  }
 }
