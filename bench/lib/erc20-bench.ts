@@ -84,7 +84,7 @@ export class BenchError extends QuorateError {
   }
 }
 
-interface SignedTx {
+export interface SignedTx {
   raw: Hex
   hash: Hex
 }
@@ -151,7 +151,7 @@ export function isConnectionFailure(err: unknown): boolean {
 }
 
 /** Runs `fn`, again (up to ATTEMPTS times) after a connection failure; `retried` tells it a retry is under way. */
-async function retryingConnection<T>(fn: (retried: boolean) => Promise<T>): Promise<T> {
+export async function retryingConnection<T>(fn: (retried: boolean) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt > 1)
@@ -343,6 +343,88 @@ async function waitForHeight(nodes: JsonRpcHttpClient[], height: bigint, deadlin
   }
 }
 
+export interface Erc20Setup {
+  chainId: bigint
+  gasPrice: bigint
+  clientVersion: string
+  token: Address
+  /** Fresh senders, each holding the tokens (and ether for gas) for its transfers. */
+  senders: { key: Uint8Array; address: Address; transfers: number }[]
+  setupMs: number
+}
+
+/**
+ * The set-up of the workload (not measured): the funder deploys Token and gives each fresh sender
+ * `perSender[i]` tokens and, if gas is not free, the ether to pay for them.
+ */
+export async function setUpErc20(opts: {
+  rpc: JsonRpcHttpClient
+  submitters?: JsonRpcHttpClient[]
+  funderKey: Hex
+  perSender: number[]
+  gasLimit: bigint
+  pollMs: number
+  deadline: number
+  log: (message: string) => void
+}): Promise<Erc20Setup> {
+  const { rpc, pollMs, deadline, log, perSender, gasLimit } = opts
+  // Set-up reads only: re-sent after a connection failure like the measured requests.
+  const request = (method: string, params: unknown[] = []): Promise<unknown> => retryingConnection(() => rpc.request(method, params))
+  const chainId = hexToBigint(await request('eth_chainId'), 'eth_chainId')
+  const gasPrice = hexToBigint(await request('eth_gasPrice'), 'eth_gasPrice')
+  const clientVersion = String(await request('web3_clientVersion').catch(() => 'unknown'))
+  const { abi, bytecode } = tokenArtifact()
+  const iface = new Interface(abi as unknown as InterfaceAbi)
+  const setupStart = performance.now()
+  const funderKey = hexToBytes(opts.funderKey)
+  const funder = privateKeyToAddress(funderKey)
+  let funderNonce = Number(hexToBigint(await request('eth_getTransactionCount', [funder, 'pending']), 'eth_getTransactionCount'))
+  const supply = BigInt(perSender.reduce((a, b) => a + b, 0)) * 10n
+  const deployData = (await new ContractFactory(abi as unknown as InterfaceAbi, bytecode).getDeployTransaction('Bench Token', 'BENCH', supply)).data as Hex
+  const deployGas = hexToBigint(await request('eth_estimateGas', [{ from: funder, data: deployData }]), 'eth_estimateGas')
+  const deploy = signLegacyTx(funderKey, { chainId, nonce: funderNonce++, gasPrice, gasLimit: (deployGas * 12n) / 10n, to: null, data: deployData, value: 0n })
+  log(`set-up: deploying Token from ${funder}`)
+  const deployed = await submitAndTrack(rpc, [[deploy]], { pollMs, deadline })
+  if (deployed.accepted !== 1) throw new BenchError(`Token deployment was refused: ${deployed.rejections.join('; ')}`)
+  const deployStatus = await receiptStatuses(rpc, [deploy.hash])
+  if (deployStatus.succeeded !== 1 || !deployStatus.contractAddress) throw new BenchError(`Token deployment ${deploy.hash} failed on chain`)
+  const token = deployStatus.contractAddress
+
+  const senders = perSender.map((transfers) => {
+    const key = generatePrivateKey()
+    return { key, address: privateKeyToAddress(key), transfers }
+  })
+  const funding: SignedTx[] = []
+  for (const s of senders) {
+    if (gasPrice > 0n) {
+      const ether = 2n * BigInt(s.transfers) * gasLimit * gasPrice
+      funding.push(signLegacyTx(funderKey, { chainId, nonce: funderNonce++, gasPrice, gasLimit: 21_000n, to: s.address, data: '0x', value: ether }))
+    }
+    const data = iface.encodeFunctionData('transfer', [s.address, BigInt(s.transfers)]) as Hex
+    funding.push(signLegacyTx(funderKey, { chainId, nonce: funderNonce++, gasPrice, gasLimit: 100_000n, to: token, data, value: 0n }))
+  }
+  log(`set-up: funding ${senders.length} senders (${funding.length} transactions)`)
+  const funded = await submitAndTrack(rpc, [funding], { pollMs, deadline })
+  if (funded.rejected > 0) throw new BenchError(`funding the senders was refused: ${funded.rejections.join('; ')}`)
+  const fundingStatus = await receiptStatuses(rpc, funding.map((t) => t.hash))
+  if (fundingStatus.succeeded !== funding.length) throw new BenchError(`${funding.length - fundingStatus.succeeded} funding transactions failed on chain`)
+  await waitForHeight((opts.submitters ?? []).filter((s) => s !== rpc), await blockNumber(rpc), deadline)
+  return { chainId, gasPrice, clientVersion, token, senders, setupMs: performance.now() - setupStart }
+}
+
+/** Every sender's transfers (1 token each to a random address), signed beforehand so that signing is not measured. */
+export function signTransfers(setup: Erc20Setup, gasLimit: bigint): SignedTx[][] {
+  const iface = new Interface(tokenArtifact().abi as unknown as InterfaceAbi)
+  const { chainId, gasPrice, token } = setup
+  return setup.senders.map((s) =>
+    Array.from({ length: s.transfers }, (_, nonce) => {
+      const recipient = bytesToHex(randomBytes(20)) as Address
+      const data = iface.encodeFunctionData('transfer', [recipient, 1n]) as Hex
+      return signLegacyTx(s.key, { chainId, nonce, gasPrice, gasLimit, to: token, data, value: 0n })
+    }),
+  )
+}
+
 export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20BenchResult> {
   const txCount = opts.txCount ?? 2000
   const senderCount = Math.min(opts.senders ?? 20, txCount)
@@ -358,58 +440,9 @@ export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20Bench
   const submitUrls = opts.submitUrls && opts.submitUrls.length > 0 ? opts.submitUrls : [opts.rpcUrl]
   const submitters = submitUrls.map((url) => (url === opts.rpcUrl ? rpc : new JsonRpcHttpClient(url)))
 
-  const chainId = hexToBigint(await rpc.request('eth_chainId'), 'eth_chainId')
-  const gasPrice = hexToBigint(await rpc.request('eth_gasPrice'), 'eth_gasPrice')
-  const clientVersion = String(await rpc.request('web3_clientVersion').catch(() => 'unknown'))
-  const { abi, bytecode } = tokenArtifact()
-  const iface = new Interface(abi as unknown as InterfaceAbi)
-
-  // ---- Set-up: deploy and fund (not measured). ----
-  const setupStart = performance.now()
-  const funderKey = hexToBytes(opts.funderKey)
-  const funder = privateKeyToAddress(funderKey)
-  let funderNonce = Number(hexToBigint(await rpc.request('eth_getTransactionCount', [funder, 'pending']), 'eth_getTransactionCount'))
-  const perSender = Array.from({ length: senderCount }, (_, i) => Math.floor(txCount / senderCount) + (i < txCount % senderCount ? 1 : 0))
-  const supply = BigInt(txCount) * 10n
-  const deployData = (await new ContractFactory(abi as unknown as InterfaceAbi, bytecode).getDeployTransaction('Bench Token', 'BENCH', supply)).data as Hex
-  const deployGas = hexToBigint(await rpc.request('eth_estimateGas', [{ from: funder, data: deployData }]), 'eth_estimateGas')
-  const deploy = signLegacyTx(funderKey, { chainId, nonce: funderNonce++, gasPrice, gasLimit: (deployGas * 12n) / 10n, to: null, data: deployData, value: 0n })
-  log(`set-up: deploying Token from ${funder}`)
-  const deployed = await submitAndTrack(rpc, [[deploy]], { pollMs, deadline })
-  if (deployed.accepted !== 1) throw new BenchError(`Token deployment was refused: ${deployed.rejections.join('; ')}`)
-  const deployStatus = await receiptStatuses(rpc, [deploy.hash])
-  if (deployStatus.succeeded !== 1 || !deployStatus.contractAddress) throw new BenchError(`Token deployment ${deploy.hash} failed on chain`)
-  const token = deployStatus.contractAddress
-
-  const senders = Array.from({ length: senderCount }, () => {
-    const key = generatePrivateKey()
-    return { key, address: privateKeyToAddress(key) }
-  })
-  const funding: SignedTx[] = []
-  for (const [i, s] of senders.entries()) {
-    if (gasPrice > 0n) {
-      const ether = 2n * BigInt(perSender[i]!) * gasLimit * gasPrice
-      funding.push(signLegacyTx(funderKey, { chainId, nonce: funderNonce++, gasPrice, gasLimit: 21_000n, to: s.address, data: '0x', value: ether }))
-    }
-    const data = iface.encodeFunctionData('transfer', [s.address, BigInt(perSender[i]!)]) as Hex
-    funding.push(signLegacyTx(funderKey, { chainId, nonce: funderNonce++, gasPrice, gasLimit: 100_000n, to: token, data, value: 0n }))
-  }
-  log(`set-up: funding ${senderCount} senders (${funding.length} transactions)`)
-  const funded = await submitAndTrack(rpc, [funding], { pollMs, deadline })
-  if (funded.rejected > 0) throw new BenchError(`funding the senders was refused: ${funded.rejections.join('; ')}`)
-  const fundingStatus = await receiptStatuses(rpc, funding.map((t) => t.hash))
-  if (fundingStatus.succeeded !== funding.length) throw new BenchError(`${funding.length - fundingStatus.succeeded} funding transactions failed on chain`)
-  await waitForHeight(submitters.filter((s) => s !== rpc), await blockNumber(rpc), deadline)
-  const setupMs = performance.now() - setupStart
-
-  // ---- Sign every measured transfer beforehand, so that signing is not measured. ----
-  const chains: SignedTx[][] = senders.map((s, i) =>
-    Array.from({ length: perSender[i]! }, (_, nonce) => {
-      const recipient = bytesToHex(randomBytes(20)) as Address
-      const data = iface.encodeFunctionData('transfer', [recipient, 1n]) as Hex
-      return signLegacyTx(s.key, { chainId, nonce, gasPrice, gasLimit, to: token, data, value: 0n })
-    }),
-  )
+  const setup = await setUpErc20({ rpc, submitters, funderKey: opts.funderKey, perSender: Array.from({ length: senderCount }, (_, i) => Math.floor(txCount / senderCount) + (i < txCount % senderCount ? 1 : 0)), gasLimit, pollMs, deadline, log })
+  const { chainId, gasPrice, clientVersion, setupMs } = setup
+  const chains = signTransfers(setup, gasLimit)
 
   // ---- Measured run. ----
   const spread = submitUrls.length > 1 ? ` through ${submitUrls.length} nodes, watching ${opts.rpcUrl}` : ''

@@ -1,4 +1,7 @@
-/** Formats benchmark results side by side (table or JSON), with each peer's throughput ratio to Hardhat's. */
+/**
+ * Formats benchmark results side by side (table or JSON), with each row's throughput ratio to the
+ * reference peers' (Hardhat, and Anvil when it ran).
+ */
 import type { Erc20BenchResult } from './erc20-bench.js'
 
 export interface LabelledResult {
@@ -30,20 +33,37 @@ export function formatTable(rows: LabelledResult[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)))
   const line = (cells: string[]): string => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)]
-  for (const ratio of ratios(rows)) out.push(`ratio ${ratio.label}/hardhat tx/s: ${fixed(ratio.ratio, 2)}`)
+  for (const peer of PEERS) for (const ratio of ratios(rows, peer)) out.push(`ratio ${ratio.label}/${peer} tx/s: ${fixed(ratio.ratio, 2)}`)
   return out.join('\n')
 }
 
-/** The rows as JSON (bigints as decimal strings), each non-Hardhat row with its tx/s ratio to Hardhat's. */
+/**
+ * The rows as JSON (bigints as decimal strings), each non-Hardhat row with its tx/s ratio to
+ * Hardhat's (`txPerSecondRatio`) and, when Anvil ran, each row other than the peers with its ratio
+ * to Anvil's (`txPerSecondRatioToAnvil`).
+ */
 export function formatJson(rows: LabelledResult[]): string {
-  const base = rows.find((r) => r.label === 'hardhat')
-  const out = rows.map((row) => (base && row !== base && base.result.txPerSecond > 0 ? { ...row, txPerSecondRatio: row.result.txPerSecond / base.result.txPerSecond } : row))
+  const toHardhat = new Map(ratios(rows, 'hardhat').map((r) => [r.label, r.ratio]))
+  const toAnvil = new Map(ratios(rows, 'anvil').map((r) => [r.label, r.ratio]))
+  const out = rows.map((row) => ({
+    ...row,
+    ...(toHardhat.has(row.label) ? { txPerSecondRatio: toHardhat.get(row.label) } : {}),
+    ...(toAnvil.has(row.label) ? { txPerSecondRatioToAnvil: toAnvil.get(row.label) } : {}),
+  }))
   return JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)
 }
 
-/** Throughput of every non-Hardhat row divided by the first Hardhat row's. */
-export function ratios(rows: LabelledResult[]): { label: string; ratio: number }[] {
-  const base = rows.find((r) => r.label === 'hardhat')
+/** The reference peers a row's throughput is compared with, in the order the ratios are printed. */
+const PEERS = ['hardhat', 'anvil'] as const
+
+/**
+ * Throughput of every row divided by the first `peer` row's; against Anvil, the Hardhat row is left
+ * out (the peers are compared with Quorate, not with each other).
+ */
+export function ratios(rows: LabelledResult[], peer: (typeof PEERS)[number] = 'hardhat'): { label: string; ratio: number }[] {
+  const base = rows.find((r) => r.label === peer)
   if (!base || base.result.txPerSecond <= 0) return []
-  return rows.filter((r) => r !== base).map((r) => ({ label: r.label, ratio: r.result.txPerSecond / base.result.txPerSecond }))
+  return rows
+    .filter((r) => r !== base && !(peer === 'anvil' && r.label === 'hardhat'))
+    .map((r) => ({ label: r.label, ratio: r.result.txPerSecond / base.result.txPerSecond }))
 }

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { QuorateError, errorMessage } from '../../src/errors.js'
+import { startAnvilNode } from './anvil.js'
 import { startHardhatNode } from './hardhat.js'
 import { TestNetwork } from './quorate-network.js'
 import { initDevChain, rpc, startNodeProcess, waitFor } from './quorate-node.js'
@@ -40,23 +41,40 @@ export function hardhatTarget(label = 'hardhat'): BenchTarget {
   }
 }
 
+/**
+ * Anvil (Foundry) started here. By default it automines, a block per transaction before
+ * eth_sendRawTransaction answers, as the Hardhat node runs: the two reference peers on the same terms.
+ */
+export function anvilTarget(opts: { blockTimeSeconds?: number; label?: string } = {}): BenchTarget {
+  return {
+    label: opts.label ?? 'anvil',
+    start: async () => {
+      const node = await startAnvilNode(opts.blockTimeSeconds === undefined ? {} : { blockTimeSeconds: opts.blockTimeSeconds })
+      return { rpcUrl: node.rpcUrl, description: `started anvil at ${node.rpcUrl}, ${node.mining}`, stop: () => node.stop() }
+    },
+  }
+}
+
 /** A node somebody else runs: nothing is started or stopped. */
 export function urlTarget(label: string, url: string): BenchTarget {
   return { label, start: async () => ({ rpcUrl: url, description: `using ${url}`, stop: async () => undefined }) }
 }
 
-/** A fresh one-validator chain with the dev accounts prefunded. */
-export function quorateNodeTarget(opts: { blockPeriodMs: number; label?: string }): BenchTarget {
+/**
+ * A fresh one-validator chain with the dev accounts prefunded. `profileDir`: the node runs with
+ * `--cpu-prof` and writes its CPU profile there when it stops.
+ */
+export function quorateNodeTarget(opts: { blockPeriodMs: number; label?: string; profileDir?: string }): BenchTarget {
   return {
     label: opts.label ?? 'quorate',
     start: async () => {
       const dir = await mkdtemp(join(tmpdir(), 'quorate-bench-'))
       try {
         const chain = await initDevChain(dir, { blockPeriodMs: opts.blockPeriodMs, config: { logLevel: 'warn' } })
-        const node = await startNodeProcess(dir, chain.rpcPort)
+        const node = await startNodeProcess(dir, chain.rpcPort, opts.profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] } : {})
         return {
           rpcUrl: node.rpcUrl,
-          description: `started a one-validator Quorate node at ${node.rpcUrl} (block period ${opts.blockPeriodMs} ms)`,
+          description: `started a one-validator Quorate node at ${node.rpcUrl} (block period ${opts.blockPeriodMs} ms${opts.profileDir ? `, CPU profile to ${opts.profileDir}` : ''})`,
           files: dir,
           stop: async (o) => {
             await node.stop()

@@ -74,6 +74,8 @@ export class QbftProducer implements BlockProducer {
   /** The chain parameters of the height being decided. */
   private params: ChainParams
   private headAt = Date.now()
+  /** When this node started building its round-0 proposal of a height: the next block period runs from there. */
+  private proposedAt: { height: bigint; at: number } | undefined
   private stopped = true
   private wanted: { height: bigint; round: number } | undefined
   private proposeTimer: NodeJS.Timeout | undefined
@@ -134,7 +136,10 @@ export class QbftProducer implements BlockProducer {
     this.wanted = undefined
     this.round0 = undefined
     clearTimeout(this.proposeTimer)
-    this.headAt = Date.now()
+    // The block period runs from when this node began building the block now final, when it did:
+    // building and committing happen inside the period instead of after it.
+    const proposed = this.proposedAt
+    this.headAt = proposed?.height === block.header.number ? Math.min(proposed.at, Date.now()) : Date.now()
     const [validators, params] = await Promise.all([this.m.validators.validatorsAfter(block), this.m.params.paramsFor(block)])
     if (this.stopped) return
     this.validators = validators
@@ -254,6 +259,7 @@ export class QbftProducer implements BlockProducer {
     try {
       const parent = this.m.store.head
       if (parent.header.number + 1n !== height) return
+      if (round === 0) this.proposedAt = { height, at: Date.now() }
       const built = await this.m.executor.build(parent, this.m.pool.pending(this.params.gasLimit), {
         timestamp: nextTimestamp(parent, this.params.blockPeriodMs, Date.now()),
         coinbase: createAddressFromString(this.address),

@@ -122,6 +122,11 @@ export class BlockExecutor {
     return this.vm.stateManager as MerkleStateManager
   }
 
+  /** A build or execution is running or waiting (the transaction ingest holds back meanwhile: blocks go first). */
+  get busy(): boolean {
+    return this.lock.busy
+  }
+
   /** Builds a block on `parent` from `candidates` in order; a candidate that fails is skipped and reported. */
   async build(parent: Block, candidates: Iterable<TypedTransaction>, header: BuildHeader): Promise<BuildResult> {
     return this.lock.run(async () => {

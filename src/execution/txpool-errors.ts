@@ -4,7 +4,9 @@
  * ("nonce too low", "replacement transaction underpriced", ...) because ethers and viem classify
  * node errors by those phrases, and goes on to say what to change.
  */
-import { QuorateError, type QuorateErrorOptions } from '../errors.js'
+import { TransactionType } from '@ethereumjs/tx'
+import { errorMessage, QuorateError, type QuorateErrorOptions } from '../errors.js'
+import type { Hex } from '../types.js'
 
 export const TX_POOL_ERROR_CODES = [
   'MALFORMED',
@@ -59,4 +61,50 @@ export class TxPoolError extends QuorateError {
   constructor(code: TxPoolErrorCode, message: string, opts: QuorateErrorOptions = {}) {
     super(code, message, opts)
   }
+}
+
+const TYPE_NAMES: Record<number, string> = {
+  [TransactionType.BlobEIP4844]: 'EIP-4844 blob',
+  [TransactionType.EOACodeEIP7702]: 'EIP-7702 set-code',
+}
+
+export function oversized(size: number, limit: number): TxPoolError {
+  return new TxPoolError('OVERSIZED', `oversized data: the transaction is ${size} bytes, above this node's limit of ${limit} bytes; send less calldata`)
+}
+
+export function alreadyKnown(hash: Hex): TxPoolError {
+  return new TxPoolError('ALREADY_KNOWN', `already known: transaction ${hash} is already in the pool`)
+}
+
+export function unsigned(): TxPoolError {
+  return new TxPoolError('MALFORMED', 'invalid transaction: it is not signed; sign it with the sender key before sending')
+}
+
+export function unsupportedType(type: number): TxPoolError {
+  const name = TYPE_NAMES[type] ?? 'unknown'
+  return new TxPoolError(
+    'UNSUPPORTED_TX_TYPE',
+    `transaction type not supported: type ${type} (${name}); this network accepts type 0 (legacy), 1 (EIP-2930) and 2 (EIP-1559)`,
+  )
+}
+
+export function wrongChainId(got: bigint, ours: bigint): TxPoolError {
+  return new TxPoolError(
+    'WRONG_CHAIN_ID',
+    `invalid chain id: transaction chain id ${got} does not match the chain id ${ours} of this network; sign it for chain id ${ours}`,
+  )
+}
+
+export function feeCapBelowTip(feeCap: bigint, tip: bigint): TxPoolError {
+  return new TxPoolError(
+    'FEE_CAP_BELOW_TIP',
+    `max priority fee per gas higher than max fee per gas: maxPriorityFeePerGas ${tip} is above maxFeePerGas ${feeCap}; the fee cap must be at least the tip`,
+  )
+}
+
+export function invalidSignature(err: unknown): TxPoolError {
+  return new TxPoolError('INVALID_SIGNATURE', 'invalid sender: the signature does not recover to a valid sender; sign the transaction again', {
+    cause: err,
+    details: errorMessage(err),
+  })
 }

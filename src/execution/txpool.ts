@@ -18,22 +18,19 @@
  */
 import { EventEmitter } from 'node:events'
 import type { Common } from '@ethereumjs/common'
-import { RLP } from '@ethereumjs/rlp'
 import {
-  createTxFromRLP,
   isAccessList2930Tx,
   isFeeMarket1559Tx,
   isLegacyTx,
-  TransactionType,
   type TypedTransaction,
 } from '@ethereumjs/tx'
-import { bytesToBigInt, bytesToHex, SECP256K1_ORDER_DIV_2 } from '@ethereumjs/util'
-import { publicKeyToAddress } from '../crypto/keys.js'
-import { keccak256 } from '../crypto/native.js'
+import { bytesToHex } from '@ethereumjs/util'
 import { ConfigError, errorMessage, QuorateError } from '../errors.js'
 import type { Logger } from '../ops/logger.js'
 import type { Address, Hex } from '../types.js'
-import { TxPoolError } from './txpool-errors.js'
+import { alreadyKnown, feeCapBelowTip, oversized, TxPoolError, unsigned, unsupportedType, wrongChainId } from './txpool-errors.js'
+import { decodeRawTransaction } from './tx-decode.js'
+import { recoverSender } from './tx-ingest.js'
 
 export { TxPoolError } from './txpool-errors.js'
 export type { TxPoolErrorCode } from './txpool-errors.js'
@@ -158,10 +155,6 @@ const KiB = 1024
 export const DEFAULT_TXPOOL_MAX_BYTES = 64 * KiB * KiB
 /** No transaction costs less gas: once less is left, a block is full. */
 const MIN_TX_GAS = 21_000n
-const TYPE_NAMES: Record<number, string> = {
-  [TransactionType.BlobEIP4844]: 'EIP-4844 blob',
-  [TransactionType.EOACodeEIP7702]: 'EIP-7702 set-code',
-}
 
 export class TxPool extends EventEmitter<TxPoolEvents> {
   readonly chainId: bigint
@@ -230,11 +223,11 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
     return this.reportRejection(() => this.decodeAndAdd(raw))
   }
 
-  /** Adds a decoded transaction. */
-  add(tx: TypedTransaction): Promise<Hex> {
+  /** Adds a decoded transaction; `size`: its serialized size, when the caller has the bytes. */
+  add(tx: TypedTransaction, size?: number): Promise<Hex> {
     return this.reportRejection(async () => {
       if (!isSupported(tx)) throw unsupportedType(tx.type)
-      return this.addDecoded(tx, tx.serialize().length)
+      return this.addDecoded(tx, size ?? tx.serialize().length)
     })
   }
 
@@ -249,25 +242,22 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
   }
 
   private async decodeAndAdd(raw: Uint8Array): Promise<Hex> {
-    if (raw.length > this.maxTxBytes) throw oversized(raw.length, this.maxTxBytes)
-    if (raw.length === 0) throw new TxPoolError('MALFORMED', 'invalid transaction encoding: the transaction is empty')
     // Gossip delivers the same bytes from many peers: answer duplicates before decoding.
-    const rawHash = bytesToHex(keccak256(raw)) as Hex
-    if (this.byHash.has(rawHash)) throw alreadyKnown(rawHash)
-    const type = raw[0]!
-    if (type === 0) {
-      throw new TxPoolError('MALFORMED', 'invalid transaction encoding: a legacy transaction is an RLP list, not a type-0 envelope')
-    }
-    if (type <= 0x7f && type !== TransactionType.AccessListEIP2930 && type !== TransactionType.FeeMarketEIP1559) {
-      throw unsupportedType(type)
-    }
-    let tx: TypedTransaction
-    try {
-      tx = createTxFromRLP(raw, { common: this.common })
-    } catch (err) {
-      throw this.explainDecodeFailure(raw, err)
-    }
-    return this.addDecoded(tx, raw.length)
+    return this.addDecoded(decodeRawTransaction(raw, { common: this.common, maxTxBytes: this.maxTxBytes, isKnown: (hash) => this.byHash.has(hash) }), raw.length)
+  }
+
+  /**
+   * The POOL_FULL error a new transaction gets now whatever it is, or undefined. While transactions
+   * wait behind a nonce gap an executable one may still take a place (evicting one of them), so
+   * only a pool full of executable transactions refuses before looking at the transaction.
+   */
+  fullError(): TxPoolError | undefined {
+    if (this.byHash.size < this.maxTotal || this.queuedCount > 0) return undefined
+    return this.poolFull()
+  }
+
+  private poolFull(): TxPoolError {
+    return new TxPoolError('POOL_FULL', `txpool is full: it holds ${this.byHash.size} transactions (the limit is ${this.maxTotal}); retry after the next block`)
   }
 
   get(hash: Hex): TypedTransaction | undefined {
@@ -484,12 +474,7 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
       )
     }
 
-    let sender: Address
-    try {
-      sender = publicKeyToAddress(tx.getSenderPublicKey())
-    } catch (err) {
-      throw invalidSignature(err)
-    }
+    const sender = recoverSender(tx)
     return {
       tx,
       hash,
@@ -570,10 +555,7 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
       )
     }
     if (this.byHash.size >= this.maxTotal && !(nonce === runEnd && this.queuedCount > 0)) {
-      throw new TxPoolError(
-        'POOL_FULL',
-        `txpool is full: it holds ${this.byHash.size} transactions (the limit is ${this.maxTotal}); retry after the next block`,
-      )
+      throw this.poolFull()
     }
     // Queued transactions give way to an executable one, for bytes as for the count.
     const freeable = nonce === runEnd ? this.queuedBytes : 0
@@ -776,45 +758,6 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
     for (const nonce of sender.txs.keys()) if (nonce >= accountNonce) count++
     return count
   }
-
-  /** Classifies a decoding failure by reading the fields ethereumjs refused. */
-  private explainDecodeFailure(raw: Uint8Array, err: unknown): TxPoolError {
-    const cause = { cause: err, details: errorMessage(err) }
-    const malformed = new TxPoolError('MALFORMED', 'invalid transaction encoding: the bytes do not decode to a transaction of type 0, 1 or 2', cause)
-    const typed = raw[0]! <= 0x7f
-    let fields: Uint8Array[]
-    try {
-      const decoded = RLP.decode(typed ? raw.subarray(1) : raw)
-      if (!Array.isArray(decoded) || decoded.some((f) => !(f instanceof Uint8Array) && !Array.isArray(f))) return malformed
-      fields = decoded as Uint8Array[]
-    } catch {
-      return malformed
-    }
-    const num = (i: number): bigint | undefined => {
-      const f = fields[i]
-      return f instanceof Uint8Array ? bytesToBigInt(f) : undefined
-    }
-    // [chainId, nonce, (gasPrice | tip, maxFee), gasLimit, to, value, data, accessList, yParity, r, s]
-    const expected = typed ? (raw[0] === TransactionType.FeeMarketEIP1559 ? 12 : 11) : 9
-    if (fields.length !== expected) return malformed
-    const v = num(expected - 3)
-    const s = num(expected - 1)
-    if (typed) {
-      const chainId = num(0)
-      if (chainId !== undefined && chainId !== this.chainId) return wrongChainId(chainId, this.chainId)
-      if (raw[0] === TransactionType.FeeMarketEIP1559) {
-        const tip = num(2)
-        const feeCap = num(3)
-        if (tip !== undefined && feeCap !== undefined && feeCap < tip) return feeCapBelowTip(feeCap, tip)
-      }
-      if (v !== undefined && v > 1n) return invalidSignature(err)
-    } else if (v !== undefined) {
-      if (v >= 35n && (v - 35n) / 2n !== this.chainId) return wrongChainId((v - 35n) / 2n, this.chainId)
-      if (v !== 27n && v !== 28n && v < 37n) return invalidSignature(err)
-    }
-    if (s !== undefined && s > SECP256K1_ORDER_DIV_2) return invalidSignature(err)
-    return malformed
-  }
 }
 
 function isSupported(tx: TypedTransaction): boolean {
@@ -838,47 +781,6 @@ function positiveInt(field: string, value: number): number {
 function nonNegativeInt(field: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new ConfigError(field, `expected a non-negative integer, got ${value}`)
   return value
-}
-
-function oversized(size: number, limit: number): TxPoolError {
-  return new TxPoolError('OVERSIZED', `oversized data: the transaction is ${size} bytes, above this node's limit of ${limit} bytes; send less calldata`)
-}
-
-function alreadyKnown(hash: Hex): TxPoolError {
-  return new TxPoolError('ALREADY_KNOWN', `already known: transaction ${hash} is already in the pool`)
-}
-
-function unsigned(): TxPoolError {
-  return new TxPoolError('MALFORMED', 'invalid transaction: it is not signed; sign it with the sender key before sending')
-}
-
-function unsupportedType(type: number): TxPoolError {
-  const name = TYPE_NAMES[type] ?? 'unknown'
-  return new TxPoolError(
-    'UNSUPPORTED_TX_TYPE',
-    `transaction type not supported: type ${type} (${name}); this network accepts type 0 (legacy), 1 (EIP-2930) and 2 (EIP-1559)`,
-  )
-}
-
-function wrongChainId(got: bigint, ours: bigint): TxPoolError {
-  return new TxPoolError(
-    'WRONG_CHAIN_ID',
-    `invalid chain id: transaction chain id ${got} does not match the chain id ${ours} of this network; sign it for chain id ${ours}`,
-  )
-}
-
-function feeCapBelowTip(feeCap: bigint, tip: bigint): TxPoolError {
-  return new TxPoolError(
-    'FEE_CAP_BELOW_TIP',
-    `max priority fee per gas higher than max fee per gas: maxPriorityFeePerGas ${tip} is above maxFeePerGas ${feeCap}; the fee cap must be at least the tip`,
-  )
-}
-
-function invalidSignature(err: unknown): TxPoolError {
-  return new TxPoolError('INVALID_SIGNATURE', 'invalid sender: the signature does not recover to a valid sender; sign the transaction again', {
-    cause: err,
-    details: errorMessage(err),
-  })
 }
 
 /** A binary heap; `before(a, b)` is true when `a` comes out first. */

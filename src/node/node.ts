@@ -29,6 +29,7 @@ import { privateKeyToAddress } from '../crypto/keys.js'
 import { CallExecutor } from '../execution/call.js'
 import { CallPool } from '../execution/call-pool.js'
 import { BlockExecutor } from '../execution/executor.js'
+import { TxIngest } from '../execution/tx-ingest.js'
 import { TxPool } from '../execution/txpool.js'
 import { TxPoolJournal } from '../execution/txpool-journal.js'
 import { ConfigError, errorMessage, StartError } from '../errors.js'
@@ -118,6 +119,8 @@ export class Node extends EventEmitter<NodeEvents> {
   /** Clients' eth_call and eth_estimateGas: gas-capped, time-limited, in worker threads. */
   readonly callPool: CallPool
   readonly pool: TxPool
+  /** Clients' transactions into the pool: decode once, recover once, admit (what eth_sendRawTransaction uses). */
+  readonly ingest: TxIngest
   readonly logger: Logger
   readonly validators: ValidatorSource
   readonly genesisHash: Hash
@@ -161,6 +164,15 @@ export class Node extends EventEmitter<NodeEvents> {
     this.calls = p.calls
     this.callPool = p.callPool
     this.pool = p.pool
+    this.ingest = new TxIngest(
+      {
+        common: p.common,
+        maxTxBytes: p.config.txpool.maxTxBytes,
+        onRejected: (code, err) => p.pool.emit('rejected', code, err),
+        blockWork: { busy: () => p.executor.busy || this.commitLock.busy },
+      },
+      p.pool,
+    )
     this.nodeKey = p.nodeKey
     this.logger = p.logger
     this.address = privateKeyToAddress(p.nodeKey)

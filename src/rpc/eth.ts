@@ -29,7 +29,7 @@ function toCall(req: CallRequest) {
 }
 
 export function ethMethods(node: Node): RpcMethods {
-  const { store, calls, callPool, pool } = node
+  const { store, calls, callPool, pool, ingest } = node
   const gasPrice = () => bigIntToHex(node.config.txpool.minGasPrice)
 
   async function txByHash(hash: Hash) {
@@ -94,7 +94,7 @@ export function ethMethods(node: Node): RpcMethods {
         ...(percentiles ? { reward } : {}),
       }
     }),
-    eth_sendRawTransaction: method(z.tuple([dataSchema]), async ([raw]) => pool.addRaw(raw)),
+    eth_sendRawTransaction: method(z.tuple([dataSchema]), async ([raw]) => ingest.submitRaw(raw)),
 
     eth_getBlockByNumber: method(z.tuple([blockTagSchema, z.boolean().optional()]), async ([tag, full]) => {
       const block = await findBlock(store, tag)

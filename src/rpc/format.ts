@@ -146,8 +146,11 @@ export function formatReceipt(block: Block, receipts: StoredReceipt[], index: nu
   const tx = block.transactions[index]!
   const r = receipts[index]!
   const prevGas = index === 0 ? 0n : receipts[index - 1]!.cumulativeGasUsed
-  const firstLog = receipts.slice(0, index).reduce((n, x) => n + x.logs.length, 0)
-  const logs = blockLogs(block, receipts).slice(firstLog, firstLog + r.logs.length)
+  let firstLog = 0
+  for (let i = 0; i < index; i++) firstLog += receipts[i]!.logs.length
+  // Only this transaction's logs: formatting the whole block's made a block's receipts O(n²).
+  const at = { blockHash: bytesToHex(block.hash()), blockNumber: bigIntToHex(block.header.number), txHash: bytesToHex(tx.hash()), txIndex: index }
+  const logs = r.logs.map((log, i) => formatLog(log, { ...at, logIndex: firstLog + i }))
   const bloom = new Bloom(undefined, common)
   for (const [address, topics] of r.logs) {
     bloom.add(address)
@@ -155,10 +158,10 @@ export function formatReceipt(block: Block, receipts: StoredReceipt[], index: nu
   }
   const from = tx.getSenderAddress()
   return {
-    transactionHash: bytesToHex(tx.hash()),
+    transactionHash: at.txHash,
     transactionIndex: intToHex(index),
-    blockHash: bytesToHex(block.hash()),
-    blockNumber: bigIntToHex(block.header.number),
+    blockHash: at.blockHash,
+    blockNumber: at.blockNumber,
     from: from.toString(),
     to: tx.to ? tx.to.toString() : null,
     cumulativeGasUsed: bigIntToHex(r.cumulativeGasUsed),
