@@ -13,6 +13,7 @@
  *   node dist/bench/network.js --target network --validators 7 --block-period-ms 500
  *   node dist/bench/network.js --json
  */
+import { resolve } from 'node:path'
 import { Command } from 'commander'
 import { z } from 'zod'
 import { parseWith } from '../src/validation.js'
@@ -25,6 +26,7 @@ const optionsSchema = workloadFlagsSchema
     validators: z.coerce.number().int().min(1).max(16),
     watch: z.coerce.number().int().min(1),
     blockPeriodMs: z.coerce.number().int().min(50),
+    cpuProf: z.string().optional(),
   })
   .refine((o) => o.watch <= o.validators, { path: ['watch'], message: 'must be one of the validators (1..--validators)' })
 
@@ -37,9 +39,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--validators <n>', 'validator processes of the network', '4')
     .option('--watch <n>', 'the node (1-based) whose chain is watched for finality', '1')
     .option('--block-period-ms <ms>', 'block period of the network', '1000')
+    .option('--cpu-prof <dir>', 'write a V8 CPU profile of each validator process into this folder (open it in Chrome DevTools, or see bench/README.md)')
     .parse(argv)
   const opts = parseWith(optionsSchema, program.opts(), 'command-line flags')
-  const network = quorateNetworkTarget({ validators: opts.validators, blockPeriodMs: opts.blockPeriodMs, watch: opts.watch - 1 })
+  const network = quorateNetworkTarget({ validators: opts.validators, blockPeriodMs: opts.blockPeriodMs, watch: opts.watch - 1, ...(opts.cpuProf ? { cpuProfileDir: resolve(opts.cpuProf) } : {}) })
   const targets: BenchTarget[] = opts.target === 'hardhat' ? [hardhatTarget()] : opts.target === 'network' ? [network] : [hardhatTarget(), network]
   const run = await runBenchTargets(targets, workloadOf(opts))
   const window = opts.window > 0 ? `, at most ${opts.window} in flight per sender` : ''

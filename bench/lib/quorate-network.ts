@@ -25,6 +25,8 @@ export interface NetworkOptions {
    * return the consortium (parties, admins, accounts, policies) whose genesis the network starts from.
    */
   consortium?: (nodes: NetworkNode[]) => Consortium
+  /** Extra arguments for node itself in every node process (e.g. `--cpu-prof`). */
+  nodeArgs?: string[]
 }
 
 export class TestNetwork {
@@ -34,6 +36,7 @@ export class TestNetwork {
     readonly dir: string,
     readonly nodes: NetworkNode[],
     readonly accounts: DevAccount[],
+    private readonly nodeArgs: string[] = [],
   ) {
     this.processes = nodes.map(() => undefined)
   }
@@ -69,7 +72,7 @@ export class TestNetwork {
     } else {
       nodes = await initNetwork(specs, { config, alloc })
     }
-    return new TestNetwork(dir, nodes, accounts)
+    return new TestNetwork(dir, nodes, accounts, opts.nodeArgs)
   }
 
   url(i: number): string {
@@ -78,7 +81,7 @@ export class TestNetwork {
 
   async start(...indexes: number[]): Promise<void> {
     const which = indexes.length ? indexes : this.nodes.map((_, i) => i)
-    await Promise.all(which.map(async (i) => (this.processes[i] = await startNodeProcess(this.nodes[i]!.dataDir, this.nodes[i]!.rpcPort))))
+    await Promise.all(which.map(async (i) => (this.processes[i] = await startNodeProcess(this.nodes[i]!.dataDir, this.nodes[i]!.rpcPort, { nodeArgs: this.nodeArgs }))))
   }
 
   async stop(i: number): Promise<void> {

@@ -92,12 +92,13 @@ export async function rpc<T = unknown>(url: string, method: string, params: unkn
   return body.result as T
 }
 
-export async function startNodeProcess(dataDir: string, rpcPort: number): Promise<NodeProcess> {
+/** `nodeArgs`: extra arguments for node itself, before the CLI (e.g. `--cpu-prof`). */
+export async function startNodeProcess(dataDir: string, rpcPort: number, opts: { nodeArgs?: string[] } = {}): Promise<NodeProcess> {
   const rpcUrl = `http://127.0.0.1:${rpcPort}`
   // Something still answering on the port would pass the readiness check below in our place.
   if (await rpc(rpcUrl, 'eth_blockNumber').then(() => true, () => false)) throw new Error(`port ${rpcPort} is still in use`)
   const log = openSync(join(dataDir, 'node.log'), 'a')
-  const child = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir], { stdio: ['ignore', log, log] })
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'start', '--data-dir', dataDir], { stdio: ['ignore', log, log] })
   closeSync(log)
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)))
   const deadline = Date.now() + 30_000

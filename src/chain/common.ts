@@ -3,7 +3,7 @@
  * the chain id from the genesis, and native crypto. Post-merge rules (difficulty 0, no uncles)
  * with a custom chain config, not Clique, so the QBFT extraData passes ethereumjs's header checks.
  */
-import { createCustomCommon, Hardfork, Mainnet, type Common } from '@ethereumjs/common'
+import { Common, Hardfork, Mainnet, type ChainConfig, type ParamsDict } from '@ethereumjs/common'
 import { KECCAK256_RLP } from '@ethereumjs/util'
 import { nativeCrypto } from '../crypto/native.js'
 
@@ -14,23 +14,40 @@ const FORKS_AT_ZERO = [
   'petersburg', 'istanbul', 'muirGlacier', 'berlin', 'london', 'arrowGlacier', 'grayGlacier', 'paris',
 ] as const
 
+/**
+ * Which parameter sets (by identity) a params cache already holds. ethereumjs calls
+ * `common.copy().updateParams(paramsTx)` in every transaction constructor (and paramsBlock in every
+ * header's): a JSON round trip of the set and a rebuild of the whole cache, ~15% of a validator's
+ * CPU under load. The copies share one `_params` object and start from their source's cache, so a
+ * set already merged into the cache a copy starts from changes nothing: that call is skipped. A
+ * hardfork or EIP change rebuilds the cache (a new object), which holds nothing here yet.
+ */
+const heldByCache = new WeakMap<object, ReadonlySet<ParamsDict>>()
+
+class ChainCommon extends Common {
+  override updateParams(params: ParamsDict): void {
+    const held = heldByCache.get(this._paramsCache)
+    if (held?.has(params)) return
+    super.updateParams(params)
+    heldByCache.set(this._paramsCache, new Set(held).add(params))
+  }
+}
+
 export function createChainCommon(chainId: bigint, gasLimit: bigint): Common {
-  return createCustomCommon(
-    {
-      name: `quorate-${chainId}`,
-      chainId: Number(chainId),
-      genesis: { gasLimit: Number(gasLimit), difficulty: 0, nonce: '0x0000000000000000', extraData: '0x', baseFeePerGas: '0x0' },
-      hardforks: [
-        ...FORKS_AT_ZERO.map((name) => ({ name, block: 0 })),
-        { name: 'shanghai', block: null, timestamp: 0 },
-        { name: 'cancun', block: null, timestamp: 0 },
-      ],
-      consensus: { type: 'pos', algorithm: 'casper' },
-      bootstrapNodes: [],
-    },
-    Mainnet,
-    { hardfork: HARDFORK, customCrypto: nativeCrypto },
-  )
+  const chain: Partial<ChainConfig> = {
+    name: `quorate-${chainId}`,
+    chainId: Number(chainId),
+    genesis: { gasLimit: Number(gasLimit), difficulty: 0, nonce: '0x0000000000000000', extraData: '0x', baseFeePerGas: '0x0' },
+    hardforks: [
+      ...FORKS_AT_ZERO.map((name) => ({ name, block: 0 })),
+      { name: 'shanghai', block: null, timestamp: 0 },
+      { name: 'cancun', block: null, timestamp: 0 },
+    ],
+    consensus: { type: 'pos', algorithm: 'casper' },
+    bootstrapNodes: [],
+  }
+  // What createCustomCommon does, with the class above.
+  return new ChainCommon({ chain: { ...Mainnet, ...chain }, hardfork: HARDFORK, customCrypto: nativeCrypto })
 }
 
 /**
