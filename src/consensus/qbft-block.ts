@@ -3,10 +3,10 @@
  * round in extraData, no seals; see chain/extra-data.ts), round rewriting for re-proposals, the
  * wire encoding, and the structural checks against the parent that need no execution.
  */
-import { createBlockFromRLP, type Block } from '@ethereumjs/block'
+import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { bytesToHex, equalsBytes } from '@ethereumjs/util'
-import { blockOptions } from '../chain/common.js'
+import { decodeBlock, type KnownTransactions } from '../chain/decode-block.js'
 import { decodeExtraData } from '../chain/extra-data.js'
 import { withRound } from '../chain/finality.js'
 import { minTimestampStep, type ChainParams } from '../chain/params.js'
@@ -42,14 +42,15 @@ export function checkStructure(block: Block, view: ParentView): string | undefin
   return undefined
 }
 
-export function qbftBlockOps(common: Common, view: () => ParentView): BlockOps<Block> {
+/** `known`: transactions this node holds (its pool); a proposal's are taken from there, not decoded again. */
+export function qbftBlockOps(common: Common, view: () => ParentView, known?: KnownTransactions): BlockOps<Block> {
   return {
     digest: (block) => bytesToHex(block.hash()) as Hex,
     withRound: (block, round) => withRound(block, round, common),
     roundOf: (block) => decodeExtraData(block.header.extraData).round,
     heightOf: (block) => block.header.number,
     encode: (block) => block.serialize(),
-    decode: (bytes) => createBlockFromRLP(bytes, blockOptions(common)),
+    decode: (bytes) => decodeBlock(bytes, common, known),
     validate: (block) => checkStructure(block, view()) === undefined,
     proposerOf: (block) => block.header.coinbase.toString() as Address,
   }
