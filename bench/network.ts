@@ -9,6 +9,10 @@
  * submitted and not yet final, so the run measures a steady stream over many blocks rather than
  * the drain of one large queue; Hardhat gets the same workload. Targets run one after the other.
  *
+ * It also prints the ceiling of this machine for that many validators (bench/lib/ceiling.ts: each
+ * validator admits and executes every transaction once) and how close the network came to it, and
+ * with `--cpu-prof <dir>` writes a CPU profile of each validator process (bench/profile-summary.ts).
+ *
  *   node dist/bench/network.js                                # both: hardhat + a 4-validator network
  *   node dist/bench/network.js --target network --validators 7 --block-period-ms 500
  *   node dist/bench/network.js --json
@@ -18,6 +22,7 @@ import { Command } from 'commander'
 import { z } from 'zod'
 import { parseWith } from '../src/validation.js'
 import { addWorkloadFlags, printRun, runBenchTargets, runMain, workloadFlagsSchema, workloadOf } from './lib/run-targets.js'
+import { describeCeiling, measureCeiling } from './lib/ceiling.js'
 import { hardhatTarget, quorateNetworkTarget, type BenchTarget } from './lib/targets.js'
 
 const optionsSchema = workloadFlagsSchema
@@ -44,12 +49,20 @@ async function main(argv: string[]): Promise<number> {
   const opts = parseWith(optionsSchema, program.opts(), 'command-line flags')
   const network = quorateNetworkTarget({ validators: opts.validators, blockPeriodMs: opts.blockPeriodMs, watch: opts.watch - 1, ...(opts.cpuProf ? { cpuProfileDir: resolve(opts.cpuProf) } : {}) })
   const targets: BenchTarget[] = opts.target === 'hardhat' ? [hardhatTarget()] : opts.target === 'network' ? [network] : [hardhatTarget(), network]
+  // Measured before the targets start, so that they do not compete with it for the cores.
+  const ceiling = opts.target === 'hardhat' ? undefined : await measureCeiling(opts.validators)
   const run = await runBenchTargets(targets, workloadOf(opts))
   const window = opts.window > 0 ? `, at most ${opts.window} in flight per sender` : ''
-  return printRun(run, {
+  const code = printRun(run, {
     json: opts.json,
     title: `ERC-20 transfers: ${opts.tx} per target, ${opts.senders} senders${window}, gas limit 60000; network: ${opts.validators} validators, block period ${opts.blockPeriodMs} ms, latency = submit to final`,
   })
+  const measured = run.rows.find((r) => r.label === network.label)?.result
+  if (ceiling && !opts.json) {
+    if (measured) process.stdout.write(`${network.label}: lost ${measured.accepted - measured.succeeded - measured.reverted} of ${measured.accepted} accepted transfers\n`)
+    process.stdout.write(`${describeCeiling(ceiling, measured && { label: network.label, txPerSecond: measured.txPerSecond })}\n`)
+  }
+  return code
 }
 
 runMain('bench:network', main)

@@ -358,9 +358,11 @@ export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20Bench
   const submitUrls = opts.submitUrls && opts.submitUrls.length > 0 ? opts.submitUrls : [opts.rpcUrl]
   const submitters = submitUrls.map((url) => (url === opts.rpcUrl ? rpc : new JsonRpcHttpClient(url)))
 
-  const chainId = hexToBigint(await rpc.request('eth_chainId'), 'eth_chainId')
-  const gasPrice = hexToBigint(await rpc.request('eth_gasPrice'), 'eth_gasPrice')
-  const clientVersion = String(await rpc.request('web3_clientVersion').catch(() => 'unknown'))
+  // Set-up reads are re-sent after a connection failure, as the measured requests are.
+  const read = (method: string, params: unknown[] = []): Promise<unknown> => retryingConnection(() => rpc.request(method, params))
+  const chainId = hexToBigint(await read('eth_chainId'), 'eth_chainId')
+  const gasPrice = hexToBigint(await read('eth_gasPrice'), 'eth_gasPrice')
+  const clientVersion = String(await read('web3_clientVersion').catch(() => 'unknown'))
   const { abi, bytecode } = tokenArtifact()
   const iface = new Interface(abi as unknown as InterfaceAbi)
 
@@ -368,11 +370,11 @@ export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20Bench
   const setupStart = performance.now()
   const funderKey = hexToBytes(opts.funderKey)
   const funder = privateKeyToAddress(funderKey)
-  let funderNonce = Number(hexToBigint(await rpc.request('eth_getTransactionCount', [funder, 'pending']), 'eth_getTransactionCount'))
+  let funderNonce = Number(hexToBigint(await read('eth_getTransactionCount', [funder, 'pending']), 'eth_getTransactionCount'))
   const perSender = Array.from({ length: senderCount }, (_, i) => Math.floor(txCount / senderCount) + (i < txCount % senderCount ? 1 : 0))
   const supply = BigInt(txCount) * 10n
   const deployData = (await new ContractFactory(abi as unknown as InterfaceAbi, bytecode).getDeployTransaction('Bench Token', 'BENCH', supply)).data as Hex
-  const deployGas = hexToBigint(await rpc.request('eth_estimateGas', [{ from: funder, data: deployData }]), 'eth_estimateGas')
+  const deployGas = hexToBigint(await read('eth_estimateGas', [{ from: funder, data: deployData }]), 'eth_estimateGas')
   const deploy = signLegacyTx(funderKey, { chainId, nonce: funderNonce++, gasPrice, gasLimit: (deployGas * 12n) / 10n, to: null, data: deployData, value: 0n })
   log(`set-up: deploying Token from ${funder}`)
   const deployed = await submitAndTrack(rpc, [[deploy]], { pollMs, deadline })

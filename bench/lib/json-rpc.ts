@@ -73,10 +73,6 @@ export class JsonRpcHttpClient {
     })
   }
 
-  private fetchOnce(body: string): Promise<Response> {
-    return fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.timeoutMs) })
-  }
-
   private unwrap(method: string, r: RpcResponse): unknown {
     if (r.error) throw new JsonRpcError(this.url, method, r.error.message, { rpcCode: r.error.code, data: r.error.data })
     return r.result ?? null
@@ -84,14 +80,12 @@ export class JsonRpcHttpClient {
 
   private async post(label: string, payload: unknown): Promise<unknown> {
     let res: Response
-    const body = JSON.stringify(payload)
     try {
-      res = await this.fetchOnce(body).catch((err: unknown) => {
-        // A kept-alive connection the server closed just as it was reused (its idle timer and the
-        // client's race on a loaded machine): the request never reached the node, so a read is
-        // sent again once. A transaction is not: the node may have taken it.
-        if (!isClosedConnection(err) || body.includes('eth_sendRawTransaction')) throw err
-        return this.fetchOnce(body)
+      res = await fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(this.timeoutMs),
       })
     } catch (cause) {
       throw new JsonRpcError(this.url, label, `request failed (${(cause as Error).message ?? String(cause)})`, { cause })
@@ -106,12 +100,6 @@ export class JsonRpcHttpClient {
       throw new JsonRpcError(this.url, label, `response is not JSON: ${text.slice(0, 200)}`, { cause })
     }
   }
-}
-
-/** undici's error for a connection the other side closed before answering. */
-function isClosedConnection(err: unknown): boolean {
-  const cause = err instanceof Error ? err.cause : undefined
-  return cause instanceof Error && 'code' in cause && cause.code === 'UND_ERR_SOCKET'
 }
 
 export function hexToBigint(value: unknown, what: string): bigint {
