@@ -3,7 +3,7 @@
  * the chain id from the genesis, and native crypto. Post-merge rules (difficulty 0, no uncles)
  * with a custom chain config, not Clique, so the QBFT extraData passes ethereumjs's header checks.
  */
-import { Common, Hardfork, Mainnet, type ChainConfig, type ParamsDict } from '@ethereumjs/common'
+import { Common, Hardfork, Mainnet, type ChainConfig, type ParamsConfig, type ParamsDict } from '@ethereumjs/common'
 import { KECCAK256_RLP } from '@ethereumjs/util'
 import { nativeCrypto } from '../crypto/native.js'
 
@@ -15,22 +15,32 @@ const FORKS_AT_ZERO = [
 ] as const
 
 /**
- * Which parameter sets (by identity) a params cache already holds. ethereumjs calls
- * `common.copy().updateParams(paramsTx)` in every transaction constructor (and paramsBlock in every
- * header's): a JSON round trip of the set and a rebuild of the whole cache, ~15% of a validator's
- * CPU under load. The copies share one `_params` object and start from their source's cache, so a
- * set already merged into the cache a copy starts from changes nothing: that call is skipped. A
- * hardfork or EIP change rebuilds the cache (a new object), which holds nothing here yet.
+ * ethereumjs calls `common.copy().updateParams(paramsTx)` in every transaction constructor (and
+ * paramsBlock in every header's): a JSON round trip of the set and a rebuild of the whole params
+ * cache, ~15% of a validator's CPU under load. A copy shares its source's `_params` (merging a set
+ * already merged changes nothing there) and starts from its source's cache object, so merging set P
+ * into cache C always yields the same cache: it is built once and remembered here, by C then P.
+ * Caches are never changed once built (a hardfork or EIP change builds a new one).
  */
-const heldByCache = new WeakMap<object, ReadonlySet<ParamsDict>>()
+const mergedCaches = new WeakMap<ParamsConfig, Map<ParamsDict, ParamsConfig>>()
 
 class ChainCommon extends Common {
   override updateParams(params: ParamsDict): void {
-    const held = heldByCache.get(this._paramsCache)
-    if (held?.has(params)) return
+    const from = this._paramsCache
+    const merged = mergedCaches.get(from)?.get(params)
+    if (merged) {
+      this._paramsCache = merged
+      return
+    }
     super.updateParams(params)
-    heldByCache.set(this._paramsCache, new Set(held).add(params))
+    remember(from, params, this._paramsCache)
+    remember(this._paramsCache, params, this._paramsCache)
   }
+}
+
+function remember(from: ParamsConfig, params: ParamsDict, to: ParamsConfig): void {
+  const byParams = mergedCaches.get(from) ?? new Map<ParamsDict, ParamsConfig>()
+  mergedCaches.set(from, byParams.set(params, to))
 }
 
 export function createChainCommon(chainId: bigint, gasLimit: bigint): Common {
