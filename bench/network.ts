@@ -38,7 +38,7 @@ const optionsSchema = workloadFlagsSchema
 async function main(argv: string[]): Promise<number> {
   const program = addWorkloadFlags(
     new Command('bench:network').description('Sustained ERC-20 transfer rate and submit-to-final latency of a Quorate network, side by side with a Hardhat 2 node'),
-    { tx: 3000, senders: 40, window: 5, timeoutSeconds: 240 },
+    { tx: 3000, senders: 40, window: 15, timeoutSeconds: 240 },
   )
     .option('--target <target>', 'hardhat | network | both', 'both')
     .option('--validators <n>', 'validator processes of the network', '4')
