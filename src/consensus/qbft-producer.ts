@@ -7,7 +7,8 @@
  * - Round 0 of a height is due `blockPeriodMs` after the previous height's round 0 was due (not
  *   after its commit: the time consensus took counts in the period, so blocks keep the pace of the
  *   period under load) and never before the head was committed, when transactions are pending;
- *   `emptyBlockPeriodMs` after the commit when none are. Both, and the block gas limit, are the
+ *   `emptyBlockPeriodMs` after the commit when none are. The round-0 timer of the other
+ *   validators still counts from `blockPeriodMs` after the commit (or the due time, if later). Both, and the block gas limit, are the
  *   chain parameters of that height (chain/params.ts), read at each new head: a voted change
  *   applies from its activation block without a restart. The proposer waits until then; every
  *   validator starts its round-0 timer from that due time, so an empty chain does not round-change
@@ -136,7 +137,7 @@ export class QbftProducer implements BlockProducer {
     if (r0 && !r0.early && this.timers.has(`${r0.height}/0`)) {
       this.round0 = { ...r0, early: true }
       // The proposer may see the transaction only now: give it the full round time from here.
-      this.setTimer(r0.height, 0, Math.max(this.dueAt(true) - Date.now(), 0) + r0.ms)
+      this.setTimer(r0.height, 0, Math.max(this.timerFrom(true) - Date.now(), 0) + r0.ms)
     }
   }
 
@@ -211,7 +212,7 @@ export class QbftProducer implements BlockProducer {
           if (a.round === 0) {
             const early = this.m.pool.size > 0
             this.round0 = { height: a.height, ms: a.ms, early }
-            this.setTimer(a.height, 0, this.dueAt(early) + a.ms - Date.now())
+            this.setTimer(a.height, 0, this.timerFrom(early) + a.ms - Date.now())
           } else {
             // The machine re-arms the timer of a round it stays in (no quorum for the next one yet):
             // the same height/round again is not a new round.
@@ -272,6 +273,15 @@ export class QbftProducer implements BlockProducer {
   /** When round 0 of the height being decided is due, with transactions pending or without. */
   private dueAt(withTxs: boolean): number {
     return withTxs ? (this.dueWithTxs ?? this.headAt + this.params.blockPeriodMs) : this.headAt + this.params.emptyBlockPeriodMs
+  }
+
+  /**
+   * Where round 0's timer counts from: a period after the commit, as if the block were not paced,
+   * or later. Pacing lets the proposer start early; it never shortens the time a proposer has
+   * before the others move to round 1 (a loaded machine needs all of it).
+   */
+  private timerFrom(withTxs: boolean): number {
+    return withTxs ? Math.max(this.dueAt(true), this.headAt + this.params.blockPeriodMs) : this.dueAt(false)
   }
 
   private async propose(height: bigint, round: number): Promise<void> {
