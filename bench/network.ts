@@ -9,14 +9,20 @@
  * submitted and not yet final, so the run measures a steady stream over many blocks rather than
  * the drain of one large queue; Hardhat gets the same workload. Targets run one after the other.
  *
+ * It also prints the ceiling of this machine for that many validators (bench/lib/ceiling.ts: each
+ * validator admits and executes every transaction once) and how close the network came to it, and
+ * with `--cpu-prof <dir>` writes a CPU profile of each validator process (bench/profile-summary.ts).
+ *
  *   node dist/bench/network.js                                # both: hardhat + a 4-validator network
  *   node dist/bench/network.js --target network --validators 7 --block-period-ms 500
  *   node dist/bench/network.js --json
  */
+import { resolve } from 'node:path'
 import { Command } from 'commander'
 import { z } from 'zod'
 import { parseWith } from '../src/validation.js'
 import { addWorkloadFlags, printRun, runBenchTargets, runMain, workloadFlagsSchema, workloadOf } from './lib/run-targets.js'
+import { describeCeiling, measureCeiling } from './lib/ceiling.js'
 import { hardhatTarget, quorateNetworkTarget, type BenchTarget } from './lib/targets.js'
 
 const optionsSchema = workloadFlagsSchema
@@ -25,28 +31,38 @@ const optionsSchema = workloadFlagsSchema
     validators: z.coerce.number().int().min(1).max(16),
     watch: z.coerce.number().int().min(1),
     blockPeriodMs: z.coerce.number().int().min(50),
+    cpuProf: z.string().optional(),
   })
   .refine((o) => o.watch <= o.validators, { path: ['watch'], message: 'must be one of the validators (1..--validators)' })
 
 async function main(argv: string[]): Promise<number> {
   const program = addWorkloadFlags(
     new Command('bench:network').description('Sustained ERC-20 transfer rate and submit-to-final latency of a Quorate network, side by side with a Hardhat 2 node'),
-    { tx: 3000, senders: 40, window: 5, timeoutSeconds: 240 },
+    { tx: 3000, senders: 40, window: 15, timeoutSeconds: 240 },
   )
     .option('--target <target>', 'hardhat | network | both', 'both')
     .option('--validators <n>', 'validator processes of the network', '4')
     .option('--watch <n>', 'the node (1-based) whose chain is watched for finality', '1')
     .option('--block-period-ms <ms>', 'block period of the network', '1000')
+    .option('--cpu-prof <dir>', 'write a V8 CPU profile of each validator process into this folder (open it in Chrome DevTools, or see bench/README.md)')
     .parse(argv)
   const opts = parseWith(optionsSchema, program.opts(), 'command-line flags')
-  const network = quorateNetworkTarget({ validators: opts.validators, blockPeriodMs: opts.blockPeriodMs, watch: opts.watch - 1 })
+  const network = quorateNetworkTarget({ validators: opts.validators, blockPeriodMs: opts.blockPeriodMs, watch: opts.watch - 1, ...(opts.cpuProf ? { cpuProfileDir: resolve(opts.cpuProf) } : {}) })
   const targets: BenchTarget[] = opts.target === 'hardhat' ? [hardhatTarget()] : opts.target === 'network' ? [network] : [hardhatTarget(), network]
+  // Measured before the targets start, so that they do not compete with it for the cores.
+  const ceiling = opts.target === 'hardhat' ? undefined : await measureCeiling(opts.validators)
   const run = await runBenchTargets(targets, workloadOf(opts))
   const window = opts.window > 0 ? `, at most ${opts.window} in flight per sender` : ''
-  return printRun(run, {
+  const code = printRun(run, {
     json: opts.json,
     title: `ERC-20 transfers: ${opts.tx} per target, ${opts.senders} senders${window}, gas limit 60000; network: ${opts.validators} validators, block period ${opts.blockPeriodMs} ms, latency = submit to final`,
   })
+  const measured = run.rows.find((r) => r.label === network.label)?.result
+  if (ceiling && !opts.json) {
+    if (measured) process.stdout.write(`${network.label}: lost ${measured.accepted - measured.succeeded - measured.reverted} of ${measured.accepted} accepted transfers\n`)
+    process.stdout.write(`${describeCeiling(ceiling, measured && { label: network.label, txPerSecond: measured.txPerSecond })}\n`)
+  }
+  return code
 }
 
 runMain('bench:network', main)

@@ -27,6 +27,8 @@ export interface NetworkOptions {
   consortium?: (nodes: NetworkNode[]) => Consortium
   /** How long a started node may take to answer RPC (default 30 s; a loaded machine may need more). */
   readyTimeoutMs?: number
+  /** Extra arguments for node itself in every node process (e.g. `--cpu-prof`). */
+  nodeArgs?: string[]
 }
 
 export class TestNetwork {
@@ -37,6 +39,7 @@ export class TestNetwork {
     readonly nodes: NetworkNode[],
     readonly accounts: DevAccount[],
     private readonly readyTimeoutMs: number | undefined,
+    private readonly nodeArgs: string[] = [],
   ) {
     this.processes = nodes.map(() => undefined)
   }
@@ -72,7 +75,7 @@ export class TestNetwork {
     } else {
       nodes = await initNetwork(specs, { config, alloc })
     }
-    return new TestNetwork(dir, nodes, accounts, opts.readyTimeoutMs)
+    return new TestNetwork(dir, nodes, accounts, opts.readyTimeoutMs, opts.nodeArgs)
   }
 
   url(i: number): string {
@@ -81,7 +84,7 @@ export class TestNetwork {
 
   async start(...indexes: number[]): Promise<void> {
     const which = indexes.length ? indexes : this.nodes.map((_, i) => i)
-    const opts = this.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: this.readyTimeoutMs }
+    const opts = { nodeArgs: this.nodeArgs, ...(this.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: this.readyTimeoutMs }) }
     // All settle before a failure is thrown, so that the nodes that did start are held (and stopped by stopAll).
     const started = await Promise.allSettled(which.map(async (i) => (this.processes[i] = await startNodeProcess(this.nodes[i]!.dataDir, this.nodes[i]!.rpcPort, opts))))
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected')

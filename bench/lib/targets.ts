@@ -96,6 +96,8 @@ export interface QuorateNetworkTargetOptions {
   /** The node whose chain is watched for finality; default 0. */
   watch?: number
   label?: string
+  /** Writes a V8 CPU profile of each node process into this folder (node-<pid>-….cpuprofile). */
+  cpuProfileDir?: string
 }
 
 /**
@@ -119,6 +121,7 @@ export function quorateNetworkTarget(opts: QuorateNetworkTargetOptions): BenchTa
           validators: opts.validators,
           blockPeriodMs: opts.blockPeriodMs,
           emptyBlockPeriodMs: opts.emptyBlockPeriodMs ?? 10_000,
+          ...(opts.cpuProfileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] } : {}),
         })
         await net.start()
         const urls = net.nodes.map((n) => n.rpcUrl)

@@ -3,9 +3,7 @@
  * the chain id from the genesis, and native crypto. Post-merge rules (difficulty 0, no uncles)
  * with a custom chain config, not Clique, so the QBFT extraData passes ethereumjs's header checks.
  */
-import { paramsBlock } from '@ethereumjs/block'
-import { Common, createCustomCommon, Hardfork, Mainnet, type ParamsDict } from '@ethereumjs/common'
-import { paramsTx } from '@ethereumjs/tx'
+import { Common, Hardfork, Mainnet, type ChainConfig, type ParamsConfig, type ParamsDict } from '@ethereumjs/common'
 import { KECCAK256_RLP } from '@ethereumjs/util'
 import { nativeCrypto } from '../crypto/native.js'
 
@@ -16,46 +14,50 @@ const FORKS_AT_ZERO = [
   'petersburg', 'istanbul', 'muirGlacier', 'berlin', 'london', 'arrowGlacier', 'grayGlacier', 'paris',
 ] as const
 
-export function createChainCommon(chainId: bigint, gasLimit: bigint): Common {
-  return withPreloadedParams(createCustomCommon(
-    {
-      name: `quorate-${chainId}`,
-      chainId: Number(chainId),
-      genesis: { gasLimit: Number(gasLimit), difficulty: 0, nonce: '0x0000000000000000', extraData: '0x', baseFeePerGas: '0x0' },
-      hardforks: [
-        ...FORKS_AT_ZERO.map((name) => ({ name, block: 0 })),
-        { name: 'shanghai', block: null, timestamp: 0 },
-        { name: 'cancun', block: null, timestamp: 0 },
-      ],
-      consensus: { type: 'pos', algorithm: 'casper' },
-      bootstrapNodes: [],
-    },
-    Mainnet,
-    { hardfork: HARDFORK, customCrypto: nativeCrypto },
-  ))
-}
-
 /**
- * Every ethereumjs transaction and block header copies the Common it is given and merges its
- * parameter set into the copy (`updateParams`: a JSON deep copy and a rebuild of the parameter
- * cache): the largest cost of decoding a transaction (~0.5 ms of its ~0.8 ms). The transaction
- * and block parameters are merged here once; a copy shares the merged set (copies are shallow),
- * so merging the same set again changes nothing and is skipped. Other sets (EVM, VM) merge as before.
+ * ethereumjs calls `common.copy().updateParams(paramsTx)` in every transaction constructor (and
+ * paramsBlock in every header's): a JSON round trip of the set and a rebuild of the whole params
+ * cache, ~15% of a validator's CPU under load. A copy shares its source's `_params` (merging a set
+ * already merged changes nothing there) and starts from its source's cache object, so merging set P
+ * into cache C always yields the same cache: it is built once and remembered here, by C then P.
+ * Caches are never changed once built (a hardfork or EIP change builds a new one).
  */
-function withPreloadedParams(common: Common): Common {
-  const preloaded = new Set<ParamsDict>([paramsTx, paramsBlock])
-  for (const params of preloaded) common.updateParams(params)
-  const merged = paramsOf(common)
-  common.updateParams = function (this: Common, params) {
-    // A copy whose parameter set was replaced (resetParams) merges as usual.
-    if (preloaded.has(params) && paramsOf(this) === merged) return
-    Common.prototype.updateParams.call(this, params)
+const mergedCaches = new WeakMap<ParamsConfig, Map<ParamsDict, ParamsConfig>>()
+
+class ChainCommon extends Common {
+  override updateParams(params: ParamsDict): void {
+    const from = this._paramsCache
+    const merged = mergedCaches.get(from)?.get(params)
+    if (merged) {
+      this._paramsCache = merged
+      return
+    }
+    super.updateParams(params)
+    remember(from, params, this._paramsCache)
+    remember(this._paramsCache, params, this._paramsCache)
   }
-  return common
 }
 
-function paramsOf(common: Common): unknown {
-  return (common as unknown as { _params: unknown })._params
+function remember(from: ParamsConfig, params: ParamsDict, to: ParamsConfig): void {
+  const byParams = mergedCaches.get(from) ?? new Map<ParamsDict, ParamsConfig>()
+  mergedCaches.set(from, byParams.set(params, to))
+}
+
+export function createChainCommon(chainId: bigint, gasLimit: bigint): Common {
+  const chain: Partial<ChainConfig> = {
+    name: `quorate-${chainId}`,
+    chainId: Number(chainId),
+    genesis: { gasLimit: Number(gasLimit), difficulty: 0, nonce: '0x0000000000000000', extraData: '0x', baseFeePerGas: '0x0' },
+    hardforks: [
+      ...FORKS_AT_ZERO.map((name) => ({ name, block: 0 })),
+      { name: 'shanghai', block: null, timestamp: 0 },
+      { name: 'cancun', block: null, timestamp: 0 },
+    ],
+    consensus: { type: 'pos', algorithm: 'casper' },
+    bootstrapNodes: [],
+  }
+  // What createCustomCommon does, with the class above.
+  return new ChainCommon({ chain: { ...Mainnet, ...chain }, hardfork: HARDFORK, customCrypto: nativeCrypto })
 }
 
 /**

@@ -19,6 +19,8 @@ export interface BlockProducer {
 export interface PendingSource {
   pending(gasLimit: bigint): TypedTransaction[]
   remove(hash: `0x${string}`, reason: string): void
+  /** A pooled transaction by hash: a proposal's transactions are taken from here instead of decoded again. */
+  get(hash: `0x${string}`): TypedTransaction | undefined
   readonly size: number
 }
 

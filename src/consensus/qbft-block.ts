@@ -3,11 +3,11 @@
  * round in extraData, no seals; see chain/extra-data.ts), round rewriting for re-proposals, the
  * wire encoding, and the structural checks against the parent that need no execution.
  */
-import { createBlockFromRLP, type Block } from '@ethereumjs/block'
+import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { bytesToHex, equalsBytes } from '@ethereumjs/util'
-import { blockOptions } from '../chain/common.js'
 import { QuorateError } from '../errors.js'
+import { decodeBlock, type KnownTransactions } from '../chain/decode-block.js'
 import { decodeExtraData } from '../chain/extra-data.js'
 import { withRound } from '../chain/finality.js'
 import { minTimestampStep, type ChainParams } from '../chain/params.js'
@@ -47,21 +47,22 @@ export function checkStructure(block: Block, view: ParentView): string | undefin
  * A block from the wire, refused unless its bytes are the block's own encoding. ethereumjs reads some
  * malformed fields leniently (an empty list where a number belongs reads as 0), so without this one
  * proposal has many wire forms under one hash, each of them passing gossip de-duplication.
+ * `known`: transactions this node holds (its pool); a proposal's are taken from there, not decoded again.
  */
-export function decodeCanonicalBlock(bytes: Uint8Array, common: Common): Block {
-  const block = createBlockFromRLP(bytes, blockOptions(common))
+export function decodeCanonicalBlock(bytes: Uint8Array, common: Common, known?: KnownTransactions): Block {
+  const block = decodeBlock(bytes, common, known)
   if (!equalsBytes(block.serialize(), bytes)) throw new QuorateError('INVALID_BLOCK', 'block is not in canonical RLP encoding: its fields re-encode to other bytes')
   return block
 }
 
-export function qbftBlockOps(common: Common, view: () => ParentView): BlockOps<Block> {
+export function qbftBlockOps(common: Common, view: () => ParentView, known?: KnownTransactions): BlockOps<Block> {
   return {
     digest: (block) => bytesToHex(block.hash()) as Hex,
     withRound: (block, round) => withRound(block, round, common),
     roundOf: (block) => decodeExtraData(block.header.extraData).round,
     heightOf: (block) => block.header.number,
     encode: (block) => block.serialize(),
-    decode: (bytes) => decodeCanonicalBlock(bytes, common),
+    decode: (bytes) => decodeCanonicalBlock(bytes, common, known),
     validate: (block) => checkStructure(block, view()) === undefined,
     proposerOf: (block) => block.header.coinbase.toString() as Address,
   }

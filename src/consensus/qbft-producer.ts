@@ -4,22 +4,28 @@
  * the decided block) and work results back into machine events. Nothing here decides safety: that is
  * the machine's; this module decides only timing:
  *
- * - Round 0 of a height is due `blockPeriodMs` after the head was committed when transactions are
- *   pending, and `emptyBlockPeriodMs` after it when none are. Both, and the block gas limit, are the
+ * - Round 0 of a height is due `blockPeriodMs` after the previous height's round 0 was due (not
+ *   after its commit: the time consensus took counts in the period, so blocks keep the pace of the
+ *   period under load) and never before the head was committed, when transactions are pending;
+ *   `emptyBlockPeriodMs` after the commit when none are. The round-0 timer of the other
+ *   validators still counts from `blockPeriodMs` after the commit (or the due time, if later). Both, and the block gas limit, are the
  *   chain parameters of that height (chain/params.ts), read at each new head: a voted change
  *   applies from its activation block without a restart. The proposer waits until then; every
  *   validator starts its round-0 timer from that due time, so an empty chain does not round-change
  *   while the proposer rightly waits. A transaction arriving brings the due time forward.
  * - Rounds above 0 are proposed at once.
+ *
+ * A block is executed once per node: the result of building or validating a proposal is kept under
+ * its digest at round 0 (a re-proposal in a later round differs only in the round, which execution
+ * never reads), and the decided block is committed from it.
  */
 import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { bytesToHex, createAddressFromString } from '@ethereumjs/util'
 import type { Logger } from 'pino'
 import { encodeExtraData } from '../chain/extra-data.js'
-import { withRound } from '../chain/finality.js'
-import type { ChainParams, ChainParamsSource } from '../chain/params.js'
-import type { ChainStore } from '../chain/store.js'
+import { sealDigest, withRound } from '../chain/finality.js'
+import { minTimestampStep, type ChainParams, type ChainParamsSource } from '../chain/params.js'
 import { privateKeyToAddress } from '../crypto/keys.js'
 import { errorMessage } from '../errors.js'
 import type { BlockExecutor, ExecutedBlock } from '../execution/executor.js'
@@ -44,10 +50,18 @@ export interface ConsensusNetwork {
   behind(peer: string): void
 }
 
+/** The chain as the producer sees it: its head. */
+export interface HeadSource {
+  readonly head: Block
+}
+
+/** What the producer executes blocks with. */
+export type ProposalExecutor = Pick<BlockExecutor, 'build' | 'execute'>
+
 export interface QbftProducerModules {
   common: Common
-  store: ChainStore
-  executor: BlockExecutor
+  store: HeadSource
+  executor: ProposalExecutor
   pool: PendingSource & { on(event: 'pending', fn: () => void): unknown }
   validators: ValidatorSource
   params: ChainParamsSource
@@ -74,8 +88,8 @@ export class QbftProducer implements BlockProducer {
   /** The chain parameters of the height being decided. */
   private params: ChainParams
   private headAt = Date.now()
-  /** When this node started building its round-0 proposal of a height: the next block period runs from there. */
-  private proposedAt: { height: bigint; at: number } | undefined
+  /** When round 0 of the height being decided is due with transactions pending (the pace of blocks). */
+  private dueWithTxs: number | undefined
   private stopped = true
   private wanted: { height: bigint; round: number } | undefined
   private proposeTimer: NodeJS.Timeout | undefined
@@ -97,7 +111,7 @@ export class QbftProducer implements BlockProducer {
     this.buildBudgetMs = Math.max(100, Math.floor((opts.roundTimeout.baseMs ?? 2000) / 4))
     this.machine = createQbftMachine<Block>({
       signer: privateKeySigner(opts.nodeKey),
-      blockOps: qbftBlockOps(m.common, () => ({ parent: m.store.head, validators: this.validators, params: this.params })),
+      blockOps: qbftBlockOps(m.common, () => ({ parent: m.store.head, validators: this.validators, params: this.params }), (hash) => m.pool.get(hash)),
       roundTimeout: opts.roundTimeout,
     })
     m.pool.on('pending', () => this.onPending())
@@ -123,7 +137,7 @@ export class QbftProducer implements BlockProducer {
     if (r0 && !r0.early && this.timers.has(`${r0.height}/0`)) {
       this.round0 = { ...r0, early: true }
       // The proposer may see the transaction only now: give it the full round time from here.
-      this.setTimer(r0.height, 0, Math.max(this.headAt + this.params.blockPeriodMs - Date.now(), 0) + r0.ms)
+      this.setTimer(r0.height, 0, Math.max(this.timerFrom(true) - Date.now(), 0) + r0.ms)
     }
   }
 
@@ -136,10 +150,10 @@ export class QbftProducer implements BlockProducer {
     this.wanted = undefined
     this.round0 = undefined
     clearTimeout(this.proposeTimer)
-    // The block period runs from when this node began building the block now final, when it did:
-    // building and committing happen inside the period instead of after it.
-    const proposed = this.proposedAt
-    this.headAt = proposed?.height === block.header.number ? Math.min(proposed.at, Date.now()) : Date.now()
+    // The pace: the next block is due a period after this one was, unless consensus took longer.
+    const previousDue = this.dueWithTxs
+    this.headAt = Date.now()
+    this.dueWithTxs = undefined
     const [validators, params] = await Promise.all([this.m.validators.validatorsAfter(block), this.m.params.paramsFor(block)])
     if (this.stopped) return
     this.validators = validators
@@ -147,6 +161,7 @@ export class QbftProducer implements BlockProducer {
       this.m.logger.info({ number: Number(block.header.number + 1n), blockPeriodMs: params.blockPeriodMs, emptyBlockPeriodMs: params.emptyBlockPeriodMs, gasLimit: Number(params.gasLimit) }, 'chain parameters in force')
     }
     this.params = params
+    this.dueWithTxs = nextDue(block, params.blockPeriodMs, this.headAt, previousDue)
     this.run(
       this.machine.handle({
         type: 'newChainHead',
@@ -197,7 +212,7 @@ export class QbftProducer implements BlockProducer {
           if (a.round === 0) {
             const early = this.m.pool.size > 0
             this.round0 = { height: a.height, ms: a.ms, early }
-            this.setTimer(a.height, 0, this.headAt + (early ? this.params.blockPeriodMs : this.params.emptyBlockPeriodMs) + a.ms - Date.now())
+            this.setTimer(a.height, 0, this.timerFrom(early) + a.ms - Date.now())
           } else {
             // The machine re-arms the timer of a round it stays in (no quorum for the next one yet):
             // the same height/round again is not a new round.
@@ -217,7 +232,7 @@ export class QbftProducer implements BlockProducer {
           void this.validate(a.digest, a.block)
           break
         case 'commit':
-          void this.commitDecided(a.block, a.digest, a.seals, a.round)
+          void this.commitDecided(a.block, a.seals, a.round)
           break
         case 'invalid':
           this.invalid.set(a.reason, (this.invalid.get(a.reason) ?? 0) + 1)
@@ -245,7 +260,7 @@ export class QbftProducer implements BlockProducer {
     if (!want || this.stopped) return
     clearTimeout(this.proposeTimer)
     if (want.round === 0) {
-      const due = this.headAt + (this.m.pool.size > 0 ? this.params.blockPeriodMs : this.params.emptyBlockPeriodMs)
+      const due = this.dueAt(this.m.pool.size > 0)
       if (Date.now() < due) {
         this.proposeTimer = setTimeout(() => this.tryPropose(), due - Date.now())
         return
@@ -255,11 +270,24 @@ export class QbftProducer implements BlockProducer {
     void this.propose(want.height, want.round)
   }
 
+  /** When round 0 of the height being decided is due, with transactions pending or without. */
+  private dueAt(withTxs: boolean): number {
+    return withTxs ? (this.dueWithTxs ?? this.headAt + this.params.blockPeriodMs) : this.headAt + this.params.emptyBlockPeriodMs
+  }
+
+  /**
+   * Where round 0's timer counts from: a period after the commit, as if the block were not paced,
+   * or later. Pacing lets the proposer start early; it never shortens the time a proposer has
+   * before the others move to round 1 (a loaded machine needs all of it).
+   */
+  private timerFrom(withTxs: boolean): number {
+    return withTxs ? Math.max(this.dueAt(true), this.headAt + this.params.blockPeriodMs) : this.dueAt(false)
+  }
+
   private async propose(height: bigint, round: number): Promise<void> {
     try {
       const parent = this.m.store.head
       if (parent.header.number + 1n !== height) return
-      if (round === 0) this.proposedAt = { height, at: Date.now() }
       const built = await this.m.executor.build(parent, this.m.pool.pending(this.params.gasLimit), {
         timestamp: nextTimestamp(parent, this.params.blockPeriodMs, Date.now()),
         coinbase: createAddressFromString(this.address),
@@ -269,7 +297,7 @@ export class QbftProducer implements BlockProducer {
       })
       for (const { tx, error } of built.rejected) this.m.pool.remove(bytesToHex(tx.hash()) as Hex, errorMessage(error))
       if (this.stopped || this.m.store.head.header.number + 1n !== height) return
-      this.executed.set(bytesToHex(built.block.hash()) as Hex, built)
+      this.executed.set(this.executionKey(built.block), built)
       this.m.logger.debug({ height: Number(height), round, txs: built.block.transactions.length }, 'proposing')
       this.run(this.machine.handle({ type: 'blockProposal', block: built.block }))
     } catch (err) {
@@ -282,7 +310,9 @@ export class QbftProducer implements BlockProducer {
     try {
       const parent = this.m.store.head
       if (parent.header.number + 1n === block.header.number) {
-        this.executed.set(digest, await this.m.executor.execute(parent, block))
+        // A re-proposal of a block executed here in an earlier round is not executed again.
+        const key = this.executionKey(block)
+        if (!this.executed.has(key)) this.executed.set(key, await this.m.executor.execute(parent, block))
         valid = true
       }
     } catch (err) {
@@ -293,14 +323,23 @@ export class QbftProducer implements BlockProducer {
     }
   }
 
-  private async commitDecided(block: Block, digest: Hex, seals: Uint8Array[], round: number): Promise<void> {
+  /**
+   * The key of a block's execution result: its digest at round 0. Two proposals with the same key
+   * have the same header but for the round in extraData, so the same parent, environment and
+   * transactions, and execute alike.
+   */
+  private executionKey(block: Block): Hex {
+    return sealDigest(block, 0, this.m.common)
+  }
+
+  private async commitDecided(block: Block, seals: Uint8Array[], round: number): Promise<void> {
     try {
       const parent = this.m.store.head
       if (parent.header.number + 1n !== block.header.number) return // already final through sync
       // A block decided by others' commits may not have been executed here: execute it now.
-      const done = this.executed.get(digest) ?? (await this.m.executor.execute(parent, block))
+      const done = this.executed.get(this.executionKey(block)) ?? (await this.m.executor.execute(parent, block))
       // Stored with round 0: the chaining hash must not depend on the round this node decided in.
-      await this.m.commit({ block: withRound(done.block, 0, this.m.common), finality: { round, seals }, receipts: done.receipts })
+      await this.m.commit({ block: withRound(block, 0, this.m.common), finality: { round, seals }, receipts: done.receipts })
       if (round > 0) this.m.logger.info({ number: Number(block.header.number), round }, 'block decided after round change')
     } catch (err) {
       this.m.logger.error({ err: errorMessage(err), number: Number(block.header.number) }, 'committing a decided block failed')
@@ -308,3 +347,16 @@ export class QbftProducer implements BlockProducer {
   }
 }
 
+
+/**
+ * When the block after `head` is due with transactions pending: a period after the head's own due
+ * time (`previousDue`; a period after the commit at `headAt` when there is none), never before the
+ * commit, and never so early that the block's timestamp (whole seconds, at least the parent's plus
+ * the minimum step) would run more than a second ahead of the clock: back-to-back blocks must not
+ * push timestamps into the future.
+ */
+export function nextDue(head: Block, blockPeriodMs: number, headAt: number, previousDue: number | undefined): number {
+  const paced = previousDue === undefined ? headAt + blockPeriodMs : Math.max(headAt, previousDue + blockPeriodMs)
+  const clock = Number(head.header.timestamp + minTimestampStep(blockPeriodMs) - 1n) * 1000
+  return Math.max(paced, clock)
+}

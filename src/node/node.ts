@@ -22,7 +22,7 @@ import { OverriddenValidators } from '../consensus/validator-override.js'
 import { CHAIN_PARAMETERS_ADDRESS, GOVERNANCE_ADDRESS } from '../governance/address.js'
 import { GovernedChainParams } from '../governance/chain-parameters.js'
 import { checkTxPermission, enforceCodeApproval } from '../governance/enforce.js'
-import { GovernanceView } from '../governance/view.js'
+import { GovernanceView, type AdmittedNode } from '../governance/view.js'
 import type { ValidatorActivator } from '../governance/activator.js'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { privateKeyToAddress } from '../crypto/keys.js'
@@ -390,10 +390,11 @@ export class Node extends EventEmitter<NodeEvents> {
   /** Dials the registered endpoints of admitted nodes (governed chains with a P2P host). */
   private peering: GovernancePeering | undefined
 
-  private async refreshPeering(head: Block): Promise<void> {
+  /** `admitted`: the admitted nodes of `head` when already read (refreshHeadRules reads them once per head). */
+  private async refreshPeering(head: Block, admitted?: AdmittedNode[]): Promise<void> {
     if (!this.governance || !this.peering) return
     try {
-      this.peering.update(await this.governance.admittedNodes(head))
+      this.peering.update(admitted ?? (await this.governance.admittedNodes(head)))
     } catch (err) {
       this.logger.warn({ err: errorMessage(err) }, 'cannot read the admitted nodes for peering')
     }
@@ -416,14 +417,15 @@ export class Node extends EventEmitter<NodeEvents> {
       await this.stopAtUpgrade(err)
     }
     if (!this.governance) return
-    const allowed = await this.governance.allowedNodes(head)
+    const admitted = await this.governance.admittedNodes(head)
+    const allowed = new Set(admitted.map((n) => n.address))
     const changed = allowed.size !== this.allowedNodes.size || [...allowed].some((a) => !this.allowedNodes.has(a))
     this.allowedNodes = allowed
     if (changed && this.host) {
       const dropped = this.host.refreshAllowList()
       if (dropped.length) this.logger.warn({ dropped }, 'disconnected nodes that governance no longer allows')
     }
-    await this.refreshPeering(head)
+    await this.refreshPeering(head, admitted)
   }
 
   /**

@@ -21,7 +21,7 @@ import type { P2PMessage, RequestHandler } from '../network/host.js'
 import type { PeerInfo } from '../network/peer.js'
 import type { Address, Hex } from '../types.js'
 import { SyncError, type BlockImport, type FetchedBlock } from './block-import.js'
-import { createBlockDecoder, type BlockDecoder } from './decode-block.js'
+import { decodeBlock } from '../chain/decode-block.js'
 
 export { SyncError } from './block-import.js'
 
@@ -90,10 +90,8 @@ export class BlockSync {
   private halted = false
   private requestsServed = 0
   private invalidResponses = 0
-  private readonly decode: BlockDecoder
 
   constructor(private readonly m: BlockSyncModules) {
-    this.decode = createBlockDecoder(m.common)
     m.host.handle(BLOCKS, (_from, payload) => this.serve(payload))
     m.host.subscribe(STATUS)
     m.host.on('peer:connect', (peer) => {
@@ -262,7 +260,7 @@ export class BlockSync {
       if (!seals.every((s) => s instanceof Uint8Array)) throw new SyncError('seals must be byte strings')
       let block: Block
       try {
-        block = this.decode(item[0])
+        block = decodeBlock(item[0], this.m.common)
       } catch (err) {
         throw new SyncError(`undecodable block: ${errorMessage(err)}`)
       }

@@ -10,11 +10,9 @@ import { EventEmitter } from 'node:events'
 import { createBlock, type Block } from '@ethereumjs/block'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { blockOptions, createChainCommon } from '../../../src/chain/common.js'
-import type { ChainStore } from '../../../src/chain/store.js'
 import { encodeMessage } from '../../../src/consensus/qbft/index.js'
 import { QbftProducer } from '../../../src/consensus/qbft-producer.js'
 import { privateKeyToAddress } from '../../../src/crypto/keys.js'
-import type { BlockExecutor } from '../../../src/execution/executor.js'
 import { silentLogger } from '../../../src/ops/logger.js'
 import { addresses, keyOf, ops, roundChange, validatorSigners } from './qbft/fixtures.js'
 
@@ -29,6 +27,9 @@ class Pool extends EventEmitter {
     return []
   }
   remove(): void {}
+  get() {
+    return undefined
+  }
 }
 
 const PARAMS: ChainParams = { blockPeriodMs: 1000, emptyBlockPeriodMs: 5000, gasLimit: 30_000_000n, protocol: GENESIS_PROTOCOL }
@@ -54,12 +55,12 @@ afterEach(async () => {
 function modules(common: ReturnType<typeof createChainCommon>, genesis: Block): ConstructorParameters<typeof QbftProducer>[1] {
   return {
     common,
-    store: { head: genesis } as unknown as ChainStore,
+    store: { head: genesis },
     // No block is ever built: a proposal this node owes fails, as when the pool cannot be executed.
     executor: {
       build: () => Promise.reject(new Error('no executor in this test')),
       execute: () => Promise.reject(new Error('no executor in this test')),
-    } as unknown as BlockExecutor,
+    },
     pool,
     validators: { validatorsAfter: async () => addresses(signers) },
     network: { gossip: () => {}, penalise: () => {}, behind: () => {} },

@@ -6,7 +6,7 @@ import { blockOptions, FIXED_HEADER_FIELDS } from '../../../src/chain/common.js'
 import { QuorateError } from '../../../src/errors.js'
 import { privateKeyToAddress } from '../../../src/crypto/keys.js'
 import { SyncError } from '../../../src/sync/block-import.js'
-import { createBlockDecoder } from '../../../src/sync/decode-block.js'
+import { decodeBlock } from '../../../src/chain/decode-block.js'
 import { buildBlocks, common, genesis, importerFor, openChain, OTHER_KEY, seal, SENDER_KEY, withHeader } from '../../helpers/sync-chain.js'
 import { tempDir } from '../../helpers/tmp.js'
 
@@ -72,14 +72,14 @@ describe('block import', () => {
   })
 })
 
-describe('createBlockDecoder', () => {
+describe('decodeBlock of served blocks', () => {
   it('decodes typed transactions (EIP-1559, EIP-2930) into the same hashes and senders', async () => {
     const txs = [
       createFeeMarket1559Tx({ chainId: 1337n, nonce: 0, gasLimit: 21000, maxFeePerGas: 0, maxPriorityFeePerGas: 0, to: `0x${'12'.repeat(20)}`, value: 1 }, { common }).sign(SENDER_KEY),
       createAccessList2930Tx({ chainId: 1337n, nonce: 1, gasLimit: 30000, gasPrice: 0, to: `0x${'34'.repeat(20)}`, accessList: [] }, { common }).sign(SENDER_KEY),
     ]
     const block = createBlock({ header: { number: 1n, gasLimit: genesis.gasLimit, ...FIXED_HEADER_FIELDS }, transactions: txs }, blockOptions(common))
-    const decoded = createBlockDecoder(common)(block.serialize())
+    const decoded = decodeBlock(block.serialize(), common)
     expect(bytesToHex(decoded.hash())).toBe(bytesToHex(block.hash()))
     expect(decoded.transactions.map((t) => [t.type, bytesToHex(t.hash()), t.getSenderAddress().toString()])).toEqual(txs.map((t) => [t.type, bytesToHex(t.hash()), privateKeyToAddress(SENDER_KEY)]))
   })
@@ -89,7 +89,7 @@ describe('createBlockDecoder', () => {
     const chain = await openChain(tmp.dir)
     try {
       const [fetched] = await buildBlocks(chain, 1, 4)
-      const decoded = createBlockDecoder(common)(fetched!.block.serialize())
+      const decoded = decodeBlock(fetched!.block.serialize(), common)
       expect(bytesToHex(decoded.hash())).toBe(bytesToHex(fetched!.block.hash()))
       expect(bytesToHex(decoded.serialize())).toBe(bytesToHex(fetched!.block.serialize()))
       expect(decoded.transactions.map((t) => bytesToHex(t.hash()))).toEqual(fetched!.block.transactions.map((t) => bytesToHex(t.hash())))
