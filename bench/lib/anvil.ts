@@ -22,12 +22,15 @@ export interface AnvilNodeOptions {
   chainId?: number
   /** Interval mining every this many seconds; default undefined = automine (a block per transaction). */
   blockTimeSeconds?: number
+  /** Slots per epoch: the `finalized` tag trails the head by two epochs (Anvil's default 32). */
+  slotsInAnEpoch?: number
   /** How long to wait for the node to answer eth_chainId; default 30 s. */
   startTimeoutMs?: number
 }
 
 export interface AnvilNode {
   rpcUrl: string
+  wsUrl: string
   chainId: number
   pid: number
   /** What mining mode it runs, for the benchmark's output. */
@@ -62,6 +65,7 @@ export async function startAnvilNode(opts: AnvilNodeOptions = {}): Promise<Anvil
   const mining = opts.blockTimeSeconds === undefined ? 'automine (a block per transaction)' : `interval mining every ${opts.blockTimeSeconds} s`
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--mnemonic', DEV_MNEMONIC, '--accounts', '10', '--quiet']
   if (opts.blockTimeSeconds !== undefined) args.push('--block-time', String(opts.blockTimeSeconds))
+  if (opts.slotsInAnEpoch !== undefined) args.push('--slots-in-an-epoch', String(opts.slotsInAnEpoch))
   const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const keep = (chunk: Buffer): void => {
@@ -95,6 +99,7 @@ export async function startAnvilNode(opts: AnvilNodeOptions = {}): Promise<Anvil
   let stopped: Promise<void> | undefined
   return {
     rpcUrl,
+    wsUrl: `ws://127.0.0.1:${port}`,
     chainId,
     pid: child.pid ?? -1,
     mining,
