@@ -15,6 +15,8 @@ import {
   embedded,
   estimateGas,
   evm,
+  getParties,
+  getPrivateCollections,
   isLedgerError,
   LedgerError,
   NotSupportedByFabric,
@@ -269,11 +271,11 @@ describe.each(CASES)('SDK conformance: $name', (c) => {
         expect(err).toMatchObject({ code: 'NOT_SUPPORTED_BY_FABRIC', fabric: caps.fabric, feature })
       }
     }
-    // The raw methods consortium actions call through the client: answered where offered, NotSupportedByFabric elsewhere.
-    if (caps.privateData) expect(await client.request('priv_getCollections')).toEqual([])
-    else await expectLedgerError(client.request('priv_getCollections'), 'NOT_SUPPORTED_BY_FABRIC')
-    if (caps.governance) expect((await client.request<{ id: string }[]>('gov_getParties')).map((p) => p.id)).toEqual(['p1', 'p2', 'p3', 'p4'])
-    else await expectLedgerError(client.request('gov_getParties'), 'NOT_SUPPORTED_BY_FABRIC')
+    // The consortium actions, through the same client: answered where offered, NotSupportedByFabric elsewhere.
+    if (caps.privateData) expect(await getPrivateCollections(client)).toEqual([])
+    else await expectLedgerError(getPrivateCollections(client), 'NOT_SUPPORTED_BY_FABRIC')
+    if (caps.governance) expect((await getParties(client)).map((p) => p.id)).toEqual(['p1', 'p2', 'p3', 'p4'])
+    else await expectLedgerError(getParties(client), 'NOT_SUPPORTED_BY_FABRIC')
   })
 
   it('an account governance does not permit is refused with NOT_PERMITTED (where there is governance)', async () => {
