@@ -1,5 +1,6 @@
 /** Gas a contract call (or any transaction) would use; a revert is a decoded REVERTED error. */
-import { encodeFunctionData, type Abi, type Address, type ContractFunctionArgs, type ContractFunctionName, type Hex } from 'viem'
+import { type Abi, type Address, type ContractFunctionArgs, type ContractFunctionName, type Hex } from 'viem'
+import { encodeCall } from './encodeCall.js'
 import type { LedgerClient } from '../client.js'
 
 export type EstimateGasParameters<abi extends Abi | readonly unknown[] = Abi, functionName extends ContractFunctionName<abi, 'nonpayable' | 'payable'> = ContractFunctionName<abi, 'nonpayable' | 'payable'>> = {
@@ -16,12 +17,7 @@ export async function estimateGas<const abi extends Abi | readonly unknown[], fu
   client: LedgerClient,
   p: EstimateGasParameters<abi, functionName>,
 ): Promise<bigint> {
-  let data: Hex
-  try {
-    data = encodeFunctionData({ abi: p.abi as Abi, functionName: p.functionName as string, args: (p.args ?? []) as readonly unknown[] })
-  } catch (err) {
-    throw client.fabric.toLedgerError(err)
-  }
+  const data = encodeCall(client, { abi: p.abi, functionName: p.functionName as string, args: p.args as readonly unknown[] | undefined })
   const from = p.from ?? client.account?.address
   return estimateGasRaw(client, { to: p.address, data, abi: p.abi, ...(p.value !== undefined ? { value: p.value } : {}), ...(from ? { from } : {}) })
 }

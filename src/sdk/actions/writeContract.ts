@@ -3,7 +3,8 @@
  * the ledger accepted it (not yet final: see waitForFinal). A call that would revert fails here,
  * with the revert decoded against `abi`, and spends no nonce.
  */
-import { encodeFunctionData, type Abi, type Address, type ContractFunctionArgs, type ContractFunctionName, type Hash, type Hex } from 'viem'
+import { type Abi, type Address, type ContractFunctionArgs, type ContractFunctionName, type Hash } from 'viem'
+import { encodeCall } from './encodeCall.js'
 import type { LedgerClient } from '../client.js'
 import { sendTransaction } from './sendTransaction.js'
 
@@ -22,12 +23,7 @@ export async function writeContract<const abi extends Abi | readonly unknown[], 
   client: LedgerClient,
   p: WriteContractParameters<abi, functionName>,
 ): Promise<Hash> {
-  let data: Hex
-  try {
-    data = encodeFunctionData({ abi: p.abi as Abi, functionName: p.functionName as string, args: (p.args ?? []) as readonly unknown[] })
-  } catch (err) {
-    throw client.fabric.toLedgerError(err)
-  }
+  const data = encodeCall(client, { abi: p.abi, functionName: p.functionName as string, args: p.args as readonly unknown[] | undefined })
   return sendTransaction(client, {
     to: p.address,
     data,
