@@ -8,7 +8,7 @@ import type { z } from 'zod'
 import { QuorateError } from '../errors.js'
 import { silentLogger, type Logger } from '../ops/logger.js'
 import { RpcErrorCode, methodNotFound, toJsonRpcError } from './errors.js'
-import { ResponseTooLargeError, type ResponseBudget } from './limits.js'
+import { EventLoopTurns, ResponseTooLargeError, type ResponseBudget } from './limits.js'
 import type { JsonRpcErrorObject, JsonRpcId, RpcAccess, RpcCaller, RpcContext, RpcMethod, RpcMethods, RpcObserver } from './types.js'
 
 export const DEFAULT_MAX_BATCH_SIZE = 1000
@@ -108,7 +108,9 @@ export class RpcDispatcher {
     }
     // One after the other: the order of side effects (e.g. several sendRawTransaction) is the batch order.
     const parts: string[] = []
+    const turns = new EventLoopTurns()
     for (const req of parsed) {
+      await turns.maybeYield()
       // A closed connection's batch stops here: nobody would read the rest (issue #9: queued work kept a dead client's memory alive).
       if (signal?.aborted) return undefined
       const refusal = budget?.refusal()

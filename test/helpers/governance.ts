@@ -168,6 +168,13 @@ export class TxSender {
     return signed as Hex
   }
 
+  /** Signs the next transaction and advances the local nonce (for pre-signed bursts). */
+  async signNext(url: string, tx: TxRequest): Promise<Hex> {
+    const raw = await this.sign(url, tx)
+    this.nonce! += 1n
+    return raw
+  }
+
   /** Submits; the nonce advances only if the node accepted the transaction. */
   async submit(url: string, tx: TxRequest): Promise<RpcOutcome<Hex>> {
     const raw = await this.sign(url, tx)

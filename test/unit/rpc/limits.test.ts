@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { RpcDispatcher, type CallScope } from '../../../src/rpc/dispatch.js'
-import { ResponseBudget, ResponseMemory } from '../../../src/rpc/limits.js'
+import { ResponseBudget, ResponseMemory, WorkSlots } from '../../../src/rpc/limits.js'
 import { method, noParams } from '../../../src/rpc/types.js'
 
 const http = (): CallScope => ({ ctx: { transport: 'http' }, end: () => {} })
@@ -102,6 +102,50 @@ describe('rpc/limits: response budgets', () => {
     const out = JSON.parse((await d.handle(JSON.stringify(Array.from({ length: 10 }, (_, i) => req('test_wait', [], i))), http, { budget }))!) as { result?: boolean; error?: { code: number; message: string } }[]
     expect(out.filter((r) => r.result === true).length).toBeLessThanOrEqual(3)
     expect(out[9]!.error).toMatchObject({ code: -32005, message: expect.stringMatching(/rpc\.batchTimeoutMs/) })
+  })
+})
+
+describe('rpc/limits: other clients get a turn (a probe waited 9–30 s under a WebSocket flood)', () => {
+  it('a work slot passes to the next message of the same address only after pending I/O', async () => {
+    const slots = new WorkSlots(1)
+    const order: string[] = []
+    const release = await slots.acquire('flooder')
+    const next = slots.acquire('flooder').then((r) => {
+      order.push('flooder next')
+      r()
+    })
+    // Another client's request, already read from its socket: it runs before the flooder's next message.
+    setImmediate(() => order.push('other client'))
+    release()
+    await next
+    expect(order).toEqual(['other client', 'flooder next'])
+  })
+
+  it('a long batch of cached reads lets other sockets be read between its items', async () => {
+    let spin = 0
+    const d = new RpcDispatcher({
+      methods: {
+        // Busy for 5 ms and answered from memory, as a cached block read: no I/O between items.
+        test_cached: noParams(async () => {
+          const until = Date.now() + 5
+          while (Date.now() < until) spin++
+          return '0x1'
+        }),
+      },
+    })
+    let otherAnsweredAt = -1
+    let items = 0
+    const batch = Array.from({ length: 40 }, (_, i) => req('test_cached', [], i))
+    setImmediate(() => (otherAnsweredAt = items))
+    const done = d.handle(JSON.stringify(batch), () => {
+      items++
+      return http()
+    })
+    await done
+    // Without turns, the other client ran only after all 40 items (200 ms of work).
+    expect(otherAnsweredAt).toBeGreaterThan(0)
+    expect(otherAnsweredAt).toBeLessThan(40)
+    expect(spin).toBeGreaterThan(0)
   })
 })
 
