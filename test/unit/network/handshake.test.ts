@@ -139,6 +139,26 @@ describe('network/handshake', () => {
     for (const l of duplicates) expect(l.level).toBe(30)
   })
 
+  it('at trace level writes a line per frame received (peer, protocol, size), and none at debug', async () => {
+    const [a, b] = [makeNode(), makeNode()]
+    const traced = captureLogger('trace')
+    const debug = captureLogger('debug')
+    const hb = await startHost({ node: b }, {}, traced.logger)
+    const hc = await startHost({ node: makeNode() }, {}, debug.logger)
+    const ha = await startHost({ node: a })
+    hosts.push(ha, hb, hc)
+    await ha.connect(hb.listenUrl()!)
+    await ha.connect(hc.listenUrl()!)
+    await until(() => hb.peers().length === 1 && hc.peers().length === 1)
+    expect(ha.send(b.address, 'ping/1', new TextEncoder().encode('hi'))).toBe(true)
+    expect(ha.send(hc.address, 'ping/1', new TextEncoder().encode('hi'))).toBe(true)
+    const frames = () => traced.lines().filter((l) => l.msg === 'frame received' && l.protocol === 'ping/1')
+    await until(() => frames().length === 1)
+    expect(frames()[0]).toMatchObject({ level: 10, peer: a.address })
+    expect(frames()[0]!.bytes).toBeGreaterThan(2)
+    expect(debug.lines().filter((l) => l.level === 10)).toEqual([])
+  })
+
   it('refuses dialling itself (SELF) and a different node than configured (UNEXPECTED_PEER)', async () => {
     const [a, b, c] = [makeNode(), makeNode(), makeNode()]
     const ha = await startHost({ node: a })

@@ -83,10 +83,13 @@ export interface LogLine {
   err?: string
   url?: string
   reason?: string
+  peer?: string
+  protocol?: string
+  bytes?: number
 }
 
-/** A debug-level logger whose JSON lines the test reads back. */
-export function captureLogger(): { logger: Logger; lines: () => LogLine[] } {
+/** A logger (debug level unless told) whose JSON lines the test reads back. */
+export function captureLogger(level: 'debug' | 'trace' = 'debug'): { logger: Logger; lines: () => LogLine[] } {
   const out: string[] = []
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -94,5 +97,5 @@ export function captureLogger(): { logger: Logger; lines: () => LogLine[] } {
       cb()
     },
   })
-  return { logger: pino({ level: 'debug' }, stream), lines: () => out.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine) }
+  return { logger: pino({ level }, stream), lines: () => out.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine) }
 }
