@@ -245,7 +245,10 @@ export async function collectStatus(targets: readonly StatusTarget[], opts: Stat
   // not make it one), else what the node's consensus uses at its head.
   const validators = best ? await validatorSet(best.target.rpcUrl, timeoutMs) : null
   const listed = new Set(probes.flatMap((p) => { const a = p.target.address ?? p.info?.id.toLowerCase(); return a ? [a] : [] }))
-  const silentValidators = validators && sealWindow ? validators.addresses.filter((v) => !listed.has(v) && !active.has(v)) : []
+  // A block carries the seals of the first quorum only, so over a few blocks a live validator may
+  // have none: call one silent only over at least two proposer rotations (a young chain has fewer).
+  const telling = validators && sealWindow && sealWindow.to - sealWindow.from + 1 >= 2 * validators.addresses.length
+  const silentValidators = validators && telling ? validators.addresses.filter((v) => !listed.has(v) && !active.has(v)) : []
   const mainGenesis = majority(up.flatMap((p) => (p.info?.genesis ? [p.info.genesis] : [])))
 
   const nodes = probes.map((p): NodeStatus => {

@@ -604,7 +604,9 @@ export class P2PHost extends EventEmitter<P2PHostEvents> {
       cutOffLater(ws)
       if (err instanceof HandshakeError) {
         bump(err.byPeer ? this.refusedByPeers : this.refused, err.reason)
-        this.log.warn({ direction, remote: url ?? remote, reason: err.reason, byPeer: err.byPeer, peer: err.peerAddress, err: err.shortMessage }, 'handshake failed')
+        // Both nodes dialling each other at once (one connection is kept) or one shutting down is routine.
+        const routine = err.reason === 'DUPLICATE' || err.reason === 'SHUTDOWN'
+        this.log[routine ? 'info' : 'warn']({ direction, remote: url ?? remote, reason: err.reason, byPeer: err.byPeer, peer: err.peerAddress, err: err.shortMessage }, 'handshake failed')
         this.safely(() => this.emit('handshake:failed', { error: err, direction, remote: url ?? remote }))
       }
       throw err

@@ -16,7 +16,7 @@ export interface AlertSourceConfig {
 export interface ActiveAlert {
   name: string
   severity: string | null
-  /** firing (Prometheus: firing or pending; Alertmanager: active, suppressed). */
+  /** Prometheus: firing, or pending (its condition holds, its `for:` has not yet run out); Alertmanager: active. */
   state: string
   since: string | null
   summary: string | null
@@ -63,7 +63,8 @@ export async function activeAlerts(config: AlertSourceConfig, fetchImpl: typeof 
     if (!res.ok) return { source, url, alerts: [], error: `${source} answered HTTP ${res.status}` }
     const body: unknown = await res.json()
     const alerts = source === 'alertmanager' ? fromAlertmanager(body) : fromPrometheus(body)
-    alerts.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.name.localeCompare(b.name))
+    // Pending ones (not alerts yet) after the firing ones, each part critical first.
+    alerts.sort((a, b) => Number(a.state === 'pending') - Number(b.state === 'pending') || severityRank(a.severity) - severityRank(b.severity) || a.name.localeCompare(b.name))
     return { source, url, alerts }
   } catch (err) {
     return { source, url, alerts: [], error: `cannot read ${source}: ${errorMessage(err)}` }

@@ -7,7 +7,9 @@
  * and a tally that follows a new vote without a reload; search by block number, transaction hash and
  * address with the governance contract's calls and logs decoded; active alerts read by node 1 from an
  * Alertmanager stand-in (a small HTTP server in this test answering `/api/v2/alerts` as Alertmanager
- * does: Alertmanager itself is not installed here); the history charts from node 1's ring buffer.
+ * does: Alertmanager itself is not installed here), and by node 2 from the same stand-in answering
+ * `/api/v1/alerts` as Prometheus does (a pending alert marked so); the history charts from node 1's
+ * ring buffer.
  * The fleet view and the quorum in words through the states of one network: all healthy, one
  * validator down (within the fault budget), two down (quorum lost, halted: never "4 of 4" nor
  * green), and the serving node down (the page says so and keeps the last state marked stale).
@@ -85,6 +87,16 @@ const FIRING = [
     status: { state: 'active', silencedBy: [], inhibitedBy: [] },
   },
 ]
+/** What the same stand-in answers as Prometheus' `/api/v1/alerts` (node 2 reads it): one firing, one pending. */
+const PROMETHEUS_ALERTS = {
+  status: 'success',
+  data: {
+    alerts: [
+      { labels: { alertname: 'QuoratePeersLow', severity: 'warning', instance: '127.0.0.1:9998' }, annotations: { summary: 'fewer peers than validators' }, state: 'pending', activeAt: new Date(Date.now() - 60_000).toISOString() },
+      { labels: { alertname: 'QuorateChainHeadStale', severity: 'critical', instance: '127.0.0.1:9997' }, annotations: { summary: 'No new block' }, state: 'firing', activeAt: new Date(Date.now() - 90_000).toISOString() },
+    ],
+  },
+}
 /** Errors the page logged (script errors, CSP refusals, failed loads). */
 const pageErrors: string[] = []
 
@@ -114,6 +126,7 @@ beforeAll(async () => {
     consortium: (nodes) => devnetConsortium(consortium, nodes),
   })
   alertmanager = createServer((req, res) => {
+    if (req.url?.startsWith('/api/v1/alerts')) return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(PROMETHEUS_ALERTS))
     if (!req.url?.startsWith('/api/v2/alerts')) return res.writeHead(404).end()
     alertRequests++
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(FIRING))
@@ -122,8 +135,14 @@ beforeAll(async () => {
   // Node 1 serves the page: it reads the stand-in's alerts and samples its history every second.
   const configFile = join(net.nodes[0]!.dataDir, 'config.json')
   const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>
-  config.dashboard = { alertmanagerUrl: `http://127.0.0.1:${(alertmanager.address() as AddressInfo).port}`, historyIntervalMs: 1000 }
+  const standIn = `http://127.0.0.1:${(alertmanager.address() as AddressInfo).port}`
+  config.dashboard = { alertmanagerUrl: standIn, historyIntervalMs: 1000 }
   await writeFile(configFile, JSON.stringify(config, null, 2))
+  // Node 2 reads the stand-in as Prometheus (firing and pending alerts).
+  const configFile2 = join(net.nodes[1]!.dataDir, 'config.json')
+  const config2 = JSON.parse(await readFile(configFile2, 'utf8')) as Record<string, unknown>
+  config2.dashboard = { prometheusUrl: standIn }
+  await writeFile(configFile2, JSON.stringify(config2, null, 2))
   const [, launched] = await Promise.all([
     net.start(),
     chromium.launchPersistentContext(join(tmp.dir, 'chromium-profile'), {
@@ -291,6 +310,27 @@ describe('operator dashboard on a governed network', () => {
     expect(await history.getByRole('img', { name: /^Peers: latest 3,/ }).count()).toBe(1)
     await history.scrollIntoViewIfNeeded()
     await screenshot('overview-alerts-history')
+
+    // Node 2 reads Prometheus: a pending alert (its `for:` not run out, nobody paged) is listed after
+    // the firing one and marked pending, not shown as if it fired.
+    const second = await browser.newPage()
+    watchErrors(second)
+    try {
+      await second.goto(`${net.url(1)}/dashboard/#/overview`)
+      const list = second.getByRole('region', { name: 'Active alerts' })
+      await waitFor('the Prometheus alerts', async () => (await list.textContent())?.includes('QuoratePeersLow') || undefined, 20_000)
+      expect(await list.textContent()).toContain('From Prometheus')
+      const items = list.locator('li[data-state]')
+      expect(await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['firing', 'pending'])
+      expect(await items.nth(0).textContent()).toContain('QuorateChainHeadStale')
+      expect(await items.nth(0).getByText('pending', { exact: true }).count()).toBe(0)
+      expect(await items.nth(1).getByText('pending', { exact: true }).count()).toBe(1)
+      expect(await items.nth(1).locator('.badge--warn, .badge--bad').count()).toBe(0)
+      await list.scrollIntoViewIfNeeded()
+      await screenshot('alerts-prometheus-pending', second)
+    } finally {
+      await second.close()
+    }
   })
 
   it('raises the height from newHeads pushed over WebSocket, without a reload', async () => {

@@ -8,7 +8,9 @@
  * - JSON-RPC calls, errors and latency by method (an unknown method counted as "other") after real
  *   calls; peer connects by direction and disconnects by reason after real connections and stops;
  * - the separate metrics listener (config metrics.port) answers /metrics and /health, and a node
- *   with metrics.onRpcPort false answers 404 on its JSON-RPC port.
+ *   with metrics.onRpcPort false answers 404 on its JSON-RPC port;
+ * - sync progress: the killed validator, started again, imports the blocks it missed from node 1
+ *   (quorate_sync_blocks_imported_total) and ends 0 blocks behind.
  *
  * Why promtool on scraped series rather than a small evaluator written here: it runs the rule
  * exactly as shipped in alerts.yml (its PromQL, its label matching, its `for:` and annotations)
@@ -203,6 +205,20 @@ describe('metrics of a 4-validator network', () => {
     expect(peered.reason).toMatch(/^0 peers connected, at least 1 needed: the network has 3 other nodes/)
     expect(body.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['peered'])
     expect(await (await get(SCRAPED, '/health')).json()).toEqual({ status: 'ok', checks: [{ name: 'disk', ok: true, value: 0, threshold: 0 }] })
+  })
+
+  it('counts the blocks a restarted validator imports by sync, and shows it 0 blocks behind once caught up', async () => {
+    // Nodes 2 and 4 are stopped: node 1's head no longer moves, so the killed validator catches up to a fixed target.
+    const target = await net.height(SCRAPED)
+    expect(target - lastSealed(series.at(-1)!, validators()[KILLED]!)!).toBeGreaterThan(10)
+    await net.start(KILLED)
+    await waitFor('the restarted validator at node 1\'s head', async () => (await net.height(KILLED)) === target, 30_000)
+    const s = await scrape(KILLED)
+    expect(height(s)).toBe(target)
+    // With 2 of 4 validators running there is no quorum: every block it took since its start came by sync.
+    expect(valueOf(s, 'quorate_sync_blocks_imported_total')).toBeGreaterThan(0)
+    expect(valueOf(s, 'quorate_sync_blocks_behind')).toBe(0)
+    expect(valueOf(s, 'ethereum_best_known_block_number')).toBe(target)
   })
 })
 

@@ -94,6 +94,20 @@ describe('quorate status', () => {
     expect((await collectStatus([{ rpcUrl: d.url }])).healthy).toBe(true)
   })
 
+  it('calls no validator silent on a young chain: over fewer blocks than two proposer rotations, a live one may have no seal yet', async () => {
+    const D = '0xdddddddddddddddddddddddddddddddddddddddd'
+    // Blocks 1-5 of 3 validators: D sealed none of them (each block carries the first quorum of seals only).
+    const young = { governance: [A, B, D], metrics: [{ address: A, lastSealedBlockNumber: hex(5) }, { address: B, lastSealedBlockNumber: hex(5) }, { address: D, lastSealedBlockNumber: null, lastProposedBlockNumber: null }] }
+    const a = await fake({ id: A, name: 'alpha', height: 5, ...young })
+    const status = await collectStatus([{ rpcUrl: a.url }])
+    expect(status.sealWindow).toEqual({ from: 1, to: 5 })
+    expect(status.silentValidators).toEqual([])
+    expect(status.healthy).toBe(true)
+    // From six blocks (two rotations of three) on, the same gap counts.
+    const older = await fake({ id: A, name: 'alpha', height: 6, ...young })
+    expect((await collectStatus([{ rpcUrl: older.url }])).silentValidators).toEqual([D])
+  })
+
   it('reads every node, measures lag against the best one, and takes seals from the best node', async () => {
     const a = await fake({ id: A, name: 'alpha', height: 100, metrics })
     const b = await fake({ id: B, name: 'beta', height: 98, metrics: [] })

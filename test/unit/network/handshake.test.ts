@@ -8,7 +8,7 @@ import { HandshakeError } from '../../../src/network/errors.js'
 import { decodeFrame, encodeFrame, FrameKind, toBytes } from '../../../src/network/frame.js'
 import { channelBinding, CLOSE_CODE_REFUSED, createHello, runHandshake, verifyHello } from '../../../src/network/handshake.js'
 import type { HandshakeFailure, P2PHost } from '../../../src/network/host.js'
-import { CHAIN_ID, GENESIS, makeNode, startHost, testTls, until } from './helpers.js'
+import { captureLogger, CHAIN_ID, GENESIS, makeNode, startHost, testTls, until } from './helpers.js'
 
 const hosts: P2PHost[] = []
 const servers: Server[] = []
@@ -107,6 +107,56 @@ describe('network/handshake', () => {
     expect(fb[0]).toMatchObject({ direction: 'inbound', error: { reason: 'UNKNOWN_NODE', byPeer: false, peerAddress: a.address } })
     expect(ha.peers()).toHaveLength(0)
     expect(ha.stats().handshakesRefusedByPeers).toEqual({ UNKNOWN_NODE: 1 })
+  })
+
+  it('logs a refused handshake at warn, and the routine DUPLICATE of two nodes dialling each other at once at info', async () => {
+    const [a, b] = [makeNode(), makeNode()]
+    const logA = captureLogger()
+    const logB = captureLogger()
+    const hb = await startHost({ node: b, allow: new Set([]) }, {}, logB.logger)
+    const ha = await startHost({ node: a }, {}, logA.logger)
+    hosts.push(ha, hb)
+    await ha.connect(hb.listenUrl()!).catch(() => undefined)
+    const failed = (lines: ReturnType<typeof logA.lines>) => lines.filter((l) => l.msg === 'handshake failed')
+    await until(() => failed(logB.lines()).length === 1)
+    expect(failed(logB.lines())[0]).toMatchObject({ level: 40, reason: 'UNKNOWN_NODE' })
+    expect(failed(logA.lines())[0]).toMatchObject({ level: 40, reason: 'UNKNOWN_NODE' })
+
+    // Simultaneous dials: one connection is kept, the other refused as DUPLICATE; the race may also
+    // end with the newer link replacing the older, so try until a refusal happened.
+    let duplicates: ReturnType<typeof logA.lines> = []
+    for (let round = 0; round < 10 && duplicates.length === 0; round++) {
+      const [c, d] = [makeNode(), makeNode()]
+      const [logC, logD] = [captureLogger(), captureLogger()]
+      const hc = await startHost({ node: c }, {}, logC.logger)
+      const hd = await startHost({ node: d }, {}, logD.logger)
+      hosts.push(hc, hd)
+      await Promise.allSettled([hc.connect(hd.listenUrl()!), hd.connect(hc.listenUrl()!)])
+      await until(() => hc.peers().length === 1 && hd.peers().length === 1, 2000, 'one link')
+      duplicates = [...failed(logC.lines()), ...failed(logD.lines())].filter((l) => l.reason === 'DUPLICATE')
+    }
+    expect(duplicates.length).toBeGreaterThan(0)
+    for (const l of duplicates) expect(l.level).toBe(30)
+  })
+
+  it('at trace level writes a line per frame received (peer, protocol, size), and none at debug', async () => {
+    const [a, b] = [makeNode(), makeNode()]
+    const traced = captureLogger('trace')
+    const debug = captureLogger('debug')
+    const hb = await startHost({ node: b }, {}, traced.logger)
+    const hc = await startHost({ node: makeNode() }, {}, debug.logger)
+    const ha = await startHost({ node: a })
+    hosts.push(ha, hb, hc)
+    await ha.connect(hb.listenUrl()!)
+    await ha.connect(hc.listenUrl()!)
+    await until(() => hb.peers().length === 1 && hc.peers().length === 1)
+    expect(ha.send(b.address, 'ping/1', new TextEncoder().encode('hi'))).toBe(true)
+    expect(ha.send(hc.address, 'ping/1', new TextEncoder().encode('hi'))).toBe(true)
+    const frames = () => traced.lines().filter((l) => l.msg === 'frame received' && l.protocol === 'ping/1')
+    await until(() => frames().length === 1)
+    expect(frames()[0]).toMatchObject({ level: 10, peer: a.address })
+    expect(frames()[0]!.bytes).toBeGreaterThan(2)
+    expect(debug.lines().filter((l) => l.level === 10)).toEqual([])
   })
 
   it('refuses dialling itself (SELF) and a different node than configured (UNEXPECTED_PEER)', async () => {

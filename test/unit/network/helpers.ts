@@ -1,8 +1,11 @@
-/** Shared fixtures for the network tests: keys, a TLS identity, hosts on 127.0.0.1 ephemeral ports. */
+/** Shared fixtures for the network tests: keys, a TLS identity, hosts on 127.0.0.1 ephemeral ports, a log capture. */
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
 import { generatePrivateKey, privateKeyToAddress } from '../../../src/crypto/keys.js'
 import { keccak256 } from '../../../src/crypto/native.js'
 import { P2PHost, type P2PHostOptions } from '../../../src/network/host.js'
 import { generateTlsIdentity, type TlsIdentity } from '../../../src/network/tls.js'
+import type { Logger } from '../../../src/ops/logger.js'
 import type { Address } from '../../../src/types.js'
 
 export const CHAIN_ID = 1337n
@@ -45,7 +48,7 @@ export interface HostSpec extends Partial<P2PHostOptions> {
   port?: number
 }
 
-export async function startHost(spec: HostSpec, env: Record<string, string | undefined> = {}): Promise<P2PHost> {
+export async function startHost(spec: HostSpec, env: Record<string, string | undefined> = {}, logger?: Logger): Promise<P2PHost> {
   const { node, allow, listening = true, port = 0, ...rest } = spec
   const host = new P2PHost(
     {
@@ -57,7 +60,7 @@ export async function startHost(spec: HostSpec, env: Record<string, string | und
       ...(listening ? { listen: { host: '127.0.0.1', port }, tls: await testTls() } : {}),
       ...rest,
     },
-    { env },
+    { env, ...(logger ? { logger } : {}) },
   )
   await host.start()
   return host
@@ -73,3 +76,26 @@ export async function until(cond: () => boolean, timeoutMs = 3000, what = 'condi
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+export interface LogLine {
+  level: number
+  msg: string
+  err?: string
+  url?: string
+  reason?: string
+  peer?: string
+  protocol?: string
+  bytes?: number
+}
+
+/** A logger (debug level unless told) whose JSON lines the test reads back. */
+export function captureLogger(level: 'debug' | 'trace' = 'debug'): { logger: Logger; lines: () => LogLine[] } {
+  const out: string[] = []
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      out.push(chunk.toString('utf8'))
+      cb()
+    },
+  })
+  return { logger: pino({ level }, stream), lines: () => out.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine) }
+}

@@ -5,26 +5,12 @@
  * proxy that refuses CONNECT to the peer's port.
  */
 import { createServer, type Server } from 'node:net'
-import { Writable } from 'node:stream'
-import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DialError } from '../../../src/network/errors.js'
 import type { P2PHost } from '../../../src/network/host.js'
 import { StaticPeerDialer } from '../../../src/network/reconnect.js'
-import type { Logger } from '../../../src/ops/logger.js'
 import type { Address } from '../../../src/types.js'
-import { makeNode, startHost, until } from './helpers.js'
-
-function captureLogger(): { logger: Logger; lines: () => { level: number; msg: string; err?: string; url?: string }[] } {
-  const out: string[] = []
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      out.push(chunk.toString('utf8'))
-      cb()
-    },
-  })
-  return { logger: pino({ level: 'debug' }, stream), lines: () => out.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string }) }
-}
+import { captureLogger, makeNode, startHost, until } from './helpers.js'
 
 const PEER = '0x00000000000000000000000000000000000000aa' as Address
 const URL_ = 'wss://10.0.0.1:30303'

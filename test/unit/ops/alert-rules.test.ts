@@ -136,6 +136,16 @@ describe('Grafana dashboard, per node and importable', () => {
     for (const t of perValidator) expect(t.expr).toMatch(/^max by \(validator\)/)
   })
 
+  it('keeps a dead node in the overview stats: each reads its last value of the past hour, or shows the node down', async () => {
+    const d = await load()
+    const start = d.panels.findIndex((p) => p.type === 'row' && p.title === 'Overview')
+    const end = d.panels.findIndex((p, i) => i > start && p.type === 'row')
+    const stats = d.panels.slice(start + 1, end).filter((p) => p.type === 'stat')
+    expect(stats.length).toBeGreaterThanOrEqual(5)
+    // A plain gauge query has no sample for a node that stopped answering: the panel would drop it.
+    for (const p of stats) for (const t of p.targets ?? []) expect(t.expr, p.title).toMatch(/last_over_time\(\w+\{[^}]*\}\[1h\]\)|or on\(instance\) \(up\{job="quorate"[^}]*\} == 0\)/)
+  })
+
   it('shows each node\'s up in a stat panel, the firing alerts, and the JSON-RPC, peer and sync metrics', async () => {
     const d = await load()
     const up = d.panels.find((p) => p.type === 'stat' && p.targets?.some((t) => /^up\{job="quorate"/.test(t.expr)))

@@ -20,7 +20,16 @@ const ALERTMANAGER = [
   },
   { labels: { alertname: 'QuorateChainStalled', severity: 'critical', node: 'node-1' }, annotations: { description: 'no block for 60 s' }, status: { state: 'active' } },
 ]
-const PROMETHEUS = { status: 'success', data: { alerts: [{ labels: { alertname: 'QuorateChainStalled', severity: 'critical' }, annotations: {}, state: 'firing', activeAt: '2026-01-01T10:00:00Z' }] } }
+const PROMETHEUS = {
+  status: 'success',
+  data: {
+    alerts: [
+      { labels: { alertname: 'QuoratePeersLow', severity: 'critical' }, annotations: {}, state: 'pending', activeAt: '2026-01-01T10:01:00Z' },
+      { labels: { alertname: 'QuorateRoundChangesRising', severity: 'warning' }, annotations: {}, state: 'firing', activeAt: '2026-01-01T10:00:30Z' },
+      { labels: { alertname: 'QuorateChainStalled', severity: 'critical' }, annotations: {}, state: 'firing', activeAt: '2026-01-01T10:00:00Z' },
+    ],
+  },
+}
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -46,10 +55,14 @@ describe('activeAlerts', () => {
     ])
   })
 
-  it('reads Prometheus v1 alerts when only Prometheus is configured', async () => {
+  it('reads Prometheus v1 alerts when only Prometheus is configured: firing ones first, pending ones (not paged yet) after them', async () => {
     const a = await activeAlerts({ prometheusUrl: `${base}/prom` })
     expect(a.source).toBe('prometheus')
-    expect(a.alerts.map((x) => [x.name, x.state])).toEqual([['QuorateChainStalled', 'firing']])
+    expect(a.alerts.map((x) => [x.name, x.state])).toEqual([
+      ['QuorateChainStalled', 'firing'],
+      ['QuorateRoundChangesRising', 'firing'],
+      ['QuoratePeersLow', 'pending'],
+    ])
   })
 
   it('answers "none" without a URL, and an error (not an exception) for a bad or absent source', async () => {

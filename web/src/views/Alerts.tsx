@@ -31,9 +31,15 @@ export function AlertsSection({ rpc, now }: { rpc: RpcClient; now: number }) {
       ) : (
         <ul className="alert-list" aria-label="Firing alerts">
           {answer.alerts.map((a, i) => (
-            <li key={`${a.name}-${a.instance ?? ''}-${i}`} className="alert-list__item">
-              <StatusBadge tone={severityTone(a.severity)}>{a.severity ?? 'alert'}</StatusBadge>
+            <li key={`${a.name}-${a.instance ?? ''}-${i}`} className="alert-list__item" data-state={a.state}>
+              {/* Pending: the rule's condition holds but its `for:` has not run out; nobody was paged yet. */}
+              <StatusBadge tone={a.state === 'pending' ? 'neutral' : severityTone(a.severity)}>{a.severity ?? 'alert'}</StatusBadge>
               <span className="alert-list__name">{a.name}</span>
+              {a.state === 'pending' && (
+                <StatusBadge tone="neutral" title="the condition holds, but not yet for the rule's `for:` duration">
+                  pending
+                </StatusBadge>
+              )}
               {a.instance && <span className="mono muted">{a.instance}</span>}
               {a.summary && <span className="alert-list__summary">{a.summary}</span>}
               {a.since && (
