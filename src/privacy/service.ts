@@ -32,7 +32,8 @@ import { DeliverySchema, mayHold, recipients, verifyDelivery, type Withheld } fr
 import { governanceArtifacts } from '../governance/artifacts.js'
 import { chainLogHeadAnchor, LOG_HEAD_ABI, LogHeadAnchorer, type LogHeadAnchor } from './log-anchor.js'
 import { seal, type EncryptionKeyPair } from './envelope.js'
-import { NotMemberError, PrivateDataError, PurposeNotAllowedError } from './errors.js'
+import { basisFor, consentGrants, consentRefusal, consentsOf, type ConsentInput, type ConsentState } from './consent.js'
+import { ConsentMissingError, NotMemberError, PrivateDataError, PurposeNotAllowedError } from './errors.js'
 import { ENCRYPTION_KEY_FILE, readEncryptionKeyFile } from './keys.js'
 import { encodeRecord, recordAad, recordHash, toBytes32, type PrivateRecord, type RecordMeta } from './record.js'
 import { appendReceipt, readReceipt, scanForErased, type ErasureScan } from './erasure-proof.js'
@@ -480,10 +481,18 @@ export class PrivacyService {
     if (meta && namedSubject !== undefined && namedSubject !== meta.subject) return refuse(new PrivateDataError('INVALID_INPUT', `record "${key}" is not about the subject named`))
     const c = await this.collection(collectionId)
     if (!c.members.includes(party)) return refuse(new NotMemberError(collectionId, party || this.node.address))
-    const granted = c.grants.find((g) => g.party === party && g.purpose === purpose)
-    if (!granted) {
+    const basis = basisFor(c.grants, party, purpose)
+    if (basis.kind === 'none') {
       const mine = c.grants.filter((g) => g.party === party).map((g) => g.purpose)
       return refuse(new PurposeNotAllowedError(`purpose "${purpose}" is not allowed for party "${party}" in collection "${collectionId}" (allowed: ${mine.join(', ') || 'none'})`))
+    }
+    // A grant resting on consent needs the subject's consent on chain now. Without a subject (a
+    // record not held, none named) the read is refused below: there is nothing to read.
+    let legalBasis = basis.kind === 'other' ? basis.basis : 'consent'
+    if (basis.kind === 'consent' && subject !== '') {
+      const consent = await this.chain.consent(c.id, (await this.collectionKeys.ids(c.id)).subjectId(subject), party, purpose)
+      if (!consent.granted) return refuse(new ConsentMissingError(consentRefusal(consent, 'the data subject', party, purpose, c.id)))
+      legalBasis = `consent (given at ${new Date(consent.changedAt * 1000).toISOString()})`
     }
     const record = await this.store.get(collectionId, key)
     if (!record) {
@@ -492,7 +501,7 @@ export class PrivacyService {
     }
     if (!record.purposes.includes(purpose)) return refuse(new PurposeNotAllowedError(`record "${key}" was not collected for purpose "${purpose}" (its purposes: ${record.purposes.join(', ')})`))
     if (record.expiresAt <= now()) return refuse(new PrivateDataError('RESOURCE_NOT_FOUND', `record "${key}" is past its retention and is being purged`))
-    await this.record({ party, collection: collectionId, key, subject: record.subject, purpose, action: 'read', outcome: 'granted', reason: `legal basis: ${granted.basis}`, ...by })
+    await this.record({ party, collection: collectionId, key, subject: record.subject, purpose, action: 'read', outcome: 'granted', reason: `legal basis: ${legalBasis}`, ...by })
     return { collection: record.collection, key: record.key, subject: record.subject, purposes: record.purposes, data: record.data, expiresAt: record.expiresAt, writer: record.writer, writtenAt: record.writtenAt, recordHash: recordHash(record) }
   }
 
@@ -500,6 +509,32 @@ export class PrivacyService {
   async list(collectionId: string): Promise<Omit<RecordMeta, 'subject'>[]> {
     await this.membership(collectionId)
     return (await this.store.list(collectionId)).map(({ subject: _s, ...rest }) => rest)
+  }
+
+  /**
+   * Records a data subject's consent, or its withdrawal, for a member party and a purpose the
+   * collection grants it on the basis "consent" (controller party only), once final on chain.
+   */
+  async setConsent(input: ConsentInput): Promise<{ txHash: Hex; blockNumber: number }> {
+    const { c, party } = await this.membership(input.collection)
+    if (party !== c.controller) throw new PrivateDataError('PRIVATE_NOT_CONTROLLER', `only the controlling party "${c.controller}" may record consent in collection "${c.id}"`)
+    if (!c.members.includes(input.party)) throw new NotMemberError(c.id, input.party)
+    const onConsent = consentGrants(c.grants)
+    if (!onConsent.some((g) => g.party === input.party && g.purpose === input.purpose)) {
+      const mine = onConsent.filter((g) => g.party === input.party).map((g) => g.purpose)
+      throw new PrivateDataError('PRIVATE_NO_CONSENT_GRANT', `collection "${c.id}" holds no grant with basis "consent" for party "${input.party}" and purpose "${input.purpose}" (its consent-based purposes: ${mine.join(', ') || 'none'})`)
+    }
+    const ids = await this.collectionKeys.ids(c.id)
+    const { txHash, blockNumber } = await this.chain.send('setConsent', [toBytes32(c.id), ids.subjectId(input.subject), toBytes32(input.party), toBytes32(input.purpose), input.granted])
+    this.logger.info({ collection: c.id, party: input.party, purpose: input.purpose, granted: input.granted, block: blockNumber }, 'recorded a consent change on chain')
+    return { txHash: txHash as Hex, blockNumber }
+  }
+
+  /** The subject's consent for every consent-based grant of the collection (member nodes: the subject id is keyed). */
+  async getConsents(collectionId: string, subject: string): Promise<ConsentState[]> {
+    const { c } = await this.membership(collectionId)
+    const ids = await this.collectionKeys.ids(c.id)
+    return consentsOf(c.grants, ids.subjectId(subject), (sid, party, purpose) => this.chain.consent(c.id, sid, party, purpose))
   }
 
   /** Asks every member to erase a record or all records of a subject (controller party only). */
