@@ -5,7 +5,8 @@
  * another purpose. Through the SDK's consortium actions it shows that the adviser's node neither
  * holds nor reads a participant's record before consent, reads it once the fund records consent,
  * is refused and drops its copy from disk when consent is withdrawn, and receives it again with
- * new consent; every read and refusal is in the participant's access log. Only the fund's node may
+ * new consent; every read and refusal is in the participant's access log. A record the adviser
+ * holds on another basis stays, and its consent-based purpose is still gated. Only the fund's node may
  * record consent, only for a member party and a consent-based grant.
  */
 import { readdir, readFile } from 'node:fs/promises'
@@ -85,6 +86,7 @@ beforeAll(async () => {
         { party: 'fund', purpose: 'administration', basis: 'contract' },
         { party: 'fund', purpose: 'retirement-advice', basis: 'contract' },
         { party: 'adviser', purpose: 'retirement-advice', basis: 'consent' },
+        { party: 'adviser', purpose: 'fee-billing', basis: 'contract' },
         { party: 'employer', purpose: 'contributions', basis: 'contract' },
       ],
     },
@@ -166,5 +168,29 @@ describe('purpose checks and delivery follow the data subject\'s consent', () =>
     expect((await refusal(setConsent(c[FUND]!, { ...CONSENT, party: 'insurer', granted: true }))).code).toBe('NOT_A_MEMBER')
     // Nothing was recorded by the refused calls.
     expect(await getConsents(c[FUND]!, { collection: 'pensions', subject: 'participant-bo' })).toEqual([{ party: 'adviser', purpose: 'retirement-advice', granted: false, changedAt: 0 }])
+  }, 30_000)
+
+  it('a record the adviser holds on another basis stays on its node, but a read for the consent-based purpose follows consent', async () => {
+    const CAS = 'participant-cas-2208'
+    const PROFILE = 'PLAINTEXT-77b3e0-risk-profile-defensive'
+    const put = await putPrivateData(c[FUND]!, { collection: 'pensions', key: 'profile-cas', subject: CAS, purposes: ['retirement-advice', 'fee-billing'], data: PROFILE })
+    expect(put.delivered).toEqual([net.nodes[ADVISER]!.address])
+    const read = (purpose: string) => getPrivateData(c[ADVISER]!, { collection: 'pensions', key: 'profile-cas', purpose })
+    // Held (delivered for fee-billing), yet no consent: the consent-based purpose is refused.
+    expect(await refusal(read('retirement-advice'))).toEqual({ code: 'NOT_A_MEMBER', message: expect.stringMatching(/never given/) as unknown as string })
+    expect((await read('fee-billing')).data).toBe(PROFILE)
+    await setConsent(c[FUND]!, { ...CONSENT, subject: CAS, granted: true })
+    expect((await read('retirement-advice')).data).toBe(PROFILE)
+    await setConsent(c[FUND]!, { ...CONSENT, subject: CAS, granted: false })
+    expect(await refusal(read('retirement-advice'))).toEqual({ code: 'NOT_A_MEMBER', message: expect.stringMatching(/was withdrawn at/) as unknown as string })
+    // Not dropped: the adviser holds it on a contract for fee-billing.
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(await adviserHolds()).toContain('profile-cas')
+    expect((await exportAccessLog(c[ADVISER]!, { subject: CAS })).entries.map((e) => [e.purpose, e.outcome])).toEqual([
+      ['retirement-advice', 'refused'],
+      ['fee-billing', 'granted'],
+      ['retirement-advice', 'granted'],
+      ['retirement-advice', 'refused'],
+    ])
   }, 30_000)
 })
