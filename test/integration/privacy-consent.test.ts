@@ -13,7 +13,6 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devAccounts } from '../../src/crypto/dev-accounts.js'
-import { GovernanceClient } from '../../src/governance/client.js'
 import type { NetworkNode } from '../../src/node/init.js'
 import { exportAccessLog, getConsents, getPrivateData, putPrivateData, setConsent, verifyAccessLog, type ConsortiumClient } from '../../src/sdk/consortium/index.js'
 import { LedgerError } from '../../src/sdk/errors.js'
@@ -21,7 +20,7 @@ import type { Address, Hex } from '../../src/types.js'
 import { clientOf } from '../helpers/consortium-client.js'
 import { TestNetwork } from '../helpers/network.js'
 import { waitFor } from '../helpers/node-process.js'
-import { privacyConsortium } from '../helpers/privacy-consortium.js'
+import { privacyConsortium, voteCollection } from '../helpers/privacy-consortium.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const PARTIES = ['fund', 'adviser', 'employer'] as const
@@ -74,28 +73,18 @@ beforeAll(async () => {
   await net.start()
   await waitFor('the first blocks', async () => (await net.height(0)) >= 2, 30_000)
   for (let i = 0; i < 3; i++) c.push(clientOf(net.url(i), admins[i]!.privateKey))
-  const gov = await GovernanceClient.connect(net.url(FUND), admins[FUND]!.privateKey)
-  const { id } = await gov.propose(
-    {
-      decision: 'SetCollection',
-      id: 'pensions',
-      controller: 'fund',
-      retentionSeconds: 3600,
-      members: ['fund', 'adviser', 'employer'],
-      grants: [
-        { party: 'fund', purpose: 'administration', basis: 'contract' },
-        { party: 'fund', purpose: 'retirement-advice', basis: 'contract' },
-        { party: 'adviser', purpose: 'retirement-advice', basis: 'consent' },
-        { party: 'adviser', purpose: 'fee-billing', basis: 'contract' },
-        { party: 'employer', purpose: 'contributions', basis: 'contract' },
-      ],
-    },
-    'pensions collection',
-  )
-  await gov.vote(id, true)
-  await waitFor('the collection on every node', async () => {
-    for (let i = 0; i < 3; i++) if (((await rpc(i, 'priv_getCollections', [])).result as unknown[]).length !== 1) return false
-    return true
+  await voteCollection(net, admins[FUND]!.privateKey, {
+    id: 'pensions',
+    controller: 'fund',
+    retentionSeconds: 3600,
+    members: ['fund', 'adviser', 'employer'],
+    grants: [
+      { party: 'fund', purpose: 'administration', basis: 'contract' },
+      { party: 'fund', purpose: 'retirement-advice', basis: 'contract' },
+      { party: 'adviser', purpose: 'retirement-advice', basis: 'consent' },
+      { party: 'adviser', purpose: 'fee-billing', basis: 'contract' },
+      { party: 'employer', purpose: 'contributions', basis: 'contract' },
+    ],
   })
 }, 60_000)
 
