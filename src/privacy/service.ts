@@ -544,7 +544,7 @@ export class PrivacyService {
    * Records a data subject's consent, or its withdrawal, for a member party and a purpose the
    * collection grants it on the basis "consent" (controller party only), once final on chain.
    */
-  async setConsent(input: ConsentInput): Promise<{ txHash: Hex; blockNumber: number }> {
+  async setConsent(input: ConsentInput, caller?: string): Promise<{ txHash: Hex; blockNumber: number }> {
     const { c, party } = await this.membership(input.collection)
     if (party !== c.controller) throw new PrivateDataError('PRIVATE_NOT_CONTROLLER', `only the controlling party "${c.controller}" may record consent in collection "${c.id}"`)
     if (!c.members.includes(input.party)) throw new NotMemberError(c.id, input.party)
@@ -556,6 +556,9 @@ export class PrivacyService {
     const ids = await this.collectionKeys.ids(c.id)
     const { txHash, blockNumber } = await this.chain.send('setConsent', [toBytes32(c.id), ids.subjectId(input.subject), toBytes32(input.party), toBytes32(input.purpose), input.granted])
     this.logger.info({ collection: c.id, party: input.party, purpose: input.purpose, granted: input.granted, block: blockNumber }, 'recorded a consent change on chain')
+    // In the subject's access log: the export shows when consent was given and withdrawn, beside the reads it allowed.
+    const reason = `consent ${input.granted ? 'given' : 'withdrawn'} for party "${input.party}" (block ${blockNumber})`
+    await this.record({ party, collection: c.id, key: '', subject: input.subject, purpose: input.purpose, action: 'consent', outcome: 'granted', reason, ...(caller !== undefined ? { caller } : {}) })
     return { txHash: txHash as Hex, blockNumber }
   }
 

@@ -145,6 +145,16 @@ describe('purpose checks and delivery follow the data subject\'s consent', () =>
     expect(log.entries[3]!.reason).toMatch(/^consent withdrawn/)
     expect(log.entries[4]!.reason).toMatch(/was withdrawn at/)
     expect(await verifyAccessLog(c[ADVISER]!, log)).toEqual({ valid: true, errors: [] })
+    // The controller's node logs each consent change under the subject, with the API caller.
+    const fundLog = await exportAccessLog(c[FUND]!, { subject: ANN })
+    const changes = fundLog.entries.filter((e) => e.action === 'consent')
+    expect(changes.map((e) => [e.purpose, e.reason.replace(/ \(block \d+\)$/, '')])).toEqual([
+      ['retirement-advice', 'consent given for party "adviser"'],
+      ['retirement-advice', 'consent withdrawn for party "adviser"'],
+      ['retirement-advice', 'consent given for party "adviser"'],
+    ])
+    expect(changes[0]!.caller).toMatch(/@/)
+    expect(await verifyAccessLog(c[FUND]!, fundLog)).toEqual({ valid: true, errors: [] })
   }, 60_000)
 
   it('only the controlling party\'s node records consent, for a member party and a consent-based grant', async () => {
