@@ -96,6 +96,7 @@ export interface StatementCheck {
 export interface AccessLogLine {
   party: string
   node: Address
+  /** Unix seconds. */
   time: number
   action: string
   outcome: 'granted' | 'refused'
@@ -224,6 +225,11 @@ export class PensionApp {
     return JSON.parse(record.data) as Person
   }
 
+  /** A fund declares it holds entitlements for an enrolled participant (e.g. from an earlier job). */
+  async addHolder(fund: FundId, participant: Hex): Promise<void> {
+    await this.send(fund, { address: this.contracts.registry, abi: participantRegistryArtifact.abi, functionName: 'addHolder', args: [participant] })
+  }
+
   async holders(participant: Hex): Promise<FundId[]> {
     const list = await readContract(this.client('regulator'), { address: this.contracts.registry, abi: participantRegistryArtifact.abi, functionName: 'holdersOf', args: [participant] })
     return list.map((a) => this.fundOf(a)).filter((f): f is FundId => (FUND_IDS as readonly string[]).includes(f))
@@ -289,7 +295,7 @@ export class PensionApp {
   // ---- statements -------------------------------------------------------------------------------
 
   /** Builds a fund's yearly statement of a participant from the chain's contributions and the fund's personal data. */
-  async buildStatement(fund: FundId, participant: Hex, year: number, person: Pick<Person, 'name' | 'birthDate'>): Promise<StatementDocument> {
+  async buildStatement(fund: FundId, participant: Hex, year: number, person: Pick<Person, 'name' | 'birthDate'>, opts: { accruedBeforeCents?: bigint } = {}): Promise<StatementDocument> {
     const own = (await this.contributions({ participant, reader: fund })).filter((c) => c.fund === fund && c.status === 'acknowledged' && Math.floor(c.period / 100) === year)
     const total = own.reduce((s, c) => s + c.amountCents, 0n)
     return {
@@ -300,7 +306,7 @@ export class PensionApp {
       birthDate: person.birthDate,
       contributionsCents: total.toString(),
       // A toy accrual rule for the example: 1.75 % of the contributions a year as pension.
-      accruedPensionCents: ((total * 175n) / 10_000n).toString(),
+      accruedPensionCents: ((opts.accruedBeforeCents ?? 0n) + (total * 175n) / 10_000n).toString(),
       issued: `${year + 1}-01-31`,
     }
   }
