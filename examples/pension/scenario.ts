@@ -250,21 +250,32 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
 
     // ---- consent -------------------------------------------------------------------------------------------------------------
     say(`8. consent: ${multi.label} lets the adviser (insurer) read for retirement advice, then withdraws it`)
-    const adviserRead = async (when: string) => {
-      const r = await step('purpose-bound reads (priv_getRecord)', () => app.readPerson('insurer', multi.participant, PURPOSES.advice).then((p) => `granted: read ${p.name}'s data`, (err: unknown) => {
-        if (isLedgerError(err, 'NOT_A_MEMBER')) return `refused (${err.shortMessage})`
-        throw err
-      }))
+    const adviserRead = async (when: string, expectGranted: boolean) => {
+      const r = await step('purpose-bound reads (priv_getRecord)', async () => {
+        // With consent the insurer's node is sent the record first: a moment after consent it may not hold it yet.
+        for (let tries = 0; ; tries++) {
+          try {
+            return `granted: read ${(await app.readPerson('insurer', multi.participant, PURPOSES.advice)).name}'s data`
+          } catch (err) {
+            if (expectGranted && tries < 60 && isLedgerError(err, 'NOT_FOUND')) {
+              await new Promise((res) => setTimeout(res, 250))
+              continue
+            }
+            if (isLedgerError(err, 'NOT_A_MEMBER') || isLedgerError(err, 'NOT_FOUND')) return `refused (${err.shortMessage})`
+            throw err
+          }
+        }
+      })
       if (r !== undefined) {
         seen.insurer.push(`${when}: retirement-advice read of ${multi.label}: ${r}`)
         say(`   adviser read ${when}: ${r.split(':')[0]}`)
       }
     }
-    await adviserRead('before consent')
+    await adviserRead('before consent', false)
     await step('consent (priv_setConsent)', () => app.setAdviceConsent(multi.participant, true))
-    await adviserRead('with consent')
+    await adviserRead('with consent', true)
     await step('consent (priv_setConsent)', () => app.setAdviceConsent(multi.participant, false))
-    await adviserRead('after withdrawal')
+    await adviserRead('after withdrawal', false)
 
     // ---- who read my data ------------------------------------------------------------------------------------------------------
     const log = await step('access log export (priv_getAccessLog)', () => app.accessLog(multi.participant))

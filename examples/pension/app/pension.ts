@@ -8,6 +8,7 @@ import {
   deployContract,
   erasePrivateData,
   exportAccessLog,
+  getConsents,
   getErasureStatus,
   getPrivateData,
   isLedgerError,
@@ -15,16 +16,17 @@ import {
   readBatch,
   readContract,
   requireCapability,
+  setConsent,
   verifyAccessLog,
   waitForFinal,
   writeContract,
+  type Consent,
   type LedgerClient,
 } from 'quorate/sdk'
 import { concat, keccak256, stringToHex, toHex, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { contributionsArtifact, participantRegistryArtifact, statementsArtifact, valueTransferArtifact } from './artifacts.js'
 import { createPensionClients, closePensionClients, type PensionClients } from './clients.js'
-import { getConsents, setConsent, type ConsentRecord } from './consent.js'
 import { FUND_IDS, MEMBER_IDS, PARTY_IDS, type ContractAddresses, type FundId, type MemberId, type PartyId, type PensionDeployment } from './deployment.js'
 
 export const PURPOSES = {
@@ -448,12 +450,16 @@ export class PensionApp {
 
   // ---- consent, access log, erasure --------------------------------------------------------------
 
-  /** The participant grants or revokes the adviser's (insurer's) purpose-bound access, set on the controller's node. */
+  /**
+   * The participant grants or revokes the adviser's (insurer's) purpose-bound access, recorded by
+   * the controller's node: the insurer's node then receives (or drops) the participant's records
+   * and lets reads for retirement advice through (or refuses them).
+   */
   async setAdviceConsent(participant: Hex, granted: boolean): Promise<void> {
     await setConsent(this.client('pensionfund'), { collection: this.deployment.collection, subject: participant, party: 'insurer', purpose: PURPOSES.advice, granted })
   }
 
-  async consents(participant: Hex): Promise<ConsentRecord[]> {
+  async consents(participant: Hex): Promise<Consent[]> {
     return getConsents(this.client('pensionfund'), { collection: this.deployment.collection, subject: participant })
   }
 
