@@ -17,7 +17,6 @@ import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { keccak256, stringToHex } from 'viem'
 import {
-  MEMBER_IDS,
   PURPOSES,
   PensionApp,
   admitFund,
@@ -268,7 +267,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       })
       if (r !== undefined) {
         seen.insurer.push(`${when}: retirement-advice read of ${multi.label}: ${r}`)
-        say(`   adviser read ${when}: ${r.split(':')[0]}`)
+        say(`   adviser read ${when}: ${r.startsWith('granted') ? 'granted' : 'refused'}`)
       }
     }
     await adviserRead('before consent', false)
@@ -307,7 +306,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     say(`10. erasure: ${leaver.label} asks fund A (the controller) to erase their personal data`)
     const erasure = await step('erasure (priv_requestErasure)', () => app.eraseParticipant(leaver.participant))
     if (erasure) {
-      say(`   erasure request #${erasure.requestId}: ${erasure.confirmations} of ${MEMBER_IDS.length} member nodes confirmed on chain`)
+      say(`   erasure request #${erasure.requestId}: confirmed on chain by ${erasure.confirmed.join(', ') || 'none yet'}${erasure.pending.length ? `; not confirmed: ${erasure.pending.join(', ')} (the insurer holds a record only with consent)` : ''}`)
       for (const party of ['pensionfund', 'fundb', 'employer'] as const) {
         const purpose = party === 'employer' ? PURPOSES.payroll : PURPOSES.administration
         const r = await app.readPerson(party, leaver.participant, purpose).then(
@@ -337,7 +336,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     }
     if (unsupported.length) out(`\nNot supported by the ${opts.fabric} fabric: ${unsupported.join('; ')}`)
     out(`\nScenario finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
-    return { deployment, deploymentFile, people, erased: leaver, devnet, app, seen, unsupported, stop: async () => { await app.close(); await stopLedger() } }
+    let stopped: Promise<void> | undefined
+    const stop = () => (stopped ??= app.close().then(stopLedger))
+    return { deployment, deploymentFile, people, erased: leaver, devnet, app, seen, unsupported, stop }
   } catch (err) {
     await stopLedger()
     throw err
