@@ -169,15 +169,17 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
 
     // ---- participants ------------------------------------------------------------------------------------
     say(`4. enrol ${opts.participants} participants at fund A (pseudonymous ids on chain, personal data private)`)
-    const people: ScenarioParticipant[] = []
-    for (const [i, base] of PEOPLE.slice(0, opts.participants).entries()) {
-      const person: Person = { ...base, employer: parties.employer.name }
-      const { participant, key } = await app.registerParticipant({ fund: 'pensionfund', externalRef: `employee-${1000 + i}` })
-      await step('personal data (priv_putRecord)', () => app.storePerson('pensionfund', participant, person))
-      const label = `participant ${i + 1}`
-      people.push({ label, participant, key, person })
-      deployment.participants.push({ id: participant, label, key })
-      say(`   ${label}: id ${short(participant)}, key ${privateKeyToAccount(key).address}`)
+    const people: ScenarioParticipant[] = await Promise.all(
+      PEOPLE.slice(0, opts.participants).map(async (base, i) => {
+        const person: Person = { ...base, employer: parties.employer.name }
+        const { participant, key } = await app.registerParticipant({ fund: 'pensionfund', externalRef: `employee-${1000 + i}` })
+        await step('personal data (priv_putRecord)', () => app.storePerson('pensionfund', participant, person))
+        return { label: `participant ${i + 1}`, participant, key, person }
+      }),
+    )
+    for (const p of people) {
+      deployment.participants.push({ id: p.participant, label: p.label, key: p.key })
+      say(`   ${p.label}: id ${short(p.participant)}, key ${privateKeyToAccount(p.key).address}`)
     }
     const [multi, mover, leaver] = [people[0]!, people[1]!, people[2]!]
     // Participant 1 has rights at fund B from an earlier job.
