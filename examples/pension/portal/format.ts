@@ -19,7 +19,6 @@ export const TRANSFER_STATUS: Readonly<Record<TransferStatus, string>> = {
   accepted: 'Accepted: waiting for settlement',
   settled: 'Completed',
   expired: 'Expired: a deadline passed',
-  rejected: 'Rejected',
 }
 
 export const CONTRIBUTION_STATUS: Readonly<Record<ContributionStatus, string>> = {

@@ -34,7 +34,7 @@ export interface Entitlement {
   statement: StatementCheck | undefined
 }
 
-export type TransferStatus = 'requested' | 'quoted' | 'accepted' | 'settled' | 'expired' | 'rejected'
+export type TransferStatus = 'requested' | 'quoted' | 'accepted' | 'settled' | 'expired'
 
 export interface Transfer {
   id: string
