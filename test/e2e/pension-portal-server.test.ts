@@ -30,8 +30,13 @@ class RecordingBackend implements PortalBackend {
     Promise.resolve({
       participant: PARTICIPANTS.find((p) => p.id === id) ?? { id, label: `unknown ${id}` },
       entitlements: [
-        { fund: FUND_A, statement: { year: 2026, accruedCents: 1234567n, chainHash: '0x01', computedHash: '0x01', verified: true } },
-        { fund: FUND_B, statement: undefined },
+        {
+          fund: FUND_A,
+          holder: true,
+          contributionsCents: 100n,
+          statement: { year: 2026, contributionsCents: 100n, accruedPensionCents: 1234567n, chainHash: '0x01', computedHash: '0x01', verified: true },
+        },
+        { fund: FUND_B, holder: true, contributionsCents: 0n, statement: undefined },
       ],
       transfers: [],
       accessLog: { reads: [{ time: 1, party: 'insurer', collection: 'c', purpose: HOSTILE, action: 'read', outcome: 'refused', reason: 'no consent' }], sources: [] },
@@ -161,7 +166,7 @@ describe('pension portal server', () => {
   it('answers the same data as JSON, amounts as decimal strings', async () => {
     const res = await fetch(`${portal.url}/api/participant?id=0xaa`)
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8')
-    const body = (await res.json()) as { entitlements: { statement?: { accruedCents: string; verified: boolean } }[] }
-    expect(body.entitlements[0]!.statement).toMatchObject({ accruedCents: '1234567', verified: true })
+    const body = (await res.json()) as { entitlements: { statement?: { accruedPensionCents: string; verified: boolean } }[] }
+    expect(body.entitlements[0]!.statement).toMatchObject({ accruedPensionCents: '1234567', verified: true })
   })
 })

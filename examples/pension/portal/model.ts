@@ -18,18 +18,23 @@ export interface ParticipantRef {
 
 export interface StatementCheck {
   year: number
-  /** The statement's figures as the fund sent them off chain. */
-  accruedCents: bigint
+  /** The statement's figures as the document says (undefined when the document cannot be read: erased). */
+  contributionsCents: bigint | undefined
+  accruedPensionCents: bigint | undefined
   /** The hash the fund published on chain for this participant and year (undefined: none published). */
   chainHash: `0x${string}` | undefined
-  /** The hash recomputed here from the statement's figures. */
-  computedHash: `0x${string}`
+  /** The hash recomputed here from the statement document (undefined: no document to hash). */
+  computedHash: `0x${string}` | undefined
   /** True only when both hashes are present and equal. */
   verified: boolean
 }
 
 export interface Entitlement {
   fund: PartyRef
+  /** The fund holds entitlements for the participant now (false once they moved away). */
+  holder: boolean
+  /** Contributions the fund acknowledged. */
+  contributionsCents: bigint
   /** The latest statement the fund published for the participant, checked against the chain. */
   statement: StatementCheck | undefined
 }
@@ -44,7 +49,7 @@ export interface Transfer {
   status: TransferStatus
   /** The old fund's quote of the value to transfer (once quoted). */
   valueCents: bigint | undefined
-  /** The step now due must happen before this time. */
+  /** The step now due must happen before this time (undefined once settled or expired). */
   deadline: number | undefined
 }
 
@@ -110,7 +115,7 @@ export interface FundView {
   contributions: Contribution[]
   /** Transfers out of this fund (to quote, then settle) and into it (to accept). */
   transfers: Transfer[]
-  statements: { participant: string; year: number; accruedCents: bigint; hash: `0x${string}` }[]
+  statements: { participant: string; year: number; hash: `0x${string}` }[]
 }
 
 /** What the portal asks of the application: reads that build each page, and the acts its forms take. */
@@ -128,5 +133,6 @@ export interface PortalBackend {
   quoteTransfer(input: { fund: string; transfer: string; valueCents: bigint }): Promise<void>
   acceptTransfer(input: { fund: string; transfer: string }): Promise<void>
   settleTransfer(input: { fund: string; transfer: string }): Promise<void>
-  publishStatement(input: { fund: string; participant: string; year: number; accruedCents: bigint }): Promise<void>
+  /** The fund builds the statement from its acknowledged contributions, publishes its hash and stores the document. */
+  publishStatement(input: { fund: string; participant: string; year: number }): Promise<void>
 }

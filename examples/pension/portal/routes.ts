@@ -172,8 +172,7 @@ export function portalRoutes(backend: PortalBackend): Route[] {
         const participant = field(req.form, 'participant')
         const year = Number(field(req.form, 'year'))
         if (!Number.isInteger(year) || year < 1900 || year > 2200) throw new PortalRequestError(400, '"year" is a year such as 2026')
-        const accruedCents = amount(req.form, 'accrued')
-        return act(fundUrl(fund), `Statement ${year} published: its hash is on the ledger.`, () => backend.publishStatement({ fund, participant, year, accruedCents }))
+        return act(fundUrl(fund), `Statement ${year} published: its hash is on the ledger.`, () => backend.publishStatement({ fund, participant, year }))
       },
     },
   ]

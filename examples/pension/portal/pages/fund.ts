@@ -50,8 +50,7 @@ export function fundPage(view: FundView): Html {
     <fieldset><legend>Publish a statement</legend>
     <input type="hidden" name="fund" value="${fund.id}">
     <p><label for="s-participant">Participant</label><select id="s-participant" name="participant" required>${participantOptions(view.participants)}</select></p>
-    <p><label for="s-year">Year</label><input id="s-year" name="year" required inputmode="numeric" pattern="[0-9]{4}"></p>
-    <p><label for="s-accrued">Accrued rights in euros</label><input id="s-accrued" name="accrued" required inputmode="decimal" pattern="[0-9]{1,12}([.,][0-9]{1,2})?"></p>
+    <p><label for="s-year">Year <span class="hint">The statement sums the contributions this fund acknowledged that year.</span></label><input id="s-year" name="year" required inputmode="numeric" pattern="[0-9]{4}"></p>
     <p><button type="submit">Publish statement</button></p>
     </fieldset>
   </form>
@@ -60,9 +59,9 @@ export function fundPage(view: FundView): Html {
       ? html`<p class="empty">No statement published yet.</p>`
       : html`<div class="table-wrap"><table class="stack" data-testid="statements">
     <caption>Statements published by ${fund.name}</caption>
-    <thead><tr><th scope="col">Participant</th><th scope="col">Year</th><th scope="col" class="num">Accrued</th><th scope="col">Hash on the ledger</th></tr></thead>
+    <thead><tr><th scope="col">Participant</th><th scope="col">Year</th><th scope="col">Hash on the ledger</th></tr></thead>
     <tbody>${view.statements.map(
-      (s) => html`<tr><td data-label="Participant"><code>${s.participant}</code></td><td data-label="Year">${s.year}</td><td data-label="Accrued" class="num">${euros(s.accruedCents)}</td><td data-label="Hash" class="hash">${s.hash}</td></tr>`,
+      (s) => html`<tr><td data-label="Participant"><code>${s.participant}</code></td><td data-label="Year">${s.year}</td><td data-label="Hash" class="hash">${s.hash}</td></tr>`,
     )}</tbody></table></div>`
   }
 </section>`
@@ -81,7 +80,7 @@ function transferTable(fund: PartyRef, transfers: Transfer[]): Html {
       <td data-label="Direction">${t.from.id === fund.id ? html`Out to ${t.to.name}` : html`In from ${t.from.name}`}</td>
       <td data-label="Status">${TRANSFER_STATUS[t.status]}</td>
       <td data-label="Value" class="num">${t.valueCents === undefined ? '—' : euros(t.valueCents)}</td>
-      <td data-label="Due">${t.deadline === undefined || t.status === 'settled' ? '—' : when(t.deadline)}</td>
+      <td data-label="Due">${t.deadline === undefined ? '—' : when(t.deadline)}</td>
       <td data-label="Action">${transferAction(fund, t)}</td>
     </tr>`,
     )}

@@ -4,9 +4,9 @@
  * the figures come in a ParticipantView.
  */
 import { html, type Html } from '../html.js'
-import type { AccessRead, Consent, Entitlement, ParticipantRef, ParticipantView, PartyRef, Transfer } from '../model.js'
+import type { AccessLogSource, AccessRead, Consent, Entitlement, ParticipantRef, ParticipantView, PartyRef, Transfer } from '../model.js'
 import { euros, TRANSFER_STATUS, when } from '../format.js'
-import { participantPicker } from './common.js'
+import { fundOptions, participantPicker } from './common.js'
 
 export function participantPage(view: ParticipantView, all: ParticipantRef[]): Html {
   const p = view.participant
@@ -43,13 +43,15 @@ function entitlementCard(e: Entitlement): Html {
   return html`
 <article class="card" aria-labelledby="${id}" data-testid="entitlement" data-fund="${e.fund.id}">
   <h3 id="${id}">${e.fund.name}</h3>
+  <p>${e.holder ? 'Holds pension rights for you.' : 'No longer holds rights for you (they moved to another fund).'} Acknowledged contributions: ${euros(e.contributionsCents)}.</p>
   ${
     s === undefined
       ? html`<p class="empty">No statement published yet.</p>`
       : html`
   <dl class="facts">
     <dt>Statement year</dt><dd>${s.year}</dd>
-    <dt>Accrued rights</dt><dd data-testid="accrued">${euros(s.accruedCents)}</dd>
+    <dt>Contributions</dt><dd>${s.contributionsCents === undefined ? 'document not available' : euros(s.contributionsCents)}</dd>
+    <dt>Accrued pension a year</dt><dd data-testid="accrued">${s.accruedPensionCents === undefined ? 'document not available' : euros(s.accruedPensionCents)}</dd>
     <dt>Statement</dt><dd>${
       s.verified
         ? html`<span class="mark ok" data-testid="statement-mark" data-verified="true">✓ Statement verified</span>`
@@ -60,7 +62,7 @@ function entitlementCard(e: Entitlement): Html {
     <summary>How this was checked</summary>
     <p>The portal recomputed the statement’s hash from its figures and compared it with the hash the fund published on the ledger.</p>
     <dl class="facts">
-      <dt>Recomputed</dt><dd class="hash">${s.computedHash}</dd>
+      <dt>Recomputed</dt><dd class="hash">${s.computedHash ?? 'no document to hash'}</dd>
       <dt>On the ledger</dt><dd class="hash">${s.chainHash ?? 'none published'}</dd>
     </dl>
   </details>`
@@ -69,7 +71,7 @@ function entitlementCard(e: Entitlement): Html {
 }
 
 function transfersSection(participant: string, transfers: Transfer[], funds: PartyRef[], entitlements: Entitlement[]): Html {
-  const holding = entitlements.map((e) => e.fund)
+  const holding = entitlements.filter((e) => e.holder).map((e) => e.fund)
   return html`
 <section aria-labelledby="transfers-h">
   <h2 id="transfers-h">Transfers of your rights</h2>
@@ -88,7 +90,7 @@ function transfersSection(participant: string, transfers: Transfer[], funds: Par
         <td data-label="To">${t.to.name}</td>
         <td data-label="Status">${TRANSFER_STATUS[t.status]}</td>
         <td data-label="Value" class="num">${t.valueCents === undefined ? '—' : euros(t.valueCents)}</td>
-        <td data-label="Next step due">${t.deadline === undefined || t.status === 'settled' ? '—' : when(t.deadline)}</td>
+        <td data-label="Next step due">${t.deadline === undefined ? '—' : when(t.deadline)}</td>
       </tr>`,
       )}
     </tbody>
@@ -100,13 +102,9 @@ function transfersSection(participant: string, transfers: Transfer[], funds: Par
       <legend>Move your rights to another fund</legend>
       <input type="hidden" name="participant" value="${participant}">
       <p><label for="transfer-from">From fund</label>
-      <select id="transfer-from" name="from" required>
-        ${holding.map((f) => html`<option value="${f.id}">${f.name}</option>`)}
-      </select></p>
+      <select id="transfer-from" name="from" required>${fundOptions(holding)}</select></p>
       <p><label for="transfer-to">To fund</label>
-      <select id="transfer-to" name="to" required>
-        ${funds.map((f) => html`<option value="${f.id}">${f.name}</option>`)}
-      </select></p>
+      <select id="transfer-to" name="to" required>${fundOptions(funds, funds.find((f) => !holding.some((h) => h.id === f.id))?.id)}</select></p>
       <button type="submit">Start transfer</button>
     </fieldset>
   </form>
@@ -136,7 +134,7 @@ function consentSection(participant: string, consents: Consent[]): Html {
 </section>`
 }
 
-function accessLogSection(reads: AccessRead[], sources: { party: string; verified: boolean; problems: string[] }[]): Html {
+function accessLogSection(reads: AccessRead[], sources: AccessLogSource[]): Html {
   return html`
 <section aria-labelledby="log-h">
   <h2 id="log-h">Who read my data and why</h2>
