@@ -5,6 +5,7 @@
  * It owns transport only: what a page shows and what a form does is in the routes it is given.
  */
 import { randomBytes } from 'node:crypto'
+import { isLedgerError } from 'quorate/sdk'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Html } from './html.js'
 import type { Notice } from './layout.js'
@@ -102,6 +103,8 @@ export function routeHandler(routes: readonly Route[], notices: NoticeBox, onErr
       send(res, reply, notices, req.method === 'HEAD')
     } catch (err) {
       if (err instanceof PortalRequestError) return sendText(res, err.status, err.message)
+      // A participant, fund, contribution or transfer the URL names that does not exist.
+      if (isLedgerError(err, 'NOT_FOUND')) return sendText(res, 404, err.shortMessage)
       onError(err)
       sendText(res, 500, 'the portal could not answer: see its log')
     }

@@ -35,7 +35,7 @@ export function fundPage(view: FundView): Html {
     <input type="hidden" name="fund" value="${fund.id}">
     <p><label for="d-contribution">Contribution</label>
     <select id="d-contribution" name="contribution" required>${open.map((c) => html`<option value="${c.id}">${c.participant} ${c.period} ${euros(c.amountCents)}</option>`)}</select></p>
-    <p><label for="d-reason">Reason</label><input id="d-reason" name="reason" required maxlength="200"></p>
+    <p><label for="d-reason">Reason <span class="hint">A short code, at most 31 characters: it is stored on the ledger.</span></label><input id="d-reason" name="reason" required maxlength="31"></p>
     <p><button type="submit" class="danger">Dispute</button></p>
     </fieldset></form>`
   }

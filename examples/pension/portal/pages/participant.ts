@@ -43,7 +43,10 @@ function entitlementCard(e: Entitlement): Html {
   return html`
 <article class="card" aria-labelledby="${id}" data-testid="entitlement" data-fund="${e.fund.id}">
   <h3 id="${id}">${e.fund.name}</h3>
-  <p>${e.holder ? 'Holds pension rights for you.' : 'No longer holds rights for you (they moved to another fund).'} Acknowledged contributions: ${euros(e.contributionsCents)}.</p>
+  <dl class="facts">
+    <dt>Holds your rights now</dt><dd data-testid="holder">${e.holder ? 'Yes' : 'No'}</dd>
+    <dt>Acknowledged contributions</dt><dd>${euros(e.contributionsCents)}</dd>
+  </dl>
   ${
     s === undefined
       ? html`<p class="empty">No statement published yet.</p>`
