@@ -1,0 +1,41 @@
+/**
+ * The consortium's decisions the example needs, through the SDK's `propose` and `vote`: a sponsor
+ * proposes, the voting parties vote one after another until the proposal is decided (the vote that
+ * reaches the threshold executes it). Each admin account sends one transaction at a time.
+ */
+import { getProposal, propose, vote, type DecisionArgs, type LedgerClient } from 'quorate/sdk'
+import { LedgerError } from 'quorate/sdk'
+
+export interface Voter {
+  party: string
+  client: LedgerClient
+}
+
+const queues = new WeakMap<LedgerClient, Promise<unknown>>()
+
+/** Runs `fn` after every earlier call queued for the same client (one governance transaction at a time per account). */
+function queued<T>(client: LedgerClient, fn: () => Promise<T>): Promise<T> {
+  const prev = queues.get(client) ?? Promise.resolve()
+  const next = prev.then(fn, fn)
+  queues.set(client, next.catch(() => undefined))
+  return next
+}
+
+export interface Decided {
+  id: bigint
+  state: string
+  yes: number
+}
+
+/** Proposes `decision` from `sponsor` and lets `voters` vote yes in turn until it is decided; throws unless approved. */
+export async function decide(sponsor: Voter, voters: readonly Voter[], decision: DecisionArgs, description: string): Promise<Decided> {
+  const { id } = await queued(sponsor.client, () => propose(sponsor.client, { decision, description }))
+  for (const voter of voters) {
+    const before = await getProposal(voter.client, { id })
+    if (before.state !== 'open') break
+    await queued(voter.client, () => vote(voter.client, { id, support: true }))
+  }
+  const after = await getProposal(sponsor.client, { id })
+  if (after.state !== 'approved') throw new LedgerError('NOT_PERMITTED', `proposal #${id} (${decision.decision}) is ${after.state}, not approved`)
+  return { id, state: after.state, yes: Number(after.yes) }
+}
