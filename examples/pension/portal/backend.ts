@@ -8,7 +8,7 @@ import { LedgerError } from 'quorate/sdk'
 import { hexToString, type Hex } from 'viem'
 import { FUND_IDS, type FundId, type PartyId } from '../app/deployment.js'
 import { PURPOSES, type PensionApp, type Transfer as AppTransfer, type Contribution as AppContribution } from '../app/pension.js'
-import type { AccessRead, Contribution, EmployerView, FundView, ParticipantRef, ParticipantView, PartyRef, PortalBackend, Transfer } from './model.js'
+import type { AccessRead, Contribution, EmployerView, FundView, ParticipantRef, PartyRef, PortalBackend, Transfer } from './model.js'
 import { checkStatement } from './verify.js'
 
 /** The one consent the example's participants manage: the adviser (the insurer) for retirement advice. */

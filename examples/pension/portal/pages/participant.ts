@@ -40,30 +40,32 @@ function entitlementsSection(entitlements: Entitlement[]): Html {
 function entitlementCard(e: Entitlement): Html {
   const s = e.statement
   const id = `fund-${e.fund.id}`
+  const missing = 'document not available'
   return html`
 <article class="card" aria-labelledby="${id}" data-testid="entitlement" data-fund="${e.fund.id}">
   <h3 id="${id}">${e.fund.name}</h3>
   <dl class="facts">
     <dt>Holds your rights now</dt><dd data-testid="holder">${e.holder ? 'Yes' : 'No'}</dd>
     <dt>Acknowledged contributions</dt><dd>${euros(e.contributionsCents)}</dd>
-  </dl>
-  ${
-    s === undefined
-      ? html`<p class="empty">No statement published yet.</p>`
-      : html`
-  <dl class="facts">
-    <dt>Statement year</dt><dd>${s.year}</dd>
-    <dt>Contributions</dt><dd>${s.contributionsCents === undefined ? 'document not available' : euros(s.contributionsCents)}</dd>
-    <dt>Accrued pension a year</dt><dd data-testid="accrued">${s.accruedPensionCents === undefined ? 'document not available' : euros(s.accruedPensionCents)}</dd>
+    ${
+      s === undefined
+        ? html`<dt>Statement</dt><dd class="empty">None published yet</dd>`
+        : html`<dt>Statement year</dt><dd>${s.year}</dd>
+    <dt>Contributions in it</dt><dd>${s.contributionsCents === undefined ? missing : euros(s.contributionsCents)}</dd>
+    <dt>Accrued pension a year</dt><dd data-testid="accrued">${s.accruedPensionCents === undefined ? missing : euros(s.accruedPensionCents)}</dd>
     <dt>Statement</dt><dd>${
       s.verified
         ? html`<span class="mark ok" data-testid="statement-mark" data-verified="true">✓ Statement verified</span>`
         : html`<span class="mark bad" data-testid="statement-mark" data-verified="false">✗ Statement not verified</span>`
-    }</dd>
+    }</dd>`
+    }
   </dl>
-  <details>
+  ${
+    s === undefined
+      ? ''
+      : html`<details>
     <summary>How this was checked</summary>
-    <p>The portal recomputed the statement’s hash from its figures and compared it with the hash the fund published on the ledger.</p>
+    <p>The portal recomputed the statement’s hash from the document and compared it with the hash the fund published on the ledger.</p>
     <dl class="facts">
       <dt>Recomputed</dt><dd class="hash">${s.computedHash ?? 'no document to hash'}</dd>
       <dt>On the ledger</dt><dd class="hash">${s.chainHash ?? 'none published'}</dd>
