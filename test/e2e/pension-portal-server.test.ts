@@ -152,6 +152,8 @@ describe('pension portal server', () => {
 
   it('refuses a form posted from another origin, in another encoding or too large, and unknown paths and methods', async () => {
     const before = backend.acts.length
+    const opaque = await post('/participant/consent', { participant: '0xaa', party: 'insurer', purpose: 'retirement-advice', granted: 'true' }, { Origin: 'null' })
+    expect(opaque.status).toBe(403)
     const foreign = await post('/participant/consent', { participant: '0xaa', party: 'insurer', purpose: 'retirement-advice', granted: 'true' }, { Origin: 'http://evil.example' })
     expect(foreign.status).toBe(403)
     const json = await fetch(`${portal.url}/participant/consent`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: portal.url }, body: '{}' })

@@ -4,7 +4,7 @@
  * done by the party whose desk it is, on that party's own node. It owns the translation between
  * the library's types and the portal's; the ledger work is the library's.
  */
-import { LedgerError } from 'quorate/sdk'
+import { isLedgerError, LedgerError } from 'quorate/sdk'
 import { hexToString, type Hex } from 'viem'
 import { FUND_IDS, type FundId, type PartyId } from '../app/deployment.js'
 import { PURPOSES, type PensionApp, type Transfer as AppTransfer, type Contribution as AppContribution } from '../app/pension.js'
@@ -13,6 +13,16 @@ import { checkStatement } from './verify.js'
 
 /** The one consent the example's participants manage: the adviser (the insurer) for retirement advice. */
 const ADVISER: PartyId = 'insurer'
+
+/** The private parts of a page on a ledger without private data (Anvil, any EVM ledger): shown as not offered. */
+async function unlessUnsupported<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read
+  } catch (err) {
+    if (isLedgerError(err, 'NOT_SUPPORTED_BY_FABRIC')) return undefined
+    throw err
+  }
+}
 
 export function pensionBackend(app: PensionApp): PortalBackend {
   const party = (id: string): PartyRef => {
@@ -68,8 +78,8 @@ export function pensionBackend(app: PensionApp): PortalBackend {
     async participantView(id) {
       const me = wallet(id)
       const participant = me.id
-      const [entitlements, log, consents] = await Promise.all([app.entitlements(participant), app.accessLog(participant), app.consents(participant)])
-      const reads: AccessRead[] = log.lines.map((l) => ({
+      const [entitlements, log, consents] = await Promise.all([app.entitlements(participant), unlessUnsupported(app.accessLog(participant)), unlessUnsupported(app.consents(participant))])
+      const reads: AccessRead[] = (log?.lines ?? []).map((l) => ({
         time: l.time,
         party: party(l.party).name,
         collection: record(l.key),
@@ -78,7 +88,7 @@ export function pensionBackend(app: PensionApp): PortalBackend {
         outcome: l.outcome,
         reason: l.reason,
       }))
-      const advice = consents.filter((c) => c.party === ADVISER && c.purpose === PURPOSES.advice).at(-1)
+      const advice = consents?.filter((c) => c.party === ADVISER && c.purpose === PURPOSES.advice).at(-1)
       return {
         participant: { id: participant, label: me.label },
         entitlements: entitlements.perFund.map((f) => {
@@ -91,11 +101,11 @@ export function pensionBackend(app: PensionApp): PortalBackend {
           }
         }),
         transfers: entitlements.transfers.map(transfer),
-        accessLog: {
+        accessLog: log && {
           reads,
           sources: Object.entries(log.verified).map(([p, ok]) => ({ party: party(p).name, verified: ok, problems: ok ? [] : ['its hashes, signatures or anchored head do not check'] })),
         },
-        consents: [{ party: party(ADVISER), purpose: PURPOSES.advice, granted: advice?.granted === true }],
+        consents: consents && [{ party: party(ADVISER), purpose: PURPOSES.advice, granted: advice?.granted === true }],
         funds: funds(),
       }
     },

@@ -19,7 +19,9 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
+  // Not "no-referrer": under it a browser sends `Origin: null` with the portal's own forms, and the
+  // origin check below could no longer tell them from a foreign page's.
+  'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 }
 
@@ -46,6 +48,7 @@ export type Reply =
   | { kind: 'page'; body: Html; status?: number }
   | { kind: 'json'; body: unknown; status?: number }
   | { kind: 'text'; body: string; contentType: string }
+  | { kind: 'empty' }
   /** After a form: back to a page (post/redirect/get), with a notice for it. */
   | { kind: 'redirect'; to: string; notice?: Notice }
 
@@ -124,6 +127,9 @@ function send(res: ServerResponse, reply: Reply, notices: NoticeBox, head: boole
       return sendBody(res, reply.status ?? 200, 'application/json; charset=utf-8', JSON.stringify(reply.body, jsonValue), head)
     case 'text':
       return sendBody(res, 200, reply.contentType, reply.body, head)
+    case 'empty':
+      res.writeHead(204, SECURITY_HEADERS).end()
+      return
   }
 }
 

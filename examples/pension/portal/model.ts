@@ -81,8 +81,10 @@ export interface ParticipantView {
   participant: ParticipantRef
   entitlements: Entitlement[]
   transfers: Transfer[]
-  accessLog: { reads: AccessRead[]; sources: AccessLogSource[] }
-  consents: Consent[]
+  /** Undefined on a ledger without private data (the fabric offers no access log). */
+  accessLog: { reads: AccessRead[]; sources: AccessLogSource[] } | undefined
+  /** Undefined on a ledger without private data (the fabric offers no consent). */
+  consents: Consent[] | undefined
   /** The funds the participant may move rights between. */
   funds: PartyRef[]
 }

@@ -51,6 +51,8 @@ export function portalRoutes(backend: PortalBackend): Route[] {
   }
 
   return [
+    // Browsers ask for it on their own; there is none, and a 404 would be logged as a page error.
+    { method: 'GET', path: '/favicon.ico', handle: () => ({ kind: 'empty' }) },
     { method: 'GET', path: '/portal.css', handle: () => ({ kind: 'text', body: PORTAL_CSS, contentType: 'text/css; charset=utf-8' }) },
     { method: 'GET', path: '/', handle: async (req) => page('Start', 'home', homePage(await backend.funds()), req.notice) },
     {

@@ -17,7 +17,7 @@ ${participantPicker('/participant', all, p.id)}
 ${entitlementsSection(view.entitlements)}
 ${transfersSection(p.id, view.transfers, view.funds, view.entitlements)}
 ${consentSection(p.id, view.consents)}
-${accessLogSection(view.accessLog.reads, view.accessLog.sources)}
+${accessLogSection(view.accessLog)}
 `
 }
 
@@ -116,7 +116,10 @@ function transfersSection(participant: string, transfers: Transfer[], funds: Par
 </section>`
 }
 
-function consentSection(participant: string, consents: Consent[]): Html {
+const NOT_OFFERED = html`<p class="empty" data-testid="not-offered">This ledger does not offer private data (not supported by this fabric), so there is nothing to show here.</p>`
+
+function consentSection(participant: string, consents: Consent[] | undefined): Html {
+  if (consents === undefined) return html`<section aria-labelledby="consent-h"><h2 id="consent-h">Consent</h2>${NOT_OFFERED}</section>`
   return html`
 <section aria-labelledby="consent-h">
   <h2 id="consent-h">Consent</h2>
@@ -139,7 +142,9 @@ function consentSection(participant: string, consents: Consent[]): Html {
 </section>`
 }
 
-function accessLogSection(reads: AccessRead[], sources: AccessLogSource[]): Html {
+function accessLogSection(log: { reads: AccessRead[]; sources: AccessLogSource[] } | undefined): Html {
+  if (log === undefined) return html`<section aria-labelledby="log-h"><h2 id="log-h">Who read my data and why</h2>${NOT_OFFERED}</section>`
+  const { reads, sources } = log
   return html`
 <section aria-labelledby="log-h">
   <h2 id="log-h">Who read my data and why</h2>
