@@ -2771,6 +2771,17 @@ export const privateDataAnchorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "party",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ConsentPartyNotMember",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "EmptyAccessLogHead",
     "type": "error"
@@ -2778,6 +2789,27 @@ export const privateDataAnchorsAbi = [
   {
     "inputs": [],
     "name": "EmptyAnchorField",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EmptyConsentField",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "party",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "purpose",
+        "type": "bytes32"
+      }
+    ],
+    "name": "NoConsentGrant",
     "type": "error"
   },
   {
@@ -2789,6 +2821,17 @@ export const privateDataAnchorsAbi = [
       }
     ],
     "name": "NotActiveNode",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
+    ],
+    "name": "NotControllerNode",
     "type": "error"
   },
   {
@@ -2814,6 +2857,43 @@ export const privateDataAnchorsAbi = [
       }
     ],
     "name": "AccessLogHeadAnchored",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "collection",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "subjectId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "party",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "purpose",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "granted",
+        "type": "bool"
+      }
+    ],
+    "name": "ConsentSet",
     "type": "event"
   },
   {
@@ -3069,6 +3149,45 @@ export const privateDataAnchorsAbi = [
       },
       {
         "internalType": "bytes32",
+        "name": "subjectId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "party",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "purpose",
+        "type": "bytes32"
+      }
+    ],
+    "name": "consent",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "granted",
+        "type": "bool"
+      },
+      {
+        "internalType": "uint64",
+        "name": "changedAt",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "collection",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
         "name": "keyId",
         "type": "bytes32"
       }
@@ -3274,6 +3393,39 @@ export const privateDataAnchorsAbi = [
         "type": "uint256"
       }
     ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "collection",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "subjectId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "party",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "purpose",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bool",
+        "name": "granted",
+        "type": "bool"
+      }
+    ],
+    "name": "setConsent",
+    "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   }

@@ -144,6 +144,12 @@ export class PrivacyChain {
     }
   }
 
+  /** A subject's consent (by keyed subject id) for a party and purpose of a collection; changedAt 0: never recorded. */
+  async consent(collection: string, subjectId: Hex, party: string, purpose: string): Promise<{ granted: boolean; changedAt: number }> {
+    const [granted, changedAt] = await this.read<readonly [boolean, bigint]>(PRIVATE_DATA_ANCHORS_ADDRESS, this.anchorsAbi, 'consent', [toBytes32(collection), subjectId, toBytes32(party), toBytes32(purpose)])
+    return { granted, changedAt: Number(changedAt) }
+  }
+
   /** The latest access-log head a node anchored with `anchorAccessLogHead` (count 0: none). */
   async accessLogHead(node: Address): Promise<{ head: Hex; count: number; blockNumber: number }> {
     const [head, count, blockNumber] = await this.read<readonly [Hex, bigint, bigint]>(PRIVATE_DATA_ANCHORS_ADDRESS, this.anchorsAbi, 'accessLogHead', [node])

@@ -9,6 +9,7 @@ import { RpcCallError, rpcCall } from '../rpc/http-client.js'
 import type { Address, Hex } from '../types.js'
 import type { AccessLogExport, Verification } from './access-log.js'
 import type { CollectionInfo } from './anchors.js'
+import type { ConsentInput, ConsentState } from './consent.js'
 import type { PutInput, PutResult, ReadResult } from './service.js'
 import type { RecordMeta } from './record.js'
 
@@ -72,6 +73,16 @@ export class PrivateDataClient {
 
   erasureStatus(collection: string, key: string): Promise<ErasureStatus> {
     return this.call('priv_getErasureStatus', [collection, key])
+  }
+
+  /** Records a subject's consent, or its withdrawal, for a consent-based grant (controlling party only). */
+  setConsent(input: ConsentInput): Promise<{ txHash: Hex; blockNumber: number }> {
+    return this.call('priv_setConsent', [input])
+  }
+
+  /** The subject's consent for every consent-based grant of the collection. */
+  consents(collection: string, subject: string): Promise<ConsentState[]> {
+    return this.call('priv_getConsents', [{ collection, subject }])
   }
 
   accessLog(subject: string): Promise<AccessLogExport> {

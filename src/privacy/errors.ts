@@ -18,3 +18,11 @@ export class PurposeNotAllowedError extends QuorateError {
 export class PrivateDataError extends QuorateError {
   override name = 'PrivateDataError'
 }
+
+/** A consent-based grant without the data subject's consent (never given, or withdrawn). */
+export class ConsentMissingError extends QuorateError {
+  override name = 'ConsentMissingError'
+  constructor(message: string) {
+    super('PRIVATE_CONSENT_MISSING', message)
+  }
+}

@@ -26,13 +26,15 @@ import type { Address, Hex } from '../types.js'
 import { Mutex } from '../util/mutex.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from './address.js'
 import { AccessLog, verifyAccessLogExport, type AccessEvent, type AccessLogExport, type AnchoredHead, type Verification } from './access-log.js'
-import { PrivacyChain, type CollectionInfo } from './anchors.js'
+import { PrivacyChain, type CollectionInfo, type MemberNode } from './anchors.js'
 import { CollectionKeys } from './collection-keys.js'
 import { DeliverySchema, mayHold, recipients, verifyDelivery, type Withheld } from './delivery.js'
 import { governanceArtifacts } from '../governance/artifacts.js'
+import { bytes32ToPartyId } from '../governance/decisions.js'
 import { chainLogHeadAnchor, LOG_HEAD_ABI, LogHeadAnchorer, type LogHeadAnchor } from './log-anchor.js'
 import { seal, type EncryptionKeyPair } from './envelope.js'
-import { NotMemberError, PrivateDataError, PurposeNotAllowedError } from './errors.js'
+import { basisFor, consentedSet, consentGrants, consentKey, consentRefusal, consentsOf, type ConsentInput, type ConsentState } from './consent.js'
+import { ConsentMissingError, NotMemberError, PrivateDataError, PurposeNotAllowedError } from './errors.js'
 import { ENCRYPTION_KEY_FILE, readEncryptionKeyFile } from './keys.js'
 import { encodeRecord, recordAad, recordHash, toBytes32, type PrivateRecord, type RecordMeta } from './record.js'
 import { appendReceipt, readReceipt, scanForErased, type ErasureScan } from './erasure-proof.js'
@@ -175,6 +177,8 @@ export class PrivacyService {
     void this.eraseLock.run(async () => {
       await this.reconcile()
       await this.confirmPending()
+      // Consent withdrawn while this node was down: drop what it held on it.
+      await this.dropUnconsented(await this.store.list())
     }).catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'private data reconciliation failed'))
   }
 
@@ -377,18 +381,24 @@ export class PrivacyService {
     await this.store.put(record)
     await this.record({ party: await this.myParty(), collection: c.id, key: record.key, subject: record.subject, purpose: purposes.join(','), action: 'write', outcome: 'granted', reason: '', ...(caller !== undefined ? { caller } : {}) })
     const others = (await this.chain.memberNodes(c.members)).filter((n) => n.address !== this.node.address)
-    const { send: members, withheld } = recipients(c, purposes, others)
-    if (withheld.length) this.logger.info({ collection: c.id, withheld: withheld.map((w) => w.node) }, 'private record withheld from members without a grant for its purposes')
+    const { send: members, withheld } = recipients(c, purposes, others, await this.consentedFor(c, ids.subjectId(record.subject)))
+    if (withheld.length) this.logger.info({ collection: c.id, withheld: withheld.map((w) => w.node) }, 'private record withheld from members without a grant (or consent) for its purposes')
+    const { delivered, pending } = await this.sendTo(members, record, hash)
+    return { collection: c.id, key: record.key, recordHash: hash, keyId: kid, expiresAt: record.expiresAt, txHash: txHash as Hex, delivered, pending, withheld }
+  }
+
+  /** Seals a record for each node, keeps it pending, and delivers it now where the node is connected. */
+  private async sendTo(nodes: readonly MemberNode[], record: PrivateRecord, hash: Hex): Promise<{ delivered: Address[]; pending: Address[] }> {
     const plaintext = encodeRecord(record)
-    const aad = recordAad(c.id, record.key, hash)
+    const aad = recordAad(record.collection, record.key, hash)
     const delivered: Address[] = []
     const pending: Address[] = []
     await Promise.all(
-      members.map(async (m) => {
+      nodes.map(async (m) => {
         try {
           const envelope = seal(hexToBytes(m.encryptionKey), plaintext, aad)
-          await this.store.addPending({ node: m.address, collection: c.id, key: record.key, envelope })
-          if (await this.deliver(m.address, { collection: c.id, key: record.key, envelope })) delivered.push(m.address)
+          await this.store.addPending({ node: m.address, collection: record.collection, key: record.key, envelope })
+          if (await this.deliver(m.address, { collection: record.collection, key: record.key, envelope })) delivered.push(m.address)
           else pending.push(m.address)
         } catch (err) {
           this.logger.warn({ node: m.address, err: errorMessage(err) }, 'cannot seal a record for a member node')
@@ -396,7 +406,13 @@ export class PrivacyService {
         }
       }),
     )
-    return { collection: c.id, key: record.key, recordHash: hash, keyId: kid, expiresAt: record.expiresAt, txHash: txHash as Hex, delivered, pending, withheld }
+    return { delivered, pending }
+  }
+
+  /** The (party, purpose) pairs of consent-based grants the subject consents to now (no chain read without such grants). */
+  private async consentedFor(c: CollectionInfo, subjectId: Hex): Promise<Set<string>> {
+    if (consentGrants(c.grants).length === 0) return new Set()
+    return consentedSet(await consentsOf(c.grants, subjectId, (sid, party, purpose) => this.chain.consent(c.id, sid, party, purpose)))
   }
 
   /** Sends one pending delivery; true once acknowledged (the pending copy is then dropped). */
@@ -409,8 +425,9 @@ export class PrivacyService {
       await this.store.removePending(node, d.collection, d.key)
       return true
     } catch (err) {
-      // Refused by rule (no longer a member, or no grant for the record's purposes): never retried.
-      if (err instanceof RemoteRequestError && (err.remoteCode === 'PRIVATE_NOT_MEMBER' || err.remoteCode === 'PRIVATE_PURPOSE_NOT_ALLOWED')) {
+      // Refused by rule (no longer a member, no grant or no consent for the record's purposes): never
+      // retried; a consent given later sends it again (followConsent).
+      if (err instanceof RemoteRequestError && (err.remoteCode === 'PRIVATE_NOT_MEMBER' || err.remoteCode === 'PRIVATE_PURPOSE_NOT_ALLOWED' || err.remoteCode === 'PRIVATE_CONSENT_MISSING')) {
         await this.store.removePending(node, d.collection, d.key)
         this.logger.info({ node, collection: d.collection, refused: err.remoteCode }, 'private record refused by the member node by rule; dropped')
         return false
@@ -454,7 +471,20 @@ export class PrivacyService {
       throw err
     }
     // Checked on the verified record: a writer cannot make this node hold what its party may not use.
-    if (!mayHold(c, party, record.purposes)) {
+    // A party holding it only on consent needs the subject's consent, read at this node's head (which
+    // may be a block behind the writer's, that saw the consent: a short wait covers that).
+    const sid = ids.subjectId(record.subject)
+    let consented = await this.consentedFor(c, sid)
+    const onConsent = mayHold(c, party, record.purposes, new Set(c.grants.map((g) => consentKey(g.party, g.purpose))))
+    for (let i = 0; i < 30 && onConsent && !mayHold(c, party, record.purposes, consented); i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      consented = await this.consentedFor(c, sid)
+    }
+    if (onConsent && !mayHold(c, party, record.purposes, consented)) {
+      this.logger.warn({ from, collection: d.collection, purposes: record.purposes }, 'refused a private record this party may hold only with the subject\'s consent, which it has not')
+      throw new ConsentMissingError(`party "${party}" may hold record ${d.collection}/${d.key} only with the data subject's consent for ${record.purposes.join(', ')}, which is not given: not stored`)
+    }
+    if (!mayHold(c, party, record.purposes, consented)) {
       this.logger.warn({ from, collection: d.collection, purposes: record.purposes }, 'refused a private record collected for no purpose granted to this party')
       throw new PurposeNotAllowedError(`party "${party}" holds no grant for any purpose of this record (${record.purposes.join(', ')}) in collection "${c.id}": not stored`)
     }
@@ -480,10 +510,18 @@ export class PrivacyService {
     if (meta && namedSubject !== undefined && namedSubject !== meta.subject) return refuse(new PrivateDataError('INVALID_INPUT', `record "${key}" is not about the subject named`))
     const c = await this.collection(collectionId)
     if (!c.members.includes(party)) return refuse(new NotMemberError(collectionId, party || this.node.address))
-    const granted = c.grants.find((g) => g.party === party && g.purpose === purpose)
-    if (!granted) {
+    const basis = basisFor(c.grants, party, purpose)
+    if (basis.kind === 'none') {
       const mine = c.grants.filter((g) => g.party === party).map((g) => g.purpose)
       return refuse(new PurposeNotAllowedError(`purpose "${purpose}" is not allowed for party "${party}" in collection "${collectionId}" (allowed: ${mine.join(', ') || 'none'})`))
+    }
+    // A grant resting on consent needs the subject's consent on chain now. Without a subject (a
+    // record not held, none named) the read is refused below: there is nothing to read.
+    let legalBasis = basis.kind === 'other' ? basis.basis : 'consent'
+    if (basis.kind === 'consent' && subject !== '') {
+      const consent = await this.chain.consent(c.id, (await this.collectionKeys.ids(c.id)).subjectId(subject), party, purpose)
+      if (!consent.granted) return refuse(new ConsentMissingError(consentRefusal(consent, 'the data subject', party, purpose, c.id)))
+      legalBasis = `consent (given at ${new Date(consent.changedAt * 1000).toISOString()})`
     }
     const record = await this.store.get(collectionId, key)
     if (!record) {
@@ -492,7 +530,7 @@ export class PrivacyService {
     }
     if (!record.purposes.includes(purpose)) return refuse(new PurposeNotAllowedError(`record "${key}" was not collected for purpose "${purpose}" (its purposes: ${record.purposes.join(', ')})`))
     if (record.expiresAt <= now()) return refuse(new PrivateDataError('RESOURCE_NOT_FOUND', `record "${key}" is past its retention and is being purged`))
-    await this.record({ party, collection: collectionId, key, subject: record.subject, purpose, action: 'read', outcome: 'granted', reason: `legal basis: ${granted.basis}`, ...by })
+    await this.record({ party, collection: collectionId, key, subject: record.subject, purpose, action: 'read', outcome: 'granted', reason: `legal basis: ${legalBasis}`, ...by })
     return { collection: record.collection, key: record.key, subject: record.subject, purposes: record.purposes, data: record.data, expiresAt: record.expiresAt, writer: record.writer, writtenAt: record.writtenAt, recordHash: recordHash(record) }
   }
 
@@ -500,6 +538,32 @@ export class PrivacyService {
   async list(collectionId: string): Promise<Omit<RecordMeta, 'subject'>[]> {
     await this.membership(collectionId)
     return (await this.store.list(collectionId)).map(({ subject: _s, ...rest }) => rest)
+  }
+
+  /**
+   * Records a data subject's consent, or its withdrawal, for a member party and a purpose the
+   * collection grants it on the basis "consent" (controller party only), once final on chain.
+   */
+  async setConsent(input: ConsentInput): Promise<{ txHash: Hex; blockNumber: number }> {
+    const { c, party } = await this.membership(input.collection)
+    if (party !== c.controller) throw new PrivateDataError('PRIVATE_NOT_CONTROLLER', `only the controlling party "${c.controller}" may record consent in collection "${c.id}"`)
+    if (!c.members.includes(input.party)) throw new NotMemberError(c.id, input.party)
+    const onConsent = consentGrants(c.grants)
+    if (!onConsent.some((g) => g.party === input.party && g.purpose === input.purpose)) {
+      const mine = onConsent.filter((g) => g.party === input.party).map((g) => g.purpose)
+      throw new PrivateDataError('PRIVATE_NO_CONSENT_GRANT', `collection "${c.id}" holds no grant with basis "consent" for party "${input.party}" and purpose "${input.purpose}" (its consent-based purposes: ${mine.join(', ') || 'none'})`)
+    }
+    const ids = await this.collectionKeys.ids(c.id)
+    const { txHash, blockNumber } = await this.chain.send('setConsent', [toBytes32(c.id), ids.subjectId(input.subject), toBytes32(input.party), toBytes32(input.purpose), input.granted])
+    this.logger.info({ collection: c.id, party: input.party, purpose: input.purpose, granted: input.granted, block: blockNumber }, 'recorded a consent change on chain')
+    return { txHash: txHash as Hex, blockNumber }
+  }
+
+  /** The subject's consent for every consent-based grant of the collection (member nodes: the subject id is keyed). */
+  async getConsents(collectionId: string, subject: string): Promise<ConsentState[]> {
+    const { c } = await this.membership(collectionId)
+    const ids = await this.collectionKeys.ids(c.id)
+    return consentsOf(c.grants, ids.subjectId(subject), (sid, party, purpose) => this.chain.consent(c.id, sid, party, purpose))
   }
 
   /** Asks every member to erase a record or all records of a subject (controller party only). */
@@ -567,6 +631,13 @@ export class PrivacyService {
       for (const log of receipt.logs) {
         if (bytesToHex(log[0]).toLowerCase() !== PRIVATE_DATA_ANCHORS_ADDRESS) continue
         const ev = this.decode({ topics: log[1].map((t) => bytesToHex(t) as Hex), data: bytesToHex(log[2]) as Hex })
+        if (ev?.eventName === 'ConsentSet') {
+          const a = ev.args as unknown as { collection: Hex; subjectId: Hex; party: Hex; purpose: Hex; granted: boolean }
+          void this.followConsent(a.collection, a.subjectId, bytes32ToPartyId(a.party), a.granted).catch((err: unknown) =>
+            this.logger.error({ err: errorMessage(err) }, 'consent change not followed through'),
+          )
+          continue
+        }
         if (ev?.eventName !== 'ErasureRequested') continue
         const args = ev.args as unknown as { id: bigint; collection: Hex; keyId: Hex; subjectId: Hex }
         void this.eraseLock
@@ -589,6 +660,63 @@ export class PrivacyService {
     if (held.length === 0 && kid !== `0x${'00'.repeat(32)}`) await this.store.markToConfirm([{ collection: collection.id, keyId: kid, request: requestId, since: now() }])
     this.logger.info({ request: requestId, collection: collection.id, records: held.length }, 'erased private records; confirming on chain')
     await this.confirmPending()
+  }
+
+  /**
+   * Follow-through of a ConsentSet event. Withdrawn, on a node of that party: the copies of the
+   * subject's records it held only on that consent are dropped. Given, on the node that wrote
+   * records of the subject: they are sealed and sent to that party's nodes that may now hold them.
+   */
+  private async followConsent(collection32: Hex, subjectId: Hex, consentParty: string, granted: boolean): Promise<void> {
+    const c = (await this.collections()).find((x) => toBytes32(x.id) === collection32)
+    if (!c) return
+    const party = await this.chain.partyOf(this.node.address)
+    if (!party || !c.members.includes(party)) return
+    const ids = await this.collectionKeys.ids(c.id)
+    const held = (await this.store.list(c.id)).filter((m) => ids.subjectId(m.subject) === subjectId)
+    if (held.length === 0) return
+    if (!granted) {
+      if (consentParty === party) await this.eraseLock.run(() => this.dropUnconsented(held))
+      return
+    }
+    const me = this.node.address.toLowerCase()
+    const written = held.filter((m) => m.writer.toLowerCase() === me)
+    if (written.length === 0) return
+    const consented = await this.consentedFor(c, subjectId)
+    const nodes = (await this.chain.memberNodes([consentParty])).filter((n) => n.address !== me)
+    for (const m of written) {
+      if (!mayHold(c, consentParty, m.purposes, consented)) continue
+      const record = await this.store.get(c.id, m.key)
+      if (!record) continue
+      const { delivered, pending } = await this.sendTo(nodes, record, m.recordHash)
+      this.logger.info({ collection: c.id, party: consentParty, delivered, pending }, 'consent given: sent a private record to the nodes that may now hold it')
+    }
+  }
+
+  /**
+   * Drops (as an erasure does, without tombstone or confirmation: the record is not erased and may
+   * come back with consent) the held records this node's party may hold only on a subject's consent
+   * that is not given now. The writer keeps its own copy (it sends the record again on consent).
+   */
+  private async dropUnconsented(held: readonly RecordMeta[]): Promise<void> {
+    const party = await this.chain.partyOf(this.node.address)
+    if (!party) return
+    const me = this.node.address.toLowerCase()
+    const byCollection = new Map((await this.chain.collections()).map((c) => [c.id, c]))
+    const drop: RecordMeta[] = []
+    for (const m of held) {
+      const c = byCollection.get(m.collection)
+      if (!c || m.writer.toLowerCase() === me || consentGrants(c.grants).length === 0) continue
+      const allConsent = new Set(c.grants.map((g) => consentKey(g.party, g.purpose)))
+      if (!mayHold(c, party, m.purposes, allConsent)) continue
+      if (!mayHold(c, party, m.purposes, await this.consentedFor(c, (await this.collectionKeys.ids(c.id)).subjectId(m.subject)))) drop.push(m)
+    }
+    if (drop.length === 0) return
+    await this.store.erase(drop, 'consent withdrawn', now(), { tombstone: false })
+    for (const m of drop) {
+      await this.record({ party, collection: m.collection, key: m.key, subject: m.subject, purpose: '', action: 'purge', outcome: 'granted', reason: `consent withdrawn: party "${party}" may hold this record only with the data subject's consent for ${m.purposes.join(', ')}` })
+    }
+    this.logger.info({ records: drop.length }, 'dropped private records held only on a consent that was withdrawn')
   }
 
   /**

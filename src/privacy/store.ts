@@ -192,11 +192,14 @@ export class PrivateStore {
    * deliveries go in one batch with the tombstones and the "to confirm" markers (`confirm`, one per
    * record: its keyId and request), and the database is rewritten so the bytes are gone from disk.
    * Returns, per record, fingerprints of every destroyed sequence (for the erasure receipt).
+   * `tombstone: false` (a copy dropped because consent was withdrawn: the record is not erased and
+   * may be delivered again) leaves no tombstone.
    */
   erase(
     records: { collection: string; key: string; recordHash: Hex; confirm?: { keyId: Hex; request: number; kind?: ConfirmKind } }[],
     reason: string,
     now: number,
+    opts: { tombstone?: boolean } = {},
   ): Promise<{ collection: string; recordHash: Hex; fingerprints: Fingerprint[] }[]> {
     return this.lock.run(async () => {
       if (records.length === 0) return []
@@ -221,7 +224,7 @@ export class PrivateStore {
         // Crypto-shredding: from here on no copy of the ciphertext can be opened.
         await this.vault.destroy(k)
         ops.push({ type: 'del', key: `m!${k}` }, { type: 'del', key: `c!${k}` })
-        ops.push({ type: 'put', key: `e!${hid(r.collection, r.key)}`, value: JSON.stringify({ recordHash: r.recordHash, erasedAt: now, reason } satisfies Tombstone) })
+        if (opts.tombstone !== false) ops.push({ type: 'put', key: `e!${hid(r.collection, r.key)}`, value: JSON.stringify({ recordHash: r.recordHash, erasedAt: now, reason } satisfies Tombstone) })
         if (r.confirm) {
           const t: ToConfirm = { collection: r.collection, keyId: r.confirm.keyId, kind: r.confirm.kind ?? 'deletion', request: r.confirm.request, since: now, attempts: 0, nextAttemptAt: 0 }
           ops.push({ type: 'put', key: confirmKey(t), value: JSON.stringify(t) })

@@ -60,6 +60,9 @@ const ErasureSchema = strictParams({ collection: shortId, key: recordKey.optiona
   message: 'name either "key" or "subject", not both',
 })
 
+const ConsentSchema = strictParams({ collection: shortId, subject: subjectId, party: shortId, purpose: shortId, granted: z.boolean() })
+const ConsentsQuerySchema = strictParams({ collection: shortId, subject: subjectId })
+
 export function privMethods(privacy: PrivacyService): RpcMethods {
   return {
     priv_getCollections: noParams(() => privacy.collections()),
@@ -81,6 +84,8 @@ export function privMethods(privacy: PrivacyService): RpcMethods {
     })),
     priv_getAccessLog: method(z.tuple([subjectId]), ([subject]) => privacy.accessLog(subject)),
     priv_verifyAccessLog: method(z.tuple([z.unknown().optional()]), ([exported]) => privacy.verifyAccessLog(exported)),
+    priv_setConsent: method(z.tuple([ConsentSchema]), ([input]) => privacy.setConsent(input)),
+    priv_getConsents: method(z.tuple([ConsentsQuerySchema]), ([q]) => privacy.getConsents(q.collection, q.subject)),
     priv_getEncryptionKey: noParams(() => privacy.encryptionPublicKey),
   }
 }

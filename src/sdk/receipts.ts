@@ -2,7 +2,9 @@
  * Waits for many transactions at once without asking the ledger about each one on every tick:
  * one loop per client follows the head, reads each new block's transaction hashes, and fetches
  * a receipt only for the hashes someone waits for. A hash is also looked up once when the wait
- * starts, so a transaction included before the wait began is found too.
+ * starts, so a transaction included before the wait began is found too, and again now and then
+ * while it is waited for: that first look can miss a transaction the ledger included a moment before
+ * it indexed the receipt (Anvil under load), after the loop had already read that block.
  */
 import type { Hash, PublicClient, TransactionReceipt } from 'viem'
 
@@ -17,8 +19,12 @@ interface Waiter {
   reject(err: unknown): void
 }
 
+/** How often a hash still waited for is looked up on its own, besides the block scan. */
+const LOOKUP_EVERY_MS = 2_000
+
 export function createReceiptWatcher(client: PublicClient, pollingInterval: number): ReceiptWatcher {
   const waiting = new Map<string, Waiter[]>()
+  const lookedUp = new Map<string, number>()
   let lastSeen: bigint | undefined
   let timer: NodeJS.Timeout | undefined
   let busy = false
@@ -27,11 +33,21 @@ export function createReceiptWatcher(client: PublicClient, pollingInterval: numb
     const ws = waiting.get(hash)
     if (!ws) return
     waiting.delete(hash)
+    lookedUp.delete(hash)
     for (const w of ws) w.resolve(receipt)
   }
   const failAll = (err: unknown) => {
     for (const ws of waiting.values()) for (const w of ws) w.reject(err)
     waiting.clear()
+    lookedUp.clear()
+  }
+
+  const lookUp = (key: string) => {
+    lookedUp.set(key, Date.now())
+    client.getTransactionReceipt({ hash: key as Hash }).then(
+      (r) => settle(key, r),
+      () => undefined, // not yet included: the loop finds it
+    )
   }
 
   async function tick(): Promise<void> {
@@ -47,6 +63,8 @@ export function createReceiptWatcher(client: PublicClient, pollingInterval: numb
         for (const r of receipts) settle(r.transactionHash.toLowerCase(), r)
         lastSeen = n
       }
+      const now = Date.now()
+      for (const key of waiting.keys()) if (now - (lookedUp.get(key) ?? 0) >= LOOKUP_EVERY_MS) lookUp(key)
       failures = 0
     } catch (err) {
       // The ledger did not answer: keep trying a few ticks, then fail the waits.
@@ -78,10 +96,7 @@ export function createReceiptWatcher(client: PublicClient, pollingInterval: numb
         waiting.set(key, list)
       })
       ensureLoop()
-      client.getTransactionReceipt({ hash }).then(
-        (r) => settle(key, r),
-        () => undefined, // not yet included: the loop finds it
-      )
+      lookUp(key)
       return p
     },
     stop(): void {

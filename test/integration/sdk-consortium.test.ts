@@ -6,8 +6,6 @@
  * each action answers NotSupportedByFabric, both when the fabric says so up front and when a
  * ledger turns out not to have the method.
  */
-import { createPublicClient, createWalletClient, http } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devAccounts } from '../../src/crypto/dev-accounts.js'
 import type { NetworkNode } from '../../src/node/init.js'
@@ -15,6 +13,7 @@ import {
   erasePrivateData,
   exportAccessLog,
   getChainParameters,
+  getConsents,
   getErasureStatus,
   getNodes,
   getParties,
@@ -24,9 +23,9 @@ import {
   getProposals,
   propose,
   putPrivateData,
+  setConsent,
   verifyAccessLog,
   vote,
-  type ConsortiumCapabilities,
   type ConsortiumClient,
 } from '../../src/sdk/consortium/index.js'
 import { LedgerError, NotSupportedByFabric, type LedgerErrorCode } from '../../src/sdk/errors.js'
@@ -35,30 +34,13 @@ import { startAnvil, type AnvilNode } from '../helpers/anvil.js'
 import { TestNetwork } from '../helpers/network.js'
 import { waitFor } from '../helpers/node-process.js'
 import { privacyConsortium } from '../helpers/privacy-consortium.js'
+import { clientOf } from '../helpers/consortium-client.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const PARTIES = ['hospital', 'insurer', 'outsider'] as const
 const [HOSPITAL, INSURER, OUTSIDER] = [0, 1, 2] as const
 const accounts = devAccounts(6)
 const admins = accounts.slice(0, 3).map((a) => a.address as Address)
-const QUORATE: ConsortiumCapabilities = { fabric: 'quorate', privateData: true, accessLog: true, governance: true }
-
-/** A ConsortiumClient over plain viem clients: what the SDK's LedgerClient provides. */
-function clientOf(url: string, key: Hex | undefined, caps: ConsortiumCapabilities = QUORATE): ConsortiumClient {
-  const transport = http(url)
-  const pub = createPublicClient({ transport, pollingInterval: 100 })
-  const account = key ? privateKeyToAccount(key) : undefined
-  const wallet = createWalletClient({ transport, ...(account ? { account } : {}) })
-  const request = pub.request as unknown as (args: { method: string; params: readonly unknown[] }) => Promise<unknown>
-  return {
-    capabilities: async () => caps,
-    request: <T,>(method: string, params: readonly unknown[] = []) => request({ method, params }) as Promise<T>,
-    public: pub,
-    wallet,
-    account,
-  }
-}
-
 async function codeOf(p: Promise<unknown>): Promise<LedgerErrorCode | string> {
   const err = await p.then(
     () => undefined,
@@ -183,6 +165,8 @@ describe('consortium actions on a fabric without them (Anvil)', () => {
       ['getPrivateData', getPrivateData(evm, { collection: 'c', key: 'k', purpose: 'p' })],
       ['erasePrivateData', erasePrivateData(evm, { collection: 'c', key: 'k' })],
       ['exportAccessLog', exportAccessLog(evm, { subject: 's' })],
+      ['setConsent', setConsent(evm, { collection: 'c', subject: 's', party: 'p', purpose: 'q', granted: true })],
+      ['getConsents', getConsents(evm, { collection: 'c', subject: 's' })],
       ['getParties', getParties(evm)],
       ['getNodes', getNodes(evm)],
       ['getProposals', getProposals(evm)],
@@ -197,7 +181,7 @@ describe('consortium actions on a fabric without them (Anvil)', () => {
     }
     // A ledger that claims the features but has no such methods: the same error, from the answer.
     const claims = clientOf(anvil.rpcUrl, accounts[0]!.privateKey as Hex, { fabric: 'evm', privateData: true, accessLog: true, governance: true })
-    for (const p of [getParties(claims), getPrivateData(claims, { collection: 'c', key: 'k', purpose: 'p' })]) {
+    for (const p of [getParties(claims), getPrivateData(claims, { collection: 'c', key: 'k', purpose: 'p' }), setConsent(claims, { collection: 'c', subject: 's', party: 'p', purpose: 'q', granted: false })]) {
       expect(await p.catch((e: unknown) => e)).toBeInstanceOf(NotSupportedByFabric)
     }
   })

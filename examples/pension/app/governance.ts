@@ -4,7 +4,7 @@
  * reaches the threshold executes it). Each admin account sends one transaction at a time.
  */
 import { getProposal, propose, vote, type DecisionArgs, type LedgerClient } from 'quorate/sdk'
-import { LedgerError } from 'quorate/sdk'
+import { isLedgerError, LedgerError } from 'quorate/sdk'
 
 export interface Voter {
   party: string
@@ -31,9 +31,18 @@ export interface Decided {
 export async function decide(sponsor: Voter, voters: readonly Voter[], decision: DecisionArgs, description: string): Promise<Decided> {
   const { id } = await queued(sponsor.client, () => propose(sponsor.client, { decision, description }))
   for (const voter of voters) {
-    const before = await getProposal(voter.client, { id })
-    if (before.state !== 'open') break
-    await queued(voter.client, () => vote(voter.client, { id, support: true }))
+    const open = await queued(voter.client, async () => {
+      if ((await getProposal(voter.client, { id })).state !== 'open') return false
+      try {
+        await vote(voter.client, { id, support: true })
+      } catch (err) {
+        // Decided (or voted) in the meantime by a vote of another party: nothing left to do.
+        if (isLedgerError(err, 'NOT_PERMITTED') && /ProposalDecided|AlreadyVoted/.test(err.message)) return false
+        throw err
+      }
+      return true
+    })
+    if (!open) break
   }
   const after = await getProposal(sponsor.client, { id })
   if (after.state !== 'approved') throw new LedgerError('NOT_PERMITTED', `proposal #${id} (${decision.decision}) is ${after.state}, not approved`)

@@ -8,6 +8,7 @@ import {
   deployContract,
   erasePrivateData,
   exportAccessLog,
+  getConsents,
   getErasureStatus,
   getPrivateData,
   isLedgerError,
@@ -15,16 +16,17 @@ import {
   readBatch,
   readContract,
   requireCapability,
+  setConsent,
   verifyAccessLog,
   waitForFinal,
   writeContract,
+  type Consent,
   type LedgerClient,
 } from 'quorate/sdk'
 import { concat, keccak256, stringToHex, toHex, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { contributionsArtifact, participantRegistryArtifact, statementsArtifact, valueTransferArtifact } from './artifacts.js'
 import { createPensionClients, closePensionClients, type PensionClients } from './clients.js'
-import { getConsents, setConsent, type ConsentRecord } from './consent.js'
 import { FUND_IDS, MEMBER_IDS, PARTY_IDS, type ContractAddresses, type FundId, type MemberId, type PartyId, type PensionDeployment } from './deployment.js'
 
 export const PURPOSES = {
@@ -96,6 +98,7 @@ export interface StatementCheck {
 export interface AccessLogLine {
   party: string
   node: Address
+  /** Unix seconds. */
   time: number
   action: string
   outcome: 'granted' | 'refused'
@@ -224,6 +227,11 @@ export class PensionApp {
     return JSON.parse(record.data) as Person
   }
 
+  /** A fund declares it holds entitlements for an enrolled participant (e.g. from an earlier job). */
+  async addHolder(fund: FundId, participant: Hex): Promise<void> {
+    await this.send(fund, { address: this.contracts.registry, abi: participantRegistryArtifact.abi, functionName: 'addHolder', args: [participant] })
+  }
+
   async holders(participant: Hex): Promise<FundId[]> {
     const list = await readContract(this.client('regulator'), { address: this.contracts.registry, abi: participantRegistryArtifact.abi, functionName: 'holdersOf', args: [participant] })
     return list.map((a) => this.fundOf(a)).filter((f): f is FundId => (FUND_IDS as readonly string[]).includes(f))
@@ -289,7 +297,7 @@ export class PensionApp {
   // ---- statements -------------------------------------------------------------------------------
 
   /** Builds a fund's yearly statement of a participant from the chain's contributions and the fund's personal data. */
-  async buildStatement(fund: FundId, participant: Hex, year: number, person: Pick<Person, 'name' | 'birthDate'>): Promise<StatementDocument> {
+  async buildStatement(fund: FundId, participant: Hex, year: number, person: Pick<Person, 'name' | 'birthDate'>, opts: { accruedBeforeCents?: bigint } = {}): Promise<StatementDocument> {
     const own = (await this.contributions({ participant, reader: fund })).filter((c) => c.fund === fund && c.status === 'acknowledged' && Math.floor(c.period / 100) === year)
     const total = own.reduce((s, c) => s + c.amountCents, 0n)
     return {
@@ -300,7 +308,7 @@ export class PensionApp {
       birthDate: person.birthDate,
       contributionsCents: total.toString(),
       // A toy accrual rule for the example: 1.75 % of the contributions a year as pension.
-      accruedPensionCents: ((total * 175n) / 10_000n).toString(),
+      accruedPensionCents: ((opts.accruedBeforeCents ?? 0n) + (total * 175n) / 10_000n).toString(),
       issued: `${year + 1}-01-31`,
     }
   }
@@ -442,12 +450,16 @@ export class PensionApp {
 
   // ---- consent, access log, erasure --------------------------------------------------------------
 
-  /** The participant grants or revokes the adviser's (insurer's) purpose-bound access, set on the controller's node. */
+  /**
+   * The participant grants or revokes the adviser's (insurer's) purpose-bound access, recorded by
+   * the controller's node: the insurer's node then receives (or drops) the participant's records
+   * and lets reads for retirement advice through (or refuses them).
+   */
   async setAdviceConsent(participant: Hex, granted: boolean): Promise<void> {
     await setConsent(this.client('pensionfund'), { collection: this.deployment.collection, subject: participant, party: 'insurer', purpose: PURPOSES.advice, granted })
   }
 
-  async consents(participant: Hex): Promise<ConsentRecord[]> {
+  async consents(participant: Hex): Promise<Consent[]> {
     return getConsents(this.client('pensionfund'), { collection: this.deployment.collection, subject: participant })
   }
 

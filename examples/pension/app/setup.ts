@@ -5,10 +5,10 @@
  * (SetCollection) with a purpose and legal basis per party. On a fabric without governance or
  * private data those steps throw NotSupportedByFabric; the public ones (deployment) run anyway.
  */
-import { getParties, isLedgerError, requireCapability, type DecisionArgs, type LedgerClient } from 'quorate/sdk'
+import { createLedgerClient, getParties, isLedgerError, requireCapability, type DecisionArgs, type LedgerClient } from 'quorate/sdk'
 import type { Address, Hex } from 'viem'
 import { contributionsArtifact, participantRegistryArtifact, statementsArtifact, valueTransferArtifact } from './artifacts.js'
-import type { PensionClients } from './clients.js'
+import { fabricFor, type PensionClients } from './clients.js'
 import type { ContractAddresses, FundId, PartyId } from './deployment.js'
 import { decide, type Voter } from './governance.js'
 import { COLLECTION, PURPOSES, deployPensionContracts } from './pension.js'
@@ -61,7 +61,10 @@ export async function admitFund(clients: PensionClients, request: JoinRequest, p
       validator: false,
       ...(request.node.encryptionKey ? { encryptionKey: request.node.encryptionKey } : {}),
     }
-    const p = await decide(sponsor, voters(clients, ['fundb', ...FOUNDERS]), decision, `Node of ${request.party.name} (not a validator)`)
+    // The new party votes too, through the sponsor's node: its own node is not admitted yet.
+    const newcomerKey = clients.fundb.config.adminKey
+    const newcomer = newcomerKey ? createLedgerClient({ fabric: fabricFor('quorate', clients.pensionfund.config.rpcUrl), account: newcomerKey, pollingInterval: 100 }) : undefined
+    const p = await decide(sponsor, [...(newcomer ? [{ party: 'fundb', client: newcomer }] : []), ...voters(clients, FOUNDERS)], decision, `Node of ${request.party.name} (not a validator)`).finally(() => newcomer?.close())
     progress(`AddNode ${request.node.address} (${request.party.id}): proposal #${p.id} approved with ${p.yes} yes`)
   }
 }

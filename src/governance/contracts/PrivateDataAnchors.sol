@@ -25,6 +25,11 @@ import {GovernanceViews} from "./GovernanceViews.sol";
 /// - New checks use custom errors; the older require strings are kept because clients and tests
 ///   match them.
 /// - An erased key is never anchored again: the evidence of its erasure must not be overwritten.
+/// - Consent (GDPR Art. 7) is recorded by the controlling party's nodes, per keyed subject id,
+///   party and purpose, and only for a grant of the collection whose legal basis is "consent": the
+///   members' nodes read it at their head before they let a consent-based read through or hold a
+///   record. Party and purpose are in clear (they are the collection's grants, public anyway); the
+///   subject is the keyed subject id, so the chain shows that someone consented, never who.
 contract PrivateDataAnchors {
     address internal constant GOVERNANCE = 0x0000000000000000000000000000000000001000;
     uint256 internal constant MAX_KEYS_PER_CONFIRMATION = 100;
@@ -71,6 +76,26 @@ contract PrivateDataAnchors {
     /// An anchor needs a key id, record hash, subject id and purposes commitment.
     error EmptyAnchorField();
 
+    /// setConsent was sent by a key that is not an active node of the collection's controlling party.
+    error NotControllerNode(address sender);
+    /// Consent can only be recorded for a member party of the collection.
+    error ConsentPartyNotMember(bytes32 party);
+    /// The collection holds no grant with legal basis "consent" for this party and purpose.
+    error NoConsentGrant(bytes32 party, bytes32 purpose);
+    /// setConsent needs a subject id, a party and a purpose.
+    error EmptyConsentField();
+
+    /// The consent of one data subject (keyed subject id) for one party and purpose.
+    struct Consent {
+        bool granted;
+        /// Block time of the last change (0: never recorded, i.e. not granted).
+        uint64 changedAt;
+    }
+
+    event ConsentSet(bytes32 indexed collection, bytes32 indexed subjectId, bytes32 indexed party, bytes32 purpose, bool granted);
+
+    bytes32 internal constant CONSENT_BASIS = "consent";
+
     struct AccessLogHead {
         bytes32 head;
         uint64 count;
@@ -88,6 +113,8 @@ contract PrivateDataAnchors {
     /// _confirmers: the record stays live for the remaining members).
     mapping(bytes32 => address[]) private _removalPurgers;
     mapping(bytes32 => mapping(address => bool)) private _removalPurged;
+    /// keccak(collection, subjectId, party, purpose) => consent.
+    mapping(bytes32 => Consent) private _consents;
 
     /// @notice Anchors (or replaces) a record. Only an active node of a member party may anchor.
     function anchor(
@@ -196,6 +223,34 @@ contract PrivateDataAnchors {
                 emit RemovalPurgeConfirmed(collection, keyIds[i], msg.sender);
             }
         }
+    }
+
+    /// @notice Records a data subject's consent, or its withdrawal, for a party and a purpose of a
+    /// collection. Only an active node of the collection's controlling party may, only for a member
+    /// party, and only where the collection grants that purpose to that party on the basis "consent".
+    function setConsent(bytes32 collection, bytes32 subjectId, bytes32 party, bytes32 purpose, bool granted) external {
+        if (subjectId == bytes32(0) || party == bytes32(0) || purpose == bytes32(0)) revert EmptyConsentField();
+        GovernanceState.Collection memory c = _collection(collection);
+        bytes32 sender = _nodeParty(msg.sender);
+        if (sender == bytes32(0) || sender != c.controller) revert NotControllerNode(msg.sender);
+        bool member = false;
+        for (uint256 i = 0; i < c.members.length; i++) if (c.members[i] == party) member = true;
+        if (!member) revert ConsentPartyNotMember(party);
+        bool grant = false;
+        for (uint256 i = 0; i < c.grantParties.length; i++) {
+            if (c.grantParties[i] == party && c.grantPurposes[i] == purpose && c.grantBases[i] == CONSENT_BASIS) grant = true;
+        }
+        if (!grant) revert NoConsentGrant(party, purpose);
+        Consent storage k = _consents[keccak256(abi.encode(collection, subjectId, party, purpose))];
+        k.granted = granted;
+        k.changedAt = uint64(block.timestamp);
+        emit ConsentSet(collection, subjectId, party, purpose, granted);
+    }
+
+    /// A subject's consent for a party and purpose (not granted, changedAt 0 when never recorded).
+    function consent(bytes32 collection, bytes32 subjectId, bytes32 party, bytes32 purpose) external view returns (bool granted, uint64 changedAt) {
+        Consent storage k = _consents[keccak256(abi.encode(collection, subjectId, party, purpose))];
+        return (k.granted, k.changedAt);
     }
 
     /// The nodes of removed parties that confirmed purging a record.

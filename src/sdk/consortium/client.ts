@@ -5,8 +5,10 @@
  *
  * Every error leaves as a LedgerError. Quorate answers refusals with JSON-RPC -32003 (transaction
  * rejected) whatever refused: here the method's namespace says which. A `priv_*` refusal means the
- * caller's party is not a member of the collection or may not use that purpose (NOT_A_MEMBER),
- * except the controller-only erasure request (NOT_PERMITTED); a governance refusal is NOT_PERMITTED.
+ * caller's party is not a member of the collection or may not use that purpose, or the data
+ * subject's consent for it is missing (NOT_A_MEMBER), except the controller-only erasure request and
+ * consent record and a consent for a grant not based on consent (NOT_PERMITTED); a governance
+ * refusal is NOT_PERMITTED.
  */
 import { BaseError, RpcRequestError, type LocalAccount, type PublicClient, type WalletClient } from 'viem'
 import { LedgerError, NotSupportedByFabric, type LedgerErrorCode } from '../errors.js'
@@ -65,7 +67,8 @@ export function consortiumError(err: unknown, fabric: string, method: string): L
 function codeOf(rpcCode: number, message: string, method: string): LedgerErrorCode {
   switch (rpcCode) {
     case -32003:
-      if (method.startsWith('priv_')) return /only the controlling party/.test(message) ? 'NOT_PERMITTED' : 'NOT_A_MEMBER'
+      // Not the controller (erasure, consent), or no consent-based grant to record consent for: not permitted.
+      if (method.startsWith('priv_')) return /only the controlling party|no grant with basis "consent"/.test(message) ? 'NOT_PERMITTED' : 'NOT_A_MEMBER'
       return 'NOT_PERMITTED'
     case -32001:
       return 'NOT_FOUND'

@@ -2,6 +2,7 @@
 export { consortiumError, requireFeature, type ConsortiumCapabilities, type ConsortiumClient, type ConsortiumFeature, type Wire } from './client.js'
 export { erasePrivateData, getErasureStatus, getPrivateCollections, getPrivateData, putPrivateData } from './privateData.js'
 export type { ErasePrivateDataParameters, ErasureStatus, GetPrivateDataParameters, PrivateCollection, PrivateRecord, PutPrivateDataParameters, PutPrivateDataResult } from './privateData.js'
+export { getConsents, setConsent, type Consent, type SetConsentParameters, type SetConsentResult } from './consent.js'
 export { exportAccessLog, verifyAccessLog, type AccessLogExport } from './accessLog.js'
 export { getChainParameters, getNodes, getParties, getPolicies, getProposal, getProposals } from './governance.js'
 export type { ChainParameters, ConsortiumNode, Party, Policy, Proposal, ProposalState } from './governance.js'

@@ -116,4 +116,20 @@ describe('private record and store', () => {
     expect((await again.toConfirm()).map((t) => t.kind)).toEqual(['deletion', 'deletion'])
     await again.close()
   })
+
+  it('a copy dropped without a tombstone (consent withdrawn) is gone from disk and may be stored again', async () => {
+    const tmp = await tempDir()
+    cleanup = tmp.cleanup
+    const dir = join(tmp.dir, 'private')
+    const store = await openPrivateStore(dir, generatePrivateKey())
+    const meta = await store.put(record('k1', 'held-on-consent', { subject: 'subj-consenting' }))
+    await store.erase([meta], 'consent withdrawn', 125, { tombstone: false })
+    expect(await store.get('patients', 'k1')).toBeUndefined()
+    expect(await store.tombstone('patients', 'k1')).toBeUndefined()
+    expect(await store.toConfirm()).toEqual([])
+    expect(await folderContains(dir, 'subj-consenting')).toBe(false)
+    await store.put(record('k1', 'held-on-consent', { subject: 'subj-consenting' }))
+    expect((await store.get('patients', 'k1'))?.data).toBe('held-on-consent')
+    await store.close()
+  })
 })
