@@ -7,7 +7,7 @@
  * ledger is pension-portal.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startPortalServer, type RunningPortal } from '../../examples/pension/portal/server.js'
+import { startPortalServer, type RunningPortal } from '../../examples/pension/portal/listen.js'
 import type { EmployerView, FundView, ParticipantRef, ParticipantView, PartyRef, PortalBackend } from '../../examples/pension/portal/model.js'
 
 const HOSTILE = '<script>alert(1)</script>'

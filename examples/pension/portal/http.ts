@@ -2,7 +2,7 @@
  * The portal's HTTP plumbing: a small route table, form and query parsing with limits, the
  * security headers (the pages load nothing but their own style sheet and run no script), a check
  * that a form was posted from the portal's own origin, and post/redirect/get with a one-time notice.
- * It owns transport only: what a page shows and what a form does is in the routes it is given.
+ * It owns transport only: what a page shows and what a form does is in the routes (routes.ts).
  */
 import { randomBytes } from 'node:crypto'
 import { isLedgerError } from 'quorate/sdk'

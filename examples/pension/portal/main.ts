@@ -5,9 +5,7 @@
  *
  * Development only: no login, loopback only, and it signs with the development keys in the file.
  */
-import { loadDeployment } from '../app/deployment.js'
-import { PensionApp } from '../app/pension.js'
-import { startPortal } from './index.js'
+import { startPortal } from './server.js'
 
 async function main(argv: string[]): Promise<void> {
   const file = argv.find((a) => !a.startsWith('--'))
@@ -17,14 +15,9 @@ async function main(argv: string[]): Promise<void> {
     console.error('usage: node dist/examples/pension/portal/main.js <pension.json> [--port 8080]')
     process.exit(2)
   }
-  const app = new PensionApp(await loadDeployment(file))
-  const portal = await startPortal({ app, port })
-  console.log(`pension portal: ${portal.url}/ (Ctrl-C to stop)`)
+  const portal = await startPortal({ deploymentFile: file, port, out: (line) => console.log(`${line} (Ctrl-C to stop)`) })
   const stop = () => {
-    void portal
-      .close()
-      .then(() => app.close())
-      .then(() => process.exit(0))
+    void portal.close().then(() => process.exit(0))
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
