@@ -126,7 +126,7 @@ function consentSection(participant: string, consents: Consent[] | undefined): H
   <p>Who may read your personal data, for which purpose. You can withdraw a consent at any time; reads after that are refused.</p>
   <ul class="consents">
     ${consents.map(
-      (c) => html`<li data-testid="consent" data-party="${c.party.id}" data-purpose="${c.purpose}" data-granted="${c.granted}">
+      (c) => html`<li data-testid="consent" data-party="${c.party.id}" data-purpose="${c.purpose}" data-granted="${c.granted ? 'true' : 'false'}">
       <form class="inline" method="post" action="/participant/consent">
         <input type="hidden" name="participant" value="${participant}">
         <input type="hidden" name="party" value="${c.party.id}">
@@ -156,16 +156,16 @@ function accessLogSection(log: { reads: AccessRead[]; sources: AccessLogSource[]
   <div class="table-wrap">
   <table class="stack" data-testid="access-log">
     <caption>Access log</caption>
-    <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Data</th><th scope="col">Purpose</th><th scope="col">Outcome</th></tr></thead>
+    <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Data</th><th scope="col">Purpose</th><th scope="col">What happened</th></tr></thead>
     <tbody>
       ${reads.map(
-        (r) => html`<tr data-party="${r.party}" data-purpose="${r.purpose}" data-outcome="${r.outcome}">
+        (r) => html`<tr data-party="${r.party}" data-action="${r.action}" data-purpose="${r.purpose}" data-outcome="${r.outcome}">
         <td data-label="When">${when(r.time)}</td>
         <td data-label="Who">${r.party}</td>
-        <td data-label="Data">${r.collection} (${r.action})</td>
-        <td data-label="Purpose">${purposeWords(r.purpose)}</td>
-        <td data-label="Outcome">${
-          r.outcome === 'granted' ? html`<span class="mark ok">read</span>` : html`<span class="mark bad">refused</span> ${r.reason}`
+        <td data-label="Data">${r.collection}</td>
+        <td data-label="Purpose">${r.purpose === '' ? '—' : purposeWords(r.purpose)}</td>
+        <td data-label="What happened">${
+          r.outcome === 'granted' ? html`<span class="mark ok">${ACTION_DONE[r.action] ?? r.action}</span> ${r.action === 'read' ? '' : r.reason}` : html`<span class="mark bad">${r.action} refused</span> ${r.reason}`
         }</td>
       </tr>`,
       )}
@@ -179,7 +179,10 @@ function accessLogSection(log: { reads: AccessRead[]; sources: AccessLogSource[]
 </section>`
 }
 
-/** "retirement-advice" → "retirement advice". */
+/** A served access in words (the access log's actions). */
+const ACTION_DONE: Readonly<Record<string, string>> = { read: 'read', write: 'stored', erase: 'erased', purge: 'deleted' }
+
+/** "retirement-advice" → "retirement advice"; a record stored for several purposes lists them. */
 export function purposeWords(purpose: string): string {
-  return purpose.replace(/[-_]/g, ' ')
+  return purpose.replace(/[-_]/g, ' ').replace(/,/g, ', ')
 }
