@@ -173,7 +173,7 @@ function accessLogSection(log: { reads: AccessRead[]; sources: AccessLogSource[]
   </table>
   </div>`
   }
-  <p>Logs read from: ${sources.map(
+  <p data-testid="log-sources">Logs read from: ${sources.map(
     (s, i) => html`${i > 0 ? ', ' : ''}${s.party} ${s.verified ? html`<span class="mark ok">log verified</span>` : html`<span class="mark bad">log not verified</span> ${s.problems.join('; ')}`}`,
   )}</p>
 </section>`
