@@ -328,7 +328,8 @@ describe('pension portal on the example ecosystem', () => {
     })
     const log = await accessLog()
     // Refused before consent, read with consent, refused after withdrawal: in that order.
-    const adviser = log.filter((r) => r.who === insurer)
+    // Oldest first here (the page lists the newest first).
+    const adviser = log.filter((r) => r.who === insurer).reverse()
     expect(adviser.map((r) => (r.outcome === 'read' ? 'read' : r.outcome.startsWith('read refused') ? 'refused' : r.outcome))).toEqual(['refused', 'read', 'refused'])
     expect(adviser.every((r) => r.purpose === 'retirement advice')).toBe(true)
     // Each refusal says why: never consented, then consent withdrawn.

@@ -79,7 +79,8 @@ export function pensionBackend(app: PensionApp): PortalBackend {
       const me = wallet(id)
       const participant = me.id
       const [entitlements, log, consents] = await Promise.all([app.entitlements(participant), unlessUnsupported(app.accessLog(participant)), unlessUnsupported(app.consents(participant))])
-      const reads: AccessRead[] = (log?.lines ?? []).map((l) => ({
+      // Newest first: the question is usually "who read it lately".
+      const reads: AccessRead[] = [...(log?.lines ?? [])].reverse().map((l) => ({
         time: l.time,
         party: party(l.party).name,
         collection: record(l.key),

@@ -68,5 +68,6 @@ footer.site { max-width: 70rem; margin: 2rem auto 1rem; padding: 0 1rem; color: 
   table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); }
   td.num { text-align: left; }
 }
+@media (min-width: 40.01em) { td[data-label="When"] { white-space: nowrap; } }
 @media (prefers-reduced-motion: reduce) { * { scroll-behavior: auto; transition: none; } }
 `

@@ -148,7 +148,7 @@ function accessLogSection(log: { reads: AccessRead[]; sources: AccessLogSource[]
   return html`
 <section aria-labelledby="log-h">
   <h2 id="log-h">Who read my data and why</h2>
-  <p>Every read of your personal data, and every refusal, as the member nodes logged it.</p>
+  <p>Every read of your personal data, and every refusal, as the member nodes logged it, newest first.</p>
   ${
     reads.length === 0
       ? html`<p class="empty" data-testid="no-reads">Nobody has read your personal data.</p>`
