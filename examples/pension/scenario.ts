@@ -17,7 +17,6 @@ import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { keccak256, stringToHex } from 'viem'
 import {
-  MEMBER_IDS,
   PURPOSES,
   PensionApp,
   admitFund,
@@ -170,15 +169,17 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
 
     // ---- participants ------------------------------------------------------------------------------------
     say(`4. enrol ${opts.participants} participants at fund A (pseudonymous ids on chain, personal data private)`)
-    const people: ScenarioParticipant[] = []
-    for (const [i, base] of PEOPLE.slice(0, opts.participants).entries()) {
-      const person: Person = { ...base, employer: parties.employer.name }
-      const { participant, key } = await app.registerParticipant({ fund: 'pensionfund', externalRef: `employee-${1000 + i}` })
-      await step('personal data (priv_putRecord)', () => app.storePerson('pensionfund', participant, person))
-      const label = `participant ${i + 1}`
-      people.push({ label, participant, key, person })
-      deployment.participants.push({ id: participant, label, key })
-      say(`   ${label}: id ${short(participant)}, key ${privateKeyToAccount(key).address}`)
+    const people: ScenarioParticipant[] = await Promise.all(
+      PEOPLE.slice(0, opts.participants).map(async (base, i) => {
+        const person: Person = { ...base, employer: parties.employer.name }
+        const { participant, key } = await app.registerParticipant({ fund: 'pensionfund', externalRef: `employee-${1000 + i}` })
+        await step('personal data (priv_putRecord)', () => app.storePerson('pensionfund', participant, person))
+        return { label: `participant ${i + 1}`, participant, key, person }
+      }),
+    )
+    for (const p of people) {
+      deployment.participants.push({ id: p.participant, label: p.label, key: p.key })
+      say(`   ${p.label}: id ${short(p.participant)}, key ${privateKeyToAccount(p.key).address}`)
     }
     const [multi, mover, leaver] = [people[0]!, people[1]!, people[2]!]
     // Participant 1 has rights at fund B from an earlier job.
@@ -268,7 +269,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       })
       if (r !== undefined) {
         seen.insurer.push(`${when}: retirement-advice read of ${multi.label}: ${r}`)
-        say(`   adviser read ${when}: ${r.split(':')[0]}`)
+        say(`   adviser read ${when}: ${r.startsWith('granted') ? 'granted' : 'refused'}`)
       }
     }
     await adviserRead('before consent', false)
@@ -307,7 +308,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     say(`10. erasure: ${leaver.label} asks fund A (the controller) to erase their personal data`)
     const erasure = await step('erasure (priv_requestErasure)', () => app.eraseParticipant(leaver.participant))
     if (erasure) {
-      say(`   erasure request #${erasure.requestId}: ${erasure.confirmations} of ${MEMBER_IDS.length} member nodes confirmed on chain`)
+      say(`   erasure request #${erasure.requestId}: confirmed on chain by ${erasure.confirmed.join(', ') || 'none yet'}${erasure.pending.length ? `; not confirmed: ${erasure.pending.join(', ')} (the insurer holds a record only with consent)` : ''}`)
       for (const party of ['pensionfund', 'fundb', 'employer'] as const) {
         const purpose = party === 'employer' ? PURPOSES.payroll : PURPOSES.administration
         const r = await app.readPerson(party, leaver.participant, purpose).then(
@@ -337,7 +338,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     }
     if (unsupported.length) out(`\nNot supported by the ${opts.fabric} fabric: ${unsupported.join('; ')}`)
     out(`\nScenario finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
-    return { deployment, deploymentFile, people, erased: leaver, devnet, app, seen, unsupported, stop: async () => { await app.close(); await stopLedger() } }
+    let stopped: Promise<void> | undefined
+    const stop = () => (stopped ??= app.close().then(stopLedger))
+    return { deployment, deploymentFile, people, erased: leaver, devnet, app, seen, unsupported, stop }
   } catch (err) {
     await stopLedger()
     throw err

@@ -30,7 +30,8 @@ import { address, hexString } from '../validation.js'
 
 export const ZERO_HASH = `0x${'00'.repeat(32)}` as Hex
 
-export const ACCESS_ACTIONS = ['read', 'write', 'erase', 'purge'] as const
+/** `consent`: the controller's node recorded a data subject's consent (or its withdrawal) on chain. */
+export const ACCESS_ACTIONS = ['read', 'write', 'erase', 'purge', 'consent'] as const
 
 /** The file beside the LevelDB tables that holds the last head written (LevelDB ignores it). */
 export const HEAD_FILE = 'HEAD.json'

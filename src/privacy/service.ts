@@ -36,7 +36,7 @@ import { seal, type EncryptionKeyPair } from './envelope.js'
 import { basisFor, consentedSet, consentGrants, consentKey, consentRefusal, consentsOf, type ConsentInput, type ConsentState } from './consent.js'
 import { ConsentMissingError, NotMemberError, PrivateDataError, PurposeNotAllowedError } from './errors.js'
 import { ENCRYPTION_KEY_FILE, readEncryptionKeyFile } from './keys.js'
-import { encodeRecord, recordAad, recordHash, toBytes32, type PrivateRecord, type RecordMeta } from './record.js'
+import { encodeRecord, recordAad, recordHash, toBytes32, type CollectionIds, type PrivateRecord, type RecordMeta } from './record.js'
 import { appendReceipt, readReceipt, scanForErased, type ErasureScan } from './erasure-proof.js'
 import { openPrivateStore, type ConfirmKind, type PrivateStore, type ToConfirm } from './store.js'
 
@@ -544,7 +544,7 @@ export class PrivacyService {
    * Records a data subject's consent, or its withdrawal, for a member party and a purpose the
    * collection grants it on the basis "consent" (controller party only), once final on chain.
    */
-  async setConsent(input: ConsentInput): Promise<{ txHash: Hex; blockNumber: number }> {
+  async setConsent(input: ConsentInput, caller?: string): Promise<{ txHash: Hex; blockNumber: number }> {
     const { c, party } = await this.membership(input.collection)
     if (party !== c.controller) throw new PrivateDataError('PRIVATE_NOT_CONTROLLER', `only the controlling party "${c.controller}" may record consent in collection "${c.id}"`)
     if (!c.members.includes(input.party)) throw new NotMemberError(c.id, input.party)
@@ -556,6 +556,9 @@ export class PrivacyService {
     const ids = await this.collectionKeys.ids(c.id)
     const { txHash, blockNumber } = await this.chain.send('setConsent', [toBytes32(c.id), ids.subjectId(input.subject), toBytes32(input.party), toBytes32(input.purpose), input.granted])
     this.logger.info({ collection: c.id, party: input.party, purpose: input.purpose, granted: input.granted, block: blockNumber }, 'recorded a consent change on chain')
+    // In the subject's access log: the export shows when consent was given and withdrawn, beside the reads it allowed.
+    const reason = `consent ${input.granted ? 'given' : 'withdrawn'} for party "${input.party}" (block ${blockNumber})`
+    await this.record({ party, collection: c.id, key: '', subject: input.subject, purpose: input.purpose, action: 'consent', outcome: 'granted', reason, ...(caller !== undefined ? { caller } : {}) })
     return { txHash: txHash as Hex, blockNumber }
   }
 
@@ -647,12 +650,19 @@ export class PrivacyService {
     }
   }
 
-  private async eraseForRequest(requestId: number, collection32: Hex, kid: Hex, sid: Hex): Promise<void> {
+  /** The collection an event names (as bytes32) when this node's party is a member, with its keyed ids; else undefined. */
+  private async eventCollection(collection32: Hex): Promise<{ collection: CollectionInfo; party: string; ids: CollectionIds } | undefined> {
     const collection = (await this.collections()).find((c) => toBytes32(c.id) === collection32)
-    if (!collection) return
+    if (!collection) return undefined
     const party = await this.chain.partyOf(this.node.address)
-    if (!party || !collection.members.includes(party)) return
-    const ids = await this.collectionKeys.ids(collection.id)
+    if (!party || !collection.members.includes(party)) return undefined
+    return { collection, party, ids: await this.collectionKeys.ids(collection.id) }
+  }
+
+  private async eraseForRequest(requestId: number, collection32: Hex, kid: Hex, sid: Hex): Promise<void> {
+    const found = await this.eventCollection(collection32)
+    if (!found) return
+    const { collection, party, ids } = found
     const held = (await this.store.list(collection.id)).filter((m) => (kid !== `0x${'00'.repeat(32)}` ? ids.keyId(m.key) === kid : ids.subjectId(m.subject) === sid))
     await this.eraseHeld(held, requestId, `erasure request ${requestId}`)
     for (const m of held) await this.record({ party, collection: collection.id, key: m.key, subject: m.subject, purpose: '', action: 'erase', outcome: 'granted', reason: `erasure request ${requestId}` })
@@ -668,11 +678,9 @@ export class PrivacyService {
    * records of the subject: they are sealed and sent to that party's nodes that may now hold them.
    */
   private async followConsent(collection32: Hex, subjectId: Hex, consentParty: string, granted: boolean): Promise<void> {
-    const c = (await this.collections()).find((x) => toBytes32(x.id) === collection32)
-    if (!c) return
-    const party = await this.chain.partyOf(this.node.address)
-    if (!party || !c.members.includes(party)) return
-    const ids = await this.collectionKeys.ids(c.id)
+    const found = await this.eventCollection(collection32)
+    if (!found) return
+    const { collection: c, party, ids } = found
     const held = (await this.store.list(c.id)).filter((m) => ids.subjectId(m.subject) === subjectId)
     if (held.length === 0) return
     if (!granted) {

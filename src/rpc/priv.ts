@@ -84,7 +84,7 @@ export function privMethods(privacy: PrivacyService): RpcMethods {
     })),
     priv_getAccessLog: method(z.tuple([subjectId]), ([subject]) => privacy.accessLog(subject)),
     priv_verifyAccessLog: method(z.tuple([z.unknown().optional()]), ([exported]) => privacy.verifyAccessLog(exported)),
-    priv_setConsent: method(z.tuple([ConsentSchema]), ([input]) => privacy.setConsent(input)),
+    priv_setConsent: method(z.tuple([ConsentSchema]), ([input], ctx) => privacy.setConsent(input, callerLabel(ctx))),
     priv_getConsents: method(z.tuple([ConsentsQuerySchema]), ([q]) => privacy.getConsents(q.collection, q.subject)),
     priv_getEncryptionKey: noParams(() => privacy.encryptionPublicKey),
   }

@@ -13,7 +13,6 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devAccounts } from '../../src/crypto/dev-accounts.js'
-import { GovernanceClient } from '../../src/governance/client.js'
 import type { NetworkNode } from '../../src/node/init.js'
 import { exportAccessLog, getConsents, getPrivateData, putPrivateData, setConsent, verifyAccessLog, type ConsortiumClient } from '../../src/sdk/consortium/index.js'
 import { LedgerError } from '../../src/sdk/errors.js'
@@ -21,7 +20,7 @@ import type { Address, Hex } from '../../src/types.js'
 import { clientOf } from '../helpers/consortium-client.js'
 import { TestNetwork } from '../helpers/network.js'
 import { waitFor } from '../helpers/node-process.js'
-import { privacyConsortium } from '../helpers/privacy-consortium.js'
+import { privacyConsortium, voteCollection } from '../helpers/privacy-consortium.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const PARTIES = ['fund', 'adviser', 'employer'] as const
@@ -74,28 +73,18 @@ beforeAll(async () => {
   await net.start()
   await waitFor('the first blocks', async () => (await net.height(0)) >= 2, 30_000)
   for (let i = 0; i < 3; i++) c.push(clientOf(net.url(i), admins[i]!.privateKey))
-  const gov = await GovernanceClient.connect(net.url(FUND), admins[FUND]!.privateKey)
-  const { id } = await gov.propose(
-    {
-      decision: 'SetCollection',
-      id: 'pensions',
-      controller: 'fund',
-      retentionSeconds: 3600,
-      members: ['fund', 'adviser', 'employer'],
-      grants: [
-        { party: 'fund', purpose: 'administration', basis: 'contract' },
-        { party: 'fund', purpose: 'retirement-advice', basis: 'contract' },
-        { party: 'adviser', purpose: 'retirement-advice', basis: 'consent' },
-        { party: 'adviser', purpose: 'fee-billing', basis: 'contract' },
-        { party: 'employer', purpose: 'contributions', basis: 'contract' },
-      ],
-    },
-    'pensions collection',
-  )
-  await gov.vote(id, true)
-  await waitFor('the collection on every node', async () => {
-    for (let i = 0; i < 3; i++) if (((await rpc(i, 'priv_getCollections', [])).result as unknown[]).length !== 1) return false
-    return true
+  await voteCollection(net, admins[FUND]!.privateKey, {
+    id: 'pensions',
+    controller: 'fund',
+    retentionSeconds: 3600,
+    members: ['fund', 'adviser', 'employer'],
+    grants: [
+      { party: 'fund', purpose: 'administration', basis: 'contract' },
+      { party: 'fund', purpose: 'retirement-advice', basis: 'contract' },
+      { party: 'adviser', purpose: 'retirement-advice', basis: 'consent' },
+      { party: 'adviser', purpose: 'fee-billing', basis: 'contract' },
+      { party: 'employer', purpose: 'contributions', basis: 'contract' },
+    ],
   })
 }, 60_000)
 
@@ -114,7 +103,10 @@ describe('purpose checks and delivery follow the data subject\'s consent', () =>
     // 1. No consent yet: refused (naming the missing consent), and nothing of the record on the adviser's node.
     expect(await refusal(adviserReads())).toEqual({ code: 'NOT_A_MEMBER', message: expect.stringMatching(/no consent of the data subject for party "adviser" and purpose "retirement-advice" .* never given/) as unknown as string })
     expect((await rpc(ADVISER, 'priv_getRecord', ['pensions', 'salary-ann', 'retirement-advice', ANN])).error?.code).toBe(-32003)
-    expect(await folderContains(net.nodes[ADVISER]!.dataDir, SALARY)).toEqual([])
+    // The record store keeps data encrypted but its metadata (subject) readable: neither is there.
+    await new Promise((r) => setTimeout(r, 1000))
+    expect(await adviserHolds()).toEqual([])
+    expect(await folderContains(join(net.nodes[ADVISER]!.dataDir, 'private', 'records'), ANN)).toEqual([])
 
     // 2. The fund records consent: the adviser's node receives the record and reads it.
     const given = await setConsent(c[FUND]!, { ...CONSENT, granted: true })
@@ -130,7 +122,6 @@ describe('purpose checks and delivery follow the data subject\'s consent', () =>
     await setConsent(c[FUND]!, { ...CONSENT, granted: false })
     await waitFor('the adviser\'s copy dropped', async () => (await adviserHolds()).length === 0, 15_000)
     expect(await refusal(adviserReads())).toEqual({ code: 'NOT_A_MEMBER', message: expect.stringMatching(/consent of the data subject for party "adviser" and purpose "retirement-advice" .* was withdrawn at \d{4}-/) as unknown as string })
-    expect(await folderContains(net.nodes[ADVISER]!.dataDir, SALARY)).toEqual([])
     expect(await folderContains(join(net.nodes[ADVISER]!.dataDir, 'private', 'records'), ANN)).toEqual([])
     // The fund reads on its own (contract) basis whatever the consent.
     expect((await getPrivateData(c[FUND]!, { collection: 'pensions', key: 'salary-ann', purpose: 'retirement-advice' })).data).toBe(SALARY)
@@ -154,6 +145,16 @@ describe('purpose checks and delivery follow the data subject\'s consent', () =>
     expect(log.entries[3]!.reason).toMatch(/^consent withdrawn/)
     expect(log.entries[4]!.reason).toMatch(/was withdrawn at/)
     expect(await verifyAccessLog(c[ADVISER]!, log)).toEqual({ valid: true, errors: [] })
+    // The controller's node logs each consent change under the subject, with the API caller.
+    const fundLog = await exportAccessLog(c[FUND]!, { subject: ANN })
+    const changes = fundLog.entries.filter((e) => e.action === 'consent')
+    expect(changes.map((e) => [e.purpose, e.reason.replace(/ \(block \d+\)$/, '')])).toEqual([
+      ['retirement-advice', 'consent given for party "adviser"'],
+      ['retirement-advice', 'consent withdrawn for party "adviser"'],
+      ['retirement-advice', 'consent given for party "adviser"'],
+    ])
+    expect(changes[0]!.caller).toMatch(/@/)
+    expect(await verifyAccessLog(c[FUND]!, fundLog)).toEqual({ valid: true, errors: [] })
   }, 60_000)
 
   it('only the controlling party\'s node records consent, for a member party and a consent-based grant', async () => {

@@ -18,7 +18,7 @@ import { GovernanceClient } from '../../src/governance/client.js'
 import { RemoteRequestError } from '../../src/network/errors.js'
 import { P2PHost } from '../../src/network/host.js'
 import type { NetworkNode } from '../../src/node/init.js'
-import { privacyConsortium } from '../helpers/privacy-consortium.js'
+import { privacyConsortium, voteCollection } from '../helpers/privacy-consortium.js'
 import { readKeyFile } from '../../src/node/keyfile.js'
 import { seal } from '../../src/privacy/envelope.js'
 import { encodeRecord, recordAad, recordHash } from '../../src/privacy/record.js'
@@ -84,13 +84,7 @@ beforeAll(async () => {
   net = await TestNetwork.create(tmp.dir, { validators: 4, consortium })
   await net.start()
   await waitFor('the first blocks', async () => (await net.height(0)) >= 2)
-  const gov = await GovernanceClient.connect(net.url(0), admins[HOSPITAL]!.privateKey)
-  const { id } = await gov.propose({ decision: 'SetCollection', id: 'patients', controller: 'hospital', retentionSeconds: 3600, members: ['hospital', 'insurer', 'lab'], grants }, 'patients collection')
-  await gov.vote(id, true)
-  await waitFor('the collection on every node', async () => {
-    for (let i = 0; i < 4; i++) if ((await ok<unknown[]>(i, 'priv_getCollections')).length !== 1) return false
-    return true
-  })
+  await voteCollection(net, admins[HOSPITAL]!.privateKey, { id: 'patients', controller: 'hospital', retentionSeconds: 3600, members: ['hospital', 'insurer', 'lab'], grants })
 }, 90_000)
 
 afterAll(async () => {

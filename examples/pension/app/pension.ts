@@ -487,21 +487,24 @@ export class PensionApp {
 
   /**
    * The participant's right to erasure: the controlling fund asks every member node to erase all
-   * of the participant's records; resolves once every member node that held the person record
-   * confirmed on chain (or after `timeoutMs`). On-chain entries (pseudonymous) stay.
+   * of the participant's records; resolves once the member nodes that hold the person record on a
+   * contract basis (both funds and the employer) confirmed on chain, or after `timeoutMs`. The
+   * insurer's node holds it only while the participant consents, so it may have nothing to confirm.
+   * On-chain entries (pseudonymous) stay.
    */
-  async eraseParticipant(participant: Hex, opts: { timeoutMs?: number } = {}): Promise<{ requestId: number; confirmations: number }> {
+  async eraseParticipant(participant: Hex, opts: { timeoutMs?: number } = {}): Promise<{ requestId: number; confirmed: string[]; pending: string[] }> {
     const controller = this.client('pensionfund')
     const { requestId } = await erasePrivateData(controller, { collection: this.deployment.collection, subject: participant })
     const deadline = Date.now() + (opts.timeoutMs ?? 60_000)
-    let confirmations = 0
-    while (Date.now() < deadline) {
+    const mustConfirm: readonly string[] = ['pensionfund', 'fundb', 'employer']
+    for (;;) {
       const status = await getErasureStatus(controller, { collection: this.deployment.collection, key: personKey(participant) })
-      confirmations = status.confirmations.length
-      if (confirmations >= MEMBER_IDS.length) break
+      const members = (status.members ?? []) as { party: string; status: string }[]
+      const confirmed = members.filter((m) => m.status === 'confirmed').map((m) => m.party)
+      const pending = members.filter((m) => m.status !== 'confirmed').map((m) => m.party)
+      if (mustConfirm.every((p) => confirmed.includes(p)) || Date.now() > deadline) return { requestId, confirmed, pending }
       await new Promise((r) => setTimeout(r, 250))
     }
-    return { requestId, confirmations }
   }
 
   // ---- one view -----------------------------------------------------------------------------------
