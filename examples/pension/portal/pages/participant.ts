@@ -180,7 +180,7 @@ function accessLogSection(log: { reads: AccessRead[]; sources: AccessLogSource[]
 }
 
 /** A served access in words (the access log's actions). */
-const ACTION_DONE: Readonly<Record<string, string>> = { read: 'read', write: 'stored', erase: 'erased', purge: 'deleted' }
+const ACTION_DONE: Readonly<Record<string, string>> = { read: 'read', write: 'stored', erase: 'erased', purge: 'deleted', consent: 'consent recorded' }
 
 /** "retirement-advice" → "retirement advice"; a record stored for several purposes lists them. */
 export function purposeWords(purpose: string): string {
