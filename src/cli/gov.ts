@@ -1076,6 +1076,45 @@ export async function checkProtocolSupported(gov: GovReader, args: DecisionArgs)
   )
 }
 
+/**
+ * Decisions that can apply once per subject: a second open proposal for the same subject is doomed
+ * (whichever is approved second fails), so it is refused and the open one named instead.
+ */
+const ONCE_PER_SUBJECT: Partial<Record<string, string>> = {
+  AddParty: 'id',
+  SuspendParty: 'id',
+  ReinstateParty: 'id',
+  RemoveParty: 'id',
+  FreezeParty: 'id',
+  UnfreezeParty: 'id',
+  AddNode: 'node',
+  RemoveNode: 'node',
+  AddValidator: 'node',
+  RemoveValidator: 'node',
+  ApproveCode: 'codeHash',
+  RevokeCode: 'codeHash',
+}
+
+/** The open proposal (voting not ended) that already makes the change `args` makes to the same subject. */
+export function sameChangeOpen(args: DecisionArgs, open: readonly ProposalInfo[], nowSeconds: number): ProposalInfo | undefined {
+  const key = ONCE_PER_SUBJECT[args.decision]
+  if (key === undefined) return undefined
+  const fields: Record<string, unknown> = { ...args }
+  const subject = String(fields[key]).toLowerCase()
+  return open.find((p) => p.state === 'open' && p.deadline >= nowSeconds && p.decision === args.decision && String(p.args[key]).toLowerCase() === subject)
+}
+
+export async function checkNotPending(gov: GovReader, args: DecisionArgs, nowMs: number): Promise<void> {
+  if (ONCE_PER_SUBJECT[args.decision] === undefined) return
+  const same = sameChangeOpen(args, await gov.proposals('open'), nowMs / 1000)
+  if (!same) return
+  throw new ProposalRefusedError(
+    'one open proposal per change',
+    `proposal #${same.id} (${same.decision} ${summariseArgs(same.decision, same.args)}) is open and makes this change; whichever of the two were approved second would fail`,
+    `vote on it: quorate gov vote ${same.id} yes|no --key-file <admin key> --rpc ${gov.rpcUrl}`,
+  )
+}
+
 /** An ApproveCode description with the declared code facts appended (gov-code.ts), when the code is at hand. */
 async function describedCode(description: string, flags: DecisionFlags, gov: GovReader): Promise<string> {
   if (flags.sourceFile !== undefined && flags.codeFile === undefined && flags.bytecodeFromRpc === undefined) {
@@ -1103,6 +1142,7 @@ export async function runGovPropose(decisionText: string, opts: ProposeOptions, 
   const gov = new GovReader(rpc)
   const args = await buildDecision(decisionText, flags, { policies: () => gov.policies(), code: (a) => gov.code(a) })
   const text = args.decision === 'ApproveCode' ? await describedCode(description, flags, gov) : description
+  await checkNotPending(gov, args, (io.now ?? Date.now)())
   if (force) io.err('warning: --force: the liveness of the validator set and the protocol support after this change are not checked')
   else {
     await checkLiveness(gov, args, io.err)

@@ -22,6 +22,7 @@ import {
   relativeTime,
   runGovList,
   runGovShow,
+  sameChangeOpen,
   yesNeeded,
   type DecisionContext,
   type PolicyInfo,
@@ -355,5 +356,22 @@ describe('gov list and gov show against a node', () => {
     const err = await runGovList('parties', { rpc: url, json: false }, { out: () => undefined, err: () => undefined }).then(() => undefined, (e: unknown) => e)
     expect(err).toMatchObject({ code: 'GOVERNANCE_NOT_ENABLED' })
     expect((err as Error).message).toMatch(/governance is not enabled on the chain behind/)
+  })
+})
+
+describe('one open proposal per change', () => {
+  it('finds an open proposal of the same decision on the same subject, ignoring other subjects, decisions, ended votes and alternatives', () => {
+    const addParty = { decision: 'AddParty', id: 'newfund', name: 'Other name', kind: 'member', admins: [A] } as const
+    const open = [proposal({ id: 3 }), proposal({ id: 4, decision: 'AddNode', args: { decision: 'AddNode', node: NODE, party: 'newfund' } })]
+    expect(sameChangeOpen(addParty, open, NOW / 1000)?.id).toBe(3)
+    expect(sameChangeOpen({ ...addParty, id: 'otherfund' }, open, NOW / 1000)).toBeUndefined()
+    expect(sameChangeOpen({ decision: 'RemoveParty', id: 'newfund' }, open, NOW / 1000)).toBeUndefined()
+    // Addresses compare without case; a proposal whose voting period ended can no longer pass.
+    expect(sameChangeOpen({ decision: 'AddNode', node: NODE.toUpperCase().replace('0X', '0x') as `0x${string}`, party: 'newfund', endpoint: '', validator: false }, open, NOW / 1000)?.id).toBe(4)
+    expect(sameChangeOpen(addParty, [proposal({ deadline: NOW / 1000 - 1 })], NOW / 1000)).toBeUndefined()
+    expect(sameChangeOpen(addParty, [proposal({ state: 'approved' })], NOW / 1000)).toBeUndefined()
+    // Competing policies or chain parameters are alternatives, not duplicates.
+    const policy = { decision: 'ChangePolicy', target: 'AddParty', thresholdPercent: 66, comparator: '>=', votingPeriodSeconds: 600, vetoParties: [] } as const
+    expect(sameChangeOpen(policy, [proposal({ decision: 'ChangePolicy', args: { ...policy } })], NOW / 1000)).toBeUndefined()
   })
 })
