@@ -188,6 +188,10 @@ describe('a chain halted by lost validators is recovered with a validator overri
       const h = Math.min(await height(0), await height(1))
       return h > decided + 2 && (await net.hashAt(0, h)) === (await net.hashAt(1, h))
     })
+    // `quorate status` takes the validators from governance: the removed ones' old seals do not make them validators.
+    const status = await quorate(['status', '--json', '--rpc', net.url(0), '--rpc', net.url(1)])
+    expect(status.code, status.stdout).toBe(0)
+    expect((JSON.parse(status.stdout) as { validators: { source: string; addresses: string[] } }).validators).toEqual({ source: 'governance', addresses: [v0, v1] })
   }, 300_000)
 
   it('doctor says whether governance admits a node: a running validator, a stopped node no longer validating, an unregistered folder', async () => {
