@@ -1024,8 +1024,8 @@ export function voteOutcomeText(p: ProposalInfo, failure: string | undefined): s
 /** A proposal refused before anything was sent, by a check of this command (not the contract). */
 export class ProposalRefusedError extends QuorateError {
   override name = 'ProposalRefusedError'
-  constructor(rule: string, message: string, fix: string) {
-    super('PROPOSAL_REFUSED', `propose refused before sending (rule: ${rule}): ${message}`, { details: fix })
+  constructor(rule: string, message: string, fix: string, action: 'propose' | 'vote' = 'propose') {
+    super('PROPOSAL_REFUSED', `${action} refused before sending (rule: ${rule}): ${message}`, { details: fix })
   }
 }
 
@@ -1039,7 +1039,7 @@ export const LIVENESS_BLOCKS = 50
  * does not answer admin_*, validators that sealed or proposed one of the last LIVENESS_BLOCKS blocks
  * count instead (stale on a halted chain). Says so and lets it pass when neither is available.
  */
-export async function checkLiveness(gov: GovReader, args: DecisionArgs, warn: (m: string) => void): Promise<void> {
+export async function checkLiveness(gov: GovReader, args: DecisionArgs, warn: (m: string) => void, action: 'propose' | 'vote' = 'propose'): Promise<void> {
   const [validators, nodes] = await Promise.all([gov.validators(), gov.nodes()])
   if (!validatorsAfter(args, validators, nodes)) return
   const connected = await gov.connectedNodes()
@@ -1054,8 +1054,65 @@ export async function checkLiveness(gov: GovReader, args: DecisionArgs, warn: (m
       'quorum of live validators',
       shortfallText(short),
       'bring those validators online (quorate status shows them) or change the set in smaller steps; --force sends it anyway (docs/runbooks/recovery.md if the chain halts)',
+      action,
     )
   }
+}
+
+/**
+ * Refuses a SetChainParameters proposal naming a protocol version the node behind --rpc does not
+ * support: once in force, every node without it stops before the activation block, and a chain
+ * whose validators all stopped can pass no vote to undo it. Software first, vote second
+ * (docs/runbooks/change.md).
+ */
+export async function checkProtocolSupported(gov: GovReader, args: DecisionArgs): Promise<void> {
+  if (args.decision !== 'SetChainParameters' || args.protocol === undefined) return
+  const { supportedProtocols } = await gov.chainParameters()
+  if (supportedProtocols.includes(args.protocol)) return
+  throw new ProposalRefusedError(
+    'supported protocol',
+    `the node behind ${gov.rpcUrl} supports only ${supportedProtocols.join(', ')}; with ${args.protocol} in force from block ${args.activationBlock}, every node that does not support it stops at block ${args.activationBlock - 1}, and a chain whose validators stopped passes no vote to undo it`,
+    `roll out a release that supports ${args.protocol} to every node first (quorate gov params on each lists what it supports), then propose it; --force sends it anyway`,
+  )
+}
+
+/**
+ * Decisions that can apply once per subject: a second open proposal for the same subject is doomed
+ * (whichever is approved second fails), so it is refused and the open one named instead.
+ */
+const ONCE_PER_SUBJECT: Partial<Record<string, string>> = {
+  AddParty: 'id',
+  SuspendParty: 'id',
+  ReinstateParty: 'id',
+  RemoveParty: 'id',
+  FreezeParty: 'id',
+  UnfreezeParty: 'id',
+  AddNode: 'node',
+  RemoveNode: 'node',
+  AddValidator: 'node',
+  RemoveValidator: 'node',
+  ApproveCode: 'codeHash',
+  RevokeCode: 'codeHash',
+}
+
+/** The open proposal (voting not ended) that already makes the change `args` makes to the same subject. */
+export function sameChangeOpen(args: DecisionArgs, open: readonly ProposalInfo[], nowSeconds: number): ProposalInfo | undefined {
+  const key = ONCE_PER_SUBJECT[args.decision]
+  if (key === undefined) return undefined
+  const fields: Record<string, unknown> = { ...args }
+  const subject = String(fields[key]).toLowerCase()
+  return open.find((p) => p.state === 'open' && p.deadline >= nowSeconds && p.decision === args.decision && String(p.args[key]).toLowerCase() === subject)
+}
+
+export async function checkNotPending(gov: GovReader, args: DecisionArgs, nowMs: number): Promise<void> {
+  if (ONCE_PER_SUBJECT[args.decision] === undefined) return
+  const same = sameChangeOpen(args, await gov.proposals('open'), nowMs / 1000)
+  if (!same) return
+  throw new ProposalRefusedError(
+    'one open proposal per change',
+    `proposal #${same.id} (${same.decision} ${summariseArgs(same.decision, same.args)}) is open and makes this change; whichever of the two were approved second would fail`,
+    `vote on it: quorate gov vote ${same.id} yes|no --key-file <admin key> --rpc ${gov.rpcUrl}`,
+  )
 }
 
 /** An ApproveCode description with the declared code facts appended (gov-code.ts), when the code is at hand. */
@@ -1085,8 +1142,12 @@ export async function runGovPropose(decisionText: string, opts: ProposeOptions, 
   const gov = new GovReader(rpc)
   const args = await buildDecision(decisionText, flags, { policies: () => gov.policies(), code: (a) => gov.code(a) })
   const text = args.decision === 'ApproveCode' ? await describedCode(description, flags, gov) : description
-  if (force) io.err('warning: --force: the liveness of the validator set after this change is not checked')
-  else await checkLiveness(gov, args, io.err)
+  await checkNotPending(gov, args, (io.now ?? Date.now)())
+  if (force) io.err('warning: --force: the liveness of the validator set and the protocol support after this change are not checked')
+  else {
+    await checkLiveness(gov, args, io.err)
+    await checkProtocolSupported(gov, args)
+  }
   const session = await AdminSession.open(rpc, { keyFile, key, env: io.env }, io.err, wait)
   const { id, txHash } = await session.act('propose', (c) => c.propose(args, text))
   const proposal = await gov.proposal(id)
@@ -1108,7 +1169,27 @@ export async function runGovPropose(decisionText: string, opts: ProposeOptions, 
   return 0
 }
 
-export async function runGovVote(id: number, choice: 'yes' | 'no', opts: { rpc: string; keyFile?: string; key?: string; json?: boolean; wait?: number }, io: GovIo): Promise<number> {
+/**
+ * A yes vote may be the deciding one, which executes the change: the validators may have gone
+ * silent since it was proposed, so the liveness check runs again (`--force` skips it).
+ */
+async function checkVoteLiveness(gov: GovReader, id: number, warn: (m: string) => void): Promise<void> {
+  const p = await gov.proposal(id)
+  if (p.state !== 'open') return
+  // gov_getProposal shows the payload as decodeDecision decoded it.
+  await checkLiveness(gov, { decision: p.decision, ...p.args } as DecisionArgs, warn, 'vote')
+}
+
+export async function runGovVote(
+  id: number,
+  choice: 'yes' | 'no',
+  opts: { rpc: string; keyFile?: string; key?: string; json?: boolean; wait?: number; force?: boolean },
+  io: GovIo,
+): Promise<number> {
+  if (choice === 'yes') {
+    if (opts.force) io.err('warning: --force: the liveness of the validator set after this change is not checked')
+    else await checkVoteLiveness(new GovReader(opts.rpc), id, io.err)
+  }
   const session = await AdminSession.open(opts.rpc, { keyFile: opts.keyFile, key: opts.key, env: io.env }, io.err, opts.wait)
   const { proposal, failure, txHash } = await session.vote(id, choice === 'yes')
   if (opts.json) io.out(`${JSON.stringify({ id, txHash, state: proposal.state, yes: proposal.yes, no: proposal.no, failure }, null, 2)}\n`)
@@ -1219,7 +1300,7 @@ export function govCommand(): Command {
     .option('--empty-block-period-ms <ms>', 'set-chain-parameters: time between empty blocks (50..86400000)', positiveInt('--empty-block-period-ms'))
     .option('--gas-limit <gas>', 'set-chain-parameters: block gas limit (5000000..2000000000)', positiveInt('--gas-limit'))
     .option('--protocol <name>', 'set-chain-parameters: protocol version, e.g. quorate/2 (every node must run a release that supports it)')
-    .option('--force', 'send a validator change even if it would leave fewer live validators than a quorum (recovery only)', false)
+    .option('--force', 'send a validator change that would leave fewer live validators than a quorum, or a protocol the node behind --rpc does not support (recovery only)', false)
     .option('--json', 'print JSON', false)
     .action(async (decision: string, o: ProposeOptions) => setExit(await runGovPropose(decision, o, io())))
   keyOptions(
@@ -1231,7 +1312,8 @@ export function govCommand(): Command {
       .addOption(rpcOption()),
   )
     .option('--json', 'print JSON', false)
-    .action(async (id: number, choice: 'yes' | 'no', o: { rpc: string; keyFile?: string; key?: string; json: boolean; wait?: number }) => setExit(await runGovVote(id, choice, o, io())))
+    .option('--force', 'vote yes on a validator change that would leave fewer live validators than a quorum (recovery only)', false)
+    .action(async (id: number, choice: 'yes' | 'no', o: { rpc: string; keyFile?: string; key?: string; json: boolean; wait?: number; force: boolean }) => setExit(await runGovVote(id, choice, o, io())))
   keyOptions(
     gov
       .command('execute')

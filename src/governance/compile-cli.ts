@@ -24,6 +24,7 @@ function main(args: string[]): number {
   const path = governanceArtifactsPath()
   const shown = relative(process.cwd(), path) || path
   const fresh = compileGovernance()
+  const sizes = runtimeSizes(fresh).map((c) => `${c.name} (${c.bytes} bytes, ${c.room} left under EIP-170)`)
   const abiPath = governanceAbiModulePath()
   const abiModule = renderAbiModule(fresh)
   if (args.includes('--check')) {
@@ -33,7 +34,7 @@ function main(args: string[]): number {
       result.differences.push(`${relative(process.cwd(), abiPath)} is not what the artifacts generate`)
     }
     if (result.upToDate) {
-      process.stdout.write(`${shown} is up to date (solc ${fresh.solcVersion}, sources ${fresh.sourceHash})\n`)
+      process.stdout.write(`${shown} is up to date (solc ${fresh.solcVersion}, sources ${fresh.sourceHash}): ${sizes.join(', ')}\n`)
       return 0
     }
     process.stderr.write(`${shown} does not match a fresh compile of the Solidity sources:\n`)
@@ -43,8 +44,7 @@ function main(args: string[]): number {
   }
   writeGovernanceArtifacts(fresh, path)
   writeFileSync(abiPath, abiModule)
-  const names = runtimeSizes(fresh).map((c) => `${c.name} (${c.bytes} bytes, ${c.room} left under EIP-170)`)
-  process.stdout.write(`wrote ${shown} and ${relative(process.cwd(), abiPath)}: ${names.join(', ')}\n`)
+  process.stdout.write(`wrote ${shown} and ${relative(process.cwd(), abiPath)}: ${sizes.join(', ')}\n`)
   return 0
 }
 

@@ -16,6 +16,9 @@ export function quorumOf(n: number): number {
 export interface RegisteredNode {
   address: Address
   party: string
+  /** Holds the validator role (kept while its party is suspended or frozen). */
+  validator?: boolean
+  status?: string
 }
 
 /** The validator set after `change`, or undefined if the decision does not change it. */
@@ -26,9 +29,16 @@ export function validatorsAfter(change: DecisionArgs, validators: readonly Addre
     case 'RemoveNode':
       return validators.includes(change.node) ? without((v) => v === change.node) : undefined
     case 'SuspendParty':
+    case 'FreezeParty':
     case 'RemoveParty': {
       const own = new Set(nodes.filter((n) => n.party === change.id).map((n) => n.address))
       return validators.some((v) => own.has(v)) ? without((v) => own.has(v)) : undefined
+    }
+    case 'ReinstateParty':
+    case 'UnfreezeParty': {
+      // The party's validators come back at once (no candidate step): a dead one counts against the quorum.
+      const back = nodes.filter((n) => n.party === change.id && n.validator === true && n.status === 'active' && !validators.includes(n.address)).map((n) => n.address)
+      return back.length > 0 ? [...validators, ...back] : undefined
     }
     case 'AddValidator':
       return validators.includes(change.node) ? undefined : [...validators, change.node]

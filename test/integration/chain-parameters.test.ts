@@ -64,7 +64,8 @@ describe('governed chain parameters', () => {
   it('a vote changes the block period and the gas limit at block N on every node, without restarts', async () => {
     const before = await header(0, await net.height(0))
     expect(BigInt(before.gasLimit)).toBe(50_000_000n)
-    const n = (await net.height(0)) + 18
+    // The deciding vote must come 11 blocks before n (MIN_NOTICE_BLOCKS); the rest is room for the votes on a busy machine.
+    const n = (await net.height(0)) + 30
     const proposed = capture()
     await runGovPropose(
       'set-chain-parameters',
@@ -109,7 +110,15 @@ describe('governed chain parameters', () => {
   }, 240_000)
 
   it('a scheduled protocol upgrade passes on upgraded nodes; the old node stops before it with one clear error, serves RPC, does not fork, and syncs on once upgraded', async () => {
-    const m = (await net.height(0)) + 16
+    const m = (await net.height(0)) + 26
+    // Proposed through the old node, the version it does not run is refused before sending.
+    const count = (await rpc<unknown[]>(net.url(0), 'gov_getProposals', [])).length
+    const propose = (via: number) =>
+      runGovPropose('set-chain-parameters', { rpc: net.url(via), description: 'protocol quorate/2', key: ROLES.admins.pensionfund.privateKey, atBlock: m, protocol: 'quorate/2' }, capture())
+    await expect(propose(OLD)).rejects.toThrow(
+      `propose refused before sending (rule: supported protocol): the node behind ${net.url(OLD)} supports only quorate/1; with quorate/2 in force from block ${m}, every node that does not support it stops at block ${m - 1}`,
+    )
+    expect((await rpc<unknown[]>(net.url(0), 'gov_getProposals', [])).length).toBe(count)
     const proposal = await board.decide({ decision: 'SetChainParameters', activationBlock: m, protocol: 'quorate/2' }, 'protocol quorate/2')
     expect(proposal.state).toBe('approved')
     const warned = capture()

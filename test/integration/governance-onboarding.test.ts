@@ -121,6 +121,11 @@ describe('a party joins and leaves a governed network through the CLI', () => {
     const proposed = await ok(['gov', 'propose', 'add-party', '--request', fifth.request, '--description', 'Admit New Fund', '--key-file', keyFile(1), '--rpc', net.url(1)])
     const addParty = proposalId(proposed)
     expect(proposed).toContain(`quorate gov vote ${addParty} yes|no`)
+    // A second sponsor proposing the same admission is pointed at the open one: only one could pass.
+    const dup = await quorate(['gov', 'propose', 'add-party', '--request', fifth.request, '--description', 'Admit New Fund too', '--key-file', keyFile(2), '--rpc', net.url(2)])
+    expect(dup.code).toBe(1)
+    expect(dup.stderr).toContain(`propose refused before sending (rule: one open proposal per change): proposal #${addParty} (AddParty ${NEW_PARTY} `)
+    expect(dup.stderr).toContain(`vote on it: quorate gov vote ${addParty} yes|no`)
     const shown = await ok(['gov', 'show', String(addParty), '--rpc', net.url(0)])
     expect(shown).toMatch(new RegExp(`Proposal #${addParty}: AddParty — open`))
     expect(shown).toMatch(/approved at 3 yes \(>= 66%\)/)

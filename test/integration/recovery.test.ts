@@ -108,9 +108,15 @@ describe('a chain halted by lost validators is recovered with a validator overri
     // --force sends it anyway, with a warning (it only opens the proposal; nobody votes for it here).
     const forced = await quorate(['gov', 'propose', 'add-validator', '--node', deadNode, '--force', '--description', 'forced', '--key-file', keyFile(0), '--rpc', net.url(0)])
     expect(forced.code, forced.stderr).toBe(0)
-    expect(forced.stderr).toContain('warning: --force: the liveness of the validator set after this change is not checked')
+    expect(forced.stderr).toContain('warning: --force: the liveness of the validator set and the protocol support after this change are not checked')
     expect(forced.stdout).toMatch(/proposal #\d+ opened: AddValidator/)
     expect((await rpc<unknown[]>(net.url(0), 'gov_getProposals', [])).length).toBe(before + 1)
+    // A yes vote (it may be the deciding one) is checked again before sending; a no vote is not.
+    const forcedId = String(proposalId(forced.stdout))
+    const yes = await quorate(['gov', 'vote', forcedId, 'yes', '--key-file', keyFile(1), '--rpc', net.url(1)])
+    expect(yes.code, yes.stderr).toBe(1)
+    expect(yes.stderr).toContain('vote refused before sending (rule: quorum of live validators): after this change 5 validators need 4 online')
+    expect(await quorateOk(['gov', 'vote', forcedId, 'no', '--key-file', keyFile(2), '--rpc', net.url(2)])).toMatch(/is now open \(0 yes, 1 no/)
     // One down is within the fault budget: blocks go on.
     await advances([0, 1, 2], 2)
   }, 240_000)
@@ -182,6 +188,10 @@ describe('a chain halted by lost validators is recovered with a validator overri
       const h = Math.min(await height(0), await height(1))
       return h > decided + 2 && (await net.hashAt(0, h)) === (await net.hashAt(1, h))
     })
+    // `quorate status` takes the validators from governance: the removed ones' old seals do not make them validators.
+    const status = await quorate(['status', '--json', '--rpc', net.url(0), '--rpc', net.url(1)])
+    expect(status.code, status.stdout).toBe(0)
+    expect((JSON.parse(status.stdout) as { validators: { source: string; addresses: string[] } }).validators).toEqual({ source: 'governance', addresses: [v0, v1] })
   }, 300_000)
 
   it('doctor says whether governance admits a node: a running validator, a stopped node no longer validating, an unregistered folder', async () => {

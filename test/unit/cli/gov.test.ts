@@ -22,12 +22,13 @@ import {
   relativeTime,
   runGovList,
   runGovShow,
+  sameChangeOpen,
   yesNeeded,
   type DecisionContext,
   type PolicyInfo,
   type ProposalInfo,
 } from '../../../src/cli/gov.js'
-import { decodeDecision, decisionIndex, encodeDecision } from '../../../src/governance/decisions.js'
+import { decodeDecision, decisionIndex, encodeDecision, type DecisionArgs } from '../../../src/governance/decisions.js'
 import { ConfigError } from '../../../src/errors.js'
 import { governanceErrorAbi } from '../../../src/governance/revert-reasons.js'
 import { tempDir } from '../../helpers/tmp.js'
@@ -355,5 +356,22 @@ describe('gov list and gov show against a node', () => {
     const err = await runGovList('parties', { rpc: url, json: false }, { out: () => undefined, err: () => undefined }).then(() => undefined, (e: unknown) => e)
     expect(err).toMatchObject({ code: 'GOVERNANCE_NOT_ENABLED' })
     expect((err as Error).message).toMatch(/governance is not enabled on the chain behind/)
+  })
+})
+
+describe('one open proposal per change', () => {
+  it('finds an open proposal of the same decision on the same subject, ignoring other subjects, decisions, ended votes and alternatives', () => {
+    const addParty: DecisionArgs = { decision: 'AddParty', id: 'newfund', name: 'Other name', kind: 'member', admins: [A] }
+    const open = [proposal({ id: 3 }), proposal({ id: 4, decision: 'AddNode', args: { decision: 'AddNode', node: NODE, party: 'newfund' } })]
+    expect(sameChangeOpen(addParty, open, NOW / 1000)?.id).toBe(3)
+    expect(sameChangeOpen({ decision: 'AddParty', id: 'otherfund', name: 'Other', kind: 'member', admins: [A] }, open, NOW / 1000)).toBeUndefined()
+    expect(sameChangeOpen({ decision: 'RemoveParty', id: 'newfund' }, open, NOW / 1000)).toBeUndefined()
+    // Addresses compare without case; a proposal whose voting period ended can no longer pass.
+    expect(sameChangeOpen({ decision: 'AddNode', node: `0x${NODE.slice(2).toUpperCase()}`, party: 'newfund', endpoint: '', validator: false }, open, NOW / 1000)?.id).toBe(4)
+    expect(sameChangeOpen(addParty, [proposal({ deadline: NOW / 1000 - 1 })], NOW / 1000)).toBeUndefined()
+    expect(sameChangeOpen(addParty, [proposal({ state: 'approved' })], NOW / 1000)).toBeUndefined()
+    // Competing policies or chain parameters are alternatives, not duplicates.
+    const policy: DecisionArgs = { decision: 'ChangePolicy', target: 'AddParty', thresholdPercent: 66, comparator: '>=', votingPeriodSeconds: 600, vetoParties: [] }
+    expect(sameChangeOpen(policy, [proposal({ decision: 'ChangePolicy', args: { ...policy } })], NOW / 1000)).toBeUndefined()
   })
 })

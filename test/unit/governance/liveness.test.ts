@@ -22,6 +22,29 @@ describe('liveness of a validator change', () => {
     expect(validatorsAfter({ decision: 'AddNode', node: addr(9), party: 'd', endpoint: '', validator: false }, V, nodes)).toBeUndefined()
     expect(validatorsAfter({ decision: 'AddNode', node: addr(9), party: 'd', endpoint: '', validator: true }, V, nodes)).toHaveLength(5)
     expect(validatorsAfter({ decision: 'ApproveCode', codeHash: `0x${'11'.repeat(32)}` }, V, nodes)).toBeUndefined()
+    // A freeze takes the party's validators out like a suspension.
+    expect(validatorsAfter({ decision: 'FreezeParty', id: 'c' }, V, nodes)).toEqual([addr(1), addr(2)])
+    expect(validatorsAfter({ decision: 'FreezeParty', id: 'd' }, V, nodes)).toBeUndefined()
+  })
+
+  it('brings back the validators of a reinstated or unfrozen party, and nothing else', () => {
+    const suspended = [
+      { address: addr(1), party: 'a', validator: true, status: 'active' },
+      { address: addr(2), party: 'b', validator: true, status: 'active' },
+      { address: addr(3), party: 'c', validator: true, status: 'active' },
+      { address: addr(4), party: 'c', validator: false, status: 'active' },
+      { address: addr(5), party: 'c', validator: true, status: 'removed' },
+    ]
+    const V2 = [addr(1), addr(2)]
+    expect(validatorsAfter({ decision: 'UnfreezeParty', id: 'c' }, V2, suspended)).toEqual([addr(1), addr(2), addr(3)])
+    expect(validatorsAfter({ decision: 'ReinstateParty', id: 'c' }, V2, suspended)).toEqual([addr(1), addr(2), addr(3)])
+    expect(validatorsAfter({ decision: 'ReinstateParty', id: 'a' }, V2, suspended)).toBeUndefined()
+    // 2 live validators; the unfrozen party's validator is down: 3 validators need 2 of them online, 2 are: fine.
+    expect(livenessShortfall({ decision: 'UnfreezeParty', id: 'c' }, V2, suspended, new Set(V2))).toBeUndefined()
+    // With 3 active validators of which 3 live, bringing back two dead ones makes 5 that need 4 online.
+    const more = [...suspended, { address: addr(6), party: 'c', validator: true, status: 'active' }, { address: addr(7), party: 'e', validator: true, status: 'active' }]
+    const V3 = [addr(1), addr(2), addr(7)]
+    expect(livenessShortfall({ decision: 'UnfreezeParty', id: 'c' }, V3, more, new Set(V3))).toEqual({ validators: 5, quorum: 4, live: 3, silent: [addr(3), addr(6)] })
   })
 
   it('refuses a change that leaves fewer live validators than a quorum, and names the silent ones', () => {
@@ -37,5 +60,6 @@ describe('liveness of a validator change', () => {
     // Suspending party c (two validators, one live) with only 1 and 2 live: 2 left need 2: fine; with 2 silent: refused.
     expect(livenessShortfall({ decision: 'SuspendParty', id: 'c' }, V, nodes, live)).toBeUndefined()
     expect(livenessShortfall({ decision: 'SuspendParty', id: 'c' }, V, nodes, new Set([addr(1), addr(3)]))).toMatchObject({ validators: 2, quorum: 2, live: 1 })
+    expect(livenessShortfall({ decision: 'FreezeParty', id: 'c' }, V, nodes, new Set([addr(1), addr(3)]))).toMatchObject({ validators: 2, quorum: 2, live: 1 })
   })
 })
