@@ -24,6 +24,12 @@ import { TxNotFinalError } from '../governance/client.js'
 import { rpcKeyCommand } from './rpc-key.js'
 import { initFromConsortium, initFromConsortiumText, partyCommand } from './party.js'
 
+// `quorate gov list | head`: the reader is gone, so is the need to write; no stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0)
+  throw err
+})
+
 function int(name: string, min: number, max: number) {
   return (value: string): number => {
     if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be an integer`)
