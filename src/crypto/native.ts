@@ -3,17 +3,42 @@
  * with the native library is ~8x faster than pure-JS noble (DESIGN.md). Owns no keys.
  */
 import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
 import type { CustomCrypto } from '@ethereumjs/common'
 import { calculateSigRecovery } from '@ethereumjs/util'
 import { secp256k1 as nobleSecp } from '@noble/curves/secp256k1.js'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 
 const require = createRequire(import.meta.url)
 // Both packages are CommonJS with native prebuilds; `createRequire` keeps this module ESM.
 const secp = require('secp256k1') as typeof import('secp256k1')
-const createKeccak = require('keccak') as typeof import('keccak')
+
+/** The keccak package's native sponge (its Node API wraps it in a stream object per hash, which cost more than the hash). */
+interface KeccakState {
+  initialize(rate: number, capacity: number): void
+  absorb(data: Buffer): void
+  squeeze(length: number): Buffer
+}
+
+function loadKeccakState(): KeccakState | undefined {
+  try {
+    const entry = require.resolve('keccak')
+    const load = createRequire(entry)('node-gyp-build') as (dir: string) => unknown
+    const State = load(dirname(entry))
+    return typeof State === 'function' ? new (State as new () => KeccakState)() : undefined
+  } catch {
+    return undefined // no prebuild for this platform: the JS implementation below
+  }
+}
+
+/** One sponge, reset for every hash: a hash is synchronous, so calls never interleave (each worker thread loads its own). */
+const sponge = loadKeccakState()
 
 export function keccak256(data: Uint8Array): Uint8Array {
-  const out = createKeccak('keccak256').update(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).digest()
+  if (sponge === undefined) return keccak_256(data)
+  sponge.initialize(1088, 512)
+  sponge.absorb(Buffer.from(data.buffer, data.byteOffset, data.byteLength))
+  const out = sponge.squeeze(32)
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
 }
 

@@ -74,6 +74,8 @@ export interface FlatStateOptions {
    * dropped after the next state root. Default 250,000.
    */
   maxCleanEntries?: number
+  /** Called between trie writes when the block's changes are written out; may yield to the event loop (see Pacer). */
+  pace?: () => Promise<void>
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0)
@@ -111,11 +113,13 @@ export class FlatStateManager extends MerkleStateManager {
 
   private readonly hashFn: (data: Uint8Array) => Uint8Array
   private readonly maxCleanEntries: number
+  private readonly pace: (() => Promise<void>) | undefined
 
   constructor(opts: FlatStateOptions) {
     super({ trie: opts.trie, common: opts.common })
     this.hashFn = opts.common.customCrypto.keccak256 ?? keccak256
     this.maxCleanEntries = opts.maxCleanEntries ?? 250_000
+    this.pace = opts.pace
   }
 
   /** Open checkpoints (0 between transactions). */
@@ -395,6 +399,7 @@ export class FlatStateManager extends MerkleStateManager {
     if (this.dirtyAccounts.size === 0 && this.dirtySlots.size === 0) return
     const addrs = new Set([...this.dirtyAccounts.keys(), ...this.dirtySlots.keys()])
     for (const addr of addrs) {
+      await this.pace?.()
       const addressBytes = unprefixedHexToBytes(addr)
       const dirty = this.dirtyAccounts.get(addr)
       const before = await this.cleanAccount(addr, addressBytes)
@@ -410,6 +415,7 @@ export class FlatStateManager extends MerkleStateManager {
       if (wiped || (slots !== undefined && slots.size > 0)) {
         trie = this.storageTrie(wiped || before === null ? KECCAK256_RLP : before.storageRoot)
         for (const [slot, value] of slots ?? []) {
+          await this.pace?.()
           if (value.length > 0) await trie.put(unprefixedHexToBytes(slot), RLP.encode(value))
           else await trie.del(unprefixedHexToBytes(slot))
         }

@@ -17,11 +17,12 @@ import { dirname } from 'node:path'
 import { RLP } from '@ethereumjs/rlp'
 import { errorMessage, QuorateError } from '../errors.js'
 import type { Logger } from '../ops/logger.js'
+import { Pacer } from './pacer.js'
 
 /** What the journal needs from the pool. */
 export interface JournaledPool {
-  /** Every pooled transaction, serialized, in (sender, nonce) order. */
-  serializedTransactions(): Uint8Array[]
+  /** Every pooled transaction, in (sender, nonce) order. */
+  transactionsInOrder(): readonly { serialize(): Uint8Array }[]
   addRaw(raw: Uint8Array): Promise<unknown>
   on(event: 'added' | 'removed', listener: () => void): unknown
   off(event: 'added' | 'removed', listener: () => void): unknown
@@ -57,6 +58,8 @@ export class TxPoolJournal {
   private timer: NodeJS.Timeout | undefined
   private dirty = false
   private writing: Promise<void> = Promise.resolve()
+  /** A full pool takes hundreds of milliseconds to serialize: done in slices, so JSON-RPC and blocks go on meanwhile. */
+  private readonly pacer = new Pacer(10)
   private readonly markDirty = (): void => {
     this.dirty = true
   }
@@ -134,7 +137,12 @@ export class TxPoolJournal {
 
   private async writeNow(): Promise<void> {
     this.dirty = false
-    const txs = this.pool.serializedTransactions()
+    const txs: Uint8Array[] = []
+    this.pacer.start()
+    for (const tx of this.pool.transactionsInOrder()) {
+      txs.push(tx.serialize())
+      await this.pacer.pace()
+    }
     const tmp = `${this.file}.tmp`
     try {
       await mkdir(dirname(this.file), { recursive: true })

@@ -400,15 +400,20 @@ export class TxPool extends EventEmitter<TxPoolEvents> {
     return page
   }
 
-  /** Every pooled transaction serialized, in (sender, nonce) order: what the journal saves. */
-  serializedTransactions(): Uint8Array[] {
-    const out: Uint8Array[] = []
+  /** Every pooled transaction, in (sender, nonce) order: what the journal saves (it serializes them a slice at a time). */
+  transactionsInOrder(): TypedTransaction[] {
+    const out: TypedTransaction[] = []
     for (const address of [...this.senders.keys()].sort()) {
       const sender = this.senders.get(address)!
       const nonces = [...sender.txs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-      for (const nonce of nonces) out.push(sender.txs.get(nonce)!.tx.serialize())
+      for (const nonce of nonces) out.push(sender.txs.get(nonce)!.tx)
     }
     return out
+  }
+
+  /** Every pooled transaction serialized, in (sender, nonce) order. */
+  serializedTransactions(): Uint8Array[] {
+    return this.transactionsInOrder().map((tx) => tx.serialize())
   }
 
   // --- admission ---

@@ -36,6 +36,7 @@ import { ConfigError, errorMessage, StartError } from '../errors.js'
 import { GovernancePeering } from '../network/governance-peering.js'
 import { P2PHost } from '../network/host.js'
 import { createBlockImport } from '../sync/block-import.js'
+import { SenderRecovery } from '../sync/sender-recovery.js'
 import { BlockSync } from '../sync/block-sync.js'
 import { wireTxGossip } from '../network/tx-gossip.js'
 import type { Address, Hash } from '../types.js'
@@ -118,6 +119,8 @@ export class Node extends EventEmitter<NodeEvents> {
   readonly calls: CallExecutor
   /** Clients' eth_call and eth_estimateGas: gas-capped, time-limited, in worker threads. */
   readonly callPool: CallPool
+  /** Recovers the senders of synced blocks in a worker thread (started on the first sync). */
+  private readonly senderRecovery = new SenderRecovery()
   readonly pool: TxPool
   /** Clients' transactions into the pool: decode once, recover once, admit (what eth_sendRawTransaction uses). */
   readonly ingest: TxIngest
@@ -365,6 +368,7 @@ export class Node extends EventEmitter<NodeEvents> {
           params: this.params,
           executor: this.executor,
           commit: (r) => this.commitBlock(r, 'sync'),
+          prepare: (blocks) => this.senderRecovery.prepare(blocks),
         }),
         logger: this.logger.child({ module: 'sync' }),
       })
@@ -548,6 +552,7 @@ export class Node extends EventEmitter<NodeEvents> {
     await this.host?.stop()
     await this.commitLock.run(async () => undefined)
     await this.callPool.stop()
+    await this.senderRecovery.close()
     await this.journal?.stop()
     await this.store.close()
     if (this.started) this.logger.info('node stopped')

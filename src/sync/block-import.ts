@@ -5,8 +5,9 @@
  * header), a quorum of distinct validators' commit seals over its seal digest, and re-execution
  * with every root checked (state, receipts, gas used, bloom). Only then is it committed.
  *
- * Senders of a batch's transactions are recovered up front (see `prepare`), so that execution
- * finds them cached; re-execution still checks each transaction's signature through them.
+ * Senders of a batch's transactions are recovered ahead of execution (see `prepare`: off the main
+ * thread, sender-recovery.ts), so that execution finds them cached; each block waits only for its
+ * own senders.
  *
  * It knows nothing of peers or the wire: block sync (block-sync.ts) hands it decoded blocks.
  */
@@ -45,8 +46,12 @@ export interface BlockImportModules {
   executor: { execute(parent: Block, block: Block): Promise<ExecutedBlock> }
   /** Enters a checked block into the chain (the node's one commit path). */
   commit: (record: BlockRecord) => Promise<void>
-  /** Recovers the senders of many transactions at once (cached on each); default: none ahead of execution. */
-  prepare?: (blocks: readonly Block[]) => Promise<void>
+  /**
+   * Starts recovering the senders of the blocks' transactions (cached on each): one promise per
+   * block, settled once that block's are done. Default: none ahead of execution. A rejection only
+   * means the senders are recovered in execution.
+   */
+  prepare?: (blocks: readonly Block[]) => readonly Promise<void>[]
 }
 
 export interface BlockImport {
@@ -61,9 +66,9 @@ export interface BlockImport {
 export function createBlockImport(m: BlockImportModules): BlockImport {
   return {
     async importBlocks(blocks, stop) {
-      await m.prepare?.(blocks.map((b) => b.block))
+      const ready = (m.prepare?.(blocks.map((b) => b.block)) ?? []).map((p) => p.catch(() => undefined))
       let imported = 0
-      for (const { block, finality } of blocks) {
+      for (const [i, { block, finality }] of blocks.entries()) {
         const parent = m.chain.head
         if (block.header.number <= parent.header.number) continue // became final meanwhile
         if (stop?.()) break
@@ -73,6 +78,7 @@ export function createBlockImport(m: BlockImportModules): BlockImport {
         if (decodeExtraData(block.header.extraData).round !== 0) throw new SyncError(`block ${block.header.number} is not in stored form (round 0)`)
         const check = verifyCommitSeals(sealDigest(block, finality.round, m.common), finality.seals, validators)
         if (!check.ok) throw new SyncError(`block ${block.header.number} lacks a quorum of valid commit seals (${check.signers.length} of ${validators.length})`)
+        await ready[i]
         const executed = await m.executor.execute(parent, block)
         await m.commit({ block, finality, receipts: executed.receipts })
         imported++

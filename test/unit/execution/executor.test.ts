@@ -61,6 +61,43 @@ describe('BlockExecutor and ChainStore', () => {
     await store.close()
   })
 
+  it('a paced executor makes the block an unpaced one makes, and executes a received block letting the event loop turn between transactions', async () => {
+    const tmp = await tempDir()
+    cleanup = tmp.cleanup
+    const { common, store } = await setup(tmp.dir)
+    const txs = Array.from({ length: 40 }, (_, nonce) => createLegacyTx({ nonce, gasLimit: 21000, gasPrice: 0, to: TO, value: 1 + nonce }, { common }).sign(KEY))
+    const header = { timestamp: 1n, coinbase: createAddressFromString(SENDER), extraData: encodeExtraData({ vanity: new Uint8Array(32), validators: [SENDER], round: 0, seals: [] }) }
+    const unpaced = await (await BlockExecutor.create(common, store, undefined, undefined, { sliceMs: 0 })).build(store.head, txs, header)
+    // Turns of the event loop, and the count seen by the admission check of each transaction.
+    let turns = 0
+    let counting = false
+    const count = (): void => {
+      turns++
+      if (counting) setImmediate(count)
+    }
+    let seen: number[] = []
+    const admit = async (): Promise<void> => void seen.push(turns)
+    const turnsBetweenTxs = async <T>(work: () => Promise<T>): Promise<T> => {
+      seen = []
+      counting = true
+      setImmediate(count)
+      const result = await work()
+      counting = false
+      return result
+    }
+    // A slice far shorter than one transaction.
+    const paced = await BlockExecutor.create(common, store, admit, undefined, { sliceMs: 1e-6 })
+    const built = await paced.build(store.head, txs, header)
+    expect(built.block.transactions).toHaveLength(40)
+    expect(bytesToHex(built.block.hash())).toBe(bytesToHex(unpaced.block.hash()))
+    // Executing it (another validator) yields before every transaction, and accepts it.
+    const verifier = await BlockExecutor.create(common, store, admit, undefined, { sliceMs: 1e-6 })
+    await expect(turnsBetweenTxs(() => verifier.execute(store.head, built.block))).resolves.toBeDefined()
+    expect(seen).toHaveLength(40)
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!)
+    await store.close()
+  })
+
   it('refuses a block whose state root was tampered with', async () => {
     const tmp = await tempDir()
     cleanup = tmp.cleanup

@@ -78,4 +78,36 @@ describe('TxPoolJournal', () => {
     expect(await journal.load()).toEqual({ loaded: 0, dropped: {} })
     expect(pool.size).toBe(0)
   })
+
+  it('serializes a large pool a slice at a time, letting the event loop turn in between, and writes it whole', async () => {
+    const file = await setup()
+    const txs = Array.from({ length: 40 }, (_, i) => tx(BigInt(i)))
+    // Each serialization takes 2 ms of CPU, so 40 take several 10 ms slices.
+    let turns = 0
+    let counting = true
+    const count = (): void => {
+      turns++
+      if (counting) setImmediate(count)
+    }
+    const seen: number[] = []
+    const slow = txs.map((t) => ({
+      serialize: () => {
+        seen.push(turns)
+        const until = performance.now() + 2
+        while (performance.now() < until) {
+          // busy
+        }
+        return t.serialize()
+      },
+    }))
+    const pool = { transactionsInOrder: () => slow, addRaw: async () => undefined, on: () => undefined, off: () => undefined }
+    const journal = new TxPoolJournal({ file }, { pool })
+    setImmediate(count)
+    await journal.write()
+    counting = false
+    expect(seen).toHaveLength(40)
+    expect(seen.at(-1)!).toBeGreaterThan(seen[0]!)
+    const reloaded = new TxPool({ common, blockGasLimit: 30_000_000n }, new MemState())
+    expect(await new TxPoolJournal({ file }, { pool: reloaded }).load()).toEqual({ loaded: 40, dropped: {} })
+  })
 })
