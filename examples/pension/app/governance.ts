@@ -30,11 +30,14 @@ export interface Decided {
 /** Proposes `decision` from `sponsor` and lets `voters` vote yes in turn until it is decided; throws unless approved. */
 export async function decide(sponsor: Voter, voters: readonly Voter[], decision: DecisionArgs, description: string): Promise<Decided> {
   const { id } = await queued(sponsor.client, () => propose(sponsor.client, { decision, description }))
+  // The node that saw the last vote final has the decision; another node may be a block behind.
+  let witness = sponsor.client
   for (const voter of voters) {
     const open = await queued(voter.client, async () => {
       if ((await getProposal(voter.client, { id })).state !== 'open') return false
       try {
         await vote(voter.client, { id, support: true })
+        witness = voter.client
       } catch (err) {
         // Decided (or voted) in the meantime by a vote of another party: nothing left to do.
         if (isLedgerError(err, 'NOT_PERMITTED') && /ProposalDecided|AlreadyVoted/.test(err.message)) return false
@@ -44,7 +47,7 @@ export async function decide(sponsor: Voter, voters: readonly Voter[], decision:
     })
     if (!open) break
   }
-  const after = await getProposal(sponsor.client, { id })
+  const after = await getProposal(witness, { id })
   if (after.state !== 'approved') throw new LedgerError('NOT_PERMITTED', `proposal #${id} (${decision.decision}) is ${after.state}, not approved`)
   return { id, state: after.state, yes: Number(after.yes) }
 }
