@@ -282,7 +282,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     const log = await step('access log export (priv_getAccessLog)', () => app.accessLog(multi.participant))
     if (log) {
       seen.participant.push(`${multi.label}: access log across member nodes, ${log.lines.length} entries (exports verified: ${Object.entries(log.verified).map(([p, ok]) => `${p} ${ok ? 'ok' : 'FAILED'}`).join(', ')}):`)
-      for (const l of log.lines) seen.participant.push(`    ${new Date(l.time * 1000).toISOString()} ${l.party} ${l.action} ${l.key.split(':')[0]} for ${l.purpose || '-'}: ${l.outcome}${l.outcome === 'refused' ? ` (${l.reason})` : ''}`)
+      for (const l of log.lines) seen.participant.push(`    ${new Date(l.time * 1000).toISOString()} ${l.party} ${l.action} ${l.key.split(':')[0]} for ${l.purpose || '-'}: ${l.outcome}${l.outcome === 'refused' || l.action === 'consent' ? ` (${l.reason})` : ''}`)
     }
 
     // ---- the regulator and the employer ---------------------------------------------------------------------------------------------
