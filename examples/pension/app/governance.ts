@@ -27,16 +27,29 @@ export interface Decided {
   yes: number
 }
 
+/** Waits until `client`'s node has imported block `n` (votes land on one node, the next voter reads another). */
+async function reach(client: LedgerClient, n: number): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (Number(await client.public.getBlockNumber({ cacheTime: 0 })) < n) {
+    if (Date.now() > deadline) throw new LedgerError('UNREACHABLE', `the node did not reach block ${n} within 60 s`)
+    await new Promise((resolve) => setTimeout(resolve, client.pollingInterval))
+  }
+}
+
 /** Proposes `decision` from `sponsor` and lets `voters` vote yes in turn until it is decided; throws unless approved. */
 export async function decide(sponsor: Voter, voters: readonly Voter[], decision: DecisionArgs, description: string): Promise<Decided> {
-  const { id } = await queued(sponsor.client, () => propose(sponsor.client, { decision, description }))
-  // The node that saw the last vote final has the decision; another node may be a block behind.
+  const proposed = await queued(sponsor.client, () => propose(sponsor.client, { decision, description }))
+  const { id } = proposed
+  // Each voter reads the proposal once its node has the block of the last vote: a node a block
+  // behind would see it still open, and a vote after the deciding one reverts.
+  let seen = Number(proposed.blockNumber)
   let witness = sponsor.client
   for (const voter of voters) {
     const open = await queued(voter.client, async () => {
+      await reach(voter.client, seen)
       if ((await getProposal(voter.client, { id })).state !== 'open') return false
       try {
-        await vote(voter.client, { id, support: true })
+        seen = Number((await vote(voter.client, { id, support: true })).blockNumber)
         witness = voter.client
       } catch (err) {
         // Decided (or voted) in the meantime by a vote of another party: nothing left to do.
@@ -47,6 +60,7 @@ export async function decide(sponsor: Voter, voters: readonly Voter[], decision:
     })
     if (!open) break
   }
+  await reach(witness, seen)
   const after = await getProposal(witness, { id })
   if (after.state !== 'approved') throw new LedgerError('NOT_PERMITTED', `proposal #${id} (${decision.decision}) is ${after.state}, not approved`)
   return { id, state: after.state, yes: Number(after.yes) }
