@@ -21,9 +21,8 @@ export const shortId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'expected a
 export const recordKey = z.string().min(1).max(200)
 export const subjectId = z.string().min(1).max(200)
 
-/** The GDPR Art. 6 lawful bases a purpose may rest on. */
-export const LEGAL_BASES = ['consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interests'] as const
-export type LegalBasis = (typeof LEGAL_BASES)[number]
+/** The GDPR Art. 6 lawful bases a purpose may rest on: the one list governance votes on. */
+export { LEGAL_BASES, type LegalBasis } from '../governance/decisions.js'
 
 export const RecordSchema = z.object({
   collection: shortId,
