@@ -134,7 +134,7 @@ export function dataCommand(): Command {
       return Number(v)
     })
     .requiredOption('--data-dir <dir>', 'the node data folder')
-    .option('--text <text>', 'also look for this text (the plaintext, the subject, the record key: the node never kept them); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--text <text>', 'also look for this text as a whole word, JSON-escaped or hex (the plaintext, the subject, the record key: the node never kept them); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--text-file <file>', 'also look for the contents of this file; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .action((request: number, o: { dataDir: string; text: string[]; textFile: string[] }) =>
       run(async () => {

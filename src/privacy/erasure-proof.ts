@@ -10,7 +10,8 @@
  * a destroyed key or ciphertext, nothing a reader can use.
  * Low-entropy sequences (the plaintext, the subject, the record key) are NOT fingerprinted: a hash
  * of a BSN is the BSN to anyone who tries 10^9 of them. The operator gives them to the scan
- * (`--text`), which looks for them as bytes, as hex and JSON-escaped.
+ * (`--text`), which looks for them as bytes, as hex and JSON-escaped. As bytes a text is matched as
+ * a whole word (as `grep -w` would): a salary `61234` inside the hex key of a trie node is not it.
  *
  * Receipts are JSON files under `<data>/private/erasures/<request>.json` (request 0: retention
  * purges), readable while the node runs (no LevelDB lock), files 0600.
@@ -111,9 +112,39 @@ export interface ErasureScan {
 const ACCESS_LOG_DIR = 'access-log'
 
 /** The forms a text can take in a file: as is, JSON-escaped, and hex (our stores keep bytes as hex). */
-function textForms(text: string): Buffer[] {
+interface TextForm {
+  bytes: Buffer
+  /** Matched only where no letter or digit touches it (the plain forms; hex sits inside longer hex). */
+  wholeWord: boolean
+}
+
+function textForms(text: string): TextForm[] {
   const raw = Buffer.from(text, 'utf8')
-  return [...new Map([raw, Buffer.from(JSON.stringify(text).slice(1, -1), 'utf8'), Buffer.from(raw.toString('hex'), 'utf8')].map((b) => [b.toString('hex'), b])).values()].filter((b) => b.length > 0)
+  const plain = [...new Map([raw, Buffer.from(JSON.stringify(text).slice(1, -1), 'utf8')].map((b) => [b.toString('hex'), b])).values()]
+  return [...plain.map((bytes) => ({ bytes, wholeWord: true })), { bytes: Buffer.from(raw.toString('hex'), 'utf8'), wholeWord: false }].filter((f) => f.bytes.length > 0)
+}
+
+const isWordByte = (b: number | undefined) => b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a))
+
+/** The first offset of `form` in `buf`, or -1; a whole-word form must not touch a letter or digit. */
+function indexOfForm(buf: Buffer, form: TextForm): number {
+  const { bytes } = form
+  for (let at = buf.indexOf(bytes); at >= 0; at = buf.indexOf(bytes, at + 1)) {
+    if (!form.wholeWord) return at
+    const touchesBefore = isWordByte(bytes[0]) && isWordByte(buf[at - 1])
+    const touchesAfter = isWordByte(bytes[bytes.length - 1]) && isWordByte(buf[at + bytes.length])
+    if (!touchesBefore && !touchesAfter) return at
+  }
+  return -1
+}
+
+/** Where `text` first occurs in `buf` in any of its forms (as a whole word, JSON-escaped, or hex), or -1. */
+export function findText(buf: Buffer, text: string): number {
+  for (const form of textForms(text)) {
+    const at = indexOfForm(buf, form)
+    if (at >= 0) return at
+  }
+  return -1
 }
 
 async function* filesUnder(dir: string): AsyncGenerator<string> {
@@ -140,7 +171,6 @@ export async function scanForErased(folder: string, receipt: ErasureReceipt, tex
       }
     }
   }
-  const forms = texts.map((t, i) => ({ what: `text #${i + 1}`, forms: textForms(t) }))
   const findings: ErasureFinding[] = []
   const retained: ErasureFinding[] = []
   let filesScanned = 0
@@ -164,15 +194,10 @@ export async function scanForErased(folder: string, receipt: ErasureReceipt, tex
         }
       }
     }
-    for (const t of forms) {
-      for (const form of t.forms) {
-        const at = buf.indexOf(form)
-        if (at >= 0) {
-          ;(inAccessLog ? retained : findings).push({ file: rel, offset: at, what: t.what })
-          break
-        }
-      }
-    }
+    texts.forEach((text, i) => {
+      const at = findText(buf, text)
+      if (at >= 0) (inAccessLog ? retained : findings).push({ file: rel, offset: at, what: `text #${i + 1}` })
+    })
   }
   return { request: receipt.request, folder, filesScanned, fingerprints, texts: texts.length, clean: findings.length === 0, findings, retained }
 }

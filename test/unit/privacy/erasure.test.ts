@@ -4,7 +4,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { generatePrivateKey } from '../../../src/crypto/keys.js'
 import { generateEncryptionKey, seal } from '../../../src/privacy/envelope.js'
-import { appendReceipt, readReceipt, scanForErased } from '../../../src/privacy/erasure-proof.js'
+import { appendReceipt, findText, readReceipt, scanForErased } from '../../../src/privacy/erasure-proof.js'
 import { defaultKeyWrapper, KeyVault, localKeyWrapper } from '../../../src/privacy/key-vault.js'
 import { encodeRecord, type PrivateRecord } from '../../../src/privacy/record.js'
 import { PrivateStore } from '../../../src/privacy/store.js'
@@ -132,6 +132,20 @@ describe('erasure: crypto-shredding, physical deletion, proof', () => {
       ]),
     )
     await store.close()
+  })
+
+  it('a text is found as a whole word, JSON-escaped or hex, but not inside a longer run of letters and digits (a hash key)', () => {
+    expect(findText(Buffer.from('{"salary":61234,"name":"A"}'), '61234')).toBe(10)
+    expect(findText(Buffer.from('salary 61234'), '61234')).toBe(7)
+    expect(findText(Buffer.from('61234'), '61234')).toBe(0)
+    expect(findText(Buffer.from(`x${Buffer.from('61234').toString('hex')}y`), '61234')).toBe(1)
+    expect(findText(Buffer.from('{"n":"Anneke \\"A\\" Visser"}'), 'Anneke "A" Visser')).toBe(6)
+    // A trie node's key: the digits occur, but inside a hex hash.
+    expect(findText(Buffer.from('b:9f3a61234c0d'), '61234')).toBe(-1)
+    expect(findText(Buffer.from('b:9f3a61234c0d then 61234.'), '61234')).toBe(20)
+    // A text that starts or ends with punctuation keeps that end unbounded.
+    expect(findText(Buffer.from('a-1968-03-14-b'), '-1968-03-14')).toBe(1)
+    expect(findText(Buffer.from('a-1968-03-14b'), '-1968-03-14')).toBe(-1)
   })
 
   it('a subject kept by the access log is reported as retained, not as a finding; a ciphertext fragment there still is one', async () => {
