@@ -5,19 +5,18 @@
  * newHeads pushed over WebSocket (and again after the socket drops); the parties and their nodes as
  * gov_* reports them; proposals made with the GovernanceClient, with their votes, tally and deadline,
  * and a tally that follows a new vote without a reload; search by block number, transaction hash and
- * address with the governance contract's calls and logs decoded; active alerts read by node 1 from an
- * Alertmanager stand-in (a small HTTP server in this test answering `/api/v2/alerts` as Alertmanager
- * does: Alertmanager itself is not installed here), and by node 2 from the same stand-in answering
- * `/api/v1/alerts` as Prometheus does (a pending alert marked so); the history charts from node 1's
- * ring buffer.
+ * address with the governance contract's calls and logs decoded; active alerts from a real
+ * Prometheus scraping the four nodes and a real Alertmanager it notifies: node 1 reads Alertmanager,
+ * node 2 reads Prometheus (a pending alert marked so). The alerting rules are this test's own, on the
+ * `up` series of node 1, so that one fires at the first evaluation and one stays pending (the shipped
+ * rules' timings are tested with promtool in test/integration/metrics.test.ts); the history charts
+ * from node 1's ring buffer.
  * The fleet view and the quorum in words through the states of one network: all healthy, one
  * validator down (within the fault budget), two down (quorum lost, halted: never "4 of 4" nor
  * green), and the serving node down (the page says so and keeps the last state marked stale).
  * Screenshots of the main views go to test-results/screenshots.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,6 +29,7 @@ import { parseConsortium, type Consortium } from '../../src/governance/consortiu
 import { GovernanceClient } from '../../src/governance/client.js'
 import type { NetworkNode } from '../../src/node/init.js'
 import { TestNetwork } from '../helpers/network.js'
+import { startAlertmanager, startPrometheus, type AlertRule, type Monitor } from '../helpers/prometheus.js'
 import { rpc, waitFor } from '../helpers/node-process.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -76,27 +76,25 @@ let tmp: Awaited<ReturnType<typeof tempDir>>
 let net: TestNetwork
 let browser: BrowserContext
 let page: Page
-/** The Alertmanager stand-in that node 1 reads (dashboard.alertmanagerUrl). */
-let alertmanager: Server
-let alertRequests = 0
-const FIRING = [
+/** Alertmanager (node 1's dashboard.alertmanagerUrl) and Prometheus (node 2's dashboard.prometheusUrl). */
+let alertmanager: Monitor | undefined
+let prometheus: Monitor | undefined
+/** This test's rules, on node 1's `up` series: one fires at once, one stays pending for an hour. */
+const rules = (instance: string): AlertRule[] => [
   {
-    labels: { alertname: 'QuorateNodeDown', severity: 'warning', instance: '127.0.0.1:9999' },
-    annotations: { summary: 'A node is not scraped: it may be down' },
-    startsAt: new Date(Date.now() - 120_000).toISOString(),
-    status: { state: 'active', silencedBy: [], inhibitedBy: [] },
+    alert: 'QuorateTestNodeScraped',
+    expr: `up{instance="${instance}"} == 1`,
+    labels: { severity: 'warning' },
+    annotations: { summary: 'Node 1 answers its scrape (a rule of this test)' },
+  },
+  {
+    alert: 'QuorateTestStillPending',
+    expr: `up{instance="${instance}"} == 1`,
+    for: '1h',
+    labels: { severity: 'critical' },
+    annotations: { summary: 'Pending for an hour (a rule of this test)' },
   },
 ]
-/** What the same stand-in answers as Prometheus' `/api/v1/alerts` (node 2 reads it): one firing, one pending. */
-const PROMETHEUS_ALERTS = {
-  status: 'success',
-  data: {
-    alerts: [
-      { labels: { alertname: 'QuoratePeersLow', severity: 'warning', instance: '127.0.0.1:9998' }, annotations: { summary: 'fewer peers than validators' }, state: 'pending', activeAt: new Date(Date.now() - 60_000).toISOString() },
-      { labels: { alertname: 'QuorateChainHeadStale', severity: 'critical', instance: '127.0.0.1:9997' }, annotations: { summary: 'No new block' }, state: 'firing', activeAt: new Date(Date.now() - 90_000).toISOString() },
-    ],
-  },
-}
 /** Errors the page logged (script errors, CSP refusals, failed loads). */
 const pageErrors: string[] = []
 
@@ -125,23 +123,19 @@ beforeAll(async () => {
     emptyBlockPeriodMs: 500,
     consortium: (nodes) => devnetConsortium(consortium, nodes),
   })
-  alertmanager = createServer((req, res) => {
-    if (req.url?.startsWith('/api/v1/alerts')) return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(PROMETHEUS_ALERTS))
-    if (!req.url?.startsWith('/api/v2/alerts')) return res.writeHead(404).end()
-    alertRequests++
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(FIRING))
-  })
-  await new Promise<void>((done) => alertmanager.listen(0, '127.0.0.1', done))
-  // Node 1 serves the page: it reads the stand-in's alerts and samples its history every second.
+  // Alertmanager, then Prometheus notifying it and scraping the four nodes' /metrics (on their JSON-RPC ports).
+  const hostOf = (i: number) => new URL(net.url(i)).host
+  alertmanager = await startAlertmanager(join(tmp.dir, 'alertmanager'))
+  prometheus = await startPrometheus(join(tmp.dir, 'prometheus'), { targets: net.nodes.map((_, i) => hostOf(i)), rules: rules(hostOf(0)), alertmanager: alertmanager.url })
+  // Node 1 serves the page: it reads Alertmanager's alerts and samples its history every second.
   const configFile = join(net.nodes[0]!.dataDir, 'config.json')
   const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>
-  const standIn = `http://127.0.0.1:${(alertmanager.address() as AddressInfo).port}`
-  config.dashboard = { alertmanagerUrl: standIn, historyIntervalMs: 1000 }
+  config.dashboard = { alertmanagerUrl: alertmanager.url, historyIntervalMs: 1000 }
   await writeFile(configFile, JSON.stringify(config, null, 2))
-  // Node 2 reads the stand-in as Prometheus (firing and pending alerts).
+  // Node 2 reads Prometheus (firing and pending alerts).
   const configFile2 = join(net.nodes[1]!.dataDir, 'config.json')
   const config2 = JSON.parse(await readFile(configFile2, 'utf8')) as Record<string, unknown>
-  config2.dashboard = { prometheusUrl: standIn }
+  config2.dashboard = { prometheusUrl: prometheus.url }
   await writeFile(configFile2, JSON.stringify(config2, null, 2))
   const [, launched] = await Promise.all([
     net.start(),
@@ -160,7 +154,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await net?.stopAll()
-  await new Promise((done) => (alertmanager ? alertmanager.close(done) : done(undefined)))
+  await prometheus?.stop()
+  await alertmanager?.stop()
   await tmp?.cleanup()
 })
 
@@ -291,15 +286,15 @@ describe('operator dashboard on a governed network', () => {
     }
   })
 
-  it('shows the alerts node 1 reads from the Alertmanager stand-in, and history charts from its ring buffer', async () => {
+  it('shows the alerts node 1 reads from Alertmanager, and history charts from its ring buffer', async () => {
     const alerts = page.getByRole('region', { name: 'Active alerts' })
-    await waitFor('the firing alert', async () => (await alerts.textContent())?.includes('QuorateNodeDown') || undefined, 20_000)
+    await waitFor('the firing alert', async () => (await alerts.textContent())?.includes('QuorateTestNodeScraped') || undefined, 30_000)
     const text = (await alerts.textContent()) ?? ''
-    expect(text).toContain('A node is not scraped: it may be down')
+    expect(text).toContain('Node 1 answers its scrape (a rule of this test)')
     expect(text).toContain('warning')
     expect(text).toContain('From Alertmanager')
-    // The browser never asked the stand-in: node 1 did (the page's CSP allows only its own origin).
-    expect(alertRequests).toBeGreaterThan(0)
+    // Alertmanager only hears of firing alerts: the pending one is not there.
+    expect(text).not.toContain('QuorateTestStillPending')
 
     const history = page.getByRole('region', { name: 'History' })
     await waitFor('a few history samples', async () => (await rpc<unknown[]>(net.url(0), 'ops_getHistory')).length >= 3 || undefined, 20_000)
@@ -318,11 +313,12 @@ describe('operator dashboard on a governed network', () => {
     try {
       await second.goto(`${net.url(1)}/dashboard/#/overview`)
       const list = second.getByRole('region', { name: 'Active alerts' })
-      await waitFor('the Prometheus alerts', async () => (await list.textContent())?.includes('QuoratePeersLow') || undefined, 20_000)
+      await waitFor('the Prometheus alerts', async () => (await list.textContent())?.includes('QuorateTestStillPending') || undefined, 30_000)
       expect(await list.textContent()).toContain('From Prometheus')
       const items = list.locator('li[data-state]')
       expect(await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['firing', 'pending'])
-      expect(await items.nth(0).textContent()).toContain('QuorateChainHeadStale')
+      expect(await items.nth(0).textContent()).toContain('QuorateTestNodeScraped')
+      expect(await items.nth(1).textContent()).toContain('QuorateTestStillPending')
       expect(await items.nth(0).getByText('pending', { exact: true }).count()).toBe(0)
       expect(await items.nth(1).getByText('pending', { exact: true }).count()).toBe(1)
       expect(await items.nth(1).locator('.badge--warn, .badge--bad').count()).toBe(0)
