@@ -27,7 +27,6 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { ChainParams } from '../chain/params.js'
-import type { P2PHost } from '../network/host.js'
 import type { SyncView } from '../node/ports.js'
 import type { HttpRoute } from '../rpc/server.js'
 import type { BlockSync } from '../sync/block-sync.js'
@@ -168,7 +167,7 @@ export function diskCheck(faults: StorageFault[]): ReadinessCheck {
  */
 export interface HealthNode extends FleetNodePort {
   readonly config: { readonly p2p: { readonly peers: readonly { readonly address?: Address | undefined }[] } }
-  readonly host: Pick<P2PHost, 'peers' | 'unreachablePeers'> | undefined
+  readonly host: { peers(): { address: Address }[]; unreachablePeers(): { error: string }[] } | undefined
   readonly sync: (SyncView & Pick<BlockSync, 'peerReports'>) | undefined
   readonly paramsOfNextBlock: Pick<ChainParams, 'emptyBlockPeriodMs'>
   readonly upgradeStop: { readonly shortMessage: string } | undefined
