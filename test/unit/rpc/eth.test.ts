@@ -3,80 +3,30 @@
  * chain of real blocks, an in-memory state, and a real TxPool behind a real TxIngest. Requests go
  * through the JSON-RPC dispatcher, so the error codes are the ones a client sees.
  */
-import type { Block } from '@ethereumjs/block'
-import { createBlock } from '@ethereumjs/block'
-import { createLegacyTx } from '@ethereumjs/tx'
-import { bytesToHex, createAddressFromString } from '@ethereumjs/util'
+import { bytesToHex } from '@ethereumjs/util'
 import { describe, expect, it } from 'vitest'
-import { blockOptions, createChainCommon } from '../../../src/chain/common.js'
-import { encodeExtraData } from '../../../src/chain/extra-data.js'
-import type { Finality } from '../../../src/chain/finality.js'
-import type { StoredReceipt } from '../../../src/chain/receipts.js'
-import type { TxLocation } from '../../../src/chain/store.js'
+import { createChainCommon } from '../../../src/chain/common.js'
 import { generatePrivateKey, privateKeyToAddress } from '../../../src/crypto/keys.js'
 import { TxIngest } from '../../../src/execution/tx-ingest.js'
 import { TxPool } from '../../../src/execution/txpool.js'
-import type { ChainReader, SyncView } from '../../../src/node/ports.js'
-import { RpcDispatcher, type CallScope } from '../../../src/rpc/dispatch.js'
+import type { SyncView } from '../../../src/node/ports.js'
 import { ethMethods, type EthNode } from '../../../src/rpc/eth.js'
-import type { Address, Hash, Hex } from '../../../src/types.js'
+import type { Address, Hex } from '../../../src/types.js'
+import { GAS_LIMIT, MemoryChain, rpcClient, signedTransfer, type RpcAnswer } from './node-fakes.js'
 
-const GAS_LIMIT = 30_000_000n
 const common = createChainCommon(1337n, GAS_LIMIT)
 const VALIDATOR = privateKeyToAddress(generatePrivateKey())
-const http = (): CallScope => ({ ctx: { transport: 'http' }, end: () => {} })
-
-/** Final blocks in memory: what the chain store answers, nothing more. */
-class MemoryChain implements ChainReader {
-  private readonly blocks: Block[] = []
-
-  constructor(height: number) {
-    for (let n = 0; n <= height; n++) this.append()
-  }
-
-  append(): Block {
-    const number = BigInt(this.blocks.length)
-    const extraData = encodeExtraData({ vanity: new Uint8Array(32), validators: [VALIDATOR], round: 0, seals: [] })
-    const block = createBlock({ header: { number, gasLimit: GAS_LIMIT, baseFeePerGas: 0n, timestamp: number, extraData } }, blockOptions(common))
-    this.blocks.push(block)
-    return block
-  }
-
-  get head(): Block {
-    return this.blocks[this.blocks.length - 1]!
-  }
-
-  async getBlockByNumber(number: bigint): Promise<Block | undefined> {
-    return this.blocks[Number(number)]
-  }
-
-  async getBlockByHash(hash: Hash): Promise<Block | undefined> {
-    return this.blocks.find((b) => bytesToHex(b.hash()) === hash.toLowerCase())
-  }
-
-  async getFinality(): Promise<Finality> {
-    return { round: 0, seals: [] }
-  }
-
-  async getReceipts(): Promise<StoredReceipt[] | undefined> {
-    return []
-  }
-
-  async getTxLocation(): Promise<TxLocation | undefined> {
-    return undefined
-  }
-}
 
 interface Setup {
   node: EthNode
   chain: MemoryChain
   pool: TxPool
   state: Map<Address, { nonce: bigint; balance: bigint }>
-  rpc: (method: string, params?: unknown[]) => Promise<{ result?: unknown; error?: { code: number; message: string } }>
+  rpc: (method: string, params?: unknown[]) => Promise<RpcAnswer>
 }
 
 function setup(opts: { maxTotal?: number; sync?: SyncView } = {}): Setup {
-  const chain = new MemoryChain(5)
+  const chain = new MemoryChain(common, VALIDATOR, 5)
   const state = new Map<Address, { nonce: bigint; balance: bigint }>()
   const account = async (a: Address) => state.get(a.toLowerCase() as Address) ?? { nonce: 0n, balance: 0n }
   const pool = new TxPool({ common, blockGasLimit: GAS_LIMIT, maxTotal: opts.maxTotal ?? 100 }, { getAccount: account })
@@ -98,15 +48,10 @@ function setup(opts: { maxTotal?: number; sync?: SyncView } = {}): Setup {
     ingest: new TxIngest({ common, maxTxBytes: 128 * 1024 }, pool),
     sync: opts.sync,
   }
-  const dispatcher = new RpcDispatcher({ methods: ethMethods(node) })
-  const rpc = async (method: string, params: unknown[] = []) => JSON.parse((await dispatcher.handle(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), http))!) as Awaited<ReturnType<Setup['rpc']>>
-  return { node, chain, pool, state, rpc }
+  return { node, chain, pool, state, rpc: rpcClient(ethMethods(node)) }
 }
 
-function transfer(key: Uint8Array, nonce: bigint): Hex {
-  const tx = createLegacyTx({ nonce, gasPrice: 10n, gasLimit: 21_000n, to: createAddressFromString(privateKeyToAddress(generatePrivateKey())), value: 1n }, { common }).sign(key)
-  return bytesToHex(tx.serialize()) as Hex
-}
+const transfer = (key: Uint8Array, nonce: bigint): Hex => signedTransfer(common, key, nonce)
 
 function funded(s: Setup, nonce = 0n): { key: Uint8Array; address: Address } {
   const key = generatePrivateKey()
