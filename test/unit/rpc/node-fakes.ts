@@ -7,13 +7,13 @@ import type { Block } from '@ethereumjs/block'
 import { createBlock } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { createLegacyTx } from '@ethereumjs/tx'
-import { bytesToHex, createAddressFromString } from '@ethereumjs/util'
+import { bytesToHex, createAddressFromString, hexToBytes } from '@ethereumjs/util'
 import { blockOptions } from '../../../src/chain/common.js'
 import { encodeExtraData } from '../../../src/chain/extra-data.js'
-import type { Finality } from '../../../src/chain/finality.js'
+import { sealDigest, type Finality } from '../../../src/chain/finality.js'
 import type { StoredReceipt } from '../../../src/chain/receipts.js'
 import type { BlockRecord, TxLocation } from '../../../src/chain/store.js'
-import { generatePrivateKey, privateKeyToAddress } from '../../../src/crypto/keys.js'
+import { generatePrivateKey, privateKeyToAddress, sign } from '../../../src/crypto/keys.js'
 import type { ChainReader } from '../../../src/node/ports.js'
 import { RpcDispatcher, type CallScope } from '../../../src/rpc/dispatch.js'
 import type { RpcMethods } from '../../../src/rpc/types.js'
@@ -25,6 +25,7 @@ export const GAS_LIMIT = 30_000_000n
 /** Final blocks in memory: what the chain store answers, nothing more. */
 export class MemoryChain implements ChainReader {
   private readonly blocks: Block[] = []
+  private readonly finality = new Map<string, Finality>()
 
   /** Blocks 0 to `height`, each with `validator` in its extraData. */
   constructor(
@@ -35,13 +36,20 @@ export class MemoryChain implements ChainReader {
     for (let n = 0; n <= height; n++) this.append()
   }
 
-  /** Adds the next (empty) block and returns it as a final block record. */
-  append(): BlockRecord {
+  /**
+   * Adds the next (empty) block and returns it as a final block record: proposed by `proposer`
+   * (its coinbase), decided in round 0 and sealed by `sealers` (keys that sign its seal digest).
+   */
+  append(opts: { proposer?: Address; sealers?: Uint8Array[] } = {}): BlockRecord {
     const number = BigInt(this.blocks.length)
     const extraData = encodeExtraData({ vanity: new Uint8Array(32), validators: [this.validator], round: 0, seals: [] })
-    const block = createBlock({ header: { number, gasLimit: GAS_LIMIT, baseFeePerGas: 0n, timestamp: number, extraData } }, blockOptions(this.common))
+    const header = { number, gasLimit: GAS_LIMIT, baseFeePerGas: 0n, timestamp: number, extraData, ...(opts.proposer ? { coinbase: opts.proposer } : {}) }
+    const block = createBlock({ header }, blockOptions(this.common))
+    const digest = hexToBytes(sealDigest(block, 0, this.common))
+    const finality: Finality = { round: 0, seals: (opts.sealers ?? []).map((key) => sign(digest, key)) }
     this.blocks.push(block)
-    return { block, finality: { round: 0, seals: [] }, receipts: [] }
+    this.finality.set(bytesToHex(block.hash()), finality)
+    return { block, finality, receipts: [] }
   }
 
   get head(): Block {
@@ -56,8 +64,8 @@ export class MemoryChain implements ChainReader {
     return this.blocks.find((b) => bytesToHex(b.hash()) === hash.toLowerCase())
   }
 
-  async getFinality(): Promise<Finality> {
-    return { round: 0, seals: [] }
+  async getFinality(hash: Hash): Promise<Finality> {
+    return this.finality.get(hash.toLowerCase()) ?? { round: 0, seals: [] }
   }
 
   async getReceipts(): Promise<StoredReceipt[] | undefined> {
