@@ -43,24 +43,18 @@ import type { Address, Hash } from '../types.js'
 import type { StorageFault } from '../ops/health.js'
 import type { PeerEventMetrics } from '../ops/metrics.js'
 import { Mutex } from '../util/mutex.js'
+import type { BlockSource, NodeEvents } from './ports.js'
 import { readJsonFile, type NodeConfig } from './config.js'
 import { readKeyFile } from './keyfile.js'
 import { validatorActivator } from './validator-activation.js'
 
-export const CLIENT_VERSION = 'Quorate/v0.1.0'
+export { CLIENT_VERSION } from './version.js'
+export type { BlockSource, NodeEvents } from './ports.js'
 /** The pool's journal in the data folder (geth's name). */
 export const TXPOOL_JOURNAL_FILE = 'transactions.rlp'
 /** How often a store that refused writes is reopened and probed. */
 export const STORE_RECOVERY_INTERVAL_MS = 1_000
 const QBFT_PROTOCOL = 'qbft'
-
-export interface NodeEvents {
-  /** A block became final (and is stored). */
-  /** `source`: decided by consensus here, or fetched by block sync (a node catching up). */
-  block: [record: BlockRecord, source: BlockSource]
-}
-
-export type BlockSource = 'consensus' | 'sync'
 
 export interface NodeModules {
   logger: Logger

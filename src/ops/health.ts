@@ -26,11 +26,13 @@
  * It owns these rules and the two HTTP handlers; it changes nothing in the node.
  */
 import type { ServerResponse } from 'node:http'
-import type { Node } from '../node/node.js'
+import type { ChainParams } from '../chain/params.js'
+import type { SyncView } from '../node/ports.js'
 import type { HttpRoute } from '../rpc/server.js'
+import type { BlockSync } from '../sync/block-sync.js'
 import type { Address } from '../types.js'
 import { assessFleet } from './fleet.js'
-import { FleetMonitor } from './fleet-monitor.js'
+import { FleetMonitor, type FleetNodePort } from './fleet-monitor.js'
 
 export interface ReadinessThresholds {
   /** Blocks the head may be behind the best announced head; default 2. */
@@ -158,6 +160,20 @@ export function diskCheck(faults: StorageFault[]): ReadinessCheck {
   return { name: 'disk', ok: false, value: faults.length, threshold: 0, reason: faults.map((f) => `${f.component}: ${f.reason}`).join('; ') }
 }
 
+/**
+ * What readiness reads from a node: what the fleet monitor reads (head, peers with their announced
+ * heads, consensus status, the block event), and the configured peers, dial failures, sync
+ * progress, the next block's empty-block period, an upgrade stop and the stores' write faults.
+ */
+export interface HealthNode extends FleetNodePort {
+  readonly config: { readonly p2p: { readonly peers: readonly { readonly address?: Address | undefined }[] } }
+  readonly host: { peers(): { address: Address }[]; unreachablePeers(): { error: string }[] } | undefined
+  readonly sync: (SyncView & Pick<BlockSync, 'peerReports'>) | undefined
+  readonly paramsOfNextBlock: Pick<ChainParams, 'emptyBlockPeriodMs'>
+  readonly upgradeStop: { readonly shortMessage: string } | undefined
+  storageFaults(): StorageFault[]
+}
+
 /** Readiness of a running node, and the /health and /ready routes. */
 export class NodeHealth {
   private readonly fleet: FleetMonitor
@@ -165,7 +181,7 @@ export class NodeHealth {
   private readonly ownsFleet: boolean
 
   constructor(
-    private readonly node: Node,
+    private readonly node: HealthNode,
     private readonly thresholds: ReadinessThresholds = {},
     private readonly now: () => number = Date.now,
     fleet?: FleetMonitor,
@@ -176,7 +192,7 @@ export class NodeHealth {
 
   snapshot(): ReadinessSnapshot {
     const node = this.node
-    const height = node.store.head.header.number
+    const height = node.head.header.number
     const self = node.address.toLowerCase()
     const validators = node.producer.status()?.validators ?? []
     const known = new Set<Address>(validators.map((v) => v.toLowerCase() as Address).filter((v) => v !== self))

@@ -24,12 +24,30 @@ import { recoverAddress } from '../crypto/keys.js'
 import { errorMessage } from '../errors.js'
 import { TX_POOL_ERROR_CODES } from '../execution/txpool-errors.js'
 import { REFUSAL_REASONS } from '../network/errors.js'
-import { CLIENT_VERSION, type BlockSource, type Node } from '../node/node.js'
-import { signerMetrics } from '../rpc/qbft.js'
+import type { ChainParams } from '../chain/params.js'
+import type { TxPool } from '../execution/txpool.js'
+import type { P2PHost } from '../network/host.js'
+import type { BlockFeed, BlockSource, ConsensusView, SyncView } from '../node/ports.js'
+import { CLIENT_VERSION } from '../node/version.js'
+import { signerMetrics, type SealReader } from '../rpc/qbft.js'
+import type { BlockSync } from '../sync/block-sync.js'
 import type { HttpRoute } from '../rpc/server.js'
 import type { Address, Hex } from '../types.js'
 import type { Logger } from './logger.js'
 import type { QuorateMetrics } from './metrics.js'
+
+/** What the metrics read from a node (never change): its identity and limits, the block feed, pool events and sizes, consensus, P2P and sync status. */
+export interface MetricsNode extends SealReader, BlockFeed {
+  readonly address: Address
+  readonly chainId: bigint
+  readonly dataDir: string
+  readonly config: { readonly name: string; readonly txpool: { readonly maxTotal: number; readonly maxBytes: number } }
+  readonly pool: Pick<TxPool, 'on' | 'off' | 'status' | 'bytes'>
+  readonly paramsOfNextBlock: Pick<ChainParams, 'emptyBlockPeriodMs'>
+  readonly producer: ConsensusView
+  readonly host: Pick<P2PHost, 'peers' | 'stats' | 'maxPeers'> | undefined
+  readonly sync: (SyncView & Pick<BlockSync, 'stats'>) | undefined
+}
 
 export interface NodeMetricsOptions {
   /** Open governance proposals (quorate_governance_open_proposals); unset: the gauge stays 0. */
@@ -58,7 +76,7 @@ const DEFAULT_SEED_BLOCKS = 128
 const SUBMITTED_GRACE_MS = 60_000
 
 /** Starts following `node` into `metrics`. Call before node.start() so no block is missed. */
-export function bindNodeMetrics(node: Node, metrics: QuorateMetrics, opts: NodeMetricsOptions = {}): NodeMetricsBinding {
+export function bindNodeMetrics(node: MetricsNode, metrics: QuorateMetrics, opts: NodeMetricsOptions = {}): NodeMetricsBinding {
   const { chain, consensus, txpool, p2p, sync } = metrics
   const log = opts.logger
   const self = node.address.toLowerCase() as Address

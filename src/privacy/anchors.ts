@@ -5,6 +5,8 @@
  * the contract's reason, then signed with the node key, put in the local pool (which gossips it)
  * and awaited until a final block holds its receipt.
  */
+import type { Block } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
 import { createLegacyTx } from '@ethereumjs/tx'
 import { bytesToHex, createAddressFromString, hexToBytes } from '@ethereumjs/util'
 import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, type Abi } from 'viem'
@@ -12,7 +14,9 @@ import { QuorateError } from '../errors.js'
 import { governanceArtifacts } from '../governance/artifacts.js'
 import { GOVERNANCE_ADDRESS } from '../governance/address.js'
 import { bytes32ToPartyId } from '../governance/decisions.js'
-import type { Node } from '../node/node.js'
+import type { CallExecutor } from '../execution/call.js'
+import type { TxPool } from '../execution/txpool.js'
+import type { ChainReader } from '../node/ports.js'
 import type { Address, Hash, Hex } from '../types.js'
 import { Mutex } from '../util/mutex.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from './address.js'
@@ -76,6 +80,20 @@ export function collectionFromTuple(c: CollectionTuple): CollectionInfo {
   }
 }
 
+/**
+ * What the chain side of private data reads from and sends through the node: state reads and
+ * simulations at the head, the pool its signed transactions enter, and the receipts it awaits.
+ */
+export interface PrivacyChainNode {
+  readonly address: Address
+  readonly head: Block
+  readonly common: Common
+  readonly config: { readonly txpool: { readonly minGasPrice: bigint } }
+  readonly calls: Pick<CallExecutor, 'call' | 'getAccount'>
+  readonly pool: Pick<TxPool, 'add'>
+  readonly store: Pick<ChainReader, 'getTxLocation' | 'getReceipts'>
+}
+
 export class PrivacyChain {
   private readonly govAbi: Abi = governanceArtifacts().ConsortiumGovernance.abi
   readonly anchorsAbi: Abi = governanceArtifacts().PrivateDataAnchors.abi
@@ -83,7 +101,7 @@ export class PrivacyChain {
   private nextNonce = 0n
 
   constructor(
-    private readonly node: Node,
+    private readonly node: PrivacyChainNode,
     private readonly nodeKey: Uint8Array,
   ) {}
 

@@ -17,17 +17,18 @@ import { randomBytes } from '@noble/ciphers/utils.js'
 import { decodeEventLog, encodeEventTopics } from 'viem'
 import type { Logger } from 'pino'
 import { readKeyFile } from '../node/keyfile.js'
-import type { Node } from '../node/node.js'
+import type { BlockFeed } from '../node/ports.js'
 import type { BlockRecord } from '../chain/store.js'
 import { errorMessage } from '../errors.js'
-import { MAX_LOG_RANGE, queryLogs } from '../rpc/logs.js'
+import type { GovernanceView } from '../governance/view.js'
+import { MAX_LOG_RANGE, queryLogs, type LogReader } from '../rpc/logs.js'
 import { RemoteRequestError } from '../network/errors.js'
 import type { Address, Hex } from '../types.js'
 import { Mutex } from '../util/mutex.js'
 import { PRIVATE_DATA_ANCHORS_ADDRESS } from './address.js'
 import { AccessLog, verifyAccessLogExport, type AccessEvent, type AccessLogExport, type AnchoredHead, type Verification } from './access-log.js'
-import { PrivacyChain, type CollectionInfo, type MemberNode } from './anchors.js'
-import { CollectionKeys } from './collection-keys.js'
+import { PrivacyChain, type CollectionInfo, type MemberNode, type PrivacyChainNode } from './anchors.js'
+import { CollectionKeys, type CollectionKeyHost } from './collection-keys.js'
 import { DeliverySchema, mayHold, recipients, verifyDelivery, type Withheld } from './delivery.js'
 import { governanceArtifacts } from '../governance/artifacts.js'
 import { bytes32ToPartyId } from '../governance/decisions.js'
@@ -97,6 +98,25 @@ export interface ReadResult {
 
 const now = () => Math.floor(Date.now() / 1000)
 
+/** The P2P host calls private data needs: the request protocols (deliveries, collection keys), and the peers (connected, newly connected) to retry what is pending for them. */
+export interface PrivacyHost extends CollectionKeyHost {
+  peers(): readonly { readonly address: Address }[]
+  on(event: 'peer:connect', listener: (peer: Address) => void): unknown
+  off(event: 'peer:connect', listener: (peer: Address) => void): unknown
+}
+
+/**
+ * What private data reads from the node besides the chain side (anchors.ts): its data folder and
+ * node key file, the block feed it reacts to, logs of the anchors contract, and the P2P host
+ * (present once the node started).
+ */
+export interface PrivacyNode extends PrivacyChainNode, BlockFeed {
+  readonly dataDir: string
+  readonly config: PrivacyChainNode['config'] & { readonly nodeKeyFile: string }
+  readonly store: PrivacyChainNode['store'] & LogReader
+  readonly host: PrivacyHost | undefined
+}
+
 export class PrivacyService {
   private readonly chain: PrivacyChain
   /** The per-collection secrets that key on-chain ids (shared only with member nodes). */
@@ -111,7 +131,7 @@ export class PrivacyService {
   private readonly anchorer: LogHeadAnchorer | undefined
 
   private constructor(
-    private readonly node: Node,
+    private readonly node: PrivacyNode,
     nodeKey: Uint8Array,
     private readonly keys: EncryptionKeyPair,
     readonly store: PrivateStore,
@@ -142,7 +162,7 @@ export class PrivacyService {
     this.anchorer?.appended(entry.seq + 1)
   }
 
-  static async open(node: Node, modules: { logger: Logger }, opts: PrivacyOptions = {}): Promise<PrivacyService> {
+  static async open(node: PrivacyNode, modules: { logger: Logger }, opts: PrivacyOptions = {}): Promise<PrivacyService> {
     const nodeKey = await readKeyFile(join(node.dataDir, node.config.nodeKeyFile))
     const keys = await readEncryptionKeyFile(join(node.dataDir, ENCRYPTION_KEY_FILE))
     const store = await openPrivateStore(join(node.dataDir, 'private'), nodeKey)
@@ -782,7 +802,7 @@ export class PrivacyService {
  * Opens private data for a governed node, or returns undefined (with a warning) when the node has
  * no encryption key: such a node cannot hold private data but still runs.
  */
-export async function openPrivacy(node: Node, logger: Logger, opts: PrivacyOptions = {}): Promise<PrivacyService | undefined> {
+export async function openPrivacy(node: PrivacyNode & { readonly governance: GovernanceView | undefined }, logger: Logger, opts: PrivacyOptions = {}): Promise<PrivacyService | undefined> {
   if (!node.governance) return undefined
   try {
     await readEncryptionKeyFile(join(node.dataDir, ENCRYPTION_KEY_FILE))

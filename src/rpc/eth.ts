@@ -5,8 +5,13 @@
  * gas cap, time limit).
  */
 import { bigIntToHex, bytesToHex, hexToBytes, intToHex } from '@ethereumjs/util'
+import type { Common } from '@ethereumjs/common'
 import { z } from 'zod'
-import type { Node } from '../node/node.js'
+import type { CallExecutor } from '../execution/call.js'
+import type { CallPool } from '../execution/call-pool.js'
+import type { TxIngestPort } from '../execution/tx-ingest.js'
+import type { TxPool } from '../execution/txpool.js'
+import type { ChainReader, SyncView } from '../node/ports.js'
 import { QuorateError } from '../errors.js'
 import type { Hash, Hex } from '../types.js'
 import { findBlock, requireBlock } from './blocks.js'
@@ -16,6 +21,22 @@ import { addressSchema, blockIdSchema, blockTagSchema, callRequestSchema, dataSc
 import { method, noParams, type RpcMethods } from './types.js'
 
 const MAX_FEE_HISTORY_BLOCKS = 1024n
+
+/** What the eth_ methods read from the node, and the one way they write: the ingest. */
+export interface EthNode {
+  readonly chainId: bigint
+  readonly common: Common
+  readonly config: { readonly txpool: { readonly minGasPrice: bigint } }
+  readonly store: ChainReader
+  /** State reads at a block (balance, nonce, code, storage). */
+  readonly calls: Pick<CallExecutor, 'getAccount' | 'getCode' | 'getStorage'>
+  /** Clients' EVM code: eth_call and eth_estimateGas. */
+  readonly callPool: Pick<CallPool, 'call' | 'estimateGas'>
+  /** Pending nonces and pending transactions by hash. */
+  readonly pool: Pick<TxPool, 'nextNonce' | 'get'>
+  readonly ingest: TxIngestPort
+  readonly sync: SyncView | undefined
+}
 
 function toCall(req: CallRequest) {
   return {
@@ -28,7 +49,7 @@ function toCall(req: CallRequest) {
   }
 }
 
-export function ethMethods(node: Node): RpcMethods {
+export function ethMethods(node: EthNode): RpcMethods {
   const { store, calls, callPool, pool, ingest } = node
   const gasPrice = () => bigIntToHex(node.config.txpool.minGasPrice)
 

@@ -13,13 +13,14 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
 import { z } from 'zod'
 import type { BlockRecord } from '../chain/store.js'
-import type { Node } from '../node/node.js'
+import type { TxPool } from '../execution/txpool.js'
+import type { BlockFeed } from '../node/ports.js'
 import { QuorateError } from '../errors.js'
 import type { RpcLimitMetrics } from '../ops/metrics.js'
 import type { Hash, Hex } from '../types.js'
 import { notificationsNotSupported } from './errors.js'
 import { blockLogs, formatHeader, type RpcLog } from './format.js'
-import { logMatches, queryLogs } from './logs.js'
+import { logMatches, queryLogs, type LogReader } from './logs.js'
 import { logFilterSchema, type LogFilter } from './schemas.js'
 import { method, type RpcConnection, type RpcContext, type RpcMethods } from './types.js'
 
@@ -50,6 +51,12 @@ export interface FiltersOptions {
   ttlMs?: number
 }
 
+/** What filters and subscriptions follow and read: final blocks, new pool transactions, and stored logs. */
+export interface FiltersNode extends BlockFeed {
+  readonly store: LogReader
+  readonly pool: Pick<TxPool, 'on' | 'off'>
+}
+
 export interface FiltersModules {
   metrics?: RpcLimitMetrics
 }
@@ -65,7 +72,7 @@ export class Filters {
   private readonly ttlMs: number
 
   constructor(
-    private readonly node: Node,
+    private readonly node: FiltersNode,
     opts: FiltersOptions = {},
     private readonly modules: FiltersModules = {},
   ) {

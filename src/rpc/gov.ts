@@ -13,9 +13,9 @@ import type { PartyTuple, PolicyTuple, ProposalTuple } from '../governance/abi-t
 import { partyIdToBytes32 } from '../governance/ids.js'
 import type { GovernanceView } from '../governance/view.js'
 import { CHAIN_PARAMETERS_ADDRESS } from '../governance/address.js'
-import { GovernedChainParams } from '../governance/chain-parameters.js'
-import type { ChainParams } from '../chain/params.js'
-import type { Node } from '../node/node.js'
+import { GovernedChainParams, type StateCaller } from '../governance/chain-parameters.js'
+import type { Genesis } from '../chain/genesis.js'
+import type { ChainParams, ChainParamsSource, ProtocolUnsupportedError } from '../chain/params.js'
 import type { Address, Hex } from '../types.js'
 import { method, noParams, type RpcMethods } from './types.js'
 
@@ -154,7 +154,19 @@ function paramsJson(p: ChainParams): ChainParamsJson {
   return { blockPeriodMs: p.blockPeriodMs, emptyBlockPeriodMs: p.emptyBlockPeriodMs, gasLimit: Number(p.gasLimit), protocol: p.protocol }
 }
 
-type ParamsNode = Pick<Node, 'head' | 'params' | 'supportedProtocols' | 'upgradeStop'>
+/** What gov_getChainParameters reads from the node. */
+export interface ParamsNode {
+  readonly head: Block
+  readonly params: ChainParamsSource
+  readonly supportedProtocols: readonly string[]
+  readonly upgradeStop: ProtocolUnsupportedError | undefined
+}
+
+/** What the gov_ methods read from the node besides the governance view: the genesis tells whether the chain has the ChainParameters contract. */
+export interface GovNode extends ParamsNode {
+  readonly genesis: Pick<Genesis, 'alloc'>
+  readonly calls: StateCaller
+}
 
 export async function chainParametersReport(node: ParamsNode, reader: GovernedChainParams | undefined): Promise<ChainParametersReport> {
   const head = node.head
@@ -178,7 +190,7 @@ const proposalIdSchema = z
   .transform((v) => BigInt(v))
   .refine((n) => n > 0n && n <= MAX_UINT256, { error: PROPOSAL_ID_MSG })
 
-export function govMethods(node: Node, view: GovernanceView): RpcMethods {
+export function govMethods(node: GovNode, view: GovernanceView): RpcMethods {
   const q = new GovernanceQueries(view)
   const head = () => node.head
   const params = node.genesis.alloc[CHAIN_PARAMETERS_ADDRESS]?.code ? new GovernedChainParams(node.calls) : undefined

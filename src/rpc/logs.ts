@@ -5,12 +5,15 @@
 import type { Block } from '@ethereumjs/block'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { Bloom } from '@ethereumjs/vm'
-import type { ChainStore } from '../chain/store.js'
+import type { ChainReader } from '../node/ports.js'
 import { QuorateError } from '../errors.js'
 import type { Hash } from '../types.js'
 import { blockNumberOf } from './blocks.js'
 import { blockLogs, type RpcLog } from './format.js'
 import type { LogFilter } from './schemas.js'
+
+/** What a log query reads: blocks (for their blooms) and the receipts of those that may match. */
+export type LogReader = Pick<ChainReader, 'head' | 'getBlockByNumber' | 'getBlockByHash' | 'getReceipts'>
 
 export const MAX_LOG_RANGE = 10_000n
 export const MAX_LOG_RESULTS = 20_000
@@ -27,13 +30,13 @@ function bloomMayMatch(block: Block, filter: LogFilter): boolean {
 }
 
 /** The matching logs of one block. */
-export async function logsOfBlock(store: ChainStore, block: Block, filter: LogFilter): Promise<RpcLog[]> {
+export async function logsOfBlock(store: LogReader, block: Block, filter: LogFilter): Promise<RpcLog[]> {
   if (!bloomMayMatch(block, filter)) return []
   const receipts = await store.getReceipts(bytesToHex(block.hash()) as Hash)
   return receipts ? blockLogs(block, receipts).filter((l) => logMatches(l, filter)) : []
 }
 
-export async function queryLogs(store: ChainStore, filter: LogFilter): Promise<RpcLog[]> {
+export async function queryLogs(store: LogReader, filter: LogFilter): Promise<RpcLog[]> {
   if (filter.blockHash) {
     const block = await store.getBlockByHash(filter.blockHash)
     if (!block) throw new QuorateError('RESOURCE_NOT_FOUND', `unknown block ${filter.blockHash}`)

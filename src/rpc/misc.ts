@@ -10,7 +10,7 @@
 import { bigIntToHex, bytesToHex, intToHex } from '@ethereumjs/util'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { z } from 'zod'
-import { CLIENT_VERSION } from '../node/node.js'
+import { CLIENT_VERSION } from '../node/version.js'
 import { keccak256 } from '../crypto/native.js'
 import type { TxPool, TxPoolCursor, TxPoolPage, TxPoolPageRequest } from '../execution/txpool.js'
 import type { Address } from '../types.js'

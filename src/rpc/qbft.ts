@@ -3,12 +3,16 @@
  * who sealed recent blocks, and this node's P2P view.
  */
 import type { Block } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
 import { bigIntToHex, bytesToHex, hexToBytes, intToHex } from '@ethereumjs/util'
 import { z } from 'zod'
 import { sealDigest } from '../chain/finality.js'
 import { recoverAddress } from '../crypto/keys.js'
 import { QuorateError } from '../errors.js'
-import type { Node } from '../node/node.js'
+import type { ValidatorSource } from '../consensus/validators.js'
+import type { P2PHost } from '../network/host.js'
+import type { ChainReader, ConsensusView, SyncView } from '../node/ports.js'
+import type { BlockSync } from '../sync/block-sync.js'
 import type { Address, Hash } from '../types.js'
 import { blockNumberOf, findBlock } from './blocks.js'
 import { blockTagSchema, hashSchema } from './schemas.js'
@@ -25,8 +29,30 @@ export interface SignerMetric {
   lastSealedBlockNumber: bigint | undefined
 }
 
+/** What signer metrics read: final blocks with their seals, and the validator set. */
+export interface SealReader {
+  readonly store: Pick<ChainReader, 'head' | 'getBlockByNumber' | 'getBlockByHash' | 'getFinality'>
+  readonly validators: ValidatorSource
+  readonly common: Common
+}
+
+/** This node's P2P view as admin_peers and admin_nodeInfo show it. */
+export type PeerView = Pick<P2PHost, 'peers' | 'listenUrl' | 'stats'>
+
+/** What the qbft_ and admin_ methods read from the node. */
+export interface QbftNode extends SealReader {
+  readonly address: Address
+  readonly chainId: bigint
+  readonly genesisHash: Hash
+  readonly head: Block
+  readonly config: { readonly name: string }
+  readonly producer: ConsensusView
+  readonly host: PeerView | undefined
+  readonly sync: (SyncView & Pick<BlockSync, 'stats'>) | undefined
+}
+
 /** Proposals (coinbase) and commit seals per validator over blocks [from, to]. */
-export async function signerMetrics(node: Node, from: bigint, to: bigint): Promise<SignerMetric[]> {
+export async function signerMetrics(node: SealReader, from: bigint, to: bigint): Promise<SignerMetric[]> {
   const metrics = new Map<Address, SignerMetric>()
   const entry = (a: Address) => {
     let m = metrics.get(a)
@@ -54,7 +80,7 @@ export async function signerMetrics(node: Node, from: bigint, to: bigint): Promi
   return [...metrics.values()]
 }
 
-export function qbftMethods(node: Node): RpcMethods {
+export function qbftMethods(node: QbftNode): RpcMethods {
   const validatorsOf = async (block: Block | undefined) => {
     if (!block) throw new QuorateError('RESOURCE_NOT_FOUND', 'block not found')
     return node.validators.validatorsAfter(block)

@@ -1,17 +1,21 @@
 /**
- * Readiness rules (pure) and the /health and /ready routes of a real node behind a real RpcServer
- * on an ephemeral port: a validator that makes blocks but whose only configured peer is down is
- * alive and not ready, and says why.
+ * Readiness rules (pure), NodeHealth over a fake of its narrow port (HealthNode: no node, no
+ * process), and the /health and /ready routes of a real node behind a real RpcServer on an
+ * ephemeral port: a validator that makes blocks but whose only configured peer is down is alive
+ * and not ready, and says why.
  */
+import { EventEmitter } from 'node:events'
+import { createBlock } from '@ethereumjs/block'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadNodeConfig } from '../../../src/node/config.js'
 import { createNodeKeys, writeNodeFiles } from '../../../src/node/init.js'
 import { Node } from '../../../src/node/node.js'
-import { evaluateReadiness, NodeHealth, stalledAfterMs, type ReadinessCheck, type ReadinessSnapshot } from '../../../src/ops/health.js'
+import { evaluateReadiness, NodeHealth, stalledAfterMs, type HealthNode, type ReadinessCheck, type ReadinessSnapshot, type StorageFault } from '../../../src/ops/health.js'
 import { silentLogger } from '../../../src/ops/logger.js'
 import { RpcServer } from '../../../src/rpc/server.js'
 import { freePort, waitFor } from '../../helpers/node-process.js'
 import { tempDir } from '../../helpers/tmp.js'
+import type { Address } from '../../../src/types.js'
 
 const healthy: ReadinessSnapshot = {
   now: 1_000_000,
@@ -98,6 +102,113 @@ describe('evaluateReadiness', () => {
     const quorum = 'Quorum lost: 2 of 4 validators unreachable — chain halted since #100 (needs 3 of 4)'
     const stalled = evaluateReadiness({ ...healthy, lastBlockAt: healthy.now - 31_000, quorum })
     expect(check(stalled.checks, 'not_stalled').reason).toBe(`no new final block for 31 s (head 100), more than 30 s: ${quorum}`)
+  })
+})
+
+const addr = (n: number) => `0x${n.toString(16).padStart(40, '0')}` as Address
+
+/** A node as readiness sees it: four validators, three of them configured peers; the test moves the chain, peers and faults. */
+function fakeHealthNode() {
+  const [self, b, c, d] = [addr(1), addr(2), addr(3), addr(4)]
+  const events = new EventEmitter()
+  const world = {
+    head: createBlock({ header: { number: 10n } }),
+    peers: [b, c, d],
+    highestKnown: 10n,
+    syncing: false,
+    dialErrors: [] as string[],
+    faults: [] as StorageFault[],
+    upgradeStop: undefined as { shortMessage: string } | undefined,
+  }
+  const node: HealthNode = {
+    address: self,
+    get head() {
+      return world.head
+    },
+    config: { p2p: { peers: [{ address: b }, { address: c }, { address: d }] } },
+    host: { peers: () => world.peers.map((address) => ({ address })), unreachablePeers: () => world.dialErrors.map((error) => ({ error })) },
+    sync: {
+      get syncing() {
+        return world.syncing
+      },
+      highestKnown: () => world.highestKnown,
+      peerReports: () => ({ announced: [], departed: [] }),
+    },
+    producer: { status: () => ({ validators: [self, b, c, d] }) },
+    paramsOfNextBlock: { emptyBlockPeriodMs: 5_000 },
+    get upgradeStop() {
+      return world.upgradeStop
+    },
+    storageFaults: () => world.faults,
+    on: (e, l) => events.on(e, l),
+    off: (e, l) => events.off(e, l),
+  }
+  const newBlock = (): void => {
+    world.head = createBlock({ header: { number: world.head.header.number + 1n } })
+    events.emit('block')
+  }
+  return { node, world, newBlock }
+}
+
+describe('NodeHealth over a fake HealthNode', () => {
+  it('takes its snapshot from the port: head, best announced block, peers, configured nodes, dial errors, faults', () => {
+    const { node, world } = fakeHealthNode()
+    const now = 50_000
+    const health = new NodeHealth(node, {}, () => now)
+    world.highestKnown = 12n
+    world.syncing = true
+    world.dialErrors = ['wss://10.0.0.4:30303: timeout']
+    world.faults = [{ component: 'txpool journal', reason: 'disk full' }]
+    expect(health.snapshot()).toMatchObject({
+      now,
+      height: 10n,
+      bestKnown: 12n,
+      syncing: true,
+      peers: 3,
+      otherNodes: 3,
+      lastBlockAt: now,
+      dialErrors: ['wss://10.0.0.4:30303: timeout'],
+      emptyBlockPeriodMs: 5_000,
+      storageFaults: [{ component: 'txpool journal', reason: 'disk full' }],
+    })
+    health.close()
+  })
+
+  it('a halted chain is not ready: no new block for longer than the stall limit; a new block makes it ready again', () => {
+    const { node, newBlock } = fakeHealthNode()
+    let now = 1_000_000
+    const health = new NodeHealth(node, {}, () => now)
+    expect(health.report().ready).toBe(true)
+    now += 30_000
+    expect(health.report().ready).toBe(true)
+    now += 1_000
+    const halted = health.report()
+    expect(halted.ready).toBe(false)
+    expect(check(halted.checks, 'not_stalled')).toMatchObject({ ok: false, value: 31, threshold: 30 })
+    expect(check(halted.checks, 'not_stalled').reason).toMatch(/^no new final block for 31 s \(head 10\), more than 30 s: /)
+    expect(check(halted.checks, 'synced').ok).toBe(true)
+    newBlock()
+    expect(health.report().ready).toBe(true)
+    health.close()
+  })
+
+  it('is not ready without peers, nor far behind the announced head, nor with a store that refuses writes', () => {
+    const { node, world } = fakeHealthNode()
+    const health = new NodeHealth(node, {}, () => 0)
+    world.peers = []
+    world.dialErrors = ['wss://10.0.0.2:30303: refused']
+    expect(check(health.report().checks, 'peered').reason).toMatch(/0 peers connected, at least 1 needed: the network has 3 other nodes.*dialling fails: wss:\/\/10\.0\.0\.2:30303: refused$/)
+    world.peers = [addr(2)]
+    expect(health.report().ready).toBe(true)
+    world.highestKnown = 13n
+    expect(check(health.report().checks, 'synced')).toMatchObject({ ok: false, value: 3 })
+    world.upgradeStop = { shortMessage: 'governance scheduled protocol quorate/9 from block 11' }
+    expect(check(health.report().checks, 'synced').reason).toMatch(/; governance scheduled protocol quorate\/9 from block 11$/)
+    world.highestKnown = 10n
+    world.faults = [{ component: 'chain store', reason: 'disk full' }]
+    expect(health.report()).toMatchObject({ ready: false })
+    expect(check(health.report().checks, 'disk').reason).toBe('chain store: disk full')
+    health.close()
   })
 })
 
