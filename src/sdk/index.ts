@@ -14,6 +14,7 @@ export { deployContract, type Artifact, type DeployContractParameters, type Depl
 export { readContract, type ReadContractParameters } from './actions/readContract.js'
 export { writeContract, type WriteContractParameters } from './actions/writeContract.js'
 export { waitForFinal, type WaitForFinalParameters } from './actions/waitForFinal.js'
+export { waitForBlock, BlockNotReachedError, type WaitForBlockParameters } from './actions/waitForBlock.js'
 export { estimateGas, type EstimateGasParameters } from './actions/estimateGas.js'
 export { readBatch, type ReadBatchParameters, type ReadBatchResults } from './actions/readBatch.js'
 export { sendTransaction, type SendTransactionParameters } from './actions/sendTransaction.js'
