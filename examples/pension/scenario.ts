@@ -15,23 +15,8 @@ import { Command, InvalidArgumentError } from 'commander'
 import { isLedgerError, LedgerError } from 'quorate/sdk'
 import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { keccak256, stringToHex } from 'viem'
-import {
-  PURPOSES,
-  PensionApp,
-  admitFund,
-  approvePensionCode,
-  createPensionClients,
-  deployEcosystem,
-  saveDeployment,
-  voteCollection,
-  type FabricKind,
-  type PartyId,
-  type PensionDeployment,
-  type Person,
-  type StatementDocument,
-} from './app/index.js'
-import { FUND_B, startPensionAnvil, startPensionDevnet, type PensionAnvil, type PensionDevnet } from './network.js'
+import { PURPOSES, saveDeployment, setUpEcosystem, type FabricKind, type PensionApp, type PartyId, type PensionDeployment, type Person, type StatementDocument } from './app/index.js'
+import { startPensionAnvil, startPensionDevnet, type PensionAnvil, type PensionDevnet } from './network.js'
 
 export interface ScenarioOptions {
   fabric: FabricKind
@@ -121,51 +106,11 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     await anvil?.anvil.stop()
   }
   try {
-    const clients = createPensionClients({ fabric: opts.fabric, parties })
     const addressOf = (p: PartyId) => privateKeyToAccount(parties[p].accountKey).address
 
     // ---- the consortium sets itself up --------------------------------------------------------------
-    say('1. governance: admit the second pension fund')
-    if (devnet) {
-      await admitFund(clients, devnet.joinRequest, (l) => say(`   ${l}`))
-      await devnet.startFundB()
-      say(`   ${FUND_B.name} (fundb) node started from its join request, synced at ${devnet.fundBRpcUrl}`)
-    } else {
-      await step('admit fund B (AddParty, AddNode)', () => Promise.reject(new LedgerError('NOT_SUPPORTED_BY_FABRIC', 'governance (AddParty) is not offered by the evm fabric')))
-    }
-
-    say('2. governance: approve the four contracts by vote, then deploy them')
-    if (devnet) {
-      const refused = await deployEcosystem(clients, addressOf).then(
-        () => 'deployed?!',
-        (err: unknown) => (err instanceof Error ? err.message.split('\n')[0]! : String(err)),
-      )
-      say(`   deploying before the vote is refused: ${refused.includes('not approved') ? 'contract code not approved' : refused}`)
-      if (!refused.includes('not approved')) throw new Error(`deployment before approval was not refused: ${refused}`)
-    }
-    await step('approve contract code by vote (ApproveCode)', async () => {
-      if (!devnet) throw new LedgerError('NOT_SUPPORTED_BY_FABRIC', 'governance (ApproveCode) is not offered by the evm fabric')
-      await approvePensionCode(clients, (l) => say(`   ${l}`))
-    })
-    const contracts = await deployEcosystem(clients, addressOf)
-    say(`   deployed: registry ${contracts.registry}, contributions ${contracts.contributions}, statements ${contracts.statements}, transfers ${contracts.transfers}`)
-
-    say('3. governance: vote in the personal-data collection (regulator not a member)')
-    await step('private data collection (SetCollection)', async () => {
-      if (!devnet) throw new LedgerError('NOT_SUPPORTED_BY_FABRIC', 'governance (SetCollection) is not offered by the evm fabric')
-      await voteCollection(clients, (l) => say(`   ${l}`))
-    })
-
-    const deployment: PensionDeployment = {
-      fabric: opts.fabric,
-      chainId: devnet?.devnet.chainId ?? anvil!.anvil.chainId,
-      parties,
-      contracts,
-      collection: 'pension-participants',
-      idSecret: keccak256(stringToHex(`pension example id secret ${Date.now()}`)),
-      participants: [],
-    }
-    const app = new PensionApp(deployment, clients)
+    const app = await setUpEcosystem({ fabric: opts.fabric, parties, ...(devnet ? { joining: devnet } : {}), say, step })
+    const deployment = app.deployment
 
     // ---- participants ------------------------------------------------------------------------------------
     say(`4. enrol ${opts.participants} participants at fund A (pseudonymous ids on chain, personal data private)`)

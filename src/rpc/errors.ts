@@ -115,13 +115,16 @@ export function executionReverted(revertData: Hex | Uint8Array): QuorateError {
 /**
  * Turns anything a handler threw into a JSON-RPC error object. RpcError keeps its number,
  * a QuorateError is mapped through RPC_ERROR_CODES, anything else is -32603 "internal error"
- * (logged with its stack, which never reaches the client).
+ * (logged with its stack, which never reaches the client). A refusal answered -32003 (transaction
+ * rejected: the pool's, a permission's, governance's and private data's refusals share the number)
+ * carries its stable code as `data: { code }`, so that a client tells them apart without reading
+ * the message; other numbers keep the data geth gives them (none, or the revert bytes).
  */
 export function toJsonRpcError(err: unknown, logger?: Logger, method?: string): JsonRpcErrorObject {
   if (err instanceof RpcError) return withData({ code: err.rpcCode, message: err.shortMessage }, err.data)
   if (err instanceof QuorateError) {
     const code = Object.hasOwn(RPC_ERROR_CODES, err.code) ? RPC_ERROR_CODES[err.code] : undefined
-    if (code !== undefined) return withData({ code, message: err.shortMessage }, err.data)
+    if (code !== undefined) return withData({ code, message: err.shortMessage }, err.data ?? (code === RpcErrorCode.TRANSACTION_REJECTED ? { code: err.code } : undefined))
     logger?.warn({ method, code: err.code, err }, 'error code has no JSON-RPC mapping in rpc/errors.ts; answering -32603')
     return withData({ code: RpcErrorCode.INTERNAL_ERROR, message: err.shortMessage }, err.data)
   }

@@ -1,9 +1,13 @@
 /**
- * Ledger errors → LedgerError codes. One translator serves every fabric: what differs between
- * ledgers is only which JSON-RPC numbers and messages they use, and those are listed here, in
- * tables. Reverts are decoded with viem (reason strings, panics and Solidity custom errors with
- * their arguments when the ABI is known). Nothing else leaves the SDK: an error no rule matches
- * keeps the ledger's message under the closest code and the original error as `cause`.
+ * Ledger errors → LedgerError codes: the SDK's one mapper, for the core actions of every fabric and
+ * for the consortium actions alike. What differs between ledgers is only which JSON-RPC numbers,
+ * `data` codes and messages they use, and those are listed here, in tables. A Quorate node puts its
+ * stable error code in the JSON-RPC error's `data` (src/rpc/errors.ts): that decides first, so the
+ * refusals that share -32003 are told apart without reading messages. Message text is read only for
+ * ledgers that give no such code (Anvil, Hardhat, geth: their nonce refusals). Reverts are decoded
+ * with viem (reason strings, panics and Solidity custom errors with their arguments when the ABI is
+ * known). Nothing else leaves the SDK: an error no rule matches keeps the ledger's message under the
+ * closest code and the original error as `cause`.
  */
 import {
   BaseError,
@@ -19,6 +23,7 @@ import {
   TimeoutError,
   TransactionNotFoundError,
   TransactionReceiptNotFoundError,
+  WaitForTransactionReceiptTimeoutError,
   BlockNotFoundError,
   WebSocketRequestError,
   type Abi,
@@ -61,21 +66,43 @@ const RPC_NUMBERS: Readonly<Record<number, LedgerErrorCode>> = {
   [-32000]: 'INVALID_INPUT', // geth: invalid input (insufficient funds, gas too low, …)
   [-32001]: 'NOT_FOUND', // resource not found
   [-32002]: 'UNREACHABLE', // resource unavailable (node not ready, store failed)
+  [-32003]: 'INVALID_INPUT', // transaction rejected, without a code that says why (insufficient funds, …)
   [-32005]: 'UNREACHABLE', // limit exceeded (pool full, rate limited): try again later
   [-40100]: 'NOT_PERMITTED', // Besu/Quorate: missing or bad credentials
 }
 
 /**
- * Quorate answers -32003 (transaction rejected) for refusals of different kinds; its messages
- * say which (src/privacy/errors.ts, src/governance/enforce.ts, src/governance/client.ts).
+ * Quorate's stable error codes, as its JSON-RPC errors carry them in `data.code` → LedgerError
+ * codes: every code the node answers -32003 (transaction rejected) with, for which the number alone
+ * does not say what was refused (test/unit/sdk/translate.test.ts holds this list and the node's
+ * table equal). Other codes map by their JSON-RPC number.
  */
-const QUORATE_REFUSALS: readonly { match: RegExp; code: LedgerErrorCode }[] = [
-  { match: /not a member of this collection|is not a purpose of|purpose .* is not allowed|holds no grant|was not collected for purpose/i, code: 'NOT_A_MEMBER' },
-  { match: /not an active node of an active party/i, code: 'NOT_A_MEMBER' },
-  { match: /permission denied|only the controlling party|refused:|not permitted|not an admin/i, code: 'NOT_PERMITTED' },
-]
+export const QUORATE_ERROR_CODES = {
+  PERMISSION_DENIED: 'NOT_PERMITTED',
+  GOVERNANCE_REFUSED: 'NOT_PERMITTED',
+  PRIVATE_NOT_CONTROLLER: 'NOT_PERMITTED',
+  PRIVATE_NO_CONSENT_GRANT: 'NOT_PERMITTED',
+  PRIVATE_ANCHOR_REFUSED: 'NOT_PERMITTED',
+  PRIVATE_NOT_MEMBER: 'NOT_A_MEMBER',
+  PRIVATE_PURPOSE_NOT_ALLOWED: 'NOT_A_MEMBER',
+  PRIVATE_CONSENT_MISSING: 'NOT_A_MEMBER',
+  NONCE_TOO_LOW: 'NONCE',
+  NONCE_TOO_HIGH: 'NONCE',
+  ALREADY_KNOWN: 'NONCE',
+  UNDERPRICED_REPLACEMENT: 'NONCE',
+  WRONG_CHAIN_ID: 'INVALID_INPUT',
+  UNPROTECTED_TX: 'INVALID_INPUT',
+  INVALID_SIGNATURE: 'INVALID_INPUT',
+  FEE_CAP_BELOW_TIP: 'INVALID_INPUT',
+  UNDERPRICED: 'INVALID_INPUT',
+  INTRINSIC_GAS_TOO_LOW: 'INVALID_INPUT',
+  GAS_LIMIT_EXCEEDED: 'INVALID_INPUT',
+  INSUFFICIENT_FUNDS: 'INVALID_INPUT',
+  TRANSACTION_REJECTED: 'INVALID_INPUT',
+} as const satisfies Readonly<Record<string, LedgerErrorCode>>
+export type QuorateErrorCode = keyof typeof QUORATE_ERROR_CODES
 
-/** Messages of nonce refusals viem does not classify itself (Hardhat's, Anvil's, Quorate's). */
+/** Messages of nonce refusals viem does not classify itself, from ledgers that give no `data` code (Hardhat's, Anvil's). */
 const NONCE_MESSAGES = /nonce too (low|high)|nonce.*(already|expected)|replacement transaction underpriced|already known|transaction already imported|invalid nonce/i
 
 export interface TranslateOptions {
@@ -83,22 +110,57 @@ export interface TranslateOptions {
   fabric: string
   /** ABI to decode custom errors with (the contract's). */
   abi?: Abi | readonly unknown[]
+  /**
+   * The JSON-RPC method (or action) that failed, for the consortium actions: the message starts with
+   * it (`priv_getRecord: not a member …`) and NotSupportedByFabric names it.
+   */
+  method?: string
+  /** Custom errors of `abi` that mean "no such thing": such a revert is NOT_FOUND (`UnknownProposal`). */
+  notFoundErrors?: readonly string[]
 }
 
 export function toLedgerError(err: unknown, opts: TranslateOptions): LedgerError {
-  if (err instanceof LedgerError) return err
+  // Mapped already (by a client's `request`): mapped again from the ledger's answer only to name the method.
+  if (err instanceof LedgerError) return opts.method !== undefined && rpcErrorOf(causes(err.cause)) ? toLedgerError(err.cause, opts) : err
   // A LedgerError raised inside a transport (an embedded chain that is closed) and wrapped by viem.
   const inner = causes(err).find((e): e is LedgerError => e instanceof LedgerError)
   if (inner) return inner
+  const prefix = opts.method !== undefined ? `${opts.method}: ` : ''
   const revert = revertOf(err, opts.abi)
+  if (revert?.errorName !== undefined && opts.notFoundErrors?.includes(revert.errorName)) return new LedgerError('NOT_FOUND', `${prefix}${messageOf(err)}`, { cause: err })
   if (revert) return new RevertedError(revert, { cause: err })
   const code = classify(err)
   if (code === 'NOT_SUPPORTED_BY_FABRIC') {
-    const method = findRpcMethod(err)
+    const method = opts.method ?? findRpcMethod(err)
     const e = new NotSupportedByFabric(opts.fabric, method ?? 'this method')
     return Object.assign(e, { cause: err })
   }
-  return new LedgerError(code, messageOf(err), { cause: err })
+  return new LedgerError(code, `${prefix}${messageOf(err)}`, { cause: err })
+}
+
+/** A JSON-RPC error as a ledger answered it. */
+export interface RpcErrorAnswer {
+  code: number
+  message: string
+  data?: unknown
+}
+
+/**
+ * The LedgerError code of a JSON-RPC error: the node's stable code in `data` first (Quorate), then
+ * the words of a nonce refusal (ledgers without such codes), then the JSON-RPC number.
+ */
+export function rpcErrorCode(rpc: RpcErrorAnswer): LedgerErrorCode {
+  const stable = dataCodeOf(rpc.data)
+  if (stable !== undefined && Object.hasOwn(QUORATE_ERROR_CODES, stable)) return QUORATE_ERROR_CODES[stable as QuorateErrorCode]
+  if (NONCE_MESSAGES.test(rpc.message)) return 'NONCE'
+  if (rpc.code === -32601 || rpc.code === -32004) return 'NOT_SUPPORTED_BY_FABRIC'
+  if (rpc.code === 3) return 'REVERTED'
+  return RPC_NUMBERS[rpc.code] ?? 'UNREACHABLE'
+}
+
+function dataCodeOf(data: unknown): string | undefined {
+  const code = typeof data === 'object' && data !== null ? (data as { code?: unknown }).code : undefined
+  return typeof code === 'string' ? code : undefined
 }
 
 function classify(err: unknown): LedgerErrorCode {
@@ -108,16 +170,8 @@ function classify(err: unknown): LedgerErrorCode {
   const http = chain.find((e): e is HttpRequestError => e instanceof HttpRequestError)
   if (http && (http.status === 401 || http.status === 403)) return 'NOT_PERMITTED'
   const rpc = rpcErrorOf(chain)
-  if (rpc) {
-    const text = rpc.message
-    if (NONCE_MESSAGES.test(text)) return 'NONCE'
-    if (rpc.code === -32601 || rpc.code === -32004) return 'NOT_SUPPORTED_BY_FABRIC'
-    if (rpc.code === -32003) return QUORATE_REFUSALS.find((r) => r.match.test(text))?.code ?? 'INVALID_INPUT'
-    const known = RPC_NUMBERS[rpc.code]
-    if (known) return known
-    return 'UNREACHABLE'
-  }
-  if (chain.some((e) => e instanceof HttpRequestError || e instanceof TimeoutError || e instanceof WebSocketRequestError || e instanceof SocketClosedError || isConnectionFailure(e))) return 'UNREACHABLE'
+  if (rpc) return rpcErrorCode(rpc)
+  if (chain.some((e) => e instanceof HttpRequestError || e instanceof TimeoutError || e instanceof WaitForTransactionReceiptTimeoutError || e instanceof WebSocketRequestError || e instanceof SocketClosedError || isConnectionFailure(e))) return 'UNREACHABLE'
   // viem's WebSocket transport keeps only the socket error's text (an UnknownRpcError's details).
   if (chain.some((e) => e instanceof BaseError && CONNECTION_MESSAGES.test(`${e.details}`))) return 'UNREACHABLE'
   // A viem error raised before anything was sent (bad address, wrong arguments for the ABI, …).
@@ -130,14 +184,15 @@ function classify(err: unknown): LedgerErrorCode {
 }
 
 /** The JSON-RPC error a ledger answered, wherever viem nested it. */
-function rpcErrorOf(chain: readonly unknown[]): { code: number; message: string } | undefined {
+function rpcErrorOf(chain: readonly unknown[]): RpcErrorAnswer | undefined {
   for (const e of chain) {
-    if (e instanceof RpcRequestError) return { code: e.code, message: `${e.shortMessage} ${e.details}` }
+    if (e instanceof RpcRequestError) return { code: e.code, message: `${e.shortMessage} ${e.details}`, data: (e as { data?: unknown }).data }
   }
   for (const e of chain) {
     if (e instanceof BaseError) continue
-    const c = (e as { code?: unknown } | null)?.code
-    if (typeof c === 'number' && Number.isInteger(c) && c < 0) return { code: c, message: String((e as { message?: unknown }).message ?? '') }
+    const rec = e as { code?: unknown; message?: unknown; data?: unknown } | null
+    const c = rec?.code
+    if (typeof c === 'number' && Number.isInteger(c) && c < 0) return { code: c, message: String(rec?.message ?? ''), data: rec?.data }
   }
   return undefined
 }

@@ -2,8 +2,8 @@
  * The pension portal in a real browser (Debian Chromium driven by playwright-core) on the example's
  * own ecosystem: the devnet's four parties on four validator processes, the second fund admitted by
  * vote with a node of its own, the contracts deployed after their code was approved by vote, and the
- * personal-data collection voted in (all by the example's application library). One setup serves
- * every test of the file. What is shown:
+ * personal-data collection voted in (by the example's `setUpEcosystem`, as its scenario does it). One
+ * setup serves every test of the file. What is shown:
  * - a participant sees entitlements in both funds, each statement verified by recomputing its hash
  *   against the chain, and a statement whose document differs from the published hash is not;
  * - a transfer the participant starts is quoted, accepted and settled on the two funds' pages, and
@@ -23,20 +23,8 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import { isLedgerError } from 'quorate/sdk'
-import { keccak256, stringToHex, type Hex } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
-import {
-  COLLECTION,
-  PURPOSES,
-  PensionApp,
-  admitFund,
-  approvePensionCode,
-  createPensionClients,
-  deployEcosystem,
-  voteCollection,
-  type PartyId,
-  type Person,
-} from '../../examples/pension/app/index.js'
+import type { Hex } from 'viem'
+import { PURPOSES, setUpEcosystem, type PensionApp, type Person } from '../../examples/pension/app/index.js'
 import { startPensionDevnet, type PensionDevnet } from '../../examples/pension/network.js'
 import { startPortal, type RunningPortal } from '../../examples/pension/portal/index.js'
 import { freePort, waitFor } from '../helpers/node-process.js'
@@ -78,28 +66,10 @@ function portFree(port: number): Promise<boolean> {
   })
 }
 
-/**
- * The example's ecosystem as its scenario sets it up: the example's devnet, fund B admitted by vote
- * and its node started, the contracts' code approved by vote and deployed, the collection voted in.
- */
+/** The example's ecosystem as its scenario sets it up (the example's devnet, then setUpEcosystem). */
 async function startEcosystem(dataDir: string): Promise<PensionApp> {
   devnet = await startPensionDevnet({ dataDir, rpcPort: await freePorts(5), p2pPort: await freePorts(5), blockPeriodMs: 500 })
-  const clients = createPensionClients({ fabric: 'quorate', parties: devnet.parties })
-  await admitFund(clients, devnet.joinRequest)
-  await devnet.startFundB()
-  await approvePensionCode(clients)
-  // Deploying (fund A's account) and voting in the collection (the admins) do not wait on each other.
-  const [contracts] = await Promise.all([deployEcosystem(clients, (p: PartyId) => privateKeyToAccount(devnet.parties[p].accountKey).address), voteCollection(clients)])
-  const deployment = {
-    fabric: 'quorate' as const,
-    chainId: devnet.devnet.chainId,
-    parties: devnet.parties,
-    contracts,
-    collection: COLLECTION,
-    idSecret: keccak256(stringToHex(`portal test ${Date.now()}`)),
-    participants: [],
-  }
-  return new PensionApp(deployment, clients)
+  return setUpEcosystem({ fabric: 'quorate', parties: devnet.parties, joining: devnet })
 }
 
 /** Enrols a participant with fund A (on chain and in the collection) and lists them for the portal's picker. */

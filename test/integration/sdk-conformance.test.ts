@@ -25,6 +25,8 @@ import {
   readContract,
   requireCapability,
   RevertedError,
+  BlockNotReachedError,
+  waitForBlock,
   waitForFinal,
   writeContract,
   type Capabilities,
@@ -181,6 +183,22 @@ describe.each(CASES)('SDK conformance: $name', (c) => {
       expect(finalized.number).toBeGreaterThanOrEqual(receipt.blockNumber)
     }
     expect(await readContract(client, { address: counter, abi: counterArtifact.abi, functionName: 'count' })).toBe(before + 7n)
+  })
+
+  it('waits for a block: at once for one the ledger has, until it comes for a later one, BlockNotReachedError past the timeout', async () => {
+    const head = await client.public.getBlockNumber({ cacheTime: 0 })
+    expect(await waitForBlock(client, { blockNumber: head, timeoutMs: 5_000 })).toBeGreaterThanOrEqual(head)
+    // Two blocks later: each write waited for before the next, so each is in a block of its own (automining ledgers make none without).
+    const later = waitForBlock(client, { blockNumber: head + 2n, timeoutMs: 60_000 })
+    for (let i = 0; i < 2; i++) await waitForFinal(client, { hash: await writeContract(client, { address: counter, abi: counterArtifact.abi, functionName: 'increment' }) })
+    expect(await later).toBeGreaterThanOrEqual(head + 2n)
+    const far = head + 1_000_000n
+    const late = await expectLedgerError(waitForBlock(client, { blockNumber: far, timeoutMs: 300 }), 'UNREACHABLE')
+    expect(late).toBeInstanceOf(BlockNotReachedError)
+    const { blockNumber, head: lastSeen } = late as BlockNotReachedError
+    expect(blockNumber).toBe(far)
+    expect(lastSeen !== undefined && lastSeen >= head + 2n && lastSeen < far).toBe(true)
+    await expectLedgerError(waitForBlock(client, { blockNumber: -1 }), 'INVALID_INPUT')
   })
 
   it('decodes a revert: a Solidity custom error with its arguments, and a reason string', async () => {

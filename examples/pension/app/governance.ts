@@ -3,7 +3,7 @@
  * proposes, the voting parties vote one after another until the proposal is decided (the vote that
  * reaches the threshold executes it). Each admin account sends one transaction at a time.
  */
-import { getProposal, propose, vote, type DecisionArgs, type LedgerClient } from 'quorate/sdk'
+import { getProposal, propose, vote, waitForBlock, type DecisionArgs, type LedgerClient } from 'quorate/sdk'
 import { isLedgerError, LedgerError } from 'quorate/sdk'
 
 export interface Voter {
@@ -27,29 +27,20 @@ export interface Decided {
   yes: number
 }
 
-/** Waits until `client`'s node has imported block `n` (votes land on one node, the next voter reads another). */
-async function reach(client: LedgerClient, n: number): Promise<void> {
-  const deadline = Date.now() + 60_000
-  while (Number(await client.public.getBlockNumber({ cacheTime: 0 })) < n) {
-    if (Date.now() > deadline) throw new LedgerError('UNREACHABLE', `the node did not reach block ${n} within 60 s`)
-    await new Promise((resolve) => setTimeout(resolve, client.pollingInterval))
-  }
-}
-
 /** Proposes `decision` from `sponsor` and lets `voters` vote yes in turn until it is decided; throws unless approved. */
 export async function decide(sponsor: Voter, voters: readonly Voter[], decision: DecisionArgs, description: string): Promise<Decided> {
   const proposed = await queued(sponsor.client, () => propose(sponsor.client, { decision, description }))
   const { id } = proposed
   // Each voter reads the proposal once its node has the block of the last vote: a node a block
   // behind would see it still open, and a vote after the deciding one reverts.
-  let seen = Number(proposed.blockNumber)
+  let seen = proposed.blockNumber
   let witness = sponsor.client
   for (const voter of voters) {
     const open = await queued(voter.client, async () => {
-      await reach(voter.client, seen)
+      await waitForBlock(voter.client, { blockNumber: seen })
       if ((await getProposal(voter.client, { id })).state !== 'open') return false
       try {
-        seen = Number((await vote(voter.client, { id, support: true })).blockNumber)
+        seen = (await vote(voter.client, { id, support: true })).blockNumber
         witness = voter.client
       } catch (err) {
         // Decided (or voted) in the meantime by a vote of another party: nothing left to do.
@@ -60,7 +51,7 @@ export async function decide(sponsor: Voter, voters: readonly Voter[], decision:
     })
     if (!open) break
   }
-  await reach(witness, seen)
+  await waitForBlock(witness, { blockNumber: seen })
   const after = await getProposal(witness, { id })
   if (after.state !== 'approved') throw new LedgerError('NOT_PERMITTED', `proposal #${id} (${decision.decision}) is ${after.state}, not approved`)
   return { id, state: after.state, yes: Number(after.yes) }

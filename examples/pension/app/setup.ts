@@ -4,14 +4,16 @@
  * deployed (the consortium requires code approval), and the personal-data collection is voted in
  * (SetCollection) with a purpose and legal basis per party. On a fabric without governance or
  * private data those steps throw NotSupportedByFabric; the public ones (deployment) run anyway.
+ * `setUpEcosystem` runs them all in order; the scenario and the portal's tests both start from it.
  */
-import { createLedgerClient, getParties, isLedgerError, requireCapability, type DecisionArgs, type LedgerClient } from 'quorate/sdk'
-import type { Address, Hex } from 'viem'
+import { createLedgerClient, getParties, isLedgerError, LedgerError, requireCapability, type DecisionArgs, type LedgerClient } from 'quorate/sdk'
+import { keccak256, stringToHex, type Address, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { contributionsArtifact, participantRegistryArtifact, statementsArtifact, valueTransferArtifact } from './artifacts.js'
-import { fabricFor, type PensionClients } from './clients.js'
-import type { ContractAddresses, FundId, PartyId } from './deployment.js'
+import { closePensionClients, createPensionClients, fabricFor, type PensionClients } from './clients.js'
+import type { ContractAddresses, FabricKind, FundId, PartyConfig, PartyId, PensionDeployment } from './deployment.js'
 import { decide, type Voter } from './governance.js'
-import { COLLECTION, PURPOSES, deployPensionContracts } from './pension.js'
+import { COLLECTION, PURPOSES, PensionApp, deployPensionContracts } from './pension.js'
 
 export const PENSION_ARTIFACTS = [participantRegistryArtifact, contributionsArtifact, statementsArtifact, valueTransferArtifact] as const
 
@@ -111,4 +113,83 @@ export async function voteCollection(clients: PensionClients, progress: Progress
 export async function deployEcosystem(clients: PensionClients, addressOf: (p: PartyId) => Address): Promise<ContractAddresses> {
   const funds: FundId[] = ['pensionfund', 'fundb']
   return deployPensionContracts(clients.pensionfund.app, { funds: funds.map(addressOf), employers: [addressOf('employer')] })
+}
+
+/** The fund that joins by vote: its join request, and its node, started once the node is admitted. */
+export interface JoiningFund {
+  joinRequest: JoinRequest
+  /** The RPC URL of its node once started. */
+  fundBRpcUrl: string
+  /** Starts its node and waits until it is in sync. */
+  startFundB(): Promise<void>
+}
+
+/** Runs a step the fabric may not offer: the scenario reports such a step and goes on (undefined). */
+export type Step = <T>(label: string, fn: () => Promise<T>) => Promise<T | undefined>
+
+export interface EcosystemOptions {
+  fabric: FabricKind
+  parties: Record<PartyId, PartyConfig>
+  /** The second fund, admitted by vote; none on a ledger without governance (Anvil), where the governance steps are not supported. */
+  joining?: JoiningFund
+  /** Where the steps' lines go (the scenario prints them). */
+  say?: Progress
+  /** How a step the fabric may not offer is run; by default its NotSupportedByFabric is thrown. */
+  step?: Step
+}
+
+/**
+ * The ecosystem as the consortium sets it up: (1) the second fund admitted by vote and its node
+ * started; (2) deploying before the code is approved refused, the four contracts' code approved by
+ * vote, the contracts deployed; (3) the personal-data collection voted in. Returns the application
+ * over the new deployment (no participants yet), with a client per party.
+ */
+export async function setUpEcosystem(o: EcosystemOptions): Promise<PensionApp> {
+  const say = o.say ?? (() => undefined)
+  const step: Step = o.step ?? ((_label, fn) => fn())
+  const indented = (line: string) => say(`   ${line}`)
+  const clients = createPensionClients(o)
+  const notOffered = (decision: string) => () => Promise.reject(new LedgerError('NOT_SUPPORTED_BY_FABRIC', `governance (${decision}) is not offered by the ${o.fabric} fabric`))
+  const addressOf = (p: PartyId) => privateKeyToAccount(o.parties[p].accountKey).address
+  try {
+    say('1. governance: admit the second pension fund')
+    const joining = o.joining
+    if (joining) {
+      await admitFund(clients, joining.joinRequest, indented)
+      await joining.startFundB()
+      say(`   ${joining.joinRequest.party.name} (${joining.joinRequest.party.id}) node started from its join request, synced at ${joining.fundBRpcUrl}`)
+    } else {
+      await step('admit fund B (AddParty, AddNode)', notOffered('AddParty'))
+    }
+
+    say('2. governance: approve the four contracts by vote, then deploy them')
+    if (joining) {
+      const refused = await deployEcosystem(clients, addressOf).then(
+        () => 'deployed?!',
+        (err: unknown) => (err instanceof Error ? err.message.split('\n')[0]! : String(err)),
+      )
+      say(`   deploying before the vote is refused: ${refused.includes('not approved') ? 'contract code not approved' : refused}`)
+      if (!refused.includes('not approved')) throw new Error(`deployment before approval was not refused: ${refused}`)
+    }
+    await step('approve contract code by vote (ApproveCode)', joining ? () => approvePensionCode(clients, indented) : notOffered('ApproveCode'))
+    const contracts = await deployEcosystem(clients, addressOf)
+    say(`   deployed: registry ${contracts.registry}, contributions ${contracts.contributions}, statements ${contracts.statements}, transfers ${contracts.transfers}`)
+
+    say('3. governance: vote in the personal-data collection (regulator not a member)')
+    await step('private data collection (SetCollection)', joining ? () => voteCollection(clients, indented) : notOffered('SetCollection'))
+
+    const deployment: PensionDeployment = {
+      fabric: o.fabric,
+      chainId: (await clients.pensionfund.app.capabilities()).chainId,
+      parties: o.parties,
+      contracts,
+      collection: COLLECTION,
+      idSecret: keccak256(stringToHex(`pension example id secret ${Date.now()}`)),
+      participants: [],
+    }
+    return new PensionApp(deployment, clients)
+  } catch (err) {
+    await closePensionClients(clients)
+    throw err
+  }
 }

@@ -3,15 +3,18 @@
  * `priv_*` and `gov_*` methods, and viem's public and wallet clients for the governance contract's
  * transactions. The SDK's LedgerClient has this shape; a test can build one from viem clients.
  *
- * Every error leaves as a LedgerError. Quorate answers refusals with JSON-RPC -32003 (transaction
- * rejected) whatever refused: here the method's namespace says which. A `priv_*` refusal means the
- * caller's party is not a member of the collection or may not use that purpose, or the data
- * subject's consent for it is missing (NOT_A_MEMBER), except the controller-only erasure request and
- * consent record and a consent for a grant not based on consent (NOT_PERMITTED); a governance
- * refusal is NOT_PERMITTED.
+ * Every error leaves as a LedgerError, mapped by the SDK's one mapper (src/sdk/translate.ts) with
+ * the method named in its message. Quorate answers refusals with JSON-RPC -32003 whatever refused;
+ * the stable code in the error's `data` says which: a `priv_*` refusal is NOT_A_MEMBER when the
+ * caller's party is not a member, may not use that purpose or lacks the data subject's consent, and
+ * NOT_PERMITTED for the controller-only erasure request and consent record and a consent for a grant
+ * not based on consent; a governance refusal is NOT_PERMITTED; a governance view that reverted for an
+ * unknown proposal, node or party is NOT_FOUND.
  */
-import { BaseError, RpcRequestError, type LocalAccount, type PublicClient, type WalletClient } from 'viem'
-import { LedgerError, NotSupportedByFabric, type LedgerErrorCode } from '../errors.js'
+import type { LocalAccount, PublicClient, WalletClient } from 'viem'
+import { consortiumGovernanceAbi } from '../../governance/abi.js'
+import { NotSupportedByFabric, type LedgerError } from '../errors.js'
+import { toLedgerError } from '../translate.js'
 
 /** The features consortium actions check before asking the ledger (the SDK core's Capabilities). */
 export interface ConsortiumCapabilities {
@@ -52,50 +55,10 @@ export async function consortiumRequest<T>(client: ConsortiumClient, feature: Co
   }
 }
 
-/** Quorate's JSON-RPC error numbers (src/rpc/errors.ts) → LedgerError codes, by namespace for -32003. */
+/** Governance custom errors a view reverts with that mean "no such thing". */
+const NOT_FOUND_ERRORS = ['UnknownProposal', 'NodeNotActive', 'PartyNotCurrent'] as const
+
+/** Anything a consortium method threw, as a LedgerError whose message starts with `method`. */
 export function consortiumError(err: unknown, fabric: string, method: string): LedgerError {
-  const rpc = rpcErrorOf(err)
-  if (!rpc) {
-    if (err instanceof LedgerError) return err
-    return new LedgerError('UNREACHABLE', `${method}: ${err instanceof BaseError ? err.shortMessage : String(err)}`, { cause: err })
-  }
-  if (rpc.code === -32601 || rpc.code === -32004) return Object.assign(new NotSupportedByFabric(fabric, method), { cause: err })
-  const code = codeOf(rpc.code, rpc.message, method)
-  return new LedgerError(code, `${method}: ${rpc.message}`, { cause: err })
-}
-
-function codeOf(rpcCode: number, message: string, method: string): LedgerErrorCode {
-  switch (rpcCode) {
-    case -32003:
-      // Not the controller (erasure, consent), or no consent-based grant to record consent for: not permitted.
-      if (method.startsWith('priv_')) return /only the controlling party|no grant with basis "consent"/.test(message) ? 'NOT_PERMITTED' : 'NOT_A_MEMBER'
-      return 'NOT_PERMITTED'
-    case -32001:
-      return 'NOT_FOUND'
-    case 3:
-      // A governance view reverted; the message ends in the custom error's name, e.g. "(UnknownProposal)".
-      return /\((UnknownProposal|NodeNotActive|PartyNotCurrent)\)/.test(message) ? 'NOT_FOUND' : 'REVERTED'
-    case -40100:
-      return 'NOT_PERMITTED'
-    case -32000:
-    case -32602:
-    case -32600:
-      return 'INVALID_INPUT'
-    default:
-      return 'UNREACHABLE'
-  }
-}
-
-/** The JSON-RPC error (number and message) inside a viem error, or kept as the cause of a LedgerError. */
-function rpcErrorOf(err: unknown): { code: number; message: string } | undefined {
-  let e: unknown = err
-  for (let depth = 0; e !== undefined && e !== null && depth < 10; depth++) {
-    if (e instanceof RpcRequestError) return { code: e.code, message: e.details }
-    if (e instanceof BaseError) {
-      const inner = e.walk((x) => x instanceof RpcRequestError)
-      if (inner instanceof RpcRequestError) return { code: inner.code, message: inner.details }
-    }
-    e = (e as { cause?: unknown }).cause
-  }
-  return undefined
+  return toLedgerError(err, { fabric, method, abi: consortiumGovernanceAbi, notFoundErrors: NOT_FOUND_ERRORS })
 }

@@ -50,6 +50,12 @@ describe('rpc/errors', () => {
     }
   })
 
+  it('puts the stable code of a -32003 refusal in data; other errors keep the data geth gives them', () => {
+    expect(toJsonRpcError(new QuorateError('PRIVATE_NOT_MEMBER', 'not a member of this collection'))).toEqual({ code: -32003, message: 'not a member of this collection', data: { code: 'PRIVATE_NOT_MEMBER' } })
+    expect(toJsonRpcError(new QuorateError('NONCE_TOO_LOW', 'nonce too low'))).toEqual({ code: -32003, message: 'nonce too low', data: { code: 'NONCE_TOO_LOW' } })
+    expect(toJsonRpcError(new QuorateError('EXECUTION_FAILED', 'execution failed: out of gas'))).toEqual({ code: -32000, message: 'execution failed: out of gas' })
+  })
+
   it('does not map inherited object keys', () => {
     expect(toJsonRpcError(new QuorateError('toString', 'x')).code).toBe(-32603)
   })
