@@ -421,6 +421,14 @@ export class PensionApp {
     await this.send(from, { address: this.contracts.registry, abi: participantRegistryArtifact.abi, functionName: 'removeHolder', args: [t.participant] })
   }
 
+  /**
+   * Closes a transfer whose current step missed its deadline (30 days to quote, 30 to accept, 14 to
+   * settle): anyone may, by default the regulator. Refused (`NotExpired`) before the deadline.
+   */
+  async expireTransfer(id: bigint, by: PartyId = 'regulator'): Promise<void> {
+    await this.send(by, { address: this.contracts.transfers, abi: valueTransferArtifact.abi, functionName: 'expire', args: [id] })
+  }
+
   async transfer(id: bigint, reader: PartyId = 'regulator'): Promise<Transfer> {
     const t = await readContract(this.client(reader), { address: this.contracts.transfers, abi: valueTransferArtifact.abi, functionName: 'get', args: [id] })
     return {
