@@ -265,6 +265,12 @@ describe('operator dashboard on a governed network', () => {
       return (rows.length === 4 && rows.every((r) => r.state === 'up' && /#\d/.test(r.text))) || undefined
     })
     expect((await fleetRows()).map((r) => r.address).sort()).toEqual(validators)
+    // Every fleet row is named by its party, as in the validators table; the serving node also by its own name.
+    for (const n of nodes) {
+      const row = (await fleetRows()).find((r) => r.address === n.address.toLowerCase())!
+      expect(row.text).toContain(names.get(n.party)!)
+    }
+    expect((await fleetRows()).find((r) => r.address === net.nodes[0]!.address.toLowerCase())!.text).toContain(`serving this page (${net.nodes[0]!.name})`)
     await screenshot('overview')
 
     // On a phone-sized screen the quorum and fleet still fit: wide tables scroll inside their box, the page does not.

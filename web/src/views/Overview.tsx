@@ -204,11 +204,14 @@ function FleetSection({ fleet, chain, gov, stale, now }: { fleet: FleetReport; c
           <tbody>
             {fleet.nodes.map((n) => {
               const who = names(n.address)
-              const name = n.self ? (chain.nodeInfo?.name ?? 'this node') : who.party?.name
+              // Named by its party, as in the validators table; the serving node also by its own name.
+              const own = chain.nodeInfo?.name
+              const name = who.party?.name ?? (n.self ? (own ?? 'this node') : undefined)
+              const sub = n.self ? `serving this page${who.party && own ? ` (${own})` : ''}` : undefined
               return (
                 <tr key={n.address} data-address={n.address.toLowerCase()} data-state={n.state} className={n.state === 'down' ? 'row--bad' : undefined}>
                   <td>
-                    <AddressCell address={n.address} short {...(name !== undefined ? { name } : {})} {...(n.self ? { sub: 'serving this page' } : {})} />
+                    <AddressCell address={n.address} short {...(name !== undefined ? { name } : {})} {...(sub !== undefined ? { sub } : {})} />
                   </td>
                   <td>
                     <FleetStateBadge node={n} stale={stale} halted={fleet.quorum.stalled || fleet.quorum.state === 'lost'} />
