@@ -227,7 +227,12 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     const log = await step('access log export (priv_getAccessLog)', () => app.accessLog(multi.participant))
     if (log) {
       seen.participant.push(`${multi.label}: access log across member nodes, ${log.lines.length} entries (exports verified: ${Object.entries(log.verified).map(([p, ok]) => `${p} ${ok ? 'ok' : 'FAILED'}`).join(', ')}):`)
-      for (const l of log.lines) seen.participant.push(`    ${new Date(l.time * 1000).toISOString()} ${l.party} ${l.action} ${l.key.split(':')[0]} for ${l.purpose || '-'}: ${l.outcome}${l.outcome === 'refused' || l.action === 'consent' ? ` (${l.reason})` : ''}`)
+      for (const l of log.lines) {
+        const when = new Date(l.time * 1000).toISOString()
+        // A consent entry records the change itself (given or withdrawn), not a read of a record.
+        const what = l.action === 'consent' ? `consent for ${l.purpose || '-'}: ${l.reason}` : `${l.action} ${l.key.split(':')[0]} for ${l.purpose || '-'}: ${l.outcome}${l.outcome === 'refused' ? ` (${l.reason})` : ''}`
+        seen.participant.push(`    ${when} ${l.party} ${what}`)
+      }
     }
 
     // ---- the regulator and the employer ---------------------------------------------------------------------------------------------
