@@ -22,7 +22,7 @@ import type { StoredReceipt } from '../chain/receipts.js'
 import { Mutex } from '../util/mutex.js'
 import { FlatStateManager, TrieNodeCache } from './flat-state.js'
 import './jump-analysis-cache.js'
-import { Pacer } from './pacer.js'
+import { Pacer } from '../util/pacer.js'
 import { blockOptions, FIXED_HEADER_FIELDS } from '../chain/common.js'
 
 export class InvalidBlockError extends QuorateError {

@@ -17,7 +17,7 @@ import { dirname } from 'node:path'
 import { RLP } from '@ethereumjs/rlp'
 import { errorMessage, QuorateError } from '../errors.js'
 import type { Logger } from '../ops/logger.js'
-import { Pacer } from './pacer.js'
+import { Pacer } from '../util/pacer.js'
 
 /** What the journal needs from the pool. */
 export interface JournaledPool {

@@ -138,13 +138,18 @@ function indexOfForm(buf: Buffer, form: TextForm): number {
   return -1
 }
 
-/** Where `text` first occurs in `buf` in any of its forms (as a whole word, JSON-escaped, or hex), or -1. */
-export function findText(buf: Buffer, text: string): number {
-  for (const form of textForms(text)) {
+/** Where any of `forms` first occurs in `buf`, or -1. */
+function indexOfForms(buf: Buffer, forms: readonly TextForm[]): number {
+  for (const form of forms) {
     const at = indexOfForm(buf, form)
     if (at >= 0) return at
   }
   return -1
+}
+
+/** Where `text` first occurs in `buf` in any of its forms (as a whole word, JSON-escaped, or hex), or -1. */
+export function findText(buf: Buffer, text: string): number {
+  return indexOfForms(buf, textForms(text))
 }
 
 async function* filesUnder(dir: string): AsyncGenerator<string> {
@@ -171,6 +176,7 @@ export async function scanForErased(folder: string, receipt: ErasureReceipt, tex
       }
     }
   }
+  const forms = texts.map(textForms)
   const findings: ErasureFinding[] = []
   const retained: ErasureFinding[] = []
   let filesScanned = 0
@@ -194,8 +200,8 @@ export async function scanForErased(folder: string, receipt: ErasureReceipt, tex
         }
       }
     }
-    texts.forEach((text, i) => {
-      const at = findText(buf, text)
+    forms.forEach((f, i) => {
+      const at = indexOfForms(buf, f)
       if (at >= 0) (inAccessLog ? retained : findings).push({ file: rel, offset: at, what: `text #${i + 1}` })
     })
   }

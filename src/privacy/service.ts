@@ -732,12 +732,20 @@ export class PrivacyService {
     const me = this.node.address.toLowerCase()
     const byCollection = new Map((await this.chain.collections()).map((c) => [c.id, c]))
     const drop: RecordMeta[] = []
+    // The subject's consent is read from the chain once per (collection, subject), not per record.
+    const consented = new Map<string, Promise<Set<string>>>()
     for (const m of held) {
       const c = byCollection.get(m.collection)
       if (!c || m.writer.toLowerCase() === me || consentGrants(c.grants).length === 0) continue
       const allConsent = new Set(c.grants.map((g) => consentKey(g.party, g.purpose)))
       if (!mayHold(c, party, m.purposes, allConsent)) continue
-      if (!mayHold(c, party, m.purposes, await this.consentedFor(c, (await this.collectionKeys.ids(c.id)).subjectId(m.subject)))) drop.push(m)
+      const key = `${c.id}\n${m.subject}`
+      let subjectConsent = consented.get(key)
+      if (subjectConsent === undefined) {
+        subjectConsent = this.collectionKeys.ids(c.id).then((ids) => this.consentedFor(c, ids.subjectId(m.subject)))
+        consented.set(key, subjectConsent)
+      }
+      if (!mayHold(c, party, m.purposes, await subjectConsent)) drop.push(m)
     }
     if (drop.length === 0) return
     await this.store.erase(drop, 'consent withdrawn', now(), { tombstone: false })

@@ -8,7 +8,8 @@ import type { z } from 'zod'
 import { QuorateError } from '../errors.js'
 import { silentLogger, type Logger } from '../ops/logger.js'
 import { RpcErrorCode, methodNotFound, toJsonRpcError } from './errors.js'
-import { EventLoopTurns, ResponseTooLargeError, type ResponseBudget } from './limits.js'
+import { Pacer } from '../util/pacer.js'
+import { BATCH_SLICE_MS, ResponseTooLargeError, type ResponseBudget } from './limits.js'
 import type { JsonRpcErrorObject, JsonRpcId, RpcAccess, RpcCaller, RpcContext, RpcMethod, RpcMethods, RpcObserver } from './types.js'
 
 export const DEFAULT_MAX_BATCH_SIZE = 1000
@@ -108,9 +109,11 @@ export class RpcDispatcher {
     }
     // One after the other: the order of side effects (e.g. several sendRawTransaction) is the batch order.
     const parts: string[] = []
-    const turns = new EventLoopTurns()
+    // Other clients get a turn every BATCH_SLICE_MS: awaiting only resolved promises (cached reads)
+    // never lets a socket be read, so a 1,000-item batch would otherwise hold the node until it ends.
+    const pacer = new Pacer(BATCH_SLICE_MS)
     for (const req of parsed) {
-      await turns.maybeYield()
+      await pacer.pace()
       // A closed connection's batch stops here: nobody would read the rest (issue #9: queued work kept a dead client's memory alive).
       if (signal?.aborted) return undefined
       const refusal = budget?.refusal()

@@ -150,26 +150,8 @@ export class ResponseTooLargeError extends Error {
 
 export const DEFAULT_MAX_CONCURRENT_PER_IP = 4
 
-/** Work done between two turns of the event loop at most, in ms, by a batch (see `EventLoopTurns`). */
+/** Work done between two turns of the event loop at most, in ms, by a JSON-RPC batch (dispatch.ts, with a Pacer). */
 export const BATCH_SLICE_MS = 20
-
-/**
- * Gives other clients a turn during long work: `maybeYield` returns at once until `sliceMs` have
- * passed since the last turn, then waits for the event loop to handle pending I/O. Awaiting only
- * resolved promises (cached reads) never lets a socket be read, so a 1,000-item batch would
- * otherwise hold the node until it ends.
- */
-export class EventLoopTurns {
-  private last = Date.now()
-
-  constructor(private readonly sliceMs = BATCH_SLICE_MS) {}
-
-  async maybeYield(): Promise<void> {
-    if (Date.now() - this.last < this.sliceMs) return
-    await new Promise<void>((resolve) => setImmediate(resolve))
-    this.last = Date.now()
-  }
-}
 
 /**
  * Messages in work at once per client address, the others wait in arrival order. One address

@@ -15,11 +15,8 @@
 import { Worker } from 'node:worker_threads'
 import type { Block } from '@ethereumjs/block'
 import { Capability, type TypedTransaction } from '@ethereumjs/tx'
-import { bigIntToBytes, calculateSigRecovery, setLengthLeft } from '@ethereumjs/util'
+import { bigIntToBytes, calculateSigRecovery, SECP256K1_ORDER_DIV_2, setLengthLeft } from '@ethereumjs/util'
 import type { RecoveryJob, RecoveryResult } from './sender-recovery-protocol.js'
-
-/** secp256k1's n / 2: signatures with a larger s are refused (EIP-2). */
-const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
 
 export function defaultRecoveryWorkerUrl(): URL {
   return import.meta.url.endsWith('.ts') ? new URL('../../dist/src/sync/sender-recovery-worker.js', import.meta.url) : new URL('./sender-recovery-worker.js', import.meta.url)
@@ -111,7 +108,8 @@ export class SenderRecovery {
 function pendingOf(tx: TypedTransaction): Pending | undefined {
   if (tx.cache.senderPubKey !== undefined || !Object.isFrozen(tx) || !tx.isSigned()) return undefined
   const { v, r, s } = tx
-  if (v === undefined || r === undefined || s === undefined || s > HALF_N) return undefined
+  // A larger s than n / 2 is refused (EIP-2): left to the transaction's own check.
+  if (v === undefined || r === undefined || s === undefined || s > SECP256K1_ORDER_DIV_2) return undefined
   let recovery: bigint
   try {
     recovery = calculateSigRecovery(v, tx.supports(Capability.EIP155ReplayProtection) ? tx.common.chainId() : undefined)

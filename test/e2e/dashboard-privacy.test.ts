@@ -11,18 +11,18 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { GovernanceClient } from '../../src/governance/client.js'
 import type { NetworkNode } from '../../src/node/init.js'
 import { privacyConsortium } from '../helpers/privacy-consortium.js'
 import type { Address, Hex } from '../../src/types.js'
 import { TestNetwork } from '../helpers/network.js'
 import { waitFor } from '../helpers/node-process.js'
+import { launchChromium, requireChromium } from '../helpers/chromium.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..')
 const SCREENSHOTS = join(ROOT, 'test-results/screenshots')
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const PARTIES = ['hospital', 'insurer', 'lab', 'outsider'] as const
 const [HOSPITAL, OUTSIDER] = [0, 3]
 
@@ -64,7 +64,7 @@ async function lookup(p: Page, collection: string, key: string): Promise<void> {
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'web/dist/index.html'))) throw new Error('the dashboard is not built: run "npm run build" first')
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (or set CHROMIUM_PATH)`)
+  requireChromium()
   tmp = await tempDir('quorate-e2e-priv-')
   await mkdir(SCREENSHOTS, { recursive: true })
   const { devAccounts } = await import('../../src/crypto/dev-accounts.js')
@@ -72,12 +72,7 @@ beforeAll(async () => {
   net = await TestNetwork.create(join(tmp.dir, 'net'), { validators: 4, consortium })
   const [, launched] = await Promise.all([
     net.start(),
-    chromium.launchPersistentContext(join(tmp.dir, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1360, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }),
+    launchChromium(join(tmp.dir, 'chromium-profile'), { width: 1360, height: 900 }),
   ])
   browser = launched
   await waitFor('the first blocks', async () => (await net.height(0)) >= 2)

@@ -21,7 +21,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type BrowserContext, type Page, type WebSocket, type WebSocketRoute } from 'playwright-core'
+import type { BrowserContext, Page, WebSocket, WebSocketRoute } from 'playwright-core'
 import { JsonRpcProvider, Wallet } from 'ethers'
 import { keccak256, stringToHex } from 'viem'
 import { parse as parseYaml } from 'yaml'
@@ -31,12 +31,12 @@ import type { NetworkNode } from '../../src/node/init.js'
 import { TestNetwork } from '../helpers/network.js'
 import { startAlertmanager, startPrometheus, type AlertRule, type Monitor } from '../helpers/prometheus.js'
 import { rpc, waitFor } from '../helpers/node-process.js'
+import { launchChromium, requireChromium } from '../helpers/chromium.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..')
 const SCREENSHOTS = join(ROOT, 'test-results/screenshots')
 const CONSORTIUM_FILE = join(ROOT, 'examples/consortium/devnet.yaml')
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 /** The insurer's validator: killed first (one down, within the fault budget). */
 const KILLED = 2
 /** Killed next: two of four down, the quorum is lost and the chain halts. */
@@ -113,7 +113,7 @@ function devnetConsortium(text: string, nodes: NetworkNode[]): Consortium {
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'web/dist/index.html'))) throw new Error('the dashboard is not built: run "npm run build" first')
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (or set CHROMIUM_PATH)`)
+  requireChromium()
   tmp = await tempDir('quorate-e2e-')
   await mkdir(SCREENSHOTS, { recursive: true })
   const consortium = await readFile(CONSORTIUM_FILE, 'utf8')
@@ -139,12 +139,7 @@ beforeAll(async () => {
   await writeFile(configFile2, JSON.stringify(config2, null, 2))
   const [, launched] = await Promise.all([
     net.start(),
-    chromium.launchPersistentContext(join(tmp.dir, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1360, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }),
+    launchChromium(join(tmp.dir, 'chromium-profile'), { width: 1360, height: 900 }),
   ])
   browser = launched
   page = browser.pages()[0] ?? (await browser.newPage())

@@ -15,24 +15,23 @@
  * - the pages work at phone width and by keyboard.
  * Screenshots go to test-results/screenshots/pension-portal-*.png.
  */
-import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import type { BrowserContext, Locator, Page } from 'playwright-core'
 import { isLedgerError } from 'quorate/sdk'
 import type { Hex } from 'viem'
 import { PURPOSES, setUpEcosystem, type PensionApp, type Person } from '../../examples/pension/app/index.js'
 import { startPensionDevnet, type PensionDevnet } from '../../examples/pension/network.js'
 import { startPortal, type RunningPortal } from '../../examples/pension/portal/index.js'
 import { freePort, waitFor } from '../helpers/node-process.js'
+import { launchChromium, requireChromium } from '../helpers/chromium.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..')
 const SCREENSHOTS = join(ROOT, 'test-results/screenshots')
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const YEAR = 2025
 
 let tmp: Awaited<ReturnType<typeof tempDir>>
@@ -88,17 +87,12 @@ async function paid(participant: Hex, fund: 'pensionfund' | 'fundb', month: numb
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (or set CHROMIUM_PATH)`)
+  requireChromium()
   tmp = await tempDir('quorate-pension-portal-')
   await mkdir(SCREENSHOTS, { recursive: true })
   const [started, launched] = await Promise.all([
     startEcosystem(join(tmp.dir, 'ecosystem')),
-    chromium.launchPersistentContext(join(tmp.dir, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }),
+    launchChromium(join(tmp.dir, 'chromium-profile'), { width: 1280, height: 900 }),
   ])
   app = started
   browser = launched

@@ -16,7 +16,7 @@ import { createCommitSeal, privateKeySigner } from '../../src/consensus/qbft/ind
 import { HeaderValidators } from '../../src/consensus/validators.js'
 import { privateKeyToAddress } from '../../src/crypto/keys.js'
 import { BlockExecutor } from '../../src/execution/executor.js'
-import { createBlockImport, type BlockImport, type FetchedBlock } from '../../src/sync/block-import.js'
+import { createBlockImport, type BlockImport, type BlockImportModules, type FetchedBlock } from '../../src/sync/block-import.js'
 
 export const VALIDATOR_KEY = hexToBytes('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
 export const OTHER_KEY = hexToBytes('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a')
@@ -69,7 +69,8 @@ export async function buildBlocks(chain: TestChain, count: number, perBlock: num
   return out
 }
 
-export function importerFor(chain: TestChain): BlockImport {
+/** Block import into `chain`; `prepare`: its sender recovery ahead of execution (none by default). */
+export function importerFor(chain: TestChain, prepare?: BlockImportModules['prepare']): BlockImport {
   return createBlockImport({
     common,
     chain: chain.store,
@@ -77,6 +78,7 @@ export function importerFor(chain: TestChain): BlockImport {
     params: fixedParams(genesisParams(genesis)),
     executor: chain.executor,
     commit: (record) => chain.store.commit(record),
+    ...(prepare ? { prepare } : {}),
   })
 }
 

@@ -4,11 +4,8 @@ import { createLegacyTx } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
 import { decodeBlock } from '../../../src/chain/decode-block.js'
 import { privateKeyToAddress, publicKeyToAddress } from '../../../src/crypto/keys.js'
-import { createBlockImport } from '../../../src/sync/block-import.js'
 import { SenderRecovery } from '../../../src/sync/sender-recovery.js'
-import { buildBlocks, common, genesis, openChain, SENDER_KEY, type TestChain } from '../../helpers/sync-chain.js'
-import { fixedParams, genesisParams } from '../../../src/chain/params.js'
-import { HeaderValidators } from '../../../src/consensus/validators.js'
+import { buildBlocks, common, importerFor, openChain, SENDER_KEY, type TestChain } from '../../helpers/sync-chain.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 // The worker runs the compiled script (dist): `npm run build` first.
@@ -65,20 +62,13 @@ describe('SenderRecovery (worker thread) and block import', () => {
     const joining = await chain()
     const releases: (() => void)[] = []
     let rejected = false
-    const importer = createBlockImport({
-      common,
-      chain: joining.store,
-      validators: new HeaderValidators(),
-      params: fixedParams(genesisParams(genesis)),
-      executor: joining.executor,
-      commit: (record) => joining.store.commit(record),
-      prepare: (bs) =>
-        bs.map((_, i) =>
-          i === 2
-            ? Promise.reject(new Error('worker gone')).finally(() => (rejected = true))
-            : new Promise<void>((resolve) => releases.push(resolve)),
-        ),
-    })
+    const importer = importerFor(joining, (bs) =>
+      bs.map((_, i) =>
+        i === 2
+          ? Promise.reject(new Error('worker gone')).finally(() => (rejected = true))
+          : new Promise<void>((resolve) => releases.push(resolve)),
+      ),
+    )
     const done = importer.importBlocks(blocks)
     await new Promise((r) => setTimeout(r, 50))
     expect(joining.store.head.header.number).toBe(0n)
@@ -98,15 +88,7 @@ describe('SenderRecovery (worker thread) and block import', () => {
     const fetched = await buildBlocks(source, 2, 5)
     const joining = await chain()
     const senders = recovery()
-    const importer = createBlockImport({
-      common,
-      chain: joining.store,
-      validators: new HeaderValidators(),
-      params: fixedParams(genesisParams(genesis)),
-      executor: joining.executor,
-      commit: (record) => joining.store.commit(record),
-      prepare: (bs) => senders.prepare(bs),
-    })
+    const importer = importerFor(joining, (bs) => senders.prepare(bs))
     const blocks = fetched.map((f) => ({ block: decodeBlock(f.block.serialize(), common), finality: f.finality }))
     expect((await importer.importBlocks(blocks)).imported).toBe(2)
     expect(bytesToHex(joining.store.head.header.stateRoot)).toBe(bytesToHex(source.store.head.header.stateRoot))

@@ -1,7 +1,7 @@
 /**
- * Pacer: cuts long block work (building, executing, writing the state trie) into slices, so that
- * the event loop turns between them and JSON-RPC reads, consensus messages and timers are not
- * queued behind a whole block. `pace()` yields (setImmediate) once `sliceMs` of work has run since
+ * Pacer: cuts long work (executing a block, writing the state trie, serializing the pool's journal,
+ * a JSON-RPC batch) into slices, so that the event loop turns between them and JSON-RPC reads,
+ * consensus messages and timers are not queued behind the whole of it. `pace()` yields (setImmediate) once `sliceMs` of work has run since
  * the last turn, and counts the time the work spent waiting for its next slice (`awayMs`).
  */
 export class Pacer {

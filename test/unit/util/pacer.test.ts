@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Pacer } from '../../../src/execution/pacer.js'
+import { Pacer } from '../../../src/util/pacer.js'
 
 /** Runs on the CPU (no turn of the event loop) until `ms` have passed. */
 function work(ms: number): void {
