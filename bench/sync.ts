@@ -11,7 +11,7 @@
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { Command } from 'commander'
 import { z } from 'zod'
 import { pino } from 'pino'
@@ -38,6 +38,7 @@ const optionsSchema = z.object({
   timeout: z.coerce.number().positive(),
   keep: z.boolean().optional(),
   json: z.boolean().optional(),
+  cpuProf: z.string().optional(),
 })
 
 interface BuiltChain {
@@ -73,7 +74,7 @@ async function buildChain(dataDir: string, opts: { tx: number; senders: number }
         const included = built.block.transactions.length
         if (included === 0) throw new Error('a block with no room for the next transaction')
         const sealBytes = createCommitSeal(sealDigest(built.block, 0, common), signer)
-        await node.store.commit({ block: built.block, finality: { round: 0, seals: [sealBytes] }, receipts: built.receipts })
+        await node.store.commit({ block: built.block, finality: { round: 0, seals: [sealBytes] }, receipts: built.receipts, changes: built.changes })
         blocks++
         transactions += included
         rest = rest.slice(included)
@@ -123,11 +124,18 @@ async function main(argv: string[]): Promise<number> {
     .option('--timeout <seconds>', 'limit for the joining node to reach the head', '1800')
     .option('--keep', 'keep the data folders (printed) instead of removing them')
     .option('--json', 'print the result as JSON')
+    .option('--cpu-prof <dir>', 'write a V8 CPU profile of each node process (validator and joining node) into this folder (bench/profile-summary.ts)')
     .parse(argv)
   const opts = parseWith(optionsSchema, program.opts(), 'command-line flags')
   const log = (m: string): void => void process.stderr.write(`${m}\n`)
   const dir = await mkdtemp(join(tmpdir(), 'quorate-bench-sync-'))
-  const net = await TestNetwork.create(dir, { validators: 1, observers: 1, blockPeriodMs: 500, emptyBlockPeriodMs: 10_000 })
+  const net = await TestNetwork.create(dir, {
+    validators: 1,
+    observers: 1,
+    blockPeriodMs: 500,
+    emptyBlockPeriodMs: 10_000,
+    ...(opts.cpuProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.cpuProf)}`] } : {}),
+  })
   try {
     const chain = await buildChain(net.nodes[0]!.dataDir, opts, log)
     log(`built ${chain.blocks} blocks (${chain.transactions} transactions) in ${(chain.buildMs / 1000).toFixed(1)} s; starting the validator`)

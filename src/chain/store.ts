@@ -7,8 +7,10 @@
  * deleted (no pruning), so the state of every block stays readable.
  *
  * Keys (utf8): `H` head hash · `n:<num hex16>` canonical hash · `b:<hash>` block RLP (header with
- * round 0 and no seals) · `s:<hash>` RLP [round, [commit seals]] · `r:<hash>` receipts · `t:<txhash>`
- * RLP [number, index] · `t/<trie key>` trie nodes and code · `P` a probe written when recovering.
+ * round 0 and no seals) · `s:<hash>` RLP [round, [commit seals]] · `r:<hash>` receipts · `c:<hash>`
+ * what the block changed in the state (execution/state-changes.ts; absent for blocks committed
+ * before they were kept) · `t:<txhash>` RLP [number, index] · `t/<trie key>` trie nodes and code ·
+ * `P` a probe written when recovering.
  *
  * Write failures (disk full, I/O errors): LevelDB remembers a failed write or compaction as a
  * background error and refuses every later write until the database is reopened. So a failed
@@ -107,6 +109,8 @@ export interface BlockRecord {
   block: Block
   finality: Finality
   receipts: StoredReceipt[]
+  /** What the block changed in the state (encoded, execution/state-changes.ts), served to peers that sync. */
+  changes?: Uint8Array
 }
 
 export interface TxLocation {
@@ -184,6 +188,15 @@ export class ChainStore {
     return bytes ? decodeReceipts(bytes) : undefined
   }
 
+  /**
+   * What block sync serves beside a block so that a peer need not re-execute it: its receipts and
+   * its state changes as stored; undefined when the block has no changes kept.
+   */
+  async getBlockOutcome(hash: Hash): Promise<{ receipts: Uint8Array; changes: Uint8Array } | undefined> {
+    const [receipts, changes] = await this.level.getMany([`r:${hash}`, `c:${hash}`])
+    return receipts && changes ? { receipts, changes } : undefined
+  }
+
   async getTxLocation(txHash: Hash): Promise<TxLocation | undefined> {
     const bytes = await this.level.get(`t:${txHash.toLowerCase()}`)
     if (!bytes) return undefined
@@ -218,7 +231,7 @@ export class ChainStore {
   }
 
   /** Writes a block, everything derived from it, and the state nodes it created, atomically; it becomes the head. */
-  async commit({ block, finality, receipts }: BlockRecord): Promise<void> {
+  async commit({ block, finality, receipts, changes }: BlockRecord): Promise<void> {
     const hash = bytesToHex(block.hash()) as Hash
     const number = block.header.number
     if (this.headBlock && number !== this.headBlock.header.number + 1n) {
@@ -232,6 +245,7 @@ export class ChainStore {
     batch.put(`b:${hash}`, block.serialize())
     batch.put(`s:${hash}`, RLP.encode([bigIntToUnpaddedBytes(BigInt(finality.round)), finality.seals]))
     batch.put(`r:${hash}`, encodeReceipts(receipts))
+    if (changes) batch.put(`c:${hash}`, changes)
     block.transactions.forEach((tx, i) => {
       batch.put(`t:${bytesToHex(tx.hash())}`, RLP.encode([bigIntToUnpaddedBytes(number), bigIntToUnpaddedBytes(BigInt(i))]))
     })

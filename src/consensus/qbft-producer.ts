@@ -339,7 +339,7 @@ export class QbftProducer implements BlockProducer {
       // A block decided by others' commits may not have been executed here: execute it now.
       const done = this.executed.get(this.executionKey(block)) ?? (await this.m.executor.execute(parent, block))
       // Stored with round 0: the chaining hash must not depend on the round this node decided in.
-      await this.m.commit({ block: withRound(block, 0, this.m.common), finality: { round, seals }, receipts: done.receipts })
+      await this.m.commit({ block: withRound(block, 0, this.m.common), finality: { round, seals }, receipts: done.receipts, changes: done.changes })
       if (round > 0) this.m.logger.info({ number: Number(block.header.number), round }, 'block decided after round change')
     } catch (err) {
       this.m.logger.error({ err: errorMessage(err), number: Number(block.header.number) }, 'committing a decided block failed')

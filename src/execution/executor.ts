@@ -14,13 +14,14 @@ import { RLP } from '@ethereumjs/rlp'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex, equalsBytes, KECCAK256_RLP, ValueEncoding, type Address as EthAddress, type DB } from '@ethereumjs/util'
-import { Bloom, createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
+import { Bloom, createVM, encodeReceipt, runTx, type RunTxResult, type TxReceipt, type VM } from '@ethereumjs/vm'
 import type { EVMMockBlockchainInterface } from '@ethereumjs/evm'
 import { errorMessage, QuorateError } from '../errors.js'
 import type { ChainStore } from '../chain/store.js'
-import type { StoredReceipt } from '../chain/receipts.js'
+import { receiptBloom, type StoredReceipt } from '../chain/receipts.js'
 import { Mutex } from '../util/mutex.js'
 import { FlatStateManager, TrieNodeCache } from './flat-state.js'
+import { decodeStateChanges, encodeStateChanges } from './state-changes.js'
 import './jump-analysis-cache.js'
 import { Pacer } from '../util/pacer.js'
 import { blockOptions, FIXED_HEADER_FIELDS } from '../chain/common.js'
@@ -35,10 +36,12 @@ export class InvalidBlockError extends QuorateError {
 export interface ExecutedBlock {
   block: Block
   receipts: StoredReceipt[]
-  results: RunTxResult[]
+  /** What the block changed in the state (state-changes.ts), kept with the block for peers that sync. */
+  changes: Uint8Array
 }
 
 export interface BuildResult extends ExecutedBlock {
+  results: RunTxResult[]
   rejected: { tx: TypedTransaction; error: unknown }[]
 }
 
@@ -133,7 +136,11 @@ export class BlockExecutor {
   }
 
   get stateManager(): MerkleStateManager {
-    return this.vm.stateManager as MerkleStateManager
+    return this.state
+  }
+
+  private get state(): FlatStateManager {
+    return this.vm.stateManager as FlatStateManager
   }
 
   /** A build or execution is running or waiting (the transaction ingest holds back meanwhile: blocks go first). */
@@ -180,22 +187,23 @@ export class BlockExecutor {
           rejected.push({ tx, error })
         }
       }
-      const stateRoot = await this.vm.stateManager.getStateRoot()
+      const stateRoot = await this.state.getStateRoot()
       this.stateRoot = stateRoot
+      const changes = encodeStateChanges(this.state.written)
       const sealedHeader = createBlockHeader(
         {
           ...headerData,
           stateRoot,
           gasUsed,
           transactionsTrie: await genTransactionsTrieRoot(included, new MerklePatriciaTrie({ common: this.common })),
-          receiptTrie: await receiptRoot(included, results, this.common, this.pacer),
-          logsBloom: bloomOf(results, this.common),
+          receiptTrie: await receiptRoot(included, results.map((r) => r.receipt), this.common, this.pacer),
+          logsBloom: bloomOf(results.map((r) => r.bloom), this.common),
         },
         blockOptions(this.common),
       )
       // The Block constructor takes the transaction objects as they are; createBlock would rebuild each one.
       const block = new Block(sealedHeader, included, [], [], blockOptions(this.common))
-      return { block, receipts: results.map(toStoredReceipt), results, rejected }
+      return { block, receipts: results.map(toStoredReceipt), changes, results, rejected }
     })
   }
 
@@ -203,13 +211,7 @@ export class BlockExecutor {
   async execute(parent: Block, block: Block): Promise<ExecutedBlock> {
     return this.lock.run(async () => {
       const h = block.header
-      if (!equalsBytes(h.parentHash, parent.hash())) throw new InvalidBlockError('parent hash mismatch')
-      if (h.number !== parent.header.number + 1n) throw new InvalidBlockError('block number does not follow its parent')
-      const gasLimit = await this.gasLimitAfter(parent)
-      if (h.gasLimit !== gasLimit) throw new InvalidBlockError('gas limit differs from the chain gas limit', `header ${h.gasLimit}, chain parameters ${gasLimit}`)
-      if (h.baseFeePerGas !== 0n) throw new InvalidBlockError('base fee must be 0')
-      this.pacer.start()
-      if (!(await block.transactionsTrieIsValid())) throw new InvalidBlockError('transactions root mismatch')
+      await this.checkHeader(parent, block)
       this.parent = parent
       await this.moveTo(parent.header.stateRoot)
       const results: RunTxResult[] = []
@@ -230,19 +232,68 @@ export class BlockExecutor {
           gasUsed += result.totalGasSpent
           results.push(result)
         }
-        const stateRoot = await this.vm.stateManager.getStateRoot()
+        const stateRoot = await this.state.getStateRoot()
         this.stateRoot = stateRoot
+        const changes = encodeStateChanges(this.state.written)
         if (gasUsed !== h.gasUsed) throw new InvalidBlockError('gas used mismatch', `header ${h.gasUsed}, executed ${gasUsed}`)
         if (!equalsBytes(stateRoot, h.stateRoot)) throw new InvalidBlockError('state root mismatch', `header ${bytesToHex(h.stateRoot)}, executed ${bytesToHex(stateRoot)}`)
-        if (!equalsBytes(await receiptRoot(block.transactions, results, this.common, this.pacer), h.receiptTrie)) throw new InvalidBlockError('receipts root mismatch')
-        if (!equalsBytes(bloomOf(results, this.common), h.logsBloom)) throw new InvalidBlockError('logs bloom mismatch')
+        if (!equalsBytes(await receiptRoot(block.transactions, results.map((r) => r.receipt), this.common, this.pacer), h.receiptTrie)) throw new InvalidBlockError('receipts root mismatch')
+        if (!equalsBytes(bloomOf(results.map((r) => r.bloom), this.common), h.logsBloom)) throw new InvalidBlockError('logs bloom mismatch')
+        return { block, receipts: results.map(toStoredReceipt), changes }
       } catch (err) {
         await this.reset(parent.header.stateRoot)
         if (err instanceof InvalidBlockError) throw err
         throw new InvalidBlockError('a transaction cannot be executed', (err as Error).message)
       }
-      return { block, receipts: results.map(toStoredReceipt), results }
     })
+  }
+
+  /**
+   * Enters a final block on `parent`'s state from what it changed (`changes`) and its receipts,
+   * without running its transactions: for blocks a quorum sealed (block import checks the seals).
+   * Throws InvalidBlockError unless the receipts give the header's receipts root, bloom and gas
+   * used, and the changes give its state root; the state is then back at `parent`.
+   */
+  async apply(parent: Block, block: Block, receipts: StoredReceipt[], changes: Uint8Array): Promise<ExecutedBlock> {
+    return this.lock.run(async () => {
+      const h = block.header
+      await this.checkHeader(parent, block)
+      if (receipts.length !== block.transactions.length) throw new InvalidBlockError('receipts do not match the transactions', `${receipts.length} receipts, ${block.transactions.length} transactions`)
+      let gasUsed = 0n
+      for (const r of receipts) {
+        if (r.cumulativeGasUsed < gasUsed) throw new InvalidBlockError('receipts\' cumulative gas goes down')
+        gasUsed = r.cumulativeGasUsed
+      }
+      if (gasUsed !== h.gasUsed) throw new InvalidBlockError('gas used mismatch', `header ${h.gasUsed}, receipts ${gasUsed}`)
+      const txReceipts: TxReceipt[] = receipts.map((r) => ({ status: r.status, cumulativeBlockGasUsed: r.cumulativeGasUsed, logs: r.logs, bitvector: receiptBloom(r.logs, this.common) }))
+      if (!equalsBytes(await receiptRoot(block.transactions, txReceipts, this.common, this.pacer), h.receiptTrie)) throw new InvalidBlockError('receipts root mismatch')
+      if (!equalsBytes(bloomOf(txReceipts.map((r) => new Bloom(r.bitvector, this.common)), this.common), h.logsBloom)) throw new InvalidBlockError('logs bloom mismatch')
+      this.parent = parent
+      await this.moveTo(parent.header.stateRoot)
+      try {
+        await this.state.applyChanges(decodeStateChanges(changes))
+        const stateRoot = await this.state.getStateRoot()
+        this.stateRoot = stateRoot
+        if (!equalsBytes(stateRoot, h.stateRoot)) throw new InvalidBlockError('state root mismatch', `header ${bytesToHex(h.stateRoot)}, from the changes ${bytesToHex(stateRoot)}`)
+      } catch (err) {
+        await this.reset(parent.header.stateRoot)
+        if (err instanceof InvalidBlockError) throw err
+        throw new InvalidBlockError('the state changes cannot be applied', errorMessage(err))
+      }
+      return { block, receipts, changes }
+    })
+  }
+
+  /** What a block's header must be on `parent` before its body is looked at. */
+  private async checkHeader(parent: Block, block: Block): Promise<void> {
+    const h = block.header
+    if (!equalsBytes(h.parentHash, parent.hash())) throw new InvalidBlockError('parent hash mismatch')
+    if (h.number !== parent.header.number + 1n) throw new InvalidBlockError('block number does not follow its parent')
+    const gasLimit = await this.gasLimitAfter(parent)
+    if (h.gasLimit !== gasLimit) throw new InvalidBlockError('gas limit differs from the chain gas limit', `header ${h.gasLimit}, chain parameters ${gasLimit}`)
+    if (h.baseFeePerGas !== 0n) throw new InvalidBlockError('base fee must be 0')
+    this.pacer.start()
+    if (!(await block.transactionsTrieIsValid())) throw new InvalidBlockError('transactions root mismatch')
   }
 
   /** Forgets uncommitted execution (e.g. a proposal that was not finalised). */
@@ -266,18 +317,18 @@ function toStoredReceipt(r: RunTxResult): StoredReceipt {
   return { status: receipt.status ?? 1, cumulativeGasUsed: receipt.cumulativeBlockGasUsed, logs: receipt.logs }
 }
 
-function bloomOf(results: RunTxResult[], common: Common): Uint8Array {
+function bloomOf(blooms: Bloom[], common: Common): Uint8Array {
   const bloom = new Bloom(undefined, common)
-  for (const r of results) bloom.or(r.bloom)
+  for (const b of blooms) bloom.or(b)
   return bloom.bitvector
 }
 
-async function receiptRoot(txs: TypedTransaction[], results: RunTxResult[], common: Common, pacer: Pacer): Promise<Uint8Array> {
+async function receiptRoot(txs: TypedTransaction[], receipts: TxReceipt[], common: Common, pacer: Pacer): Promise<Uint8Array> {
   if (txs.length === 0) return KECCAK256_RLP
   const trie = new MerklePatriciaTrie({ common })
-  for (const [i, r] of results.entries()) {
+  for (const [i, r] of receipts.entries()) {
     await pacer.pace()
-    await trie.put(RLP.encode(i), encodeReceipt(r.receipt, txs[i]!.type))
+    await trie.put(RLP.encode(i), encodeReceipt(r, txs[i]!.type))
   }
   return trie.root()
 }

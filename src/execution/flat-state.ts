@@ -40,6 +40,7 @@ import {
 } from '@ethereumjs/util'
 import { keccak256 } from '../crypto/native.js'
 import { QuorateError } from '../errors.js'
+import type { AccountChange, StateChanges } from './state-changes.js'
 
 export class FlatStateError extends QuorateError {
   override name = 'FlatStateError'
@@ -110,6 +111,9 @@ export class FlatStateManager extends MerkleStateManager {
   /** Code by unprefixed code hash (content-addressed, so valid at any root). */
   private codeCache = new Map<string, Uint8Array>()
   private codeCacheBytes = 0
+
+  /** What the last write of a block's changes into the trie changed (see `written`). */
+  private lastWritten: StateChanges = { accounts: [], codes: [] }
 
   private readonly hashFn: (data: Uint8Array) => Uint8Array
   private readonly maxCleanEntries: number
@@ -260,6 +264,52 @@ export class FlatStateManager extends MerkleStateManager {
     return this._trie.root()
   }
 
+  /** What the last `getStateRoot()` (or `flush()`) wrote: the changes of the block just executed. */
+  get written(): StateChanges {
+    return this.lastWritten
+  }
+
+  /**
+   * Takes a block's changes as if its transactions had run (between blocks only); `getStateRoot()`
+   * then writes them and gives the root to check. Throws STATE_BAD_CHANGES for changes that cannot
+   * stand whatever the root: code that is neither given nor stored under an account's code hash.
+   */
+  async applyChanges(changes: StateChanges): Promise<void> {
+    if (this.marks.length > 0 || this.dirtyAccounts.size > 0 || this.dirtySlots.size > 0) {
+      throw new FlatStateError('STATE_CHECKPOINT_OPEN', 'state changes are applied between blocks only')
+    }
+    for (const code of changes.codes) {
+      const hashKey = bytesToUnprefixedHex(this.hashFn(code))
+      if (!this.codeCache.has(hashKey)) this.newCode.set(hashKey, code)
+    }
+    for (const { address, account, wiped, slots } of changes.accounts) {
+      const addr = bytesToUnprefixedHex(address)
+      if (wiped || account === null) this.wipeStorage(addr)
+      if (account === null) {
+        this.setAccount(addr, null)
+        continue
+      }
+      const before = await this.cleanAccount(addr, address)
+      // Recomputed by the write when the storage changed; otherwise the account keeps its own.
+      const storageRoot = before === null || wiped ? KECCAK256_RLP : before.storageRoot
+      this.setAccount(addr, { ...account, storageRoot })
+      if (slots.length > 0) {
+        let dirty = this.dirtySlots.get(addr)
+        if (dirty === undefined) {
+          dirty = new Map()
+          this.dirtySlots.set(addr, dirty)
+        }
+        for (const [key, value] of slots) dirty.set(bytesToUnprefixedHex(key), value)
+      }
+      if (!equalsBytes(account.codeHash, KECCAK256_NULL) && (before === null || !equalsBytes(before.codeHash, account.codeHash))) {
+        if ((await this.codeByHash(account.codeHash)).length === 0) {
+          this.dropChanges()
+          throw new FlatStateError('STATE_BAD_CHANGES', `invalid state changes: no code for account 0x${addr}'s code hash`)
+        }
+      }
+    }
+  }
+
   /**
    * Moves to `stateRoot`, dropping the block's changes. The clean cache mirrors the trie at its
    * current root, so it is kept only when the root does not change and `clearCache` is false.
@@ -396,6 +446,8 @@ export class FlatStateManager extends MerkleStateManager {
 
   /** The block's changes into the trie: each touched storage trie in one pass, then each account once. */
   private async writeOut(): Promise<void> {
+    const changes: StateChanges = { accounts: [], codes: [] }
+    this.lastWritten = changes
     if (this.dirtyAccounts.size === 0 && this.dirtySlots.size === 0) return
     const addrs = new Set([...this.dirtyAccounts.keys(), ...this.dirtySlots.keys()])
     for (const addr of addrs) {
@@ -407,17 +459,21 @@ export class FlatStateManager extends MerkleStateManager {
       if (account === null) {
         if (before !== null) await this._trie.del(addressBytes)
         this.setClean(addr, null, undefined, true)
+        changes.accounts.push({ address: addressBytes, account: null, wiped: true, slots: [] })
         continue
       }
       const wiped = this.wiped.has(addr)
       const slots = this.dirtySlots.get(addr)
+      const change: AccountChange = { address: addressBytes, account: null, wiped, slots: [] }
       let trie: MerklePatriciaTrie | undefined
       if (wiped || (slots !== undefined && slots.size > 0)) {
         trie = this.storageTrie(wiped || before === null ? KECCAK256_RLP : before.storageRoot)
         for (const [slot, value] of slots ?? []) {
           await this.pace?.()
-          if (value.length > 0) await trie.put(unprefixedHexToBytes(slot), RLP.encode(value))
-          else await trie.del(unprefixedHexToBytes(slot))
+          const key = unprefixedHexToBytes(slot)
+          if (value.length > 0) await trie.put(key, RLP.encode(value))
+          else await trie.del(key)
+          change.slots.push([key, value])
         }
         account = { ...account, storageRoot: trie.root() }
       }
@@ -428,10 +484,13 @@ export class FlatStateManager extends MerkleStateManager {
           await this._trie.database().put(concatBytes(CODEHASH_PREFIX, account.codeHash), code)
           this.newCode.delete(hashKey)
           this.cacheCode(hashKey, code)
+          changes.codes.push(code)
         }
       }
       if (before === null || !sameRecord(before, account)) await this._trie.put(addressBytes, accountOf(account).serialize())
       this.setClean(addr, account, slots, wiped, trie)
+      change.account = { nonce: account.nonce, balance: account.balance, codeHash: account.codeHash }
+      changes.accounts.push(change)
     }
     this.dropChanges()
     this._storageTries = {}

@@ -6,11 +6,10 @@
 import type { Block } from '@ethereumjs/block'
 import { Capability, TransactionType, type TypedTransaction } from '@ethereumjs/tx'
 import { bigIntToHex, createContractAddress, intToHex } from '@ethereumjs/util'
-import { Bloom } from '@ethereumjs/vm'
 import type { Common } from '@ethereumjs/common'
 import { decodeExtraData, encodeExtraData } from '../chain/extra-data.js'
 import type { Finality } from '../chain/finality.js'
-import type { StoredReceipt } from '../chain/receipts.js'
+import { receiptBloom, type StoredReceipt } from '../chain/receipts.js'
 import type { Log } from '@ethereumjs/evm'
 import type { Hex } from '../types.js'
 
@@ -151,11 +150,6 @@ export function formatReceipt(block: Block, receipts: StoredReceipt[], index: nu
   // Only this transaction's logs: formatting the whole block's made a block's receipts O(n²).
   const at = { blockHash: bytesToHex(block.hash()), blockNumber: bigIntToHex(block.header.number), txHash: bytesToHex(tx.hash()), txIndex: index }
   const logs = r.logs.map((log, i) => formatLog(log, { ...at, logIndex: firstLog + i }))
-  const bloom = new Bloom(undefined, common)
-  for (const [address, topics] of r.logs) {
-    bloom.add(address)
-    for (const t of topics) bloom.add(t)
-  }
   const from = tx.getSenderAddress()
   return {
     transactionHash: at.txHash,
@@ -169,7 +163,7 @@ export function formatReceipt(block: Block, receipts: StoredReceipt[], index: nu
     effectiveGasPrice: bigIntToHex(effectiveGasPrice(tx)),
     contractAddress: tx.to ? null : createContractAddress(from, tx.nonce).toString(),
     logs,
-    logsBloom: bytesToHex(bloom.bitvector),
+    logsBloom: bytesToHex(receiptBloom(r.logs, common)),
     type: intToHex(tx.type),
     status: intToHex(r.status),
   }

@@ -6,8 +6,11 @@
  *
  * Protocols on the P2P host:
  *   `status`      direct message RLP [head number, head hash]: sent on connect and on each new head.
- *   `sync/blocks` request RLP [first number, count] → RLP [[block RLP, round, [seals]], …] (consecutive,
- *                 at most MAX_BLOCKS_PER_REQUEST and MAX_RESPONSE_BYTES).
+ *   `sync/blocks` request RLP [first number, count, outcomes] → RLP [[block RLP, round, [seals]], …]
+ *                 (consecutive, at most MAX_BLOCKS_PER_REQUEST and MAX_RESPONSE_BYTES). With
+ *                 `outcomes` 0x01, a block whose outcome the peer kept comes as [block RLP, round,
+ *                 [seals], receipts RLP, state changes RLP], so that it is applied, not re-executed
+ *                 (block-import.ts). A peer of an earlier release ignores the flag and sends 3-item entries.
  */
 import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
@@ -22,6 +25,7 @@ import type { PeerInfo } from '../network/peer.js'
 import type { Address, Hex } from '../types.js'
 import { SyncError, type BlockImport, type FetchedBlock } from './block-import.js'
 import { decodeBlock } from '../chain/decode-block.js'
+import { decodeReceipts } from '../chain/receipts.js'
 
 export { SyncError } from './block-import.js'
 
@@ -29,6 +33,7 @@ export const MAX_BLOCKS_PER_REQUEST = 64
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 const STATUS = 'status'
 const BLOCKS = 'sync/blocks'
+const WITH_OUTCOMES = Uint8Array.of(1)
 
 /** What sync needs of the P2P host (P2PHost is one). */
 export interface SyncNetwork {
@@ -50,6 +55,8 @@ export interface SyncChain {
   readonly head: Block
   getBlockByNumber(number: bigint): Promise<Block | undefined>
   getFinality(hash: Hex): Promise<Finality>
+  /** A block's receipts and state changes as stored (RLP), if it kept them. */
+  getBlockOutcome(hash: Hex): Promise<{ receipts: Uint8Array; changes: Uint8Array } | undefined>
 }
 
 export interface BlockSyncModules {
@@ -216,14 +223,20 @@ export class BlockSync {
           ahead = { address, first: next, response: this.requestBlocks(address, next, countFrom(next - 1n, peerHead)) }
           ahead.response.catch(() => undefined)
         }
-        const { imported } = await this.m.importer.importBlocks(blocks, () => this.halted)
+        const { imported, applied, refused, refusal } = await this.m.importer.importBlocks(blocks, () => this.halted)
+        if (refused > 0) {
+          // The blocks were sealed and re-executed fine: only what the peer served beside them was wrong.
+          this.invalidResponses++
+          this.m.host.penalise(address, 'invalid sync response: state changes that do not give the sealed roots', 20)
+          this.m.logger.warn({ peer: address, refused, reason: refusal }, 'a peer served block outcomes that fail their checks; those blocks were re-executed')
+        }
         if (blocks.length === 0) {
           // A head it announced itself but does not serve: a stalling peer (or a liar). A head only
           // inferred from its consensus messages may simply not be final there yet.
           if (this.announced.has(address)) this.m.host.penalise(address, 'announced a head it did not serve', 10)
           this.peerHeads.set(address, head)
         }
-        else if (imported > 0) this.m.logger.info({ peer: address, imported, head: Number(this.m.chain.head.header.number), target: Number(peerHead) }, 'synced blocks')
+        else if (imported > 0) this.m.logger.info({ peer: address, imported, applied, head: Number(this.m.chain.head.header.number), target: Number(peerHead) }, 'synced blocks')
       } catch (err) {
         ahead?.response.catch(() => undefined)
         ahead = undefined
@@ -240,7 +253,7 @@ export class BlockSync {
   }
 
   private requestBlocks(peer: Address, first: bigint, count: number): Promise<Uint8Array> {
-    return this.m.host.request(peer, BLOCKS, RLP.encode([bigIntToUnpaddedBytes(first), bigIntToUnpaddedBytes(BigInt(count))]))
+    return this.m.host.request(peer, BLOCKS, RLP.encode([bigIntToUnpaddedBytes(first), bigIntToUnpaddedBytes(BigInt(count)), WITH_OUTCOMES]))
   }
 
   /** The blocks of a `sync/blocks` response, decoded (checked by block import). */
@@ -252,9 +265,9 @@ export class BlockSync {
       throw new SyncError('not RLP')
     }
     if (!Array.isArray(items) || items.length > MAX_BLOCKS_PER_REQUEST) throw new SyncError('expected a list of at most 64 blocks')
-    return (items as unknown[]).map((item) => {
-      if (!Array.isArray(item) || item.length !== 3 || !(item[0] instanceof Uint8Array) || !(item[1] instanceof Uint8Array) || item[1].length > 4 || !Array.isArray(item[2])) {
-        throw new SyncError('expected [block, round, seals]')
+    return (items as unknown[]).map((item): FetchedBlock => {
+      if (!Array.isArray(item) || (item.length !== 3 && item.length !== 5) || !(item[0] instanceof Uint8Array) || !(item[1] instanceof Uint8Array) || item[1].length > 4 || !Array.isArray(item[2])) {
+        throw new SyncError('expected [block, round, seals] or [block, round, seals, receipts, changes]')
       }
       const seals = item[2] as unknown[]
       if (!seals.every((s) => s instanceof Uint8Array)) throw new SyncError('seals must be byte strings')
@@ -264,25 +277,39 @@ export class BlockSync {
       } catch (err) {
         throw new SyncError(`undecodable block: ${errorMessage(err)}`)
       }
-      return { block, finality: { round: Number(bytesToBigInt(item[1])), seals: seals as Uint8Array[] } }
+      const fetched: FetchedBlock = { block, finality: { round: Number(bytesToBigInt(item[1])), seals: seals as Uint8Array[] } }
+      if (item.length === 5) {
+        const [, , , receipts, changes] = item as unknown[]
+        if (!(receipts instanceof Uint8Array) || !(changes instanceof Uint8Array)) throw new SyncError('receipts and changes must be byte strings')
+        try {
+          fetched.outcome = { receipts: decodeReceipts(receipts), changes }
+        } catch (err) {
+          throw new SyncError(`undecodable receipts: ${errorMessage(err)}`)
+        }
+      }
+      return fetched
     })
   }
 
   private async serve(payload: Uint8Array): Promise<Uint8Array> {
-    const [first, count] = RLP.decode(payload) as Uint8Array[]
+    const [first, count, outcomes] = RLP.decode(payload) as Uint8Array[]
     if (!(first instanceof Uint8Array) || !(count instanceof Uint8Array) || first.length > 8 || count.length > 2) throw new SyncError('bad request')
+    const withOutcomes = outcomes instanceof Uint8Array && outcomes.length === 1 && outcomes[0] === 1
     const from = bytesToBigInt(first)
     const n = Math.min(Number(bytesToBigInt(count)), MAX_BLOCKS_PER_REQUEST)
-    const out: [Uint8Array, Uint8Array, Uint8Array[]][] = []
+    const out: (Uint8Array | Uint8Array[])[][] = []
     let size = 0
     for (let i = 0n; i < BigInt(n); i++) {
       const block = await this.m.chain.getBlockByNumber(from + i)
       if (!block) break
       const body = block.serialize()
-      const { round, seals } = await this.m.chain.getFinality(bytesToHex(block.hash()) as Hex)
-      size += body.length + 65 * seals.length
+      const hash = bytesToHex(block.hash()) as Hex
+      const { round, seals } = await this.m.chain.getFinality(hash)
+      const outcome = withOutcomes ? await this.m.chain.getBlockOutcome(hash) : undefined
+      size += body.length + 65 * seals.length + (outcome ? outcome.receipts.length + outcome.changes.length : 0)
       if (size > MAX_RESPONSE_BYTES && out.length > 0) break
-      out.push([body, bigIntToUnpaddedBytes(BigInt(round)), seals])
+      const entry = [body, bigIntToUnpaddedBytes(BigInt(round)), seals]
+      out.push(outcome ? [...entry, outcome.receipts, outcome.changes] : entry)
     }
     this.requestsServed++
     return RLP.encode(out)

@@ -47,14 +47,20 @@ export async function openChain(dir: string): Promise<TestChain> {
 
 export const seal = (block: Block, key = VALIDATOR_KEY): Finality => ({ round: 0, seals: [createCommitSeal(sealDigest(block, 0, common), privateKeySigner(key))] })
 
-/** Builds and commits `count` blocks of `perBlock` transfers on `chain`; returns them as a peer would serve them. */
-export async function buildBlocks(chain: TestChain, count: number, perBlock: number): Promise<FetchedBlock[]> {
+/** The account the transfers of the `b`-th block built (from 0) go to, 7 wei each. */
+export const recipient = (b: number): `0x${string}` => `0x${(0x1000 + b).toString(16).padStart(40, '0')}`
+
+/**
+ * Builds and commits `count` blocks of `perBlock` transfers on `chain`; returns them as a peer would
+ * serve them: with their outcome (receipts and state changes) when `outcomes` is set.
+ */
+export async function buildBlocks(chain: TestChain, count: number, perBlock: number, { outcomes = false } = {}): Promise<FetchedBlock[]> {
   const out: FetchedBlock[] = []
   let nonce = 0
   for (let b = 0; b < count; b++) {
     const parent = chain.store.head
     const txs = Array.from({ length: perBlock }, () =>
-      createLegacyTx({ nonce: nonce++, gasLimit: 21000, gasPrice: 0, to: `0x${(0x1000 + b).toString(16).padStart(40, '0')}`, value: 7 }, { common }).sign(SENDER_KEY),
+      createLegacyTx({ nonce: nonce++, gasLimit: 21000, gasPrice: 0, to: recipient(b), value: 7 }, { common }).sign(SENDER_KEY),
     )
     const built = await chain.executor.build(parent, txs, {
       timestamp: parent.header.timestamp + 1n,
@@ -63,8 +69,8 @@ export async function buildBlocks(chain: TestChain, count: number, perBlock: num
     })
     expect(built.rejected).toEqual([])
     const finality = seal(built.block)
-    await chain.store.commit({ block: built.block, finality, receipts: built.receipts })
-    out.push({ block: built.block, finality })
+    await chain.store.commit({ block: built.block, finality, receipts: built.receipts, changes: built.changes })
+    out.push({ block: built.block, finality, ...(outcomes ? { outcome: { receipts: built.receipts, changes: built.changes } } : {}) })
   }
   return out
 }

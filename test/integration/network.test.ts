@@ -2,7 +2,7 @@
  * A QBFT network of real node processes on loopback: 4 validators (one of them outbound-only) and
  * an observer whose key is not a validator. Blocks are final on every node with the same hashes;
  * killing f nodes does not stop the chain, killing f+1 does without a fork, and restarting resumes;
- * a wiped node syncs back and seals again; the observer cannot make a block final; a node with an
+ * a wiped node syncs back (from the state changes its peers kept) to the same state and seals again; the observer cannot make a block final; a node with an
  * unknown key is refused at the handshake.
  */
 import { readFile } from 'node:fs/promises'
@@ -18,6 +18,8 @@ import { createNodeKeys, writeNodeFiles } from '../../src/node/init.js'
 
 const OUTBOUND = 3
 const OBSERVER = 4
+/** The token the ERC-20 flow deployed (its state is compared after a sync). */
+let tokenAddress = ''
 
 let tmp: Awaited<ReturnType<typeof tempDir>>
 let net: TestNetwork
@@ -83,6 +85,7 @@ describe('QBFT network of processes', () => {
     const node3 = net.processes[2]!
     const flow = await runErc20FlowEthers({ rpcUrl: node3.rpcUrl, wsUrl: node3.wsUrl, privateKeys: [net.accounts[2]!.privateKey, net.accounts[3]!.privateKey] })
     expectCompleteFlow(flow, 1337, net.accounts.slice(2, 4))
+    tokenAddress = flow.token.address
   })
 
   it('keeps finalising with one validator down, stops without a fork with two down, and resumes within 10 s', async () => {
@@ -102,12 +105,29 @@ describe('QBFT network of processes', () => {
     await expectNoFork()
   })
 
-  it('syncs a wiped node back to the head, and it takes part again', async () => {
+  it('syncs a wiped node back to the head from the blocks\' outcomes, with the same state, and it takes part again', async () => {
     await net.stop(1)
     await net.wipe(1)
+    const logFile = join(net.nodes[1]!.dataDir, 'node.log')
+    const logBefore = (await readFile(logFile, 'utf8')).length
     await net.start(1)
     const head = await net.height(0)
     await waitFor('the wiped node to sync', async () => (await net.height(1)) >= head, 30_000)
+    // It entered the blocks from the state changes its peers kept, not by running their transactions.
+    const synced = (await readFile(logFile, 'utf8')).slice(logBefore).split('\n').filter((l) => l.includes('"synced blocks"')).map((l) => JSON.parse(l) as { imported: number; applied: number })
+    expect(synced.reduce((n, l) => n + l.applied, 0)).toBeGreaterThan(0)
+    expect(synced.every((l) => l.applied === l.imported)).toBe(true)
+    // Same state as a validator that executed every block: the token, its storage, and every account.
+    const at = `0x${head.toString(16)}`
+    const state = (i: number) =>
+      Promise.all([
+        rpc<string>(net.url(i), 'eth_getCode', [tokenAddress, at]),
+        ...[0, 1, 2, 3, 4, 5].map((slot) => rpc<string>(net.url(i), 'eth_getStorageAt', [tokenAddress, `0x${slot.toString(16)}`, at])),
+        ...net.accounts.flatMap((a) => [rpc<string>(net.url(i), 'eth_getBalance', [a.address, at]), rpc<string>(net.url(i), 'eth_getTransactionCount', [a.address, at])]),
+      ])
+    const [synced1, executed0] = [await state(1), await state(0)]
+    expect(synced1[0]!.length).toBeGreaterThan(2)
+    expect(synced1).toEqual(executed0)
     // With node 3 (index 2) down, a quorum of 3 needs the wiped node: blocks go on only if it takes part.
     await net.kill(2)
     const h = await net.height(0)

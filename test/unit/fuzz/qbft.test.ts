@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { createTarget } from '../../../fuzz/targets/qbft-message.js'
 import { createTarget as extraDataTarget } from '../../../fuzz/targets/qbft-extra-data.js'
+import { createTarget as stateChangesTarget } from '../../../fuzz/targets/state-changes.js'
 import { fuzzSmall } from './helpers.js'
 
 describe('fuzz: QBFT messages', () => {
@@ -19,5 +20,11 @@ describe('fuzz: QBFT messages', () => {
 describe('fuzz: QBFT header extraData', () => {
   it('decodeExtraData throws only ExtraDataError and round-trips what it accepts', async () => {
     await fuzzSmall(await extraDataTarget(), 0x5eed06)
+  })
+})
+
+describe('fuzz: state changes served in sync', () => {
+  it('decodeStateChanges throws only StateChangesError and round-trips what it accepts', async () => {
+    await fuzzSmall(await stateChangesTarget(), 0x5eed0c)
   })
 })

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createBlock } from '@ethereumjs/block'
 import { createAccessList2930Tx, createFeeMarket1559Tx } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
@@ -6,8 +6,10 @@ import { blockOptions, FIXED_HEADER_FIELDS } from '../../../src/chain/common.js'
 import { QuorateError } from '../../../src/errors.js'
 import { privateKeyToAddress } from '../../../src/crypto/keys.js'
 import { SyncError } from '../../../src/sync/block-import.js'
+import { CallExecutor } from '../../../src/execution/call.js'
+import { decodeStateChanges, encodeStateChanges } from '../../../src/execution/state-changes.js'
 import { decodeBlock } from '../../../src/chain/decode-block.js'
-import { buildBlocks, common, genesis, importerFor, openChain, OTHER_KEY, seal, SENDER_KEY, withHeader } from '../../helpers/sync-chain.js'
+import { buildBlocks, common, genesis, importerFor, openChain, OTHER_KEY, recipient, seal, SENDER_KEY, withHeader } from '../../helpers/sync-chain.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 describe('block import', () => {
@@ -61,6 +63,34 @@ describe('block import', () => {
     expect(joining.store.head.header.number).toBe(0n)
     // The untampered block still imports afterwards.
     expect((await importerFor(joining).importBlocks([block!])).imported).toBe(1)
+  })
+
+  it('enters blocks served with their outcome (receipts, state changes) without re-executing them, to the source\'s state', async () => {
+    const { source, joining } = await twoChains()
+    const blocks = await buildBlocks(source, 3, 5, { outcomes: true })
+    const execute = vi.spyOn(joining.executor, 'execute')
+    expect(await importerFor(joining).importBlocks(blocks)).toEqual({ imported: 3, applied: 3, refused: 0 })
+    expect(execute).not.toHaveBeenCalled()
+    expect(bytesToHex(await joining.executor.stateManager.getStateRoot())).toBe(bytesToHex(source.store.head.header.stateRoot))
+    const calls = await CallExecutor.create(common, joining.store)
+    expect((await calls.getAccount(joining.store.head, recipient(2))).balance).toBe(7n * 5n)
+  })
+
+  it('re-executes a block whose served state changes do not give its sealed state root, and says so', async () => {
+    const { source, joining } = await twoChains()
+    const blocks = await buildBlocks(source, 3, 5, { outcomes: true })
+    // Block 2's changes credit its recipient one wei more: well formed, sealed block, wrong state.
+    const outcome = blocks[1]!.outcome!
+    const changes = decodeStateChanges(outcome.changes)
+    const credited = changes.accounts.find((c) => bytesToHex(c.address) === recipient(1))!
+    credited.account = { ...credited.account!, balance: credited.account!.balance + 1n }
+    blocks[1] = { ...blocks[1]!, outcome: { ...outcome, changes: encodeStateChanges(changes) } }
+    const result = await importerFor(joining).importBlocks(blocks)
+    expect(result).toMatchObject({ imported: 3, applied: 2, refused: 1 })
+    expect(result.refusal).toMatch(/^block 2: invalid block: state root mismatch/)
+    const calls = await CallExecutor.create(common, joining.store)
+    expect((await calls.getAccount(joining.store.head, recipient(1))).balance).toBe(7n * 5n)
+    expect(bytesToHex(joining.store.head.hash())).toBe(bytesToHex(source.store.head.hash()))
   })
 
   it('refuses a block whose seals are over another round than the one claimed', async () => {

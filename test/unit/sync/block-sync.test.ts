@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { bytesToHex } from '@ethereumjs/util'
 import { pino } from 'pino'
 import type { P2PHostEvents, RequestHandler } from '../../../src/network/host.js'
@@ -92,6 +92,8 @@ describe('block sync (two nodes in memory)', () => {
     const { source, joining } = await chains()
     const count = MAX_BLOCKS_PER_REQUEST + 6
     await buildBlocks(source, count, 1)
+    // The peer keeps each block's outcome: the joining node enters blocks from it, running no transaction.
+    const execute = vi.spyOn(joining.executor, 'execute')
     const sourceHost = new MemoryHost('0x00000000000000000000000000000000000000a1')
     const joiningHost = new MemoryHost('0x00000000000000000000000000000000000000b2')
     const served = syncOver(source, sourceHost)
@@ -107,6 +109,7 @@ describe('block sync (two nodes in memory)', () => {
     expect(joiningHost.requests).toBe(2)
     expect(joiningHost.penalties).toEqual([])
     expect(served.stats().requestsServed).toBe(2)
+    expect(execute).not.toHaveBeenCalled()
   })
 
   it('refuses a served block whose seal is valid but whose state root is wrong, penalises the peer and keeps the blocks before it', async () => {
@@ -122,6 +125,7 @@ describe('block sync (two nodes in memory)', () => {
       },
       getBlockByNumber: async (n) => (n === bad ? tampered : source.store.getBlockByNumber(n)),
       getFinality: async (hash) => (hash === bytesToHex(tampered.hash()) ? seal(tampered) : source.store.getFinality(hash)),
+      getBlockOutcome: (hash) => source.store.getBlockOutcome(hash),
     }
     const sourceHost = new MemoryHost('0x00000000000000000000000000000000000000a1')
     const joiningHost = new MemoryHost('0x00000000000000000000000000000000000000b2')
@@ -137,5 +141,40 @@ describe('block sync (two nodes in memory)', () => {
     await until('sync to end', () => !sync.syncing)
     expect(joining.store.head.header.number).toBe(bad - 1n)
     expect(joiningHost.penalties.join()).toMatch(/state root mismatch/)
+  })
+
+  it('re-executes blocks whose served outcome fails its checks, penalises the peer that served it, and still reaches the head', async () => {
+    const { source, joining } = await chains()
+    await buildBlocks(source, 4, 2)
+    const bad = 3n
+    const badHash = bytesToHex((await source.store.getBlockByNumber(bad))!.hash())
+    const lying: SyncChain = {
+      get head() {
+        return source.store.head
+      },
+      getBlockByNumber: (n) => source.store.getBlockByNumber(n),
+      getFinality: (hash) => source.store.getFinality(hash),
+      // Block 3 comes with block 2's state changes: well formed, and what a stale or lying peer would send.
+      getBlockOutcome: async (hash) => {
+        const outcome = await source.store.getBlockOutcome(hash)
+        if (hash !== badHash || !outcome) return outcome
+        const other = await source.store.getBlockOutcome(bytesToHex((await source.store.getBlockByNumber(bad - 1n))!.hash()))
+        return { receipts: outcome.receipts, changes: other!.changes }
+      },
+    }
+    const sourceHost = new MemoryHost('0x00000000000000000000000000000000000000a1')
+    const joiningHost = new MemoryHost('0x00000000000000000000000000000000000000b2')
+    const served = syncOver(source, sourceHost, lying)
+    const sync = syncOver(joining, joiningHost)
+    cleanups.unshift(async () => {
+      served.stop()
+      sync.stop()
+      await until('sync to end', () => !sync.syncing)
+    })
+    connect(sourceHost, joiningHost)
+    await until('the joining node to reach the head', () => joining.store.head.header.number === 4n)
+    expect(bytesToHex(await joining.executor.stateManager.getStateRoot())).toBe(bytesToHex(source.store.head.header.stateRoot))
+    expect(sync.stats().invalidResponses).toBe(1)
+    expect(joiningHost.penalties).toEqual(['invalid sync response: state changes that do not give the sealed roots'])
   })
 })
