@@ -12,7 +12,7 @@ import { z } from 'zod'
 import { address, bigintLike, hexString, parseWith } from '../validation.js'
 import { blockOptions, FIXED_HEADER_FIELDS } from './common.js'
 import { encodeExtraData } from './extra-data.js'
-import { buildTrie, type TrieEntry } from './trie-builder.js'
+import { buildTrie, type TrieEntry } from './trie.js'
 
 /** Strict objects: an unknown (mistyped) key is refused, since every field counts in the genesis hash. */
 export const GenesisSchema = z.strictObject({
@@ -77,7 +77,7 @@ export async function writeGenesisState(genesis: Genesis, state: MerkleStateMana
 const CODE_PREFIX = utf8ToBytes('c')
 
 /**
- * The genesis state root, built in one pass over the allocation (see trie-builder.ts): the same
+ * The genesis state root, built in one pass over the allocation (see trie.ts): the same
  * root as `writeGenesisState`, in time and memory linear in the allocation, so that a genesis of
  * millions of accounts loads in seconds. `put` receives every trie node and code entry to store,
  * keyed as the store's trie DB keys them (unprefixed hex).

@@ -7,13 +7,13 @@
  * One executor owns one VM and its state; calls are serialised, since the state follows whichever
  * block was executed last.
  */
-import { Block, createBlock, createBlockHeader, genTransactionsTrieRoot, type HeaderData } from '@ethereumjs/block'
+import { Block, createBlock, createBlockHeader, type HeaderData } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { RLP } from '@ethereumjs/rlp'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import { bytesToHex, equalsBytes, KECCAK256_RLP, ValueEncoding, type Address as EthAddress, type DB } from '@ethereumjs/util'
+import { bytesToHex, equalsBytes, ValueEncoding, type Address as EthAddress, type DB } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx, type RunTxResult, type TxReceipt, type VM } from '@ethereumjs/vm'
 import type { EVMMockBlockchainInterface } from '@ethereumjs/evm'
 import { errorMessage, QuorateError } from '../errors.js'
@@ -24,6 +24,8 @@ import { FlatStateManager, TrieNodeCache } from './flat-state.js'
 import { decodeStateChanges, encodeStateChanges } from './state-changes.js'
 import './jump-analysis-cache.js'
 import { Pacer } from '../util/pacer.js'
+import { buildTrie } from '../chain/trie.js'
+import { keccak256 } from '../crypto/native.js'
 import { blockOptions, FIXED_HEADER_FIELDS } from '../chain/common.js'
 
 export class InvalidBlockError extends QuorateError {
@@ -195,8 +197,8 @@ export class BlockExecutor {
           ...headerData,
           stateRoot,
           gasUsed,
-          transactionsTrie: await genTransactionsTrieRoot(included, new MerklePatriciaTrie({ common: this.common })),
-          receiptTrie: await receiptRoot(included, results.map((r) => r.receipt), this.common, this.pacer),
+          transactionsTrie: transactionsRoot(included),
+          receiptTrie: receiptRoot(included, results.map((r) => r.receipt)),
           logsBloom: bloomOf(results.map((r) => r.bloom), this.common),
         },
         blockOptions(this.common),
@@ -237,7 +239,7 @@ export class BlockExecutor {
         const changes = encodeStateChanges(this.state.written)
         if (gasUsed !== h.gasUsed) throw new InvalidBlockError('gas used mismatch', `header ${h.gasUsed}, executed ${gasUsed}`)
         if (!equalsBytes(stateRoot, h.stateRoot)) throw new InvalidBlockError('state root mismatch', `header ${bytesToHex(h.stateRoot)}, executed ${bytesToHex(stateRoot)}`)
-        if (!equalsBytes(await receiptRoot(block.transactions, results.map((r) => r.receipt), this.common, this.pacer), h.receiptTrie)) throw new InvalidBlockError('receipts root mismatch')
+        if (!equalsBytes(receiptRoot(block.transactions, results.map((r) => r.receipt)), h.receiptTrie)) throw new InvalidBlockError('receipts root mismatch')
         if (!equalsBytes(bloomOf(results.map((r) => r.bloom), this.common), h.logsBloom)) throw new InvalidBlockError('logs bloom mismatch')
         return { block, receipts: results.map(toStoredReceipt), changes }
       } catch (err) {
@@ -266,7 +268,7 @@ export class BlockExecutor {
       }
       if (gasUsed !== h.gasUsed) throw new InvalidBlockError('gas used mismatch', `header ${h.gasUsed}, receipts ${gasUsed}`)
       const txReceipts: TxReceipt[] = receipts.map((r) => ({ status: r.status, cumulativeBlockGasUsed: r.cumulativeGasUsed, logs: r.logs, bitvector: receiptBloom(r.logs, this.common) }))
-      if (!equalsBytes(await receiptRoot(block.transactions, txReceipts, this.common, this.pacer), h.receiptTrie)) throw new InvalidBlockError('receipts root mismatch')
+      if (!equalsBytes(receiptRoot(block.transactions, txReceipts), h.receiptTrie)) throw new InvalidBlockError('receipts root mismatch')
       if (!equalsBytes(bloomOf(txReceipts.map((r) => new Bloom(r.bitvector, this.common)), this.common), h.logsBloom)) throw new InvalidBlockError('logs bloom mismatch')
       this.parent = parent
       await this.moveTo(parent.header.stateRoot)
@@ -293,7 +295,7 @@ export class BlockExecutor {
     if (h.gasLimit !== gasLimit) throw new InvalidBlockError('gas limit differs from the chain gas limit', `header ${h.gasLimit}, chain parameters ${gasLimit}`)
     if (h.baseFeePerGas !== 0n) throw new InvalidBlockError('base fee must be 0')
     this.pacer.start()
-    if (!(await block.transactionsTrieIsValid())) throw new InvalidBlockError('transactions root mismatch')
+    if (!equalsBytes(transactionsRoot(block.transactions), h.transactionsTrie)) throw new InvalidBlockError('transactions root mismatch')
   }
 
   /** Forgets uncommitted execution (e.g. a proposal that was not finalised). */
@@ -323,12 +325,11 @@ function bloomOf(blooms: Bloom[], common: Common): Uint8Array {
   return bloom.bitvector
 }
 
-async function receiptRoot(txs: TypedTransaction[], receipts: TxReceipt[], common: Common, pacer: Pacer): Promise<Uint8Array> {
-  if (txs.length === 0) return KECCAK256_RLP
-  const trie = new MerklePatriciaTrie({ common })
-  for (const [i, r] of receipts.entries()) {
-    await pacer.pace()
-    await trie.put(RLP.encode(i), encodeReceipt(r, txs[i]!.type))
-  }
-  return trie.root()
+/** The transactions root of a block holding `txs` (built in one pass, as every root of a block here). */
+function transactionsRoot(txs: readonly TypedTransaction[]): Uint8Array {
+  return buildTrie(txs.map((tx, i) => ({ key: RLP.encode(i), value: tx.serialize() })), keccak256)
+}
+
+function receiptRoot(txs: readonly TypedTransaction[], receipts: readonly TxReceipt[]): Uint8Array {
+  return buildTrie(receipts.map((r, i) => ({ key: RLP.encode(i), value: encodeReceipt(r, txs[i]!.type) })), keccak256)
 }

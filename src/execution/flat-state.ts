@@ -41,6 +41,7 @@ import {
 import { keccak256 } from '../crypto/native.js'
 import { QuorateError } from '../errors.js'
 import type { AccountChange, StateChanges } from './state-changes.js'
+import { updateTrie, type TrieNodeStore, type TrieWrite } from '../chain/trie.js'
 
 export class FlatStateError extends QuorateError {
   override name = 'FlatStateError'
@@ -419,6 +420,11 @@ export class FlatStateManager extends MerkleStateManager {
     return value
   }
 
+  /** The trie nodes, by hash, as the trie itself reads and writes them. */
+  private get nodes(): TrieNodeStore {
+    return this._trie.database()
+  }
+
   private storageTrie(root: Uint8Array): MerklePatriciaTrie {
     const trie = this._trie.shallowCopy(false)
     trie.root(root)
@@ -444,12 +450,16 @@ export class FlatStateManager extends MerkleStateManager {
     this.codeCacheBytes += code.length
   }
 
-  /** The block's changes into the trie: each touched storage trie in one pass, then each account once. */
+  /**
+   * The block's changes into the trie: each touched storage trie, then the account trie, each in
+   * one pass (trie-update.ts: every node on the written paths read and hashed once).
+   */
   private async writeOut(): Promise<void> {
     const changes: StateChanges = { accounts: [], codes: [] }
     this.lastWritten = changes
     if (this.dirtyAccounts.size === 0 && this.dirtySlots.size === 0) return
     const addrs = new Set([...this.dirtyAccounts.keys(), ...this.dirtySlots.keys()])
+    const accountWrites: TrieWrite[] = []
     for (const addr of addrs) {
       await this.pace?.()
       const addressBytes = unprefixedHexToBytes(addr)
@@ -457,7 +467,7 @@ export class FlatStateManager extends MerkleStateManager {
       const before = await this.cleanAccount(addr, addressBytes)
       let account = dirty !== undefined ? dirty : before
       if (account === null) {
-        if (before !== null) await this._trie.del(addressBytes)
+        if (before !== null) accountWrites.push({ key: this.hashFn(addressBytes), value: null })
         this.setClean(addr, null, undefined, true)
         changes.accounts.push({ address: addressBytes, account: null, wiped: true, slots: [] })
         continue
@@ -467,15 +477,15 @@ export class FlatStateManager extends MerkleStateManager {
       const change: AccountChange = { address: addressBytes, account: null, wiped, slots: [] }
       let trie: MerklePatriciaTrie | undefined
       if (wiped || (slots !== undefined && slots.size > 0)) {
-        trie = this.storageTrie(wiped || before === null ? KECCAK256_RLP : before.storageRoot)
+        const writes: TrieWrite[] = []
         for (const [slot, value] of slots ?? []) {
-          await this.pace?.()
           const key = unprefixedHexToBytes(slot)
-          if (value.length > 0) await trie.put(key, RLP.encode(value))
-          else await trie.del(key)
+          writes.push({ key: this.hashFn(key), value: value.length > 0 ? RLP.encode(value) : null })
           change.slots.push([key, value])
         }
-        account = { ...account, storageRoot: trie.root() }
+        const storageRoot = await updateTrie(this.nodes, wiped || before === null ? KECCAK256_RLP : before.storageRoot, writes, this.hashFn)
+        trie = this.storageTrie(storageRoot)
+        account = { ...account, storageRoot }
       }
       if (!equalsBytes(account.codeHash, KECCAK256_NULL)) {
         const hashKey = bytesToUnprefixedHex(account.codeHash)
@@ -487,11 +497,13 @@ export class FlatStateManager extends MerkleStateManager {
           changes.codes.push(code)
         }
       }
-      if (before === null || !sameRecord(before, account)) await this._trie.put(addressBytes, accountOf(account).serialize())
+      if (before === null || !sameRecord(before, account)) accountWrites.push({ key: this.hashFn(addressBytes), value: accountOf(account).serialize() })
       this.setClean(addr, account, slots, wiped, trie)
       change.account = { nonce: account.nonce, balance: account.balance, codeHash: account.codeHash }
       changes.accounts.push(change)
     }
+    await this.pace?.()
+    this._trie.root(await updateTrie(this.nodes, this._trie.root(), accountWrites, this.hashFn))
     this.dropChanges()
     this._storageTries = {}
     if (this.cleanAccounts.size + this.cleanSlotCount > this.maxCleanEntries) this.dropClean()
