@@ -46,6 +46,9 @@ async function freeBytes(path: string): Promise<number> {
   }
 }
 
+/** Blocks whose decoded receipts stay in memory. */
+const RECENT_RECEIPTS = 16
+
 const numKey = (n: bigint) => `n:${n.toString(16).padStart(16, '0')}`
 
 export class StoreError extends QuorateError {
@@ -123,6 +126,7 @@ export class ChainStore {
   readonly trieDb: TrieDb
   private headBlock: Block | undefined
   private readonly recent = new Map<string, Block>()
+  private readonly recentReceipts = new Map<string, readonly StoredReceipt[]>()
   private writeFailure: StoreError | undefined
 
   private constructor(
@@ -183,9 +187,20 @@ export class ChainStore {
     return { round: Number(bytesToBigInt(round)), seals }
   }
 
-  async getReceipts(hash: Hash): Promise<StoredReceipt[] | undefined> {
+  /**
+   * A block's receipts (shared and cached: callers must not change them). The receipts of the last
+   * few blocks read stay decoded: every eth_getTransactionReceipt of a block reads all of them, and
+   * a client waiting for its transactions asks for each one of a large block in turn.
+   */
+  async getReceipts(hash: Hash): Promise<readonly StoredReceipt[] | undefined> {
+    const cached = this.recentReceipts.get(hash)
+    if (cached) return cached
     const bytes = await this.level.get(`r:${hash}`)
-    return bytes ? decodeReceipts(bytes) : undefined
+    if (!bytes) return undefined
+    const receipts = decodeReceipts(bytes)
+    this.recentReceipts.set(hash, receipts)
+    if (this.recentReceipts.size > RECENT_RECEIPTS) this.recentReceipts.delete(this.recentReceipts.keys().next().value as string)
+    return receipts
   }
 
   /**

@@ -114,7 +114,7 @@ export function effectiveGasPrice(tx: TypedTransaction): bigint {
 }
 
 /** The logs of one block, each with its position. */
-export function blockLogs(block: Block, receipts: StoredReceipt[]): RpcLog[] {
+export function blockLogs(block: Block, receipts: readonly StoredReceipt[]): RpcLog[] {
   const out: RpcLog[] = []
   const blockHash = bytesToHex(block.hash())
   const blockNumber = bigIntToHex(block.header.number)
@@ -141,7 +141,7 @@ function formatLog(log: Log, at: { blockHash: Hex; blockNumber: Hex; txHash: Hex
   }
 }
 
-export function formatReceipt(block: Block, receipts: StoredReceipt[], index: number, common: Common) {
+export function formatReceipt(block: Block, receipts: readonly StoredReceipt[], index: number, common: Common) {
   const tx = block.transactions[index]!
   const r = receipts[index]!
   const prevGas = index === 0 ? 0n : receipts[index - 1]!.cumulativeGasUsed

@@ -51,15 +51,15 @@ export const seal = (block: Block, key = VALIDATOR_KEY): Finality => ({ round: 0
 export const recipient = (b: number): `0x${string}` => `0x${(0x1000 + b).toString(16).padStart(40, '0')}`
 
 /**
- * Builds and commits `count` blocks of `perBlock` transfers on `chain`; returns them as a peer would
+ * Builds and commits `count` blocks of `perBlock` transfers (or `perBlock(b)` in the `b`-th) on `chain`; returns them as a peer would
  * serve them: with their outcome (receipts and state changes) when `outcomes` is set.
  */
-export async function buildBlocks(chain: TestChain, count: number, perBlock: number, { outcomes = false } = {}): Promise<FetchedBlock[]> {
+export async function buildBlocks(chain: TestChain, count: number, perBlock: number | ((b: number) => number), { outcomes = false } = {}): Promise<FetchedBlock[]> {
   const out: FetchedBlock[] = []
   let nonce = 0
   for (let b = 0; b < count; b++) {
     const parent = chain.store.head
-    const txs = Array.from({ length: perBlock }, () =>
+    const txs = Array.from({ length: typeof perBlock === 'number' ? perBlock : perBlock(b) }, () =>
       createLegacyTx({ nonce: nonce++, gasLimit: 21000, gasPrice: 0, to: recipient(b), value: 7 }, { common }).sign(SENDER_KEY),
     )
     const built = await chain.executor.build(parent, txs, {
