@@ -288,6 +288,7 @@ export class QbftProducer implements BlockProducer {
     try {
       const parent = this.m.store.head
       if (parent.header.number + 1n !== height) return
+      const started = Date.now()
       const built = await this.m.executor.build(parent, this.m.pool.pending(this.params.gasLimit), {
         timestamp: nextTimestamp(parent, this.params.blockPeriodMs, Date.now()),
         coinbase: createAddressFromString(this.address),
@@ -298,7 +299,7 @@ export class QbftProducer implements BlockProducer {
       for (const { tx, error } of built.rejected) this.m.pool.remove(bytesToHex(tx.hash()) as Hex, errorMessage(error))
       if (this.stopped || this.m.store.head.header.number + 1n !== height) return
       this.executed.set(this.executionKey(built.block), built)
-      this.m.logger.debug({ height: Number(height), round, txs: built.block.transactions.length }, 'proposing')
+      this.m.logger.debug({ height: Number(height), round, txs: built.block.transactions.length, buildMs: Date.now() - started }, 'proposing')
       this.run(this.machine.handle({ type: 'blockProposal', block: built.block }))
     } catch (err) {
       this.m.logger.error({ err: errorMessage(err), height: Number(height), round }, 'building a proposal failed')
@@ -312,7 +313,11 @@ export class QbftProducer implements BlockProducer {
       if (parent.header.number + 1n === block.header.number) {
         // A re-proposal of a block executed here in an earlier round is not executed again.
         const key = this.executionKey(block)
-        if (!this.executed.has(key)) this.executed.set(key, await this.m.executor.execute(parent, block))
+        if (!this.executed.has(key)) {
+          const started = Date.now()
+          this.executed.set(key, await this.m.executor.execute(parent, block))
+          this.m.logger.debug({ height: Number(block.header.number), txs: block.transactions.length, executeMs: Date.now() - started }, 'proposal executed')
+        }
         valid = true
       }
     } catch (err) {
