@@ -116,6 +116,39 @@ export async function updateTrie(store: TrieNodeStore, root: Uint8Array, writes:
   return newRoot
 }
 
+/**
+ * The value under `key` in the stored trie at `root`, or undefined: one read per node on the key's
+ * path (what MerklePatriciaTrie.get finds, without its walk machinery). Throws TRIE_NODE_MISSING
+ * when a node on the path is not stored.
+ */
+export async function readTrie(store: Pick<TrieNodeStore, 'get'>, root: Uint8Array, key: Uint8Array): Promise<Uint8Array | undefined> {
+  if (equalsBytes(root, KECCAK256_RLP)) return undefined
+  let ref: Uint8Array | NestedUint8Array = root
+  let depth = 0
+  for (;;) {
+    let raw: NestedUint8Array
+    if (ref instanceof Uint8Array) {
+      const bytes = await store.get(ref)
+      if (bytes === undefined) throw new TrieError('TRIE_NODE_MISSING', `trie node ${Buffer.from(ref).toString('hex')} is not stored`)
+      raw = RLP.decode(bytes) as NestedUint8Array
+    } else {
+      raw = ref
+    }
+    if (raw.length === 17) {
+      const child = raw[nibble(key, depth)]
+      if (child === undefined || (child instanceof Uint8Array && child.length === 0)) return undefined
+      ref = child
+      depth++
+      continue
+    }
+    const node = fromRaw(raw)
+    if (node.kind === 'branch' || matching(key, depth, node.path) !== node.path.length) return undefined
+    depth += node.path.length
+    if (node.kind === 'leaf') return depth === key.length * 2 ? node.value : undefined
+    ref = node.child instanceof Uint8Array ? node.child : (raw[1] as NestedUint8Array)
+  }
+}
+
 /** Encodes new nodes: those of 32 bytes or more go to the sink under their hash, smaller ones stay embedded. */
 class TrieWriter {
   constructor(

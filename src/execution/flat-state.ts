@@ -41,7 +41,7 @@ import {
 import { keccak256 } from '../crypto/native.js'
 import { QuorateError } from '../errors.js'
 import type { AccountChange, StateChanges } from './state-changes.js'
-import { updateTrie, type TrieNodeStore, type TrieWrite } from '../chain/trie.js'
+import { readTrie, updateTrie, type TrieNodeStore, type TrieWrite } from '../chain/trie.js'
 
 export class FlatStateError extends QuorateError {
   override name = 'FlatStateError'
@@ -107,8 +107,6 @@ export class FlatStateManager extends MerkleStateManager {
   private cleanAccounts = new Map<string, AccountState>()
   private cleanSlots = new Map<string, Slots>()
   private cleanSlotCount = 0
-  /** Storage tries for reads, at the clean storage root of each account. */
-  private readTries = new Map<string, MerklePatriciaTrie>()
   /** Code by unprefixed code hash (content-addressed, so valid at any root). */
   private codeCache = new Map<string, Uint8Array>()
   private codeCacheBytes = 0
@@ -390,8 +388,8 @@ export class FlatStateManager extends MerkleStateManager {
   private async cleanAccount(addr: string, addressBytes: Uint8Array): Promise<AccountState> {
     const clean = this.cleanAccounts.get(addr)
     if (clean !== undefined) return clean
-    const rlp = await this._trie.get(addressBytes)
-    const state = rlp === null ? null : recordOf(createAccountFromRLP(rlp))
+    const rlp = await readTrie(this.nodes, this._trie.root(), this.hashFn(addressBytes))
+    const state = rlp === undefined ? null : recordOf(createAccountFromRLP(rlp))
     this.cleanAccounts.set(addr, state)
     return state
   }
@@ -403,13 +401,8 @@ export class FlatStateManager extends MerkleStateManager {
     const account = await this.cleanAccount(addr, addressBytes)
     let value = EMPTY
     if (account !== null && !equalsBytes(account.storageRoot, KECCAK256_RLP)) {
-      let trie = this.readTries.get(addr)
-      if (trie === undefined) {
-        trie = this.storageTrie(account.storageRoot)
-        this.readTries.set(addr, trie)
-      }
-      const raw = await trie.get(key)
-      if (raw !== null) value = RLP.decode(raw) as Uint8Array
+      const raw = await readTrie(this.nodes, account.storageRoot, this.hashFn(key))
+      if (raw !== undefined) value = RLP.decode(raw) as Uint8Array
     }
     if (slots === undefined) {
       slots = new Map()
@@ -423,12 +416,6 @@ export class FlatStateManager extends MerkleStateManager {
   /** The trie nodes, by hash, as the trie itself reads and writes them. */
   private get nodes(): TrieNodeStore {
     return this._trie.database()
-  }
-
-  private storageTrie(root: Uint8Array): MerklePatriciaTrie {
-    const trie = this._trie.shallowCopy(false)
-    trie.root(root)
-    return trie
   }
 
   private async codeByHash(codeHash: Uint8Array): Promise<Uint8Array> {
@@ -475,7 +462,6 @@ export class FlatStateManager extends MerkleStateManager {
       const wiped = this.wiped.has(addr)
       const slots = this.dirtySlots.get(addr)
       const change: AccountChange = { address: addressBytes, account: null, wiped, slots: [] }
-      let trie: MerklePatriciaTrie | undefined
       if (wiped || (slots !== undefined && slots.size > 0)) {
         const writes: TrieWrite[] = []
         for (const [slot, value] of slots ?? []) {
@@ -484,7 +470,6 @@ export class FlatStateManager extends MerkleStateManager {
           change.slots.push([key, value])
         }
         const storageRoot = await updateTrie(this.nodes, wiped || before === null ? KECCAK256_RLP : before.storageRoot, writes, this.hashFn)
-        trie = this.storageTrie(storageRoot)
         account = { ...account, storageRoot }
       }
       if (!equalsBytes(account.codeHash, KECCAK256_NULL)) {
@@ -498,7 +483,7 @@ export class FlatStateManager extends MerkleStateManager {
         }
       }
       if (before === null || !sameRecord(before, account)) accountWrites.push({ key: this.hashFn(addressBytes), value: accountOf(account).serialize() })
-      this.setClean(addr, account, slots, wiped, trie)
+      this.setClean(addr, account, slots, wiped)
       change.account = { nonce: account.nonce, balance: account.balance, codeHash: account.codeHash }
       changes.accounts.push(change)
     }
@@ -509,7 +494,7 @@ export class FlatStateManager extends MerkleStateManager {
     if (this.cleanAccounts.size + this.cleanSlotCount > this.maxCleanEntries) this.dropClean()
   }
 
-  private setClean(addr: string, account: AccountState, slots: Slots | undefined, wiped: boolean, trie?: MerklePatriciaTrie): void {
+  private setClean(addr: string, account: AccountState, slots: Slots | undefined, wiped: boolean): void {
     this.cleanAccounts.set(addr, account)
     let clean = this.cleanSlots.get(addr)
     if (wiped && clean !== undefined) {
@@ -527,8 +512,6 @@ export class FlatStateManager extends MerkleStateManager {
         clean.set(slot, value)
       }
     }
-    if (trie !== undefined) this.readTries.set(addr, trie)
-    else if (account === null) this.readTries.delete(addr)
   }
 
   private dropChanges(): void {
@@ -545,7 +528,6 @@ export class FlatStateManager extends MerkleStateManager {
     this.cleanAccounts = new Map()
     this.cleanSlots = new Map()
     this.cleanSlotCount = 0
-    this.readTries = new Map()
   }
 }
 

@@ -3,7 +3,7 @@ import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex, bytesToUnprefixedHex, KECCAK256_RLP, MapDB, ValueEncoding } from '@ethereumjs/util'
 import { keccak256 } from '../../../src/crypto/native.js'
-import { buildTrie, TrieError, updateTrie, type TrieNodeStore, type TrieWrite } from '../../../src/chain/trie.js'
+import { buildTrie, readTrie, TrieError, updateTrie, type TrieNodeStore, type TrieWrite } from '../../../src/chain/trie.js'
 
 /** A seeded generator (xorshift32), so a failure names the inputs that made it. */
 function random(seed: number) {
@@ -35,7 +35,7 @@ function nodeStore(db: MapDB<string, Uint8Array>): TrieNodeStore & { puts: numbe
 const copy = (db: MapDB<string, Uint8Array>) => new MapDB<string, Uint8Array>(new Map(db._database))
 const mpt = (db: MapDB<string, Uint8Array>, root?: Uint8Array) => new MerklePatriciaTrie({ db, valueEncoding: ValueEncoding.Bytes, ...(root ? { root } : {}) })
 
-describe('updateTrie: many writes into a stored trie at once', () => {
+describe('updateTrie and readTrie: many writes into a stored trie at once, and reads', () => {
   // Seeds 3, 6, …: keys crowd into a few top nibbles, so extensions form, split and fold back.
   // Seeds 1, 4, …: keys share 30 bytes, so short leaves and branches are embedded in their parents.
   it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])('gives MerklePatriciaTrie\'s root, and a trie it reads back, over random puts, updates and deletions (seed %i)', async (seed) => {
@@ -72,7 +72,17 @@ describe('updateTrie: many writes into a stored trie at once', () => {
       expect(bytesToHex(root), `round ${round}, ${writes.length} writes`).toBe(bytesToHex(reference.root()))
       // Every node the new trie needs was written: a trie over only the old nodes plus those reads each key.
       const readBack = mpt(before, root)
-      for (const [k, v] of live) expect(bytesToHex((await readBack.get(Buffer.from(k, 'hex')))!)).toBe(bytesToHex(v))
+      for (const [k, v] of live) {
+        expect(bytesToHex((await readBack.get(Buffer.from(k, 'hex')))!)).toBe(bytesToHex(v))
+        expect(bytesToHex((await readTrie(nodeStore(before), root, Buffer.from(k, 'hex')))!)).toBe(bytesToHex(v))
+      }
+      // Keys not in the trie (deleted ones, near misses of live ones, random ones) read as absent.
+      const absent = [...writes.filter((w) => w.value === null).map((w) => w.key), ...[...live.keys()].slice(0, 5).map((k) => Uint8Array.from(Buffer.from(k, 'hex'), (b, i) => (i === 31 ? b ^ 1 : b))), key()]
+      for (const k of absent) {
+        if (live.has(bytesToUnprefixedHex(k))) continue
+        expect(await readTrie(nodeStore(before), root, k)).toBeUndefined()
+        expect(await readBack.get(k)).toBeNull()
+      }
     }
   })
 
