@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex } from '@ethereumjs/util'
 import { pino } from 'pino'
 import type { P2PHostEvents, RequestHandler } from '../../../src/network/host.js'
@@ -176,5 +177,22 @@ describe('block sync (two nodes in memory)', () => {
     expect(bytesToHex(await joining.executor.stateManager.getStateRoot())).toBe(bytesToHex(source.store.head.header.stateRoot))
     expect(sync.stats().invalidResponses).toBe(1)
     expect(joiningHost.penalties).toEqual(['invalid sync response: state changes that do not give the sealed roots'])
+  })
+
+  it('serves blocks with their outcome only to a node that asks for it (a node of an earlier release gets [block, round, seals])', async () => {
+    const { source } = await chains()
+    await buildBlocks(source, 3, 2)
+    const host = new MemoryHost('0x00000000000000000000000000000000000000a1')
+    const served = syncOver(source, host)
+    cleanups.unshift(async () => served.stop())
+    const serve = host.handlers.get('sync/blocks')!
+    const entries = async (request: Uint8Array[]) => RLP.decode(await serve('0x00000000000000000000000000000000000000b2', RLP.encode(request))) as Uint8Array[][]
+    const old = await entries([Uint8Array.of(1), Uint8Array.of(3)])
+    expect(old.map((e) => e.length)).toEqual([3, 3, 3])
+    const current = await entries([Uint8Array.of(1), Uint8Array.of(3), Uint8Array.of(1)])
+    expect(current.map((e) => e.length)).toEqual([5, 5, 5])
+    const outcome = await source.store.getBlockOutcome(bytesToHex((await source.store.getBlockByNumber(2n))!.hash()))
+    expect(bytesToHex(current[1]![3]!)).toBe(bytesToHex(outcome!.receipts))
+    expect(bytesToHex(current[1]![4]!)).toBe(bytesToHex(outcome!.changes))
   })
 })
