@@ -89,22 +89,28 @@ describe('block sync (two nodes in memory)', () => {
     return { source, joining }
   }
 
+  /** Block sync between the source (serving `served`, its own store by default) and the joining node, connected. */
+  function syncPair(source: TestChain, joining: TestChain, served: SyncChain = source.store) {
+    const sourceHost = new MemoryHost('0x00000000000000000000000000000000000000a1')
+    const joiningHost = new MemoryHost('0x00000000000000000000000000000000000000b2')
+    const serving = syncOver(source, sourceHost, served)
+    const sync = syncOver(joining, joiningHost)
+    cleanups.unshift(async () => {
+      serving.stop()
+      sync.stop()
+      await until('sync to end', () => !sync.syncing)
+    })
+    connect(sourceHost, joiningHost)
+    return { sync, served: serving, joiningHost }
+  }
+
   it('a joining node fetches more than one batch from the peer that announced its head and reaches it', async () => {
     const { source, joining } = await chains()
     const count = MAX_BLOCKS_PER_REQUEST + 6
     await buildBlocks(source, count, 1)
     // The peer keeps each block's outcome: the joining node enters blocks from it, running no transaction.
     const execute = vi.spyOn(joining.executor, 'execute')
-    const sourceHost = new MemoryHost('0x00000000000000000000000000000000000000a1')
-    const joiningHost = new MemoryHost('0x00000000000000000000000000000000000000b2')
-    const served = syncOver(source, sourceHost)
-    const sync = syncOver(joining, joiningHost)
-    cleanups.unshift(async () => {
-      served.stop()
-      sync.stop()
-      await until('sync to end', () => !sync.syncing)
-    })
-    connect(sourceHost, joiningHost)
+    const { served, joiningHost } = syncPair(source, joining)
     await until('the joining node to reach the head', () => joining.store.head.header.number === BigInt(count))
     expect(bytesToHex(joining.store.head.hash())).toBe(bytesToHex(source.store.head.hash()))
     expect(joiningHost.requests).toBe(2)
@@ -128,16 +134,7 @@ describe('block sync (two nodes in memory)', () => {
       getFinality: async (hash) => (hash === bytesToHex(tampered.hash()) ? seal(tampered) : source.store.getFinality(hash)),
       getBlockOutcome: (hash) => source.store.getBlockOutcome(hash),
     }
-    const sourceHost = new MemoryHost('0x00000000000000000000000000000000000000a1')
-    const joiningHost = new MemoryHost('0x00000000000000000000000000000000000000b2')
-    const served = syncOver(source, sourceHost, lying)
-    const sync = syncOver(joining, joiningHost)
-    cleanups.unshift(async () => {
-      served.stop()
-      sync.stop()
-      await until('sync to end', () => !sync.syncing)
-    })
-    connect(sourceHost, joiningHost)
+    const { sync, joiningHost } = syncPair(source, joining, lying)
     await until('the bad response to be counted', () => sync.stats().invalidResponses === 1)
     await until('sync to end', () => !sync.syncing)
     expect(joining.store.head.header.number).toBe(bad - 1n)
@@ -163,16 +160,7 @@ describe('block sync (two nodes in memory)', () => {
         return { receipts: outcome.receipts, changes: other!.changes }
       },
     }
-    const sourceHost = new MemoryHost('0x00000000000000000000000000000000000000a1')
-    const joiningHost = new MemoryHost('0x00000000000000000000000000000000000000b2')
-    const served = syncOver(source, sourceHost, lying)
-    const sync = syncOver(joining, joiningHost)
-    cleanups.unshift(async () => {
-      served.stop()
-      sync.stop()
-      await until('sync to end', () => !sync.syncing)
-    })
-    connect(sourceHost, joiningHost)
+    const { sync, joiningHost } = syncPair(source, joining, lying)
     await until('the joining node to reach the head', () => joining.store.head.header.number === 4n)
     expect(bytesToHex(await joining.executor.stateManager.getStateRoot())).toBe(bytesToHex(source.store.head.header.stateRoot))
     expect(sync.stats().invalidResponses).toBe(1)
