@@ -1,8 +1,10 @@
 /**
  * BlockExecutor: runs transactions on the EVM (@ethereumjs/vm) over the state of a parent block.
  * `build` makes a new block from candidate transactions (skipping those that fail); `execute`
- * re-runs a received block and checks every root it claims. Neither writes to disk: the trie nodes
- * they create wait in the store's TrieDb until ChainStore.commit puts them in the block's batch.
+ * re-runs a received block and checks every root it claims; `apply` enters a final block from its
+ * receipts and state changes (state-changes.ts) without running it, checking the same roots. Each
+ * gives the block's state changes, kept with it. None writes to disk: the trie nodes they create
+ * wait in the store's TrieDb until ChainStore.commit puts them in the block's batch.
  *
  * One executor owns one VM and its state; calls are serialised, since the state follows whichever
  * block was executed last.

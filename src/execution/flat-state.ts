@@ -439,7 +439,7 @@ export class FlatStateManager extends MerkleStateManager {
 
   /**
    * The block's changes into the trie: each touched storage trie, then the account trie, each in
-   * one pass (trie-update.ts: every node on the written paths read and hashed once).
+   * one pass (chain/trie.ts: every node on the written paths read and hashed once).
    */
   private async writeOut(): Promise<void> {
     const changes: StateChanges = { accounts: [], codes: [] }
