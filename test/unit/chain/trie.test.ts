@@ -86,6 +86,40 @@ describe('updateTrie and readTrie: many writes into a stored trie at once, and r
     }
   })
 
+  it('splits a long extension where a new key leaves it, and folds what deletions leave under one', async () => {
+    const prefix = new Uint8Array(31).fill(0xab)
+    const k = (last: number) => Uint8Array.from([...prefix, last])
+    // P+10, P+11 under one branch, P+20 beside it: an extension over a branch over a branch.
+    for (const [keys, deleted] of [
+      [[0x10, 0x20], [0x20]], // the branch keeps one leaf: extension + leaf fold into one leaf
+      [[0x10, 0x11, 0x20], [0x20]], // the branch keeps one branch: the extension grows by a nibble
+      [[0x10, 0x11, 0x20], [0x10, 0x11]], // the lower branch goes: one leaf left
+    ] as const) {
+      const db = new MapDB<string, Uint8Array>()
+      const reference = mpt(db)
+      for (const last of keys) await reference.put(k(last), Uint8Array.of(last))
+      const root = reference.root()
+      const before = copy(db)
+      for (const last of deleted) await reference.del(k(last))
+      const updated = await updateTrie(nodeStore(before), root, deleted.map((last) => ({ key: k(last), value: null })), keccak256)
+      expect(bytesToHex(updated), `keys ${keys.join()} less ${deleted.join()}`).toBe(bytesToHex(reference.root()))
+    }
+    // Keys sharing 31 bytes sit under a 62-nibble extension; keys leaving it at byte 10 (nibble 20 or
+    // 21) split it with path left on both sides.
+    for (const at of [20, 21]) {
+      const db = new MapDB<string, Uint8Array>()
+      const reference = mpt(db)
+      for (const last of [0x10, 0x11]) await reference.put(k(last), Uint8Array.of(last))
+      const root = reference.root()
+      const before = copy(db)
+      const other = k(0x12)
+      other[at >> 1] = at & 1 ? 0xac : 0xbb
+      await reference.put(other, Uint8Array.of(7))
+      const updated = await updateTrie(nodeStore(before), root, [{ key: other, value: Uint8Array.of(7) }], keccak256)
+      expect(bytesToHex(updated), `split at nibble ${at}`).toBe(bytesToHex(reference.root()))
+    }
+  })
+
   it('deleting every key gives the empty root; no writes keep the root; writing a key twice is refused', async () => {
     const db = new MapDB<string, Uint8Array>()
     const r = random(99)
