@@ -269,8 +269,16 @@ export class BlockExecutor {
         gasUsed = r.cumulativeGasUsed
       }
       if (gasUsed !== h.gasUsed) throw new InvalidBlockError('gas used mismatch', `header ${h.gasUsed}, receipts ${gasUsed}`)
-      const txReceipts: TxReceipt[] = receipts.map((r) => ({ status: r.status, cumulativeBlockGasUsed: r.cumulativeGasUsed, logs: r.logs, bitvector: receiptBloom(r.logs, this.common) }))
-      if (!equalsBytes(receiptRoot(block.transactions, txReceipts), h.receiptTrie)) throw new InvalidBlockError('receipts root mismatch')
+      let txReceipts: TxReceipt[]
+      let root: Uint8Array
+      try {
+        txReceipts = receipts.map((r) => ({ status: r.status, cumulativeBlockGasUsed: r.cumulativeGasUsed, logs: r.logs, bitvector: receiptBloom(r.logs, this.common) }))
+        root = receiptRoot(block.transactions, txReceipts)
+      } catch (err) {
+        // Logs of another shape than [address, [topics], data] (bytes from a peer, decoded leniently).
+        throw new InvalidBlockError('the receipts cannot be read', errorMessage(err))
+      }
+      if (!equalsBytes(root, h.receiptTrie)) throw new InvalidBlockError('receipts root mismatch')
       if (!equalsBytes(bloomOf(txReceipts.map((r) => new Bloom(r.bitvector, this.common)), this.common), h.logsBloom)) throw new InvalidBlockError('logs bloom mismatch')
       this.parent = parent
       await this.moveTo(parent.header.stateRoot)

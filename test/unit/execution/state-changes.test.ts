@@ -143,6 +143,7 @@ describe('state changes: a block applied from its outcome instead of re-executed
     ['a receipt without its log', (r: StateReceipts) => void (r[0]!.logs = []), /receipts root mismatch/],
     ['a receipt with more gas', (r: StateReceipts) => void (r[1]!.cumulativeGasUsed += 1n), /gas used mismatch/],
     ['a receipt missing', (r: StateReceipts) => void r.pop(), /receipts do not match the transactions/],
+    ['a log that is not [address, topics, data]', (r: StateReceipts) => void (r[0]!.logs = [Uint8Array.of(1) as unknown as StateReceipts[number]['logs'][number]]), /receipts cannot be read/],
   ] as [string, (r: StateReceipts) => void, RegExp][])('refuses %s', async (_what, tamper, message) => {
     const { joining, blocks } = await twoNodes()
     const [deploy, call] = blocks
