@@ -86,6 +86,7 @@ export interface SyncMetrics {
   syncing: Gauge
   blocksBehind: Gauge
   blocksImported: Counter
+  blocksApplied: Counter
   invalidResponses: Counter
   requestsServed: Counter
 }
@@ -225,6 +226,7 @@ export function createMetrics(registry: Registry, opts: CreateMetricsOptions = {
       syncing: gauge('quorate_sync_syncing', '1 while this node is fetching final blocks from peers, else 0'),
       blocksBehind: gauge('quorate_sync_blocks_behind', 'Blocks between the highest block this node knows to exist and its head (ethereum_best_known_block_number - ethereum_blockchain_height): 0 when in sync'),
       blocksImported: counter('quorate_sync_blocks_imported_total', 'Final blocks this node stored from block sync (fetched from peers) rather than decided by consensus with them'),
+      blocksApplied: counter('quorate_sync_blocks_applied_total', 'Of the blocks stored from block sync, those entered from the state changes the peer kept (checked against the sealed state root) rather than re-executed'),
       invalidResponses: counter('quorate_sync_invalid_responses_total', 'Block sync responses from peers that failed validation'),
       requestsServed: counter('quorate_sync_requests_served_total', 'Block sync requests this node answered'),
     },

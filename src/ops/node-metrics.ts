@@ -232,6 +232,7 @@ export function bindNodeMetrics(node: MetricsNode, metrics: QuorateMetrics, opts
       const s = node.sync.stats()
       totals.follow(sync.invalidResponses, 'sync/invalid', s.invalidResponses)
       totals.follow(sync.requestsServed, 'sync/served', s.requestsServed)
+      totals.follow(sync.blocksApplied, 'sync/applied', s.blocksApplied)
     }
 
     const optional = async (what: string, read: (() => Promise<number>) | undefined, apply: (v: number) => void): Promise<void> => {

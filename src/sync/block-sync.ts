@@ -97,6 +97,8 @@ export class BlockSync {
   private halted = false
   private requestsServed = 0
   private invalidResponses = 0
+  /** Blocks imported from the state changes the peer kept, not re-executed. */
+  private blocksApplied = 0
 
   constructor(private readonly m: BlockSyncModules) {
     m.host.handle(BLOCKS, (_from, payload) => this.serve(payload))
@@ -141,8 +143,8 @@ export class BlockSync {
     return this.running !== undefined
   }
 
-  stats(): { requestsServed: number; invalidResponses: number } {
-    return { requestsServed: this.requestsServed, invalidResponses: this.invalidResponses }
+  stats(): { requestsServed: number; invalidResponses: number; blocksApplied: number } {
+    return { requestsServed: this.requestsServed, invalidResponses: this.invalidResponses, blocksApplied: this.blocksApplied }
   }
 
   /** The heads peers announced themselves (not inferred from consensus traffic), and the peers that left. */
@@ -224,6 +226,7 @@ export class BlockSync {
           ahead.response.catch(() => undefined)
         }
         const { imported, applied, refused, refusal } = await this.m.importer.importBlocks(blocks, () => this.halted)
+        this.blocksApplied += applied
         if (refused > 0) {
           // The blocks were sealed and re-executed fine: only what the peer served beside them was wrong.
           this.invalidResponses++

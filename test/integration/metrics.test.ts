@@ -218,6 +218,8 @@ describe('metrics of a 4-validator network', () => {
     expect(height(s)).toBe(target)
     // With 2 of 4 validators running there is no quorum: every block it took since its start came by sync.
     expect(valueOf(s, 'quorate_sync_blocks_imported_total')).toBeGreaterThan(0)
+    // Its peers kept each block's state changes: it entered every synced block from them.
+    expect(valueOf(s, 'quorate_sync_blocks_applied_total')).toBe(valueOf(s, 'quorate_sync_blocks_imported_total'))
     expect(valueOf(s, 'quorate_sync_blocks_behind')).toBe(0)
     expect(valueOf(s, 'ethereum_best_known_block_number')).toBe(target)
   })
