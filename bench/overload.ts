@@ -21,7 +21,7 @@ import { devAccounts } from '../src/crypto/dev-accounts.js'
 import { parseWith } from '../src/validation.js'
 import { retryingConnection, setUpErc20, signTransfers, type SignedTx } from './lib/erc20-bench.js'
 import { JsonRpcHttpClient, hexToBigint, toHexQuantity, type RpcCall } from './lib/json-rpc.js'
-import { initDevChain, startNodeProcess, type NodeProcess } from './lib/quorate-node.js'
+import { cpuProfileArgs, initDevChain, startNodeProcess, type NodeProcess } from './lib/quorate-node.js'
 import { runMain } from './lib/run-targets.js'
 
 const optionsSchema = z.object({
@@ -72,7 +72,7 @@ async function startNode(opts: Options, log: (m: string) => void): Promise<{ url
   const profileDir = opts.profile ? resolve(opts.profile) : undefined
   let node: NodeProcess
   try {
-    node = await startNodeProcess(dir, chain.rpcPort, profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {})
+    node = await startNodeProcess(dir, chain.rpcPort, cpuProfileArgs(profileDir))
   } catch (err) {
     log(`the node did not start; its data and log are kept in ${dir}`)
     throw err

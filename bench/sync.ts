@@ -27,7 +27,7 @@ import { loadNodeConfig } from '../src/node/config.js'
 import { readKeyFile } from '../src/node/keyfile.js'
 import { Node } from '../src/node/node.js'
 import { parseWith } from '../src/validation.js'
-import { rpc, waitFor } from './lib/quorate-node.js'
+import { cpuProfileArgs, rpc, waitFor } from './lib/quorate-node.js'
 import { TestNetwork } from './lib/quorate-network.js'
 import { describeError, runMain } from './lib/run-targets.js'
 import { tokenArtifact } from './lib/token.js'
@@ -134,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
     observers: 1,
     blockPeriodMs: 500,
     emptyBlockPeriodMs: 10_000,
-    ...(opts.cpuProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.cpuProf)}`] } : {}),
+    ...cpuProfileArgs(opts.cpuProf && resolve(opts.cpuProf)),
   })
   try {
     const chain = await buildChain(net.nodes[0]!.dataDir, opts, log)

@@ -96,6 +96,11 @@ export async function rpc<T = unknown>(url: string, method: string, params: unkn
  * `readyTimeoutMs`: how long the node may take to answer RPC (default 30 s; a large genesis takes longer).
  * `nodeArgs`: options for node itself before the CLI, e.g. `--cpu-prof` to profile the node process.
  */
+/** Node options that write a V8 CPU profile of the process into `dir` when it exits; none without a folder. */
+export function cpuProfileArgs(dir: string | undefined): { nodeArgs?: string[] } {
+  return dir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] } : {}
+}
+
 export async function startNodeProcess(dataDir: string, rpcPort: number, opts: { readyTimeoutMs?: number; nodeArgs?: string[] } = {}): Promise<NodeProcess> {
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000
   const rpcUrl = `http://127.0.0.1:${rpcPort}`

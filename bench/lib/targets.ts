@@ -11,7 +11,7 @@ import { QuorateError, errorMessage } from '../../src/errors.js'
 import { startAnvilNode } from './anvil.js'
 import { startHardhatNode } from './hardhat.js'
 import { TestNetwork } from './quorate-network.js'
-import { initDevChain, rpc, startNodeProcess, waitFor } from './quorate-node.js'
+import { cpuProfileArgs, initDevChain, rpc, startNodeProcess, waitFor } from './quorate-node.js'
 
 export interface RunningTarget {
   /** The node that runs the set-up and whose chain is watched for the transactions. */
@@ -71,7 +71,7 @@ export function quorateNodeTarget(opts: { blockPeriodMs: number; label?: string;
       const dir = await mkdtemp(join(tmpdir(), 'quorate-bench-'))
       try {
         const chain = await initDevChain(dir, { blockPeriodMs: opts.blockPeriodMs, config: { logLevel: 'warn' } })
-        const node = await startNodeProcess(dir, chain.rpcPort, opts.profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] } : {})
+        const node = await startNodeProcess(dir, chain.rpcPort, cpuProfileArgs(opts.profileDir))
         return {
           rpcUrl: node.rpcUrl,
           description: `started a one-validator Quorate node at ${node.rpcUrl} (block period ${opts.blockPeriodMs} ms${opts.profileDir ? `, CPU profile to ${opts.profileDir}` : ''})`,
@@ -121,7 +121,7 @@ export function quorateNetworkTarget(opts: QuorateNetworkTargetOptions): BenchTa
           validators: opts.validators,
           blockPeriodMs: opts.blockPeriodMs,
           emptyBlockPeriodMs: opts.emptyBlockPeriodMs ?? 10_000,
-          ...(opts.cpuProfileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] } : {}),
+          ...cpuProfileArgs(opts.cpuProfileDir),
         })
         await net.start()
         const urls = net.nodes.map((n) => n.rpcUrl)

@@ -46,8 +46,16 @@ async function freeBytes(path: string): Promise<number> {
   }
 }
 
-/** Blocks whose decoded receipts stay in memory. */
+/** Blocks kept decoded in memory, and blocks whose decoded receipts are. */
+const RECENT_BLOCKS = 256
 const RECENT_RECEIPTS = 16
+
+/** Puts `value` under `key` in a map kept to `max` entries, the oldest dropped first; returns `value`. */
+function keepRecent<V>(map: Map<string, V>, key: string, value: V, max: number): V {
+  map.set(key, value)
+  if (map.size > max) map.delete(map.keys().next().value as string)
+  return value
+}
 
 const numKey = (n: bigint) => `n:${n.toString(16).padStart(16, '0')}`
 
@@ -197,10 +205,7 @@ export class ChainStore {
     if (cached) return cached
     const bytes = await this.level.get(`r:${hash}`)
     if (!bytes) return undefined
-    const receipts = decodeReceipts(bytes)
-    this.recentReceipts.set(hash, receipts)
-    if (this.recentReceipts.size > RECENT_RECEIPTS) this.recentReceipts.delete(this.recentReceipts.keys().next().value as string)
-    return receipts
+    return keepRecent(this.recentReceipts, hash, decodeReceipts(bytes), RECENT_RECEIPTS)
   }
 
   /**
@@ -308,9 +313,6 @@ export class ChainStore {
   }
 
   private remember(block: Block): Block {
-    const hash = bytesToHex(block.hash())
-    this.recent.set(hash, block)
-    if (this.recent.size > 256) this.recent.delete(this.recent.keys().next().value as string)
-    return block
+    return keepRecent(this.recent, bytesToHex(block.hash()), block, RECENT_BLOCKS)
   }
 }
