@@ -13,7 +13,7 @@
  * validator admits and executes every transaction once) and how close the network came to it, and
  * with `--cpu-prof <dir>` writes a CPU profile of each validator process (bench/profile-summary.ts).
  *
- *   node dist/bench/network.js                                # both: hardhat + a 4-validator network
+ *   node dist/bench/network.js                                # all: hardhat + anvil + a 4-validator network (--target both: without anvil)
  *   node dist/bench/network.js --target network --validators 7 --block-period-ms 500
  *   node dist/bench/network.js --json
  */
@@ -23,11 +23,11 @@ import { z } from 'zod'
 import { parseWith } from '../src/validation.js'
 import { addWorkloadFlags, printRun, runBenchTargets, runMain, workloadFlagsSchema, workloadOf } from './lib/run-targets.js'
 import { describeCeiling, measureCeiling } from './lib/ceiling.js'
-import { hardhatTarget, quorateNetworkTarget, type BenchTarget } from './lib/targets.js'
+import { anvilTarget, hardhatTarget, quorateNetworkTarget, type BenchTarget } from './lib/targets.js'
 
 const optionsSchema = workloadFlagsSchema
   .extend({
-    target: z.enum(['hardhat', 'network', 'both']),
+    target: z.enum(['hardhat', 'anvil', 'network', 'both', 'all']),
     validators: z.coerce.number().int().min(1).max(16),
     watch: z.coerce.number().int().min(1),
     blockPeriodMs: z.coerce.number().int().min(50),
@@ -37,10 +37,10 @@ const optionsSchema = workloadFlagsSchema
 
 async function main(argv: string[]): Promise<number> {
   const program = addWorkloadFlags(
-    new Command('bench:network').description('Sustained ERC-20 transfer rate and submit-to-final latency of a Quorate network, side by side with a Hardhat 2 node'),
+    new Command('bench:network').description('Sustained ERC-20 transfer rate and submit-to-final latency of a Quorate network, side by side with a Hardhat 2 node and an Anvil node'),
     { tx: 3000, senders: 40, window: 15, timeoutSeconds: 240 },
   )
-    .option('--target <target>', 'hardhat | network | both', 'both')
+    .option('--target <target>', 'hardhat | anvil | network | both (hardhat and network) | all', 'all')
     .option('--validators <n>', 'validator processes of the network', '4')
     .option('--watch <n>', 'the node (1-based) whose chain is watched for finality', '1')
     .option('--block-period-ms <ms>', 'block period of the network', '1000')
@@ -48,9 +48,16 @@ async function main(argv: string[]): Promise<number> {
     .parse(argv)
   const opts = parseWith(optionsSchema, program.opts(), 'command-line flags')
   const network = quorateNetworkTarget({ validators: opts.validators, blockPeriodMs: opts.blockPeriodMs, watch: opts.watch - 1, ...(opts.cpuProf ? { cpuProfileDir: resolve(opts.cpuProf) } : {}) })
-  const targets: BenchTarget[] = opts.target === 'hardhat' ? [hardhatTarget()] : opts.target === 'network' ? [network] : [hardhatTarget(), network]
+  const byName: Record<typeof opts.target, () => BenchTarget[]> = {
+    hardhat: () => [hardhatTarget()],
+    anvil: () => [anvilTarget()],
+    network: () => [network],
+    both: () => [hardhatTarget(), network],
+    all: () => [hardhatTarget(), anvilTarget(), network],
+  }
+  const targets = byName[opts.target]()
   // Measured before the targets start, so that they do not compete with it for the cores.
-  const ceiling = opts.target === 'hardhat' ? undefined : await measureCeiling(opts.validators)
+  const ceiling = targets.includes(network) ? await measureCeiling(opts.validators) : undefined
   const run = await runBenchTargets(targets, workloadOf(opts))
   const window = opts.window > 0 ? `, at most ${opts.window} in flight per sender` : ''
   const code = printRun(run, {
