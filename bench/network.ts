@@ -15,6 +15,7 @@
  *
  *   node dist/bench/network.js                                # all: hardhat + anvil + a 4-validator network (--target both: without anvil)
  *   node dist/bench/network.js --target network --validators 7 --block-period-ms 500
+ *   node dist/bench/network.js --target network --rate 350 --window 0 --tx 7000   # latency at a fixed offered load
  *   node dist/bench/network.js --json
  */
 import { resolve } from 'node:path'
@@ -22,7 +23,8 @@ import { Command } from 'commander'
 import { z } from 'zod'
 import { parseWith } from '../src/validation.js'
 import { addWorkloadFlags, printRun, runBenchTargets, runMain, workloadFlagsSchema, workloadOf } from './lib/run-targets.js'
-import { describeCeiling, measureCeiling } from './lib/ceiling.js'
+import { describeCeiling, describeMeasuredCeiling, measureCeiling } from './lib/ceiling.js'
+import { cpuMsPerTx } from './lib/report.js'
 import { anvilTarget, hardhatTarget, quorateNetworkTarget, type BenchTarget } from './lib/targets.js'
 
 const optionsSchema = workloadFlagsSchema
@@ -32,6 +34,7 @@ const optionsSchema = workloadFlagsSchema
     watch: z.coerce.number().int().min(1),
     blockPeriodMs: z.coerce.number().int().min(50),
     cpuProf: z.string().optional(),
+    nodeLogLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).optional(),
   })
   .refine((o) => o.watch <= o.validators, { path: ['watch'], message: 'must be one of the validators (1..--validators)' })
 
@@ -44,10 +47,11 @@ async function main(argv: string[]): Promise<number> {
     .option('--validators <n>', 'validator processes of the network', '4')
     .option('--watch <n>', 'the node (1-based) whose chain is watched for finality', '1')
     .option('--block-period-ms <ms>', 'block period of the network', '1000')
+    .option('--node-log-level <level>', 'log level of the validators (debug: each block\'s build and execution times); with --keep to read the logs after the run')
     .option('--cpu-prof <dir>', 'write a V8 CPU profile of each validator process into this folder (open it in Chrome DevTools, or see bench/README.md)')
     .parse(argv)
   const opts = parseWith(optionsSchema, program.opts(), 'command-line flags')
-  const network = quorateNetworkTarget({ validators: opts.validators, blockPeriodMs: opts.blockPeriodMs, watch: opts.watch - 1, ...(opts.cpuProf ? { cpuProfileDir: resolve(opts.cpuProf) } : {}) })
+  const network = quorateNetworkTarget({ validators: opts.validators, blockPeriodMs: opts.blockPeriodMs, watch: opts.watch - 1, ...(opts.cpuProf ? { cpuProfileDir: resolve(opts.cpuProf) } : {}), ...(opts.nodeLogLevel ? { logLevel: opts.nodeLogLevel } : {}) })
   const byName: Record<typeof opts.target, () => BenchTarget[]> = {
     hardhat: () => [hardhatTarget()],
     anvil: () => [anvilTarget()],
@@ -59,15 +63,17 @@ async function main(argv: string[]): Promise<number> {
   // Measured before the targets start, so that they do not compete with it for the cores.
   const ceiling = targets.includes(network) ? await measureCeiling(opts.validators) : undefined
   const run = await runBenchTargets(targets, workloadOf(opts))
-  const window = opts.window > 0 ? `, at most ${opts.window} in flight per sender` : ''
+  const window = `${opts.window > 0 ? `, at most ${opts.window} in flight per sender` : ''}${opts.rate ? `, offered at ${opts.rate} tx/s` : ''}`
   const code = printRun(run, {
     json: opts.json,
     title: `ERC-20 transfers: ${opts.tx} per target, ${opts.senders} senders${window}, gas limit 60000; network: ${opts.validators} validators, block period ${opts.blockPeriodMs} ms, latency = submit to final`,
   })
-  const measured = run.rows.find((r) => r.label === network.label)?.result
+  const row = run.rows.find((r) => r.label === network.label)
+  const measured = row?.result
   if (ceiling && !opts.json) {
     if (measured) process.stdout.write(`${network.label}: lost ${measured.accepted - measured.succeeded - measured.reverted} of ${measured.accepted} accepted transfers\n`)
     process.stdout.write(`${describeCeiling(ceiling, measured && { label: network.label, txPerSecond: measured.txPerSecond })}\n`)
+    if (row?.cpu) process.stdout.write(`${describeMeasuredCeiling(ceiling.cores, opts.validators, cpuMsPerTx(row), { label: network.label, txPerSecond: row.result.chainTxPerSecond })}\n`)
   }
   return code
 }

@@ -64,6 +64,20 @@ export async function measureCeiling(validators: number): Promise<Ceiling> {
   return { cores, validators, admissionPerSecond, executionPerSecond, txPerSecond: cores / (validators * perTx) }
 }
 
+/**
+ * The same ceiling at the CPU the validator processes measurably used per transaction in the run
+ * (`cpuMsPerTx`: all of them together, set-up included): admission and execution, and also what the
+ * model above leaves out (JSON-RPC, the pool, gossip, consensus, committing).
+ */
+export function describeMeasuredCeiling(cores: number, validators: number, cpuMsPerTx: number, measured: { label: string; txPerSecond: number }): string {
+  const perNode = cpuMsPerTx / validators
+  const ceiling = (cores * 1000) / cpuMsPerTx
+  return (
+    `measured in the run: ${perNode.toFixed(2)} ms of CPU per tx per validator (${cpuMsPerTx.toFixed(2)} ms for all ${validators}); at that cost the ceiling is ${cores} cores / ${cpuMsPerTx.toFixed(2)} ms = ${ceiling.toFixed(0)} tx/s,` +
+    ` and ${measured.label} reached ${((100 * measured.txPerSecond) / ceiling).toFixed(0)}% of it`
+  )
+}
+
 export function describeCeiling(c: Ceiling, measured?: { label: string; txPerSecond: number }): string {
   const ms = (rate: number): string => (1000 / rate).toFixed(2)
   const line =

@@ -13,7 +13,9 @@
  * load enters through every node, while set-up, the block watcher and receipts use one node
  * (`rpcUrl`): in QBFT a block in a node's chain is final, so "inclusion seen" there is finality.
  * An optional window bounds each sender's transactions that are submitted but not yet seen in a
- * block, so that a long run measures a steady state instead of the drain of one queue.
+ * block, so that a long run measures a steady state instead of the drain of one queue. An optional
+ * rate offers the transfers at a fixed pace instead (open loop, senders taking turns): the latency
+ * then is that of the chain at that load, not of a queue the senders keep full.
  */
 import { randomBytes } from 'node:crypto'
 import { ContractFactory, Interface, Signature, Transaction, type InterfaceAbi } from 'ethers'
@@ -30,6 +32,8 @@ export interface Erc20BenchOptions {
   submitUrls?: string[]
   /** Most transactions per sender submitted and not yet seen in a block; default unbounded. */
   window?: number
+  /** Offered load in transfers per second, all senders together; default: as fast as each sender's submits return. */
+  rate?: number
   /** Pays for the set-up: deploys Token and funds the senders. */
   funderKey: Hex
   /** Measured transfers; default 2000. */
@@ -52,6 +56,8 @@ export interface Erc20BenchResult {
   submitUrls: string[]
   /** Per-sender bound on transactions in flight; null when unbounded. */
   window: number | null
+  /** Offered load (transfers per second); null when the senders sent as fast as they could. */
+  rate: number | null
   chainId: number
   clientVersion: string
   txCount: number
@@ -69,6 +75,11 @@ export interface Erc20BenchResult {
   /** First submit → last inclusion seen. */
   durationMs: number
   txPerSecond: number
+  /**
+   * The chain's own rate, without the run's ramp-up and drain: the transactions of the blocks after
+   * the first, over the time from the first block seen to the last; NaN with fewer than 2 blocks.
+   */
+  chainTxPerSecond: number
   /** Submit → inclusion seen by the block watcher (resolution: the polling interval). */
   latencyMs: { p50: number; p95: number; max: number }
   /** Round trip of eth_sendRawTransaction alone (on an automining node it includes the mining). */
@@ -188,6 +199,8 @@ interface TrackOptions {
   submitters?: JsonRpcHttpClient[]
   /** Most transactions per chain submitted and not yet seen in a block. */
   window?: number
+  /** Transactions per second offered, all chains together (chain c's i-th is due at i × chains + c turns). */
+  rate?: number
   pollMs: number
   deadline: number
 }
@@ -233,6 +246,10 @@ async function submitAndTrack(rpc: JsonRpcHttpClient, chains: SignedTx[][], opts
     const submitter = submitters[c % submitters.length]!
     for (let i = 0; i < chain.length; i++) {
       const tx = chain[i]!
+      if (opts.rate !== undefined) {
+        const wait = firstSubmitAt + ((i * chains.length + c) * 1000) / opts.rate - performance.now()
+        if (wait > 0) await sleep(wait)
+      }
       while (i - included[c]! >= window && !watcherDone && performance.now() <= deadline) await progressed
       if (performance.now() > deadline || watcherDone) {
         rejected += chain.length - i
@@ -425,6 +442,21 @@ export function signTransfers(setup: Erc20Setup, gasLimit: bigint): SignedTx[][]
   )
 }
 
+/** Transactions of the blocks after the first, per second from the first block seen to the last (see chainTxPerSecond). */
+export function chainRate(timings: readonly Pick<TxTiming, 'block' | 'includedAt'>[]): number {
+  const blocks = new Map<bigint, { at: number; txs: number }>()
+  for (const t of timings) {
+    const b = blocks.get(t.block)
+    if (b) b.txs++
+    else blocks.set(t.block, { at: t.includedAt, txs: 1 })
+  }
+  const sorted = [...blocks.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, b]) => b)
+  if (sorted.length < 2) return Number.NaN
+  const span = sorted.at(-1)!.at - sorted[0]!.at
+  const txs = sorted.slice(1).reduce((n, b) => n + b.txs, 0)
+  return span > 0 ? (txs * 1000) / span : Number.NaN
+}
+
 export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20BenchResult> {
   const txCount = opts.txCount ?? 2000
   const senderCount = Math.min(opts.senders ?? 20, txCount)
@@ -435,6 +467,8 @@ export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20Bench
   const deadline = performance.now() + (opts.timeoutMs ?? 300_000)
   const window = opts.window
   if (window !== undefined && (!Number.isInteger(window) || window < 1)) throw new BenchError(`window must be a positive integer, got ${window}`)
+  const rate = opts.rate
+  if (rate !== undefined && !(rate > 0)) throw new BenchError(`rate must be a positive number of transfers per second, got ${rate}`)
   const log = opts.log ?? ((): void => undefined)
   const rpc = new JsonRpcHttpClient(opts.rpcUrl)
   const submitUrls = opts.submitUrls && opts.submitUrls.length > 0 ? opts.submitUrls : [opts.rpcUrl]
@@ -446,8 +480,8 @@ export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20Bench
 
   // ---- Measured run. ----
   const spread = submitUrls.length > 1 ? ` through ${submitUrls.length} nodes, watching ${opts.rpcUrl}` : ''
-  log(`measuring: ${txCount} transfers from ${senderCount} senders${spread}${window ? `, at most ${window} in flight per sender` : ''}`)
-  const run = await submitAndTrack(rpc, chains, { submitters, ...(window ? { window } : {}), pollMs, deadline })
+  log(`measuring: ${txCount} transfers from ${senderCount} senders${spread}${window ? `, at most ${window} in flight per sender` : ''}${rate ? `, offered at ${rate} tx/s` : ''}`)
+  const run = await submitAndTrack(rpc, chains, { submitters, ...(window ? { window } : {}), ...(rate ? { rate } : {}), pollMs, deadline })
   const durationMs = run.lastIncludedAt - run.firstSubmitAt
   const latencies = [...run.timings.values()].map((t) => t.includedAt - t.submittedAt).sort((a, b) => a - b)
   const roundTrips = run.submitRoundTrips.sort((a, b) => a - b)
@@ -458,6 +492,7 @@ export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20Bench
     rpcUrl: opts.rpcUrl,
     submitUrls,
     window: window ?? null,
+    rate: rate ?? null,
     chainId: Number(chainId),
     clientVersion,
     txCount,
@@ -470,6 +505,7 @@ export async function runErc20Bench(opts: Erc20BenchOptions): Promise<Erc20Bench
     blocks: new Set([...run.timings.values()].map((t) => t.block)).size,
     durationMs,
     txPerSecond: durationMs > 0 ? (run.timings.size * 1000) / durationMs : 0,
+    chainTxPerSecond: chainRate([...run.timings.values()]),
     latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies.at(-1) ?? Number.NaN },
     submitMs: { p50: percentile(roundTrips, 50), p95: percentile(roundTrips, 95) },
     setupMs,

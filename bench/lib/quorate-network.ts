@@ -29,6 +29,8 @@ export interface NetworkOptions {
   readyTimeoutMs?: number
   /** Extra arguments for node itself in every node process (e.g. `--cpu-prof`). */
   nodeArgs?: string[]
+  /** Every node's log level instead of its config's. */
+  logLevel?: string
 }
 
 export class TestNetwork {
@@ -40,6 +42,7 @@ export class TestNetwork {
     readonly accounts: DevAccount[],
     private readonly readyTimeoutMs: number | undefined,
     private readonly nodeArgs: string[] = [],
+    private readonly logLevel?: string,
   ) {
     this.processes = nodes.map(() => undefined)
   }
@@ -75,7 +78,7 @@ export class TestNetwork {
     } else {
       nodes = await initNetwork(specs, { config, alloc })
     }
-    return new TestNetwork(dir, nodes, accounts, opts.readyTimeoutMs, opts.nodeArgs)
+    return new TestNetwork(dir, nodes, accounts, opts.readyTimeoutMs, opts.nodeArgs, opts.logLevel)
   }
 
   url(i: number): string {
@@ -84,7 +87,7 @@ export class TestNetwork {
 
   async start(...indexes: number[]): Promise<void> {
     const which = indexes.length ? indexes : this.nodes.map((_, i) => i)
-    const opts = { nodeArgs: this.nodeArgs, ...(this.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: this.readyTimeoutMs }) }
+    const opts = { nodeArgs: this.nodeArgs, ...(this.logLevel ? { logLevel: this.logLevel } : {}), ...(this.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: this.readyTimeoutMs }) }
     // All settle before a failure is thrown, so that the nodes that did start are held (and stopped by stopAll).
     const started = await Promise.allSettled(which.map(async (i) => (this.processes[i] = await startNodeProcess(this.nodes[i]!.dataDir, this.nodes[i]!.rpcPort, opts))))
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected')

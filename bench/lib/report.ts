@@ -7,14 +7,21 @@ import type { Erc20BenchResult } from './erc20-bench.js'
 export interface LabelledResult {
   label: string
   result: Erc20BenchResult
+  /** CPU the target's processes used over the run (set-up included), where it could be read. */
+  cpu?: { seconds: number; processes: number }
+}
+
+/** CPU milliseconds per measured transfer, all the target's processes together. */
+export function cpuMsPerTx(row: LabelledResult): number {
+  return row.cpu ? (row.cpu.seconds * 1000) / row.result.txCount : Number.NaN
 }
 
 const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : '-')
 
 export function formatTable(rows: LabelledResult[]): string {
-  const header = ['target', 'client', 'url', 'nodes', 'tx', 'ok', 'failed', 'senders', 'blocks', 'seconds', 'tx/s', 'p50 ms', 'p95 ms', 'max ms', 'submit p50']
-  const body = rows.map(({ label, result: r }) => [
-    label,
+  const header = ['target', 'client', 'url', 'nodes', 'tx', 'ok', 'failed', 'senders', 'blocks', 'seconds', 'tx/s', 'chain tx/s', 'p50 ms', 'p95 ms', 'max ms', 'submit p50', 'CPU ms/tx']
+  const body = rows.map((row) => [row, row.result] as const).map(([row, r]) => [
+    row.label,
     r.clientVersion.split('/').slice(0, 2).join('/'),
     r.rpcUrl,
     String(r.submitUrls.length),
@@ -25,10 +32,12 @@ export function formatTable(rows: LabelledResult[]): string {
     String(r.blocks),
     fixed(r.durationMs / 1000, 2),
     fixed(r.txPerSecond, 1),
+    fixed(r.chainTxPerSecond, 1),
     fixed(r.latencyMs.p50, 1),
     fixed(r.latencyMs.p95, 1),
     fixed(r.latencyMs.max, 1),
     fixed(r.submitMs.p50, 1),
+    fixed(cpuMsPerTx(row), 2),
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)))
   const line = (cells: string[]): string => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')

@@ -10,6 +10,7 @@ import { devAccounts } from '../../src/crypto/dev-accounts.js'
 import { errorMessage } from '../../src/errors.js'
 import type { Hex } from '../../src/types.js'
 import { runErc20Bench } from './erc20-bench.js'
+import { totalCpuSeconds } from './process-cpu.js'
 import { formatJson, formatTable, type LabelledResult } from './report.js'
 import type { BenchTarget, RunningTarget } from './targets.js'
 
@@ -22,6 +23,10 @@ export interface WorkloadOptions {
   timeoutMs: number
   /** Per-sender bound on transactions submitted and not yet seen in a block; undefined = none. */
   window?: number
+  /** Offered load, transfers per second; undefined = as fast as submits return. */
+  rate?: number
+  /** Keep each target's data and node logs after a successful run too (their folder is printed). */
+  keepFiles?: boolean
 }
 
 export interface BenchRun {
@@ -55,10 +60,13 @@ export async function runBenchTargets(
       try {
         running = await target.start()
         say(running.description)
+        const pids = running.pids ?? []
+        const cpuBefore = await totalCpuSeconds(pids)
         const result = await runErc20Bench({
           rpcUrl: running.rpcUrl,
           ...(running.submitUrls ? { submitUrls: running.submitUrls } : {}),
           ...(workload.window !== undefined ? { window: workload.window } : {}),
+          ...(workload.rate !== undefined ? { rate: workload.rate } : {}),
           funderKey: workload.funderKey,
           txCount: workload.txCount,
           senders: workload.senders,
@@ -66,19 +74,22 @@ export async function runBenchTargets(
           timeoutMs: workload.timeoutMs,
           log: say,
         })
-        rows.push({ label: target.label, result })
+        const cpuAfter = await totalCpuSeconds(pids)
+        const cpu = pids.length > 0 && cpuBefore !== undefined && cpuAfter !== undefined ? { seconds: cpuAfter - cpuBefore, processes: pids.length } : undefined
+        rows.push({ label: target.label, result, ...(cpu ? { cpu } : {}) })
         if (result.succeeded !== result.txCount) {
           ok = false
           say(`only ${result.succeeded} of ${result.txCount} transfers succeeded (${result.rejected} refused, ${result.reverted} reverted)`)
         }
-        say(`${result.txPerSecond.toFixed(1)} tx/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p95 ${result.latencyMs.p95.toFixed(1)} ms, ${result.blocks} blocks`)
+        say(`${result.txPerSecond.toFixed(1)} tx/s (chain ${result.chainTxPerSecond.toFixed(1)}), p50 ${result.latencyMs.p50.toFixed(1)} ms, p95 ${result.latencyMs.p95.toFixed(1)} ms, ${result.blocks} blocks`)
       } catch (err) {
         ok = false
         say(`failed: ${describeError(err)}`)
       } finally {
         failed ||= !ok
-        await running?.stop({ keepFiles: !ok })
-        if (!ok && running?.files) say(`its data and node logs are kept in ${running.files}`)
+        const keep = !ok || workload.keepFiles === true
+        await running?.stop({ keepFiles: keep })
+        if (keep && running?.files) say(`its data and node logs are kept in ${running.files}`)
         running = undefined
       }
     }
@@ -103,9 +114,11 @@ export function addWorkloadFlags(command: Command, defaults: { tx: number; sende
     .option('--tx <n>', 'measured transfers per target', String(defaults.tx))
     .option('--senders <n>', 'parallel senders (each sends in nonce order)', String(defaults.senders))
     .option('--window <n>', 'most transfers per sender submitted and not yet in a block (0: no bound)', String(defaults.window ?? 0))
+    .option('--rate <tx/s>', 'offer the transfers at this fixed rate, all senders together (open loop; best with --window 0); default: as fast as submits return')
     .option('--funder-key <hex>', 'key that deploys Token and funds the senders (default: dev account 0)', devAccounts(1)[0]!.privateKey)
     .option('--timeout <seconds>', 'limit per target, set-up included', String(defaults.timeoutSeconds))
     .option('--poll <ms>', 'block polling interval (latency resolution)', '20')
+    .option('--keep', 'keep the data and node logs of every target, not only of one that failed (see also bench:network --node-log-level)')
     .option('--json', 'print the results as JSON instead of a table')
 }
 
@@ -114,9 +127,11 @@ export const workloadFlagsSchema = z.object({
   tx: z.coerce.number().int().min(1),
   senders: z.coerce.number().int().min(1),
   window: z.coerce.number().int().min(0),
+  rate: z.coerce.number().positive().optional(),
   funderKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 32-byte 0x-prefixed private key'),
   timeout: z.coerce.number().positive(),
   poll: z.coerce.number().int().min(1),
+  keep: z.boolean().optional(),
   json: z.boolean().optional(),
 })
 
@@ -128,6 +143,8 @@ export function workloadOf(flags: z.output<typeof workloadFlagsSchema>): Workloa
     pollMs: flags.poll,
     timeoutMs: flags.timeout * 1000,
     ...(flags.window > 0 ? { window: flags.window } : {}),
+    ...(flags.rate !== undefined ? { rate: flags.rate } : {}),
+    ...(flags.keep ? { keepFiles: true } : {}),
   }
 }
 

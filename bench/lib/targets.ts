@@ -22,6 +22,8 @@ export interface RunningTarget {
   description: string
   /** The folder of the nodes' data and logs, if the target made one. */
   files?: string
+  /** The node processes started here (their CPU time is measured over the run). */
+  pids?: number[]
   /** Stops what was started and removes its files, unless asked to keep them for a look after a failure. */
   stop(opts?: { keepFiles?: boolean }): Promise<unknown>
 }
@@ -36,7 +38,7 @@ export function hardhatTarget(label = 'hardhat'): BenchTarget {
     label,
     start: async () => {
       const node = await startHardhatNode()
-      return { rpcUrl: node.rpcUrl, description: `started hardhat node at ${node.rpcUrl}`, stop: () => node.stop() }
+      return { rpcUrl: node.rpcUrl, pids: pidsOf(node), description: `started hardhat node at ${node.rpcUrl}`, stop: () => node.stop() }
     },
   }
 }
@@ -50,10 +52,12 @@ export function anvilTarget(opts: { blockTimeSeconds?: number; label?: string } 
     label: opts.label ?? 'anvil',
     start: async () => {
       const node = await startAnvilNode(opts.blockTimeSeconds === undefined ? {} : { blockTimeSeconds: opts.blockTimeSeconds })
-      return { rpcUrl: node.rpcUrl, description: `started anvil at ${node.rpcUrl}, ${node.mining}`, stop: () => node.stop() }
+      return { rpcUrl: node.rpcUrl, pids: pidsOf(node), description: `started anvil at ${node.rpcUrl}, ${node.mining}`, stop: () => node.stop() }
     },
   }
 }
+
+const pidsOf = (node: { pid: number }): number[] => (node.pid > 0 ? [node.pid] : [])
 
 /** A node somebody else runs: nothing is started or stopped. */
 export function urlTarget(label: string, url: string): BenchTarget {
@@ -74,6 +78,7 @@ export function quorateNodeTarget(opts: { blockPeriodMs: number; label?: string;
         const node = await startNodeProcess(dir, chain.rpcPort, cpuProfileArgs(opts.profileDir))
         return {
           rpcUrl: node.rpcUrl,
+          ...(node.child.pid === undefined ? {} : { pids: [node.child.pid] }),
           description: `started a one-validator Quorate node at ${node.rpcUrl} (block period ${opts.blockPeriodMs} ms${opts.profileDir ? `, CPU profile to ${opts.profileDir}` : ''})`,
           files: dir,
           stop: async (o) => {
@@ -98,6 +103,8 @@ export interface QuorateNetworkTargetOptions {
   label?: string
   /** Writes a V8 CPU profile of each node process into this folder (node-<pid>-….cpuprofile). */
   cpuProfileDir?: string
+  /** Every node's log level (`debug`: each block's build and execution times). */
+  logLevel?: string
 }
 
 /**
@@ -122,6 +129,7 @@ export function quorateNetworkTarget(opts: QuorateNetworkTargetOptions): BenchTa
           blockPeriodMs: opts.blockPeriodMs,
           emptyBlockPeriodMs: opts.emptyBlockPeriodMs ?? 10_000,
           ...cpuProfileArgs(opts.cpuProfileDir),
+          ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
         })
         await net.start()
         const urls = net.nodes.map((n) => n.rpcUrl)
@@ -133,6 +141,7 @@ export function quorateNetworkTarget(opts: QuorateNetworkTargetOptions): BenchTa
         return {
           rpcUrl: urls[watch]!,
           submitUrls: urls,
+          pids: net.processes.flatMap((p) => (p?.child.pid === undefined ? [] : [p.child.pid])),
           description: `started ${opts.validators} validators at ${urls.join(' ')} (block period ${opts.blockPeriodMs} ms), watching node ${watch + 1}`,
           files: dir,
           stop,

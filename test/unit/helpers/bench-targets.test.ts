@@ -8,10 +8,10 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runErc20Bench } from '../../../bench/lib/erc20-bench.js'
+import { chainRate, runErc20Bench } from '../../../bench/lib/erc20-bench.js'
 import { rpc, waitFor } from '../../../bench/lib/quorate-node.js'
 import { addWorkloadFlags, runBenchTargets, workloadFlagsSchema, workloadOf, type BenchRun } from '../../../bench/lib/run-targets.js'
-import { formatJson, formatTable } from '../../../bench/lib/report.js'
+import { cpuMsPerTx, formatJson, formatTable } from '../../../bench/lib/report.js'
 import type { BenchTarget } from '../../../bench/lib/targets.js'
 import { devAccounts } from '../../../src/crypto/dev-accounts.js'
 import { parseWith } from '../../../src/validation.js'
@@ -21,6 +21,8 @@ interface CountingProxy {
   url: string
   /** eth_sendRawTransaction requests received, the dropped ones included. */
   sends: number
+  /** When each of them was received (performance.now()). */
+  sendTimes: number[]
   server: Server
 }
 
@@ -31,14 +33,17 @@ interface CountingProxy {
  */
 async function countingProxy(target: string, drop?: 'before' | 'after'): Promise<CountingProxy> {
   let dropped = false
-  const proxy: CountingProxy = { url: '', sends: 0, server: createServer() }
+  const proxy: CountingProxy = { url: '', sends: 0, sendTimes: [], server: createServer() }
   proxy.server.on('request', (req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8')
       const isSend = (JSON.parse(body) as { method?: string }).method === 'eth_sendRawTransaction'
-      if (isSend) proxy.sends++
+      if (isSend) {
+        proxy.sends++
+        proxy.sendTimes.push(performance.now())
+      }
       const dropNow = isSend && drop !== undefined && !dropped
       if (dropNow) dropped = true
       if (dropNow && drop === 'before') return void req.socket.destroy()
@@ -79,6 +84,7 @@ describe('runBenchTargets', () => {
       start: async () => ({
         rpcUrl: hardhat.rpcUrl,
         submitUrls: proxies.map((p) => p.url),
+        pids: [hardhat.pid],
         description: 'two proxies in front of one hardhat node',
         stop: async () => void stopped.push('hardhat'),
       }),
@@ -103,6 +109,17 @@ describe('runBenchTargets', () => {
     // request each proxy dropped and the client sent again.
     expect(proxies.map((p) => p.sends)).toEqual([21, 21])
     expect(result.blocks).toBe(40)
+    // One block per transfer: the chain's rate counts the 39 after the first over their span.
+    expect(result.chainTxPerSecond).toBeGreaterThan(0)
+  })
+
+  it('measures the CPU the target\'s processes used over the run, and prints it per transfer', () => {
+    const row = run.rows[0]!
+    expect(row.cpu?.processes).toBe(1)
+    // Hardhat mined 40 transfers and the set-up: its process used some CPU, and not more than the wall clock of the run times the cores.
+    expect(row.cpu!.seconds).toBeGreaterThan(0)
+    expect(formatTable([row])).toMatch(/CPU ms\/tx[\s\S]*\n.*\s(\d+\.\d\d)$/)
+    expect(cpuMsPerTx(row)).toBeCloseTo((row.cpu!.seconds * 1000) / 40, 6)
   })
 
   it('logs a target that fails to start, marks the run failed, and still runs and stops the next', () => {
@@ -158,6 +175,36 @@ describe('the per-sender window', () => {
   })
 })
 
+describe('the offered rate', () => {
+  it('offers the transfers at the fixed rate, all senders taking turns, instead of as fast as submits return', async () => {
+    const proxy = await countingProxy(hardhat.rpcUrl)
+    try {
+      const result = await runErc20Bench({ rpcUrl: hardhat.rpcUrl, submitUrls: [proxy.url], funderKey: devAccounts(1)[0]!.privateKey, txCount: 30, senders: 3, rate: 50, pollMs: 10, timeoutMs: 60_000 })
+      expect(result).toMatchObject({ accepted: 30, succeeded: 30, rate: 50 })
+      // The k-th transfer is due k × 20 ms after the first: none went early (a little timer slack allowed).
+      const first = proxy.sendTimes[0]!
+      for (const [k, at] of proxy.sendTimes.entries()) expect(at - first).toBeGreaterThanOrEqual(k * 20 - 2)
+    } finally {
+      proxy.server.close()
+    }
+  })
+})
+
+describe('chainRate', () => {
+  it('counts the transactions of the blocks after the first over the span from the first block seen to the last', () => {
+    const timings = [
+      { block: 5n, includedAt: 1000 },
+      { block: 5n, includedAt: 1000 },
+      { block: 6n, includedAt: 1500 },
+      { block: 7n, includedAt: 2000 },
+      { block: 7n, includedAt: 2000 },
+      { block: 7n, includedAt: 2000 },
+    ]
+    expect(chainRate(timings)).toBe(4)
+    expect(chainRate(timings.slice(0, 2))).toBeNaN()
+  })
+})
+
 describe('workload flags', () => {
   const parse = (argv: string[]) =>
     workloadOf(parseWith(workloadFlagsSchema, addWorkloadFlags(new Command('t').exitOverride(), { tx: 100, senders: 10, timeoutSeconds: 60, window: 4 }).parse(argv, { from: 'user' }).opts(), 'flags'))
@@ -166,9 +213,13 @@ describe('workload flags', () => {
     expect(parse([])).toMatchObject({ txCount: 100, senders: 10, timeoutMs: 60_000, pollMs: 20, window: 4 })
     expect(parse(['--window', '0', '--tx', '7'])).not.toHaveProperty('window')
     expect(parse(['--window', '0', '--tx', '7']).txCount).toBe(7)
+    expect(parse([])).not.toHaveProperty('rate')
+    expect(parse(['--rate', '350'])).toMatchObject({ rate: 350 })
+    expect(parse(['--keep'])).toMatchObject({ keepFiles: true })
   })
 
   it('names the bad flag', () => {
     expect(() => parse(['--senders', '0'])).toThrow(/senders/)
+    expect(() => parse(['--rate', '0'])).toThrow(/rate/)
   })
 })
