@@ -1,7 +1,7 @@
 /**
- * How blocks get made. The node owns one BlockProducer: the SingleSealer here for a one-validator
- * chain, QBFT for a network. Both build through the BlockExecutor and hand a sealed block to
- * `commit`, which stores it and tells the rest of the node.
+ * How blocks get made. The node owns one BlockProducer (QBFT, for one validator or many). It builds
+ * through the BlockExecutor and hands a sealed block to `commit`, which stores it and tells the
+ * rest of the node.
  */
 import type { Block } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'

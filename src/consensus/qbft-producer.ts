@@ -13,6 +13,10 @@
  *   applies from its activation block without a restart. The proposer waits until then; every
  *   validator starts its round-0 timer from that due time, so an empty chain does not round-change
  *   while the proposer rightly waits. A transaction arriving brings the due time forward.
+ * - The proposer of round 0 starts building as soon as transactions are pending, not at the due
+ *   time: the transactions are streamed into the build as they arrive (pending-stream.ts) until the
+ *   block is due, so the period's idle time executes them and little is left to run at the due
+ *   time; the block is proposed at the due time, as before.
  * - Rounds above 0 are proposed at once.
  *
  * A block is executed once per node: the result of building or validating a proposal is kept under
@@ -30,6 +34,7 @@ import { privateKeyToAddress } from '../crypto/keys.js'
 import { errorMessage } from '../errors.js'
 import type { BlockExecutor, ExecutedBlock } from '../execution/executor.js'
 import type { Address, Hex } from '../types.js'
+import { pendingUntil, type StreamingPool } from './pending-stream.js'
 import { nextTimestamp, type BlockProducer, type CommitBlock, type PendingSource } from './producer.js'
 import { createQbftMachine, encodeMessage, privateKeySigner, type QbftAction, type QbftMachine, type RoundTimeoutConfig } from './qbft/index.js'
 import { qbftBlockOps } from './qbft-block.js'
@@ -62,7 +67,7 @@ export interface QbftProducerModules {
   common: Common
   store: HeadSource
   executor: ProposalExecutor
-  pool: PendingSource & { on(event: 'pending', fn: () => void): unknown }
+  pool: PendingSource & StreamingPool
   validators: ValidatorSource
   params: ChainParamsSource
   network: ConsensusNetwork
@@ -94,6 +99,8 @@ export class QbftProducer implements BlockProducer {
   private wanted: { height: bigint; round: number } | undefined
   private proposeTimer: NodeJS.Timeout | undefined
   private round0: { height: bigint; ms: number; early: boolean } | undefined
+  /** Ends the candidates of a round-0 build under way (a new head, or stop). */
+  private building: AbortController | undefined
   /** Rounds above 0 this node started (entered), not timer re-arms of a round it is already in. */
   private roundChanges = 0
   /** `height/round` of the last round counted in roundChanges. */
@@ -127,6 +134,7 @@ export class QbftProducer implements BlockProducer {
     for (const t of this.timers.values()) clearTimeout(t)
     this.timers.clear()
     clearTimeout(this.proposeTimer)
+    this.building?.abort()
   }
 
   onPending(): void {
@@ -150,6 +158,7 @@ export class QbftProducer implements BlockProducer {
     this.wanted = undefined
     this.round0 = undefined
     clearTimeout(this.proposeTimer)
+    this.building?.abort()
     // The pace: the next block is due a period after this one was, unless consensus took longer.
     const previousDue = this.dueWithTxs
     this.headAt = Date.now()
@@ -259,8 +268,9 @@ export class QbftProducer implements BlockProducer {
     const want = this.wanted
     if (!want || this.stopped) return
     clearTimeout(this.proposeTimer)
-    if (want.round === 0) {
-      const due = this.dueAt(this.m.pool.size > 0)
+    // With transactions pending, round 0's build starts now and takes them until the due time.
+    if (want.round === 0 && this.m.pool.size === 0) {
+      const due = this.dueAt(false)
       if (Date.now() < due) {
         this.proposeTimer = setTimeout(() => this.tryPropose(), due - Date.now())
         return
@@ -289,17 +299,25 @@ export class QbftProducer implements BlockProducer {
       const parent = this.m.store.head
       if (parent.header.number + 1n !== height) return
       const started = Date.now()
-      const built = await this.m.executor.build(parent, this.m.pool.pending(this.params.gasLimit), {
-        timestamp: nextTimestamp(parent, this.params.blockPeriodMs, Date.now()),
+      const building = new AbortController()
+      this.building = building
+      const due = round === 0 ? this.dueAt(true) : started
+      const candidates = round === 0 ? pendingUntil(this.m.pool, this.params.gasLimit, () => this.dueAt(true), building.signal) : this.m.pool.pending(this.params.gasLimit)
+      const built = await this.m.executor.build(parent, candidates, {
+        timestamp: nextTimestamp(parent, this.params.blockPeriodMs, Math.max(started, due)),
         coinbase: createAddressFromString(this.address),
         extraData: encodeExtraData({ vanity: new Uint8Array(32), validators: [...this.validators], round, seals: [] }),
-        // A quarter of the first round's time: the other validators must re-execute it in time too.
-        deadlineMs: Date.now() + this.buildBudgetMs,
+        // A quarter of the first round's time from the due time: the other validators must re-execute it in time too.
+        deadlineMs: Math.max(started, due) + this.buildBudgetMs,
       })
+      if (this.building === building) this.building = undefined
       for (const { tx, error } of built.rejected) this.m.pool.remove(bytesToHex(tx.hash()) as Hex, errorMessage(error))
-      if (this.stopped || this.m.store.head.header.number + 1n !== height) return
+      // A block filled before its due time waits for it: the pace of blocks stays the period.
+      const early = this.dueAt(true) - Date.now()
+      if (round === 0 && early > 0 && !building.signal.aborted) await new Promise<void>((resolve) => setTimeout(resolve, early))
+      if (this.stopped || building.signal.aborted || this.m.store.head.header.number + 1n !== height) return
       this.executed.set(this.executionKey(built.block), built)
-      this.m.logger.debug({ height: Number(height), round, txs: built.block.transactions.length, buildMs: Date.now() - started }, 'proposing')
+      this.m.logger.debug({ height: Number(height), round, txs: built.block.transactions.length, buildMs: Date.now() - started, afterDueMs: Date.now() - due }, 'proposing')
       this.run(this.machine.handle({ type: 'blockProposal', block: built.block }))
     } catch (err) {
       this.m.logger.error({ err: errorMessage(err), height: Number(height), round }, 'building a proposal failed')

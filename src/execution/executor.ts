@@ -115,6 +115,8 @@ export interface BlockExecutorOptions {
 export class BlockExecutor {
   private readonly lock = new Mutex()
   private stateRoot: Uint8Array | undefined
+  /** A build is waiting for its next candidate (streamed while the block period runs): no block work is running. */
+  private awaitingCandidates = false
   /** The parent of the block being built or executed (governance reads its state). */
   parent: Block | undefined
 
@@ -147,13 +149,20 @@ export class BlockExecutor {
     return this.vm.stateManager as FlatStateManager
   }
 
-  /** A build or execution is running or waiting (the transaction ingest holds back meanwhile: blocks go first). */
+  /**
+   * A build or execution is running or waiting (the transaction ingest holds back meanwhile: blocks
+   * go first); not while a build waits for candidates still to come.
+   */
   get busy(): boolean {
-    return this.lock.busy
+    return this.lock.busy && !this.awaitingCandidates
   }
 
-  /** Builds a block on `parent` from `candidates` in order; a candidate that fails is skipped and reported. */
-  async build(parent: Block, candidates: Iterable<TypedTransaction>, header: BuildHeader): Promise<BuildResult> {
+  /**
+   * Builds a block on `parent` from `candidates` in order; a candidate that fails is skipped and
+   * reported. The candidates may be streamed (an async iterable, e.g. consensus/pending-stream.ts):
+   * the build runs each as it comes, and ends when they do, the gas is used up or the deadline passes.
+   */
+  async build(parent: Block, candidates: Iterable<TypedTransaction> | AsyncIterable<TypedTransaction>, header: BuildHeader): Promise<BuildResult> {
     return this.lock.run(async () => {
       this.pacer.start()
       const gasLimit = await this.gasLimitAfter(parent)
@@ -175,7 +184,7 @@ export class BlockExecutor {
       let gasUsed = 0n
       // Not paced between transactions: each turn given away here went to the ingest and HTTP, which
       // ate the wall-clock budget, so blocks shrank and latency grew (bench:node, 4 runs of 4).
-      for (const tx of candidates) {
+      for await (const tx of this.awaiting(candidates)) {
         if (header.deadlineMs !== undefined && Date.now() >= header.deadlineMs) break
         if (tx.gasLimit > gasLimit - gasUsed) {
           if (gasLimit - gasUsed < 21_000n) break
@@ -209,6 +218,24 @@ export class BlockExecutor {
       const block = new Block(sealedHeader, included, [], [], blockOptions(this.common))
       return { block, receipts: results.map(toStoredReceipt), changes, results, rejected }
     })
+  }
+
+  /** `candidates`, with `awaitingCandidates` set while the next one is awaited. */
+  private async *awaiting(candidates: Iterable<TypedTransaction> | AsyncIterable<TypedTransaction>): AsyncGenerator<TypedTransaction, void, undefined> {
+    if (!(Symbol.asyncIterator in candidates)) return yield* candidates
+    const it = candidates[Symbol.asyncIterator]()
+    try {
+      for (;;) {
+        this.awaitingCandidates = true
+        const next = await it.next()
+        this.awaitingCandidates = false
+        if (next.done) return
+        yield next.value
+      }
+    } finally {
+      this.awaitingCandidates = false
+      await it.return?.()
+    }
   }
 
   /** Re-executes `block` on `parent`'s state; throws InvalidBlockError unless every root matches. */

@@ -98,6 +98,33 @@ describe('BlockExecutor and ChainStore', () => {
     await store.close()
   })
 
+  it('builds from streamed candidates, each as it comes, and is not busy while it waits for the next', async () => {
+    const tmp = await tempDir()
+    cleanup = tmp.cleanup
+    const { common, store } = await setup(tmp.dir)
+    const executor = await BlockExecutor.create(common, store)
+    const txs = [0, 1, 2].map((nonce) => createLegacyTx({ nonce, gasLimit: 21000, gasPrice: 0, to: TO, value: 5 }, { common }).sign(KEY))
+    const busyWhileWaiting: boolean[] = []
+    async function* arriving() {
+      for (const tx of txs) {
+        // The build is between candidates here: block work may let the transaction ingest at full rate.
+        await new Promise((r) => setTimeout(r, 10))
+        busyWhileWaiting.push(executor.busy)
+        yield tx
+      }
+    }
+    const parent = store.head
+    const extraData = encodeExtraData({ vanity: new Uint8Array(32), validators: [SENDER], round: 0, seals: [] })
+    const building = executor.build(parent, arriving(), { timestamp: 1n, coinbase: createAddressFromString(SENDER), extraData })
+    expect(executor.busy).toBe(true)
+    const built = await building
+    expect(built.block.transactions.map((t) => t.nonce)).toEqual([0n, 1n, 2n])
+    expect(busyWhileWaiting).toEqual([false, false, false])
+    expect(executor.busy).toBe(false)
+    // The same block as from the list at once: another node validates it.
+    await expect((await BlockExecutor.create(common, store)).execute(parent, built.block)).resolves.toBeDefined()
+  })
+
   it('refuses a block whose state root was tampered with', async () => {
     const tmp = await tempDir()
     cleanup = tmp.cleanup
