@@ -117,6 +117,8 @@ export class BlockExecutor {
   private stateRoot: Uint8Array | undefined
   /** A build is waiting for its next candidate (streamed while the block period runs): no block work is running. */
   private awaitingCandidates = false
+  /** Ends a build's streamed candidates: other block work waits for the executor. */
+  private endCandidates: (() => void) | undefined
   /** The parent of the block being built or executed (governance reads its state). */
   parent: Block | undefined
 
@@ -160,7 +162,9 @@ export class BlockExecutor {
   /**
    * Builds a block on `parent` from `candidates` in order; a candidate that fails is skipped and
    * reported. The candidates may be streamed (an async iterable, e.g. consensus/pending-stream.ts):
-   * the build runs each as it comes, and ends when they do, the gas is used up or the deadline passes.
+   * the build runs each as it comes, and ends when they do, the gas is used up or the deadline
+   * passes, or as soon as other block work (a received block, sync) asks for the executor: a build
+   * waiting for transactions never holds that work up.
    */
   async build(parent: Block, candidates: Iterable<TypedTransaction> | AsyncIterable<TypedTransaction>, header: BuildHeader): Promise<BuildResult> {
     return this.lock.run(async () => {
@@ -220,26 +224,41 @@ export class BlockExecutor {
     })
   }
 
-  /** `candidates`, with `awaitingCandidates` set while the next one is awaited. */
+  /**
+   * `candidates`, with `awaitingCandidates` set while the next one is awaited; streamed ones end
+   * early when `endCandidates` is called (the one awaited then is left to the stream's own end).
+   */
   private async *awaiting(candidates: Iterable<TypedTransaction> | AsyncIterable<TypedTransaction>): AsyncGenerator<TypedTransaction, void, undefined> {
     if (!(Symbol.asyncIterator in candidates)) return yield* candidates
     const it = candidates[Symbol.asyncIterator]()
+    let ended = false
+    const end = new Promise<'end'>((resolve) => {
+      this.endCandidates = () => {
+        ended = true
+        resolve('end')
+      }
+    })
     try {
-      for (;;) {
+      while (!ended) {
         this.awaitingCandidates = true
-        const next = await it.next()
+        const next = await Promise.race([it.next(), end])
         this.awaitingCandidates = false
-        if (next.done) return
+        if (next === 'end' || next.done) return
         yield next.value
       }
     } finally {
       this.awaitingCandidates = false
-      await it.return?.()
+      this.endCandidates = undefined
+      // Not awaited when ended early: the stream's pending step settles at its own time (due time, abort).
+      const closing = it.return?.()
+      if (ended) void closing?.catch(() => undefined)
+      else await closing
     }
   }
 
   /** Re-executes `block` on `parent`'s state; throws InvalidBlockError unless every root matches. */
   async execute(parent: Block, block: Block): Promise<ExecutedBlock> {
+    this.endCandidates?.()
     return this.lock.run(async () => {
       const h = block.header
       await this.checkHeader(parent, block)
@@ -286,6 +305,7 @@ export class BlockExecutor {
    * used, and the changes give its state root; the state is then back at `parent`.
    */
   async apply(parent: Block, block: Block, receipts: StoredReceipt[], changes: Uint8Array): Promise<ExecutedBlock> {
+    this.endCandidates?.()
     return this.lock.run(async () => {
       const h = block.header
       await this.checkHeader(parent, block)
@@ -337,6 +357,7 @@ export class BlockExecutor {
 
   /** Forgets uncommitted execution (e.g. a proposal that was not finalised). */
   async discard(headStateRoot: Uint8Array): Promise<void> {
+    this.endCandidates?.()
     await this.lock.run(() => this.reset(headStateRoot))
   }
 

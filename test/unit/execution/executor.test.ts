@@ -125,6 +125,39 @@ describe('BlockExecutor and ChainStore', () => {
     await expect((await BlockExecutor.create(common, store)).execute(parent, built.block)).resolves.toBeDefined()
   })
 
+  it('ends a build that waits for streamed candidates as soon as a received block needs the executor', async () => {
+    const tmp = await tempDir()
+    cleanup = tmp.cleanup
+    const { common, store } = await setup(tmp.dir)
+    const builder = await BlockExecutor.create(common, store)
+    const parent = store.head
+    const extraData = encodeExtraData({ vanity: new Uint8Array(32), validators: [SENDER], round: 0, seals: [] })
+    // Another node's block, to be validated here while this node's build waits for transactions.
+    const other = await (await BlockExecutor.create(common, store)).build(parent, [createLegacyTx({ nonce: 0, gasLimit: 21000, gasPrice: 0, to: TO, value: 9 }, { common }).sign(KEY)], {
+      timestamp: 1n,
+      coinbase: createAddressFromString(SENDER),
+      extraData,
+    })
+    let closed = false
+    async function* oneThenNothing() {
+      try {
+        yield createLegacyTx({ nonce: 0, gasLimit: 21000, gasPrice: 0, to: TO, value: 5 }, { common }).sign(KEY)
+        // A period with no more transactions (an hour: a chain may be configured so).
+        await new Promise((r) => setTimeout(r, 3_600_000).unref())
+      } finally {
+        closed = true
+      }
+    }
+    const building = builder.build(parent, oneThenNothing(), { timestamp: 1n, coinbase: createAddressFromString(SENDER), extraData })
+    await new Promise((r) => setTimeout(r, 50))
+    const started = Date.now()
+    await expect(builder.execute(parent, other.block)).resolves.toBeDefined()
+    const built = await building
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(built.block.transactions.map((t) => t.nonce)).toEqual([0n])
+    expect(closed).toBe(false) // the stream's wait is left to end on its own (or by its producer's abort)
+  })
+
   it('refuses a block whose state root was tampered with', async () => {
     const tmp = await tempDir()
     cleanup = tmp.cleanup
