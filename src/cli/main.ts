@@ -23,6 +23,7 @@ import { recoveryCommand } from './recovery.js'
 import { TxNotFinalError } from '../governance/client.js'
 import { rpcKeyCommand } from './rpc-key.js'
 import { initFromConsortium, initFromConsortiumText, partyCommand } from './party.js'
+import { listenForStop, type StopSignals } from './stop-signals.js'
 
 // `quorate gov list | head`: the reader is gone, so is the need to write; no stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -91,6 +92,7 @@ program
     // Until the config names the node, its folder does; every failure from here is one fatal JSON line.
     let logger = createLogger({ level: o.logLevel, node: basename(dataDir) })
     let running: RunningNode
+    let signals: StopSignals
     try {
       const config = await loadNodeConfig(dataDir)
       if (o.rpcPort !== undefined) config.rpc.port = o.rpcPort
@@ -99,20 +101,20 @@ program
       logger = createLogger({ level: config.logLevel, node: config.name })
       // Loaded here: the node's modules take a second to load, which no other command needs to pay.
       const { startNode } = await import('../node/run.js')
+      // Heard from here: JSON-RPC answers before the node is fully up, and a stop asked for then must not kill it.
+      signals = listenForStop()
       running = await startNode(dataDir, config, logger)
     } catch (err) {
       process.exit(logStartFailure(logger, err))
     }
     await new Promise<void>((done) => {
-      const stop = () => {
+      signals.whenStarted(() => {
         logger.info('stopping')
         running.stop().then(done, (err: unknown) => {
           logger.error({ err }, 'error while stopping')
           done()
         })
-      }
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
+      })
     })
   })
 
