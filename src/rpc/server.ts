@@ -397,7 +397,8 @@ export class RpcServer {
     const gone = new AbortController()
     const budget = this.budget()
     res.once('close', () => {
-      gone.abort()
+      // Only a client that hung up before its answer was sent stops the work (an abort builds a DOMException: not for every request).
+      if (!res.writableFinished) gone.abort()
       budget.release()
     })
     let out: string | undefined
