@@ -181,9 +181,11 @@ describe('the offered rate', () => {
     try {
       const result = await runErc20Bench({ rpcUrl: hardhat.rpcUrl, submitUrls: [proxy.url], funderKey: devAccounts(1)[0]!.privateKey, txCount: 30, senders: 3, rate: 50, pollMs: 10, timeoutMs: 60_000 })
       expect(result).toMatchObject({ accepted: 30, succeeded: 30, rate: 50 })
-      // The k-th transfer is due k × 20 ms after the first: none went early (a little timer slack allowed).
+      // The k-th transfer is due k × 20 ms after the first: none went early. Slack: the first may itself
+      // have come late, and requests of different senders may reach the proxy a little out of turn.
       const first = proxy.sendTimes[0]!
-      for (const [k, at] of proxy.sendTimes.entries()) expect(at - first).toBeGreaterThanOrEqual(k * 20 - 2)
+      for (const [k, at] of proxy.sendTimes.entries()) expect(at - first).toBeGreaterThanOrEqual(k * 20 - 10)
+      expect(proxy.sendTimes.at(-1)! - first).toBeGreaterThanOrEqual(29 * 20 - 10)
     } finally {
       proxy.server.close()
     }
