@@ -2,6 +2,7 @@ import { request } from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { QuorateError } from '../../../src/errors.js'
 import { RpcServer } from '../../../src/rpc/server.js'
+import { noParams } from '../../../src/rpc/types.js'
 import { call, createFixture, post, REVERT_NOPE, startServer, type Fixture } from './helpers.js'
 
 /** Raw HTTP POST with a streamed (chunked, no Content-Length) body. */
@@ -313,5 +314,40 @@ describe('rpc/server with cors "*" and httpRoutes option', () => {
     }
     // Stopped means closed: nothing answers on the port any more.
     await expect(fetch(url)).rejects.toThrow()
+  })
+})
+
+describe('rpc/server, a client that hangs up', () => {
+  it('stops the batch of a client that closed its connection before the answer, and runs every item of one that waits', async () => {
+    let calls = 0
+    const server = await startServer({
+      test_slow: noParams(async () => {
+        calls++
+        await new Promise((r) => setTimeout(r, 10))
+        return calls
+      }),
+    })
+    try {
+      const batch = JSON.stringify(Array.from({ length: 100 }, (_, i) => call('test_slow', [], i)))
+      // A client that waits gets all 100 answers.
+      const answered = (await post(server, batch)).json as unknown[]
+      expect(answered).toHaveLength(100)
+      calls = 0
+      await new Promise<void>((resolve) => {
+        const req = request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/', headers: { 'Content-Type': 'application/json' } })
+        req.on('error', () => resolve())
+        req.end(batch)
+        setTimeout(() => {
+          req.destroy()
+          resolve()
+        }, 100)
+      })
+      // Well under the batch's 1 s: the items after the hang-up were not run.
+      await new Promise((r) => setTimeout(r, 1200))
+      expect(calls).toBeGreaterThan(0)
+      expect(calls).toBeLessThan(60)
+    } finally {
+      await server.stop()
+    }
   })
 })
