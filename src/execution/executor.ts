@@ -186,12 +186,17 @@ export class BlockExecutor {
       const results: RunTxResult[] = []
       const rejected: BuildResult['rejected'] = []
       let gasUsed = 0n
+      /** Senders with a transaction left out for the gas left: their later nonces cannot run in this block. */
+      const heldBack = new Set<string>()
       // Not paced between transactions: each turn given away here went to the ingest and HTTP, which
       // ate the wall-clock budget, so blocks shrank and latency grew (bench:node, 4 runs of 4).
       for await (const tx of this.awaiting(candidates)) {
         if (header.deadlineMs !== undefined && Date.now() >= header.deadlineMs) break
+        // Left out, not refused: it stays pooled for a later block (run, it would fail on its nonce and be dropped).
+        if (heldBack.size > 0 && heldBack.has(tx.getSenderAddress().toString())) continue
         if (tx.gasLimit > gasLimit - gasUsed) {
           if (gasLimit - gasUsed < 21_000n) break
+          heldBack.add(tx.getSenderAddress().toString())
           continue
         }
         try {

@@ -125,6 +125,32 @@ describe('BlockExecutor and ChainStore', () => {
     await expect((await BlockExecutor.create(common, store)).execute(parent, built.block)).resolves.toBeDefined()
   })
 
+  it('leaves out the later nonces of a sender whose transaction did not fit the gas left, instead of running them into a nonce error', async () => {
+    const tmp = await tempDir()
+    cleanup = tmp.cleanup
+    const other = hexToBytes('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
+    const genesis = parseGenesis({
+      config: { chainId: 1337 },
+      gasLimit: 60_000,
+      validators: [SENDER],
+      alloc: { [SENDER]: { balance: '1000000000000000000' }, [privateKeyToAddress(other)]: { balance: '1000000000000000000' } },
+    })
+    const common = createChainCommon(1337n, genesis.gasLimit)
+    const store = await ChainStore.open(tmp.dir, common)
+    const root = await writeGenesisState(genesis, createStateManager(common, store))
+    await store.commit({ block: createGenesisBlock(genesis, common, root), finality: { round: 0, seals: [] }, receipts: [] })
+    const executor = await BlockExecutor.create(common, store)
+    const transfer = (key: Uint8Array, nonce: number, gasLimit: number) => createLegacyTx({ nonce, gasLimit, gasPrice: 0, to: TO, value: 1 }, { common }).sign(key)
+    // 21,000 used, 39,000 left: the sender's nonce 0 (45,000) does not fit, its nonce 1 (21,000) would.
+    const candidates = [transfer(other, 0, 21_000), transfer(KEY, 0, 45_000), transfer(KEY, 1, 21_000)]
+    const extraData = encodeExtraData({ vanity: new Uint8Array(32), validators: [SENDER], round: 0, seals: [] })
+    const built = await executor.build(store.head, candidates, { timestamp: 1n, coinbase: createAddressFromString(SENDER), extraData })
+    expect(built.block.transactions).toHaveLength(1)
+    // Nothing refused: the producer drops refused transactions from the pool, and these two must stay for the next block.
+    expect(built.rejected).toEqual([])
+    await store.close()
+  })
+
   it('ends a build that waits for streamed candidates as soon as a received block needs the executor', async () => {
     const tmp = await tempDir()
     cleanup = tmp.cleanup
