@@ -302,7 +302,8 @@ export class QbftProducer implements BlockProducer {
       const building = new AbortController()
       this.building = building
       const due = round === 0 ? this.dueAt(true) : started
-      const candidates = round === 0 ? pendingUntil(this.m.pool, this.params.gasLimit, () => this.dueAt(true), building.signal) : this.m.pool.pending(this.params.gasLimit)
+      // The pool reserves each transaction's gas limit; the build fills the block to the gas used, so it is offered more.
+      const candidates = round === 0 ? pendingUntil(this.m.pool, 2n * this.params.gasLimit, () => this.dueAt(true), building.signal) : this.m.pool.pending(2n * this.params.gasLimit)
       const built = await this.m.executor.build(parent, candidates, {
         timestamp: nextTimestamp(parent, this.params.blockPeriodMs, Math.max(started, due)),
         coinbase: createAddressFromString(this.address),

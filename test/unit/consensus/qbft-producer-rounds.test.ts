@@ -26,6 +26,9 @@ class Pool extends EventEmitter {
   pending() {
     return []
   }
+  status() {
+    return { pending: 0 }
+  }
   remove(): void {}
   get() {
     return undefined

@@ -36,6 +36,9 @@ class Pool extends EventEmitter<{ pending: [TypedTransaction] }> {
   pending(): TypedTransaction[] {
     return [...this.txs]
   }
+  status(): { pending: number } {
+    return { pending: this.txs.length }
+  }
   remove(): void {}
   get(): undefined {
     return undefined
