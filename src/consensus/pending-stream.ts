@@ -9,7 +9,6 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 /** What the stream needs from the pool: its executable transactions now, and each one that becomes executable. */
 export interface StreamingPool {
   pending(gasLimit: bigint): TypedTransaction[]
-  status(): { pending: number }
   on(event: 'pending', fn: (tx: TypedTransaction) => void): unknown
   off(event: 'pending', fn: (tx: TypedTransaction) => void): unknown
 }
@@ -19,10 +18,8 @@ export interface StreamingPool {
  * transaction as it becomes executable (a sender's in nonce order, as the pool announces them),
  * each once, until `dueAt()` has passed with nothing left to give, or `signal` aborts. It waits,
  * without holding the event loop, while nothing is there; `dueAt` is read at each wait.
- *
- * When the pool holds more executable transactions than the budget gave, none that arrive later is
- * given: a sender's newest transaction would come before its older ones left out, fail on its
- * nonce and be dropped. The block fills from what was given; the rest waits for the next one.
+ * A sender's transaction may so come before its older ones the budget left out: the build leaves
+ * out what is not its sender's next nonce (BlockExecutor.build).
  */
 export async function* pendingUntil(pool: StreamingPool, budget: bigint, dueAt: () => number, signal: AbortSignal): AsyncGenerator<TypedTransaction, void, undefined> {
   const arrived: TypedTransaction[] = []
@@ -37,15 +34,12 @@ export async function* pendingUntil(pool: StreamingPool, budget: bigint, dueAt: 
   signal.addEventListener('abort', onAbort)
   try {
     const given = new Set<TypedTransaction>()
-    const snapshot = pool.pending(budget)
-    const complete = snapshot.length >= pool.status().pending
-    for (const tx of snapshot) {
+    for (const tx of pool.pending(budget)) {
       if (signal.aborted) return
       await giveWayBeforeDue(dueAt)
       given.add(tx)
       yield tx
     }
-    if (!complete) return
     for (let next = 0; !signal.aborted; ) {
       if (next < arrived.length) {
         const tx = arrived[next++]!

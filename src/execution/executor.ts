@@ -186,19 +186,18 @@ export class BlockExecutor {
       const results: RunTxResult[] = []
       const rejected: BuildResult['rejected'] = []
       let gasUsed = 0n
-      /** Senders with a transaction left out for the gas left: their later nonces cannot run in this block. */
-      const heldBack = new Set<string>()
       // Not paced between transactions: each turn given away here went to the ingest and HTTP, which
       // ate the wall-clock budget, so blocks shrank and latency grew (bench:node, 4 runs of 4).
       for await (const tx of this.awaiting(candidates)) {
         if (header.deadlineMs !== undefined && Date.now() >= header.deadlineMs) break
-        // Left out, not refused: it stays pooled for a later block (run, it would fail on its nonce and be dropped).
-        if (heldBack.size > 0 && heldBack.has(tx.getSenderAddress().toString())) continue
         if (tx.gasLimit > gasLimit - gasUsed) {
           if (gasLimit - gasUsed < 21_000n) break
-          heldBack.add(tx.getSenderAddress().toString())
           continue
         }
+        // Not its sender's next nonce here: left out, not refused. An earlier one was left out (the
+        // gas left, the pool's order for the block) or is still to come, or it is already in: run,
+        // it would fail on its nonce and be dropped from the pool.
+        if (tx.nonce !== ((await this.state.getAccount(tx.getSenderAddress()))?.nonce ?? 0n)) continue
         try {
           if (this.admit) await this.admit(tx, parent)
           const result = await runTx(this.vm, { tx, block: env, blockGasUsed: gasUsed, skipHardForkValidation: true })

@@ -16,18 +16,11 @@ const key = hexToBytes(devAccounts(1)[0]!.privateKey)
 const tx = (nonce: number): TypedTransaction => createLegacyTx({ nonce, gasLimit: 21_000n, gasPrice: 1n, to: `0x${'22'.repeat(20)}` }, { common }).sign(key)
 
 class Pool extends EventEmitter<{ pending: [TypedTransaction] }> {
-  /** `more`: executable transactions the pool holds beyond those `pending` gives (its gas budget cut them). */
-  constructor(
-    public ready: TypedTransaction[] = [],
-    private readonly more = 0,
-  ) {
+  constructor(public ready: TypedTransaction[] = []) {
     super()
   }
   pending(): TypedTransaction[] {
     return this.ready
-  }
-  status(): { pending: number } {
-    return { pending: this.ready.length + this.more }
   }
   announce(t: TypedTransaction): void {
     this.emit('pending', t)
@@ -94,20 +87,6 @@ describe('pendingUntil', () => {
     const pool = new Pool([tx(0), tx(1), tx(2)])
     const { nonces } = await drain(pendingUntil(pool, 30_000_000n, () => Date.now() - 1, new AbortController().signal))
     expect(nonces).toEqual([0, 1, 2])
-    expect(pool.listenerCount('pending')).toBe(0)
-  })
-
-  it('gives no later arrival when the pool held more executable transactions than the budget gave', async () => {
-    // Nonces 0 and 1 given, nonce 2 left out by the budget: nonce 3 arriving must not come before it.
-    const pool = new Pool([tx(0), tx(1)], 1)
-    const due = Date.now() + 200
-    const read = drain(pendingUntil(pool, 30_000_000n, () => due, new AbortController().signal))
-    await sleep(20)
-    pool.announce(tx(3))
-    const { nonces } = await read
-    expect(nonces).toEqual([0, 1])
-    // It did not wait for the due time either: the block is full from what was given.
-    expect(Date.now()).toBeLessThan(due)
     expect(pool.listenerCount('pending')).toBe(0)
   })
 

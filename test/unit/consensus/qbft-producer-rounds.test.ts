@@ -26,9 +26,6 @@ class Pool extends EventEmitter {
   pending() {
     return []
   }
-  status() {
-    return { pending: 0 }
-  }
   remove(): void {}
   get() {
     return undefined

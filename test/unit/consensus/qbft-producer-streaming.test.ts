@@ -36,9 +36,6 @@ class Pool extends EventEmitter<{ pending: [TypedTransaction] }> {
   pending(): TypedTransaction[] {
     return [...this.txs]
   }
-  status(): { pending: number } {
-    return { pending: this.txs.length }
-  }
   remove(): void {}
   get(): undefined {
     return undefined

@@ -39,9 +39,12 @@ describe('BlockExecutor and ChainStore', () => {
     const badTx = createLegacyTx({ nonce: 5, gasLimit: 21000, gasPrice: 0, to: TO, value: 1 }, { common }).sign(KEY)
     const parent = store.head
     const extraData = encodeExtraData({ vanity: new Uint8Array(32), validators: [SENDER], round: 0, seals: [] })
-    const built = await executor.build(parent, [tx, badTx], { timestamp: 1n, coinbase: createAddressFromString(SENDER), extraData })
+    // Worth more than the sender has: refused (the producer drops it from the pool).
+    const unpaid = createLegacyTx({ nonce: 1, gasLimit: 21000, gasPrice: 0, to: TO, value: 10n ** 30n }, { common }).sign(KEY)
+    const built = await executor.build(parent, [tx, badTx, unpaid], { timestamp: 1n, coinbase: createAddressFromString(SENDER), extraData })
     expect(built.block.transactions).toHaveLength(1)
-    expect(built.rejected).toHaveLength(1)
+    // The nonce gap is left out, not refused: it stays pooled until its gap fills.
+    expect(built.rejected.map((r) => r.tx)).toEqual([unpaid])
     expect(built.receipts[0]!.status).toBe(1)
 
     // A second executor (another node) accepts the block; a tampered one is refused.
@@ -125,7 +128,7 @@ describe('BlockExecutor and ChainStore', () => {
     await expect((await BlockExecutor.create(common, store)).execute(parent, built.block)).resolves.toBeDefined()
   })
 
-  it('leaves out the later nonces of a sender whose transaction did not fit the gas left, instead of running them into a nonce error', async () => {
+  it('leaves out what is not its sender\'s next nonce (an earlier one did not fit, or comes later) instead of running it into a nonce error', async () => {
     const tmp = await tempDir()
     cleanup = tmp.cleanup
     const other = hexToBytes('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
@@ -142,11 +145,12 @@ describe('BlockExecutor and ChainStore', () => {
     const executor = await BlockExecutor.create(common, store)
     const transfer = (key: Uint8Array, nonce: number, gasLimit: number) => createLegacyTx({ nonce, gasLimit, gasPrice: 0, to: TO, value: 1 }, { common }).sign(key)
     // 21,000 used, 39,000 left: the sender's nonce 0 (45,000) does not fit, its nonce 1 (21,000) would.
-    const candidates = [transfer(other, 0, 21_000), transfer(KEY, 0, 45_000), transfer(KEY, 1, 21_000)]
+    // Then its nonce 3 before its 2 (a stream may give a sender's newest before older ones left out).
+    const candidates = [transfer(other, 0, 21_000), transfer(KEY, 0, 45_000), transfer(KEY, 1, 21_000), transfer(other, 2, 21_000), transfer(other, 1, 21_000)]
     const extraData = encodeExtraData({ vanity: new Uint8Array(32), validators: [SENDER], round: 0, seals: [] })
     const built = await executor.build(store.head, candidates, { timestamp: 1n, coinbase: createAddressFromString(SENDER), extraData })
-    expect(built.block.transactions).toHaveLength(1)
-    // Nothing refused: the producer drops refused transactions from the pool, and these two must stay for the next block.
+    expect(built.block.transactions.map((t) => t.nonce)).toEqual([0n, 1n])
+    // Nothing refused: the producer drops refused transactions from the pool, and these must stay for the next block.
     expect(built.rejected).toEqual([])
     await store.close()
   })
