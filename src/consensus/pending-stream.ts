@@ -18,8 +18,9 @@ export interface StreamingPool {
  * transaction as it becomes executable (a sender's in nonce order, as the pool announces them),
  * each once, until `dueAt()` has passed with nothing left to give, or `signal` aborts. It waits,
  * without holding the event loop, while nothing is there; `dueAt` is read at each wait.
- * A sender's transaction may so come before its older ones the budget left out: the build leaves
- * out what is not its sender's next nonce (BlockExecutor.build).
+ *
+ * An arrival may so come before older transactions of its sender that the budget left out: the
+ * build leaves out what is not its sender's next nonce (BlockExecutor.build), it does not refuse it.
  */
 export async function* pendingUntil(pool: StreamingPool, budget: bigint, dueAt: () => number, signal: AbortSignal): AsyncGenerator<TypedTransaction, void, undefined> {
   const arrived: TypedTransaction[] = []

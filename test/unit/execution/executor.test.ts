@@ -15,8 +15,10 @@ const KEY = hexToBytes('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d
 const SENDER = privateKeyToAddress(KEY)
 const TO = '0x00000000000000000000000000000000000000aa'
 
-async function setup(dir: string) {
-  const genesis = parseGenesis({ config: { chainId: 1337 }, validators: [SENDER], alloc: { [SENDER]: { balance: '1000000000000000000' } } })
+/** A chain of one validator, SENDER (and `funded`) holding 1 ether; `gasLimit`: the blocks' gas. */
+async function setup(dir: string, opts: { gasLimit?: number; funded?: string[] } = {}) {
+  const alloc = Object.fromEntries([SENDER, ...(opts.funded ?? [])].map((a) => [a, { balance: '1000000000000000000' }]))
+  const genesis = parseGenesis({ config: { chainId: 1337 }, ...(opts.gasLimit ? { gasLimit: opts.gasLimit } : {}), validators: [SENDER], alloc })
   const common = createChainCommon(1337n, genesis.gasLimit)
   const store = await ChainStore.open(dir, common)
   if (store.isEmpty) {
@@ -132,16 +134,7 @@ describe('BlockExecutor and ChainStore', () => {
     const tmp = await tempDir()
     cleanup = tmp.cleanup
     const other = hexToBytes('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
-    const genesis = parseGenesis({
-      config: { chainId: 1337 },
-      gasLimit: 60_000,
-      validators: [SENDER],
-      alloc: { [SENDER]: { balance: '1000000000000000000' }, [privateKeyToAddress(other)]: { balance: '1000000000000000000' } },
-    })
-    const common = createChainCommon(1337n, genesis.gasLimit)
-    const store = await ChainStore.open(tmp.dir, common)
-    const root = await writeGenesisState(genesis, createStateManager(common, store))
-    await store.commit({ block: createGenesisBlock(genesis, common, root), finality: { round: 0, seals: [] }, receipts: [] })
+    const { common, store } = await setup(tmp.dir, { gasLimit: 60_000, funded: [privateKeyToAddress(other)] })
     const executor = await BlockExecutor.create(common, store)
     const transfer = (key: Uint8Array, nonce: number, gasLimit: number) => createLegacyTx({ nonce, gasLimit, gasPrice: 0, to: TO, value: 1 }, { common }).sign(key)
     // 21,000 used, 39,000 left: the sender's nonce 0 (45,000) does not fit, its nonce 1 (21,000) would.
