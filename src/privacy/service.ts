@@ -701,12 +701,14 @@ export class PrivacyService {
     const found = await this.eventCollection(collection32)
     if (!found) return
     const { collection: c, party, ids } = found
-    const held = (await this.store.list(c.id)).filter((m) => ids.subjectId(m.subject) === subjectId)
-    if (held.length === 0) return
+    const heldNow = async (): Promise<RecordMeta[]> => (await this.store.list(c.id)).filter((m) => ids.subjectId(m.subject) === subjectId)
     if (!granted) {
-      if (consentParty === party) await this.eraseLock.run(() => this.dropUnconsented(held))
+      // Listed under the lock: the start-up check may have dropped the same records meanwhile (one purge, one entry in the log).
+      if (consentParty === party) await this.eraseLock.run(async () => this.dropUnconsented(await heldNow()))
       return
     }
+    const held = await heldNow()
+    if (held.length === 0) return
     const me = this.node.address.toLowerCase()
     const written = held.filter((m) => m.writer.toLowerCase() === me)
     if (written.length === 0) return
