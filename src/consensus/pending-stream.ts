@@ -16,13 +16,13 @@ export interface StreamingPool {
 /**
  * The pool's executable transactions in its order (as many as `budget` gas reserves), then each
  * transaction as it becomes executable (a sender's in nonce order, as the pool announces them),
- * each once, until `dueAt()` has passed with nothing left to give, or `signal` aborts. It waits,
- * without holding the event loop, while nothing is there; `dueAt` is read at each wait.
+ * each once, until `due` (ms since epoch) has passed with nothing left to give, or `signal` aborts.
+ * It waits, without holding the event loop, while nothing is there.
  *
  * An arrival may so come before older transactions of its sender that the budget left out: the
  * build leaves out what is not its sender's next nonce (BlockExecutor.build), it does not refuse it.
  */
-export async function* pendingUntil(pool: StreamingPool, budget: bigint, dueAt: () => number, signal: AbortSignal): AsyncGenerator<TypedTransaction, void, undefined> {
+export async function* pendingUntil(pool: StreamingPool, budget: bigint, due: number, signal: AbortSignal): AsyncGenerator<TypedTransaction, void, undefined> {
   const arrived: TypedTransaction[] = []
   let wake: (() => void) | undefined
   const onPending = (tx: TypedTransaction): void => {
@@ -37,7 +37,7 @@ export async function* pendingUntil(pool: StreamingPool, budget: bigint, dueAt: 
     const given = new Set<TypedTransaction>()
     for (const tx of pool.pending(budget)) {
       if (signal.aborted) return
-      await giveWayBeforeDue(dueAt)
+      await giveWayBeforeDue(due)
       given.add(tx)
       yield tx
     }
@@ -45,13 +45,13 @@ export async function* pendingUntil(pool: StreamingPool, budget: bigint, dueAt: 
       if (next < arrived.length) {
         const tx = arrived[next++]!
         if (given.has(tx)) continue
-        await giveWayBeforeDue(dueAt)
+        await giveWayBeforeDue(due)
         given.add(tx)
         yield tx
         continue
       }
       arrived.length = next = 0
-      const left = dueAt() - Date.now()
+      const left = due - Date.now()
       if (left <= 0) return
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, left)
@@ -74,6 +74,6 @@ export async function* pendingUntil(pool: StreamingPool, budget: bigint, dueAt: 
  * answers, consensus messages) goes first, so a client's submission does not wait behind the
  * execution of others'. From the due time on, the build runs without giving way.
  */
-async function giveWayBeforeDue(dueAt: () => number): Promise<void> {
-  if (Date.now() < dueAt()) await new Promise<void>((resolve) => setImmediate(resolve))
+async function giveWayBeforeDue(due: number): Promise<void> {
+  if (Date.now() < due) await new Promise<void>((resolve) => setImmediate(resolve))
 }

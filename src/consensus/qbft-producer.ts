@@ -303,7 +303,7 @@ export class QbftProducer implements BlockProducer {
       this.building = building
       const due = round === 0 ? this.dueAt(true) : started
       // The pool reserves each transaction's gas limit; the build fills the block to the gas used, so it is offered more.
-      const candidates = round === 0 ? pendingUntil(this.m.pool, 2n * this.params.gasLimit, () => this.dueAt(true), building.signal) : this.m.pool.pending(2n * this.params.gasLimit)
+      const candidates = round === 0 ? pendingUntil(this.m.pool, 2n * this.params.gasLimit, due, building.signal) : this.m.pool.pending(2n * this.params.gasLimit)
       const built = await this.m.executor.build(parent, candidates, {
         timestamp: nextTimestamp(parent, this.params.blockPeriodMs, Math.max(started, due)),
         coinbase: createAddressFromString(this.address),
@@ -314,8 +314,8 @@ export class QbftProducer implements BlockProducer {
       if (this.building === building) this.building = undefined
       for (const { tx, error } of built.rejected) this.m.pool.remove(bytesToHex(tx.hash()) as Hex, errorMessage(error))
       // A block filled before its due time waits for it: the pace of blocks stays the period.
-      const early = this.dueAt(true) - Date.now()
-      if (round === 0 && early > 0 && !building.signal.aborted) await new Promise<void>((resolve) => setTimeout(resolve, early))
+      const early = due - Date.now()
+      if (early > 0 && !building.signal.aborted) await new Promise<void>((resolve) => setTimeout(resolve, early))
       if (this.stopped || building.signal.aborted || this.m.store.head.header.number + 1n !== height) return
       this.executed.set(this.executionKey(built.block), built)
       this.m.logger.debug({ height: Number(height), round, txs: built.block.transactions.length, buildMs: Date.now() - started, afterDueMs: Date.now() - due }, 'proposing')

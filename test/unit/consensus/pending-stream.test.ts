@@ -45,7 +45,7 @@ describe('pendingUntil', () => {
   it('gives the pool\'s executable transactions, then those that arrive before the due time, and ends at the due time', async () => {
     const pool = new Pool([tx(0), tx(1)])
     const due = Date.now() + 150
-    const read = drain(pendingUntil(pool, 30_000_000n, () => due, new AbortController().signal))
+    const read = drain(pendingUntil(pool, 30_000_000n, due, new AbortController().signal))
     await sleep(30)
     pool.announce(tx(2))
     await sleep(30)
@@ -64,7 +64,7 @@ describe('pendingUntil', () => {
     const first = tx(0)
     const pool = new Pool([first])
     const due = Date.now() + 40
-    const stream = pendingUntil(pool, 30_000_000n, () => due, new AbortController().signal)
+    const stream = pendingUntil(pool, 30_000_000n, due, new AbortController().signal)
     const read = drain(stream)
     pool.announce(first)
     pool.announce(tx(1))
@@ -74,7 +74,7 @@ describe('pendingUntil', () => {
   it('ends at once on abort, while waiting for arrivals', async () => {
     const pool = new Pool([tx(0)])
     const abort = new AbortController()
-    const read = drain(pendingUntil(pool, 30_000_000n, () => Date.now() + 60_000, abort.signal))
+    const read = drain(pendingUntil(pool, 30_000_000n, Date.now() + 60_000, abort.signal))
     await sleep(20)
     abort.abort()
     const started = Date.now()
@@ -85,14 +85,14 @@ describe('pendingUntil', () => {
 
   it('past the due time gives what is there and ends without waiting', async () => {
     const pool = new Pool([tx(0), tx(1), tx(2)])
-    const { nonces } = await drain(pendingUntil(pool, 30_000_000n, () => Date.now() - 1, new AbortController().signal))
+    const { nonces } = await drain(pendingUntil(pool, 30_000_000n, Date.now() - 1, new AbortController().signal))
     expect(nonces).toEqual([0, 1, 2])
     expect(pool.listenerCount('pending')).toBe(0)
   })
 
   it('stops listening when the build stops reading early (block full)', async () => {
     const pool = new Pool([tx(0), tx(1), tx(2)])
-    for await (const t of pendingUntil(pool, 30_000_000n, () => Date.now() + 60_000, new AbortController().signal)) {
+    for await (const t of pendingUntil(pool, 30_000_000n, Date.now() + 60_000, new AbortController().signal)) {
       if (t.nonce === 1n) break
     }
     expect(pool.listenerCount('pending')).toBe(0)
